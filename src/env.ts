@@ -1,0 +1,138 @@
+import { z } from "zod";
+
+/**
+ * The one reader of `process.env`. Every variable the project uses is declared here with what it
+ * is for; `docs/configuration.md` mirrors this list. Parsing is lazy so that `next build`, which
+ * evaluates modules, needs neither a database nor secrets; the server and each CLI call
+ * `readEnv()` (or a `require*` helper) at start and stop with a message naming the variable.
+ */
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const postgresUrl = z
+  .string()
+  .refine(
+    (value) => /^postgres(ql)?:\/\/.+/.test(value) && URL.canParse(value),
+    "must be a postgres:// or postgresql:// URL",
+  );
+
+const flag = (defaultValue: boolean) =>
+  z
+    .enum(["true", "false", "1", "0"], { message: 'must be "true" or "false"' })
+    .default(defaultValue ? "true" : "false")
+    .transform((value) => value === "true" || value === "1");
+
+const milliseconds = (defaultValue: number) => z.coerce.number().int().min(0).default(defaultValue);
+const count = (defaultValue: number) => z.coerce.number().int().min(0).default(defaultValue);
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+
+  DATABASE_URL: postgresUrl
+    .optional()
+    .describe("the Postgres connection string of the app (its pooled connections)"),
+  DATABASE_POOL_MAX: count(10).describe("the app's postgres.js pool size per process"),
+
+  MIGRATIONS_DATABASE_URL: postgresUrl
+    .optional()
+    .describe("a direct (non-pooled) Postgres URL used only to apply migrations"),
+  DATABASE_URL_UNPOOLED: postgresUrl
+    .optional()
+    .describe("a direct Postgres URL (Neon/Vercel name), used for migrations when set"),
+  POSTGRES_URL_NON_POOLING: postgresUrl
+    .optional()
+    .describe(
+      "a direct Postgres URL (Vercel Postgres/Supabase name), used for migrations when set",
+    ),
+  MIGRATE_ON_BOOT: flag(true).describe("whether the server applies pending migrations at start"),
+  MIGRATION_LOCK_WAIT_MS: milliseconds(120_000).describe(
+    "how long a booting server waits for another instance's migration lock",
+  ),
+  MIGRATION_LOCK_TIMEOUT_MS: milliseconds(5_000).describe(
+    "Postgres lock_timeout for migration statements, so DDL never queues behind long transactions",
+  ),
+  MIGRATION_LOCK_TIMEOUT_RETRIES: count(5).describe(
+    "how many times a migration that hit lock_timeout is retried",
+  ),
+  MIGRATION_STATEMENT_TIMEOUT_MS: milliseconds(300_000).describe(
+    "Postgres statement_timeout for migration statements",
+  ),
+  MIGRATION_CONNECT_WAIT_MS: milliseconds(30_000).describe(
+    "how long the migrator retries an unreachable database before failing",
+  ),
+
+  TEST_DATABASE_URL: postgresUrl
+    .optional()
+    .describe("a Postgres server for the tests; each test file gets its own database on it"),
+  DEV_DATABASE_DIR: z
+    .string()
+    .default(".data/dev-postgres")
+    .describe("where `npm run dev` keeps its embedded Postgres data"),
+  DEV_DATABASE_PORT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(65_535)
+    .default(54_329)
+    .describe("the port of the embedded Postgres of `npm run dev`"),
+
+  BETTER_AUTH_SECRET: z
+    .string()
+    .optional()
+    .describe("the secret Better Auth signs sessions with (32+ characters)"),
+  BETTER_AUTH_URL: z
+    .url()
+    .optional()
+    .describe("the public base URL of the app, e.g. https://reports.example.com"),
+  BETTER_AUTH_TRUSTED_ORIGINS: z
+    .string()
+    .optional()
+    .describe("comma-separated extra origins allowed to call the auth API"),
+});
+
+export type Env = z.infer<typeof schema>;
+export type EnvName = keyof Env;
+
+/** What a variable is for, as written in the schema; used in error messages. */
+export function describeVariable(name: EnvName): string {
+  return schema.shape[name].description ?? name;
+}
+
+type Source = Record<string, string | undefined>;
+
+/** Empty strings count as unset: `.env` files and CI systems often export `FOO=`. */
+function withoutEmptyValues(source: Source): Source {
+  return Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
+}
+
+export function parseEnv(source: Source): Env {
+  const result = schema.safeParse(withoutEmptyValues(source));
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0]) as EnvName;
+    return `  ${name} (${describeVariable(name)}): ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid environment:\n${problems.join("\n")}`);
+}
+
+let cached: Env | undefined;
+
+/** The validated `process.env`, parsed once per process. */
+export function readEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** A variable that must be set for the caller to work; the error says what it is for. */
+export function requireEnv<Name extends EnvName>(
+  name: Name,
+  env: Env = readEnv(),
+): NonNullable<Env[Name]> {
+  const value = env[name];
+  if (value === undefined || value === null) {
+    throw new ConfigError(`${name} is not set: it is ${describeVariable(name)}.`);
+  }
+  return value as NonNullable<Env[Name]>;
+}

@@ -1,0 +1,39 @@
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema";
+
+export interface DbConnectionOptions {
+  url: string;
+  /** Pool size; the migrator uses 1 so its advisory lock and transaction share one session. */
+  max?: number;
+  /** Shows in `pg_stat_activity`, so operators can tell who holds a lock. */
+  applicationName?: string;
+  connectTimeoutSeconds?: number;
+  /** Extra session settings sent at connect, e.g. `lock_timeout`. */
+  connection?: Record<string, string | number | boolean>;
+}
+
+/**
+ * The one place a Postgres connection is made. Callers own what they open and call `close()`
+ * (in `finally`); the app's long-lived instance lives in `./index.ts`.
+ */
+export function createDbConnection(options: DbConnectionOptions) {
+  const client = postgres(options.url, {
+    max: options.max ?? 10,
+    connect_timeout: options.connectTimeoutSeconds ?? 10,
+    onnotice: () => {},
+    connection: {
+      application_name: options.applicationName ?? "agency-reporting",
+      ...options.connection,
+    },
+  });
+  const db = drizzle(client, { schema });
+  return {
+    client,
+    db,
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+export type DbConnection = ReturnType<typeof createDbConnection>;
+export type Database = DbConnection["db"];
