@@ -1,1 +1,4 @@
-export {};
+export * from "./auth";
+export * from "./relations";
+export * from "./reporting";
+export * from "./tenancy";
