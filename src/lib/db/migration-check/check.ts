@@ -1,0 +1,208 @@
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Config } from "drizzle-kit";
+import { findJournalProblems, JournalFormatError, parseJournal } from "../migrator/journal";
+import { runDrizzleKit } from "./drizzle-kit";
+
+/**
+ * What `npm run db:check` verifies about the migrations folder, without ever writing into it:
+ * drizzle-kit's `check` and a probe `generate` both run on a temporary copy.
+ */
+
+export type CheckName = "journal" | "drizzle-kit check" | "uncaptured schema changes";
+
+export interface MigrationCheckProblem {
+  check: CheckName;
+  problem: string;
+  fix: string;
+}
+
+export interface MigrationCheckOptions {
+  /** Where relative paths in the config are resolved from, as drizzle-kit does: the project root. */
+  cwd: string;
+  /** The drizzle-kit config the project's `db:generate` uses. */
+  configPath: string;
+}
+
+const GENERATE = "npm run db:generate -- --name <readable-name>";
+const PROBE_NAME = "db-check-probe";
+const PROBE_CONFIG = "drizzle.config.json";
+
+async function loadConfig(configPath: string): Promise<Config> {
+  const loaded = (await import(pathToFileURL(configPath).href)) as { default?: Config };
+  if (!loaded.default?.dialect) {
+    throw new Error(
+      `${configPath} has no default export with a "dialect": is it a drizzle config?`,
+    );
+  }
+  return loaded.default;
+}
+
+/** `readable` is false when there is no journal to hand to drizzle-kit at all. */
+function checkJournal(
+  outDir: string,
+  label: string,
+): { readable: boolean; problems: MigrationCheckProblem[] } {
+  const journalPath = path.join(outDir, "meta", "_journal.json");
+  const journalLabel = `${label}/meta/_journal.json`;
+  if (!existsSync(journalPath)) {
+    return {
+      readable: false,
+      problems: [
+        {
+          check: "journal",
+          problem: `${journalLabel} does not exist.`,
+          fix: `Restore ${label}/ from version control, or create the first migration with ${GENERATE}.`,
+        },
+      ],
+    };
+  }
+  try {
+    const journal = parseJournal(readFileSync(journalPath, "utf8"), journalLabel);
+    const sqlFiles = readdirSync(outDir).filter((name) => name.endsWith(".sql"));
+    const problems = findJournalProblems(journal, sqlFiles).map(({ problem, fix }) => ({
+      check: "journal" as const,
+      problem: `${label}/: ${problem}`,
+      fix,
+    }));
+    return { readable: true, problems };
+  } catch (error) {
+    if (!(error instanceof JournalFormatError)) throw error;
+    return {
+      readable: false,
+      problems: [
+        {
+          check: "journal",
+          problem: error.message,
+          fix: `\`git checkout -- ${journalLabel}\` restores the committed version.`,
+        },
+      ],
+    };
+  }
+}
+
+function absoluteSchema(schema: Config["schema"], cwd: string): string | string[] | undefined {
+  if (schema === undefined) return undefined;
+  return Array.isArray(schema)
+    ? schema.map((s) => path.resolve(cwd, s))
+    : path.resolve(cwd, schema);
+}
+
+/** What to do about each kind of failure drizzle-kit's `check` reports, keyed by its wording. */
+const DRIZZLE_KIT_CHECK_FIXES: [RegExp, string][] = [
+  [
+    /collision/,
+    "Two migrations were generated from the same parent snapshot, usually on two branches: " +
+      `delete the one applied nowhere yet (.sql, snapshot, journal entry) and run ${GENERATE} again.`,
+  ],
+  [
+    /not of the latest version/,
+    "Run `npx drizzle-kit up` to upgrade the snapshots, and commit them.",
+  ],
+  [/malformed/, "Restore the snapshot from version control; drizzle-kit writes it."],
+];
+
+async function drizzleKitCheck(workDir: string): Promise<MigrationCheckProblem[]> {
+  const run = await runDrizzleKit(["check", "--config", PROBE_CONFIG], { cwd: workDir });
+  if (run.exitCode === 0 && !run.timedOut) return [];
+  const fixes = DRIZZLE_KIT_CHECK_FIXES.filter(([pattern]) => pattern.test(run.output));
+  return [
+    {
+      check: "drizzle-kit check",
+      problem: `drizzle-kit check failed (exit ${run.exitCode}):\n${run.output}`,
+      fix:
+        fixes.map(([, fix]) => fix).join(" ") ||
+        "Read drizzle-kit's message above; run `npx drizzle-kit check` to see it again.",
+    },
+  ];
+}
+
+async function uncapturedChanges(
+  workDir: string,
+  outName: string,
+  label: string,
+): Promise<MigrationCheckProblem[]> {
+  const out = path.join(workDir, outName);
+  const before = new Set(readdirSync(out));
+  const run = await runDrizzleKit(["generate", "--config", PROBE_CONFIG, "--name", PROBE_NAME], {
+    cwd: workDir,
+  });
+  const generated = readdirSync(out).filter((name) => !before.has(name) && name.endsWith(".sql"));
+  if (generated.length > 0) {
+    const sql = generated.map((name) => readFileSync(path.join(out, name), "utf8")).join("\n");
+    return [
+      {
+        check: "uncaptured schema changes",
+        problem: `the schema has changes no migration in ${label}/ captures; drizzle-kit would generate:\n${sql.trim()}`,
+        fix: `Run ${GENERATE}, review the new SQL and commit it with the schema change.`,
+      },
+    ];
+  }
+  if (run.exitCode === 0 && !run.timedOut && run.output.includes("No schema changes")) return [];
+  // The prompt's function names what it asks about, e.g. `promptColumnsConflicts`.
+  const asked = /prompt(\w+?)Conflicts/.exec(run.output)?.[1]?.toLowerCase();
+  if (asked && run.output.includes("Interactive prompts require a TTY")) {
+    return [
+      {
+        check: "uncaptured schema changes",
+        problem:
+          `the schema has changes drizzle-kit must ask you about (${asked}: is one renamed, or ` +
+          "dropped and a new one added?), so no migration captures them yet.",
+        fix: `Run ${GENERATE} in a terminal, answer its questions, review the SQL and commit it.`,
+      },
+    ];
+  }
+  return [
+    {
+      check: "uncaptured schema changes",
+      problem:
+        `drizzle-kit generate could not compare the schema with ${label}/` +
+        `${run.timedOut ? " (it timed out)" : ""}:\n${run.output}`,
+      fix: "Fix the error above (often a schema module that fails to load), then run db:check again.",
+    },
+  ];
+}
+
+export async function checkMigrations(
+  options: MigrationCheckOptions,
+): Promise<MigrationCheckProblem[]> {
+  const configPath = path.resolve(options.cwd, options.configPath);
+  const config = await loadConfig(configPath);
+  const outDir = path.resolve(options.cwd, config.out ?? "drizzle");
+  const label = path.relative(options.cwd, outDir) || ".";
+
+  const { readable, problems } = checkJournal(outDir, label);
+  // drizzle-kit would create a missing folder, or crash on a broken journal: nothing to learn.
+  if (!readable) return problems;
+
+  const workDir = mkdtempSync(path.join(tmpdir(), "db-check-"));
+  try {
+    const outName = "drizzle";
+    cpSync(outDir, path.join(workDir, outName), { recursive: true });
+    // Same settings as the project's config, except where it writes; credentials are not needed.
+    const { dbCredentials: _unused, ...settings } = config as Config & { dbCredentials?: unknown };
+    const probeConfig = {
+      ...settings,
+      schema: absoluteSchema(config.schema, options.cwd),
+      out: `./${outName}`,
+    };
+    writeFileSync(path.join(workDir, PROBE_CONFIG), JSON.stringify(probeConfig));
+
+    const checkProblems = await drizzleKitCheck(workDir);
+    // generate refuses to run on snapshots that fail `check`, repeating the same error.
+    if (checkProblems.length > 0) return [...problems, ...checkProblems];
+    return [...problems, ...(await uncapturedChanges(workDir, outName, label))];
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
