@@ -62,6 +62,9 @@ const schema = z.object({
   MIGRATION_CONNECT_WAIT_MS: milliseconds(30_000).describe(
     "how long the migrator retries an unreachable database before failing",
   ),
+  MIGRATION_ALLOW_UNKNOWN_APPLIED: flag(false).describe(
+    "whether the migrator accepts a database that records migrations this build does not have",
+  ),
 
   TEST_DATABASE_URL: postgresUrl
     .optional()

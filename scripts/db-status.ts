@@ -1,0 +1,53 @@
+/**
+ * `npm run db:status [-- --migrations-folder <dir>] [--fail-on-pending]`: compares the database's
+ * ledger with the migrations folder (applied, pending, problems) without locking or writing.
+ * Exit codes: 0 no problems, 1 problems found (or pending, with --fail-on-pending) or the
+ * database unreachable, 2 bad configuration or usage.
+ */
+import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
+import { inspectMigrations } from "../src/lib/db/migrator/run";
+
+const USAGE =
+  "usage: npm run db:status [-- --migrations-folder <dir>] [--fail-on-pending]\n" +
+  "  --fail-on-pending  exit 1 when migrations are pending (for CI and release checks)";
+
+const when = (ms: number | null) => (ms === null ? "NULL" : new Date(ms).toISOString());
+
+async function main(): Promise<number> {
+  const { settings, flags } = migratorCliOptions(process.argv.slice(2), USAGE, ["fail-on-pending"]);
+  const status = await inspectMigrations(settings, { log: (line) => console.error(line) });
+  const width = Math.max(8, ...[...status.applied, ...status.pending].map((m) => m.tag.length));
+  const lines = [
+    `database: ${status.target}`,
+    `folder:   ${settings.migrationsFolder} (${status.total} migrations)`,
+    `version:  ${status.version ?? "(nothing applied)"}`,
+    "",
+    `applied (${status.applied.length}):`,
+    ...status.applied.map(
+      (m) => `  ${m.tag.padEnd(width)}  ${when(m.when)}  ledger id ${m.ledgerId}`,
+    ),
+    `pending (${status.pending.length}):`,
+    ...status.pending.map((m) => `  ${m.tag.padEnd(width)}  ${when(m.when)}`),
+  ];
+  if (status.unknown.length > 0) {
+    lines.push(`in the database but not in the folder (${status.unknown.length}):`);
+    lines.push(
+      ...status.unknown.map(
+        (row) => `  ledger id ${row.id}  ${when(row.createdAt)}  ${row.hash.slice(0, 12)}…`,
+      ),
+    );
+  }
+  lines.push(`problems (${status.problems.length}):`);
+  for (const problem of status.problems) {
+    lines.push(`  ✗ ${problem.code}: ${problem.message.split("\n").join("\n    ")}`);
+  }
+  console.log(lines.join("\n"));
+  if (status.problems.length > 0) return EXIT.failed;
+  if (flags["fail-on-pending"] && status.pending.length > 0) return EXIT.failed;
+  return EXIT.ok;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => process.exit(reportCliFailure(error)),
+);

@@ -1,0 +1,81 @@
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ConfigError, readEnv } from "@/env";
+import { MigrationError } from "./errors";
+import { type MigratorSettings, migratorSettingsFromEnv } from "./settings";
+
+/** Exit codes of `npm run db:migrate` and `npm run db:status` (docs/migrations.md). */
+export const EXIT = {
+  ok: 0,
+  /** A migration failed, validation found problems, the lock or the database was not there. */
+  failed: 1,
+  /** Bad configuration or usage: fix the environment or the command line. */
+  config: 2,
+} as const;
+
+export class UsageError extends ConfigError {
+  override name = "UsageError";
+}
+
+export interface CliOptions {
+  settings: MigratorSettings;
+  flags: Record<string, boolean>;
+}
+
+/**
+ * Settings for a CLI run: the environment, as at boot, plus `--migrations-folder <dir>` (relative
+ * to the working directory) and the boolean flags the script accepts.
+ */
+export function migratorCliOptions(
+  argv: string[],
+  usage: string,
+  booleanFlags: string[] = [],
+): CliOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        "migrations-folder": { type: "string" },
+        help: { type: "boolean" },
+        ...Object.fromEntries(booleanFlags.map((flag) => [flag, { type: "boolean" as const }])),
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${usage}`);
+  }
+  if (values.help) {
+    console.log(usage);
+    process.exit(EXIT.ok);
+  }
+  const folder = values["migrations-folder"];
+  const settings = migratorSettingsFromEnv(
+    readEnv(),
+    typeof folder === "string" ? { migrationsFolder: path.resolve(folder) } : {},
+  );
+  const flags = Object.fromEntries(booleanFlags.map((flag) => [flag, values[flag] === true]));
+  return { settings, flags };
+}
+
+/** Prints an error the way boot does (every line prefixed) and returns the exit code. */
+export function reportCliFailure(error: unknown): number {
+  const code =
+    error instanceof MigrationError
+      ? error.code
+      : error instanceof ConfigError
+        ? ((error as { code?: string }).code ?? "CONFIG")
+        : "UNEXPECTED";
+  const text =
+    error instanceof Error && !(error instanceof MigrationError || error instanceof ConfigError)
+      ? (error.stack ?? error.message)
+      : (error as Error).message;
+  console.error(
+    `failed (${code}): ${text}`
+      .split("\n")
+      .map((line) => `[migrate] ${line}`)
+      .join("\n"),
+  );
+  return error instanceof ConfigError ? EXIT.config : EXIT.failed;
+}

@@ -1,0 +1,118 @@
+import { hostname } from "node:os";
+import { createDbConnection, type DbConnection } from "../client";
+import { MigrationError, postgresFailureOf } from "./errors";
+import type { MigratorSettings } from "./settings";
+
+/**
+ * Shown in `pg_stat_activity`, so whoever looks at a held migration lock sees which machine and
+ * process holds it. Postgres truncates application_name to 63 bytes.
+ */
+export function migratorApplicationName(): string {
+  return `agency-reporting:migrator@${hostname()}/${process.pid}`.slice(0, 63);
+}
+
+/** `host:port/database` of a URL, never its credentials. */
+export function describeTarget(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`;
+}
+
+/**
+ * Errors worth retrying while a database comes up: network refusals and timeouts, a server still
+ * starting or shutting down (57P03), or out of connection slots (53300). Wrong credentials or a
+ * missing database will not fix themselves.
+ */
+function isTransient(error: unknown): boolean {
+  const sqlState = postgresFailureOf(error)?.code;
+  if (sqlState) return sqlState === "57P03" || sqlState === "53300" || sqlState.startsWith("08");
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === "string" &&
+    [
+      "ECONNREFUSED",
+      "ECONNRESET",
+      "ETIMEDOUT",
+      "EHOSTUNREACH",
+      "ENETUNREACH",
+      "ENOTFOUND",
+      "EAI_AGAIN",
+      "EPIPE",
+      "CONNECT_TIMEOUT",
+      "CONNECTION_CLOSED",
+      "CONNECTION_ENDED",
+      "CONNECTION_DESTROYED",
+    ].includes(code)
+  );
+}
+
+function describeConnectError(error: unknown): string {
+  const failure = postgresFailureOf(error);
+  if (failure) return `${failure.message} (SQLSTATE ${failure.code})`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export interface MigratorConnection {
+  connection: DbConnection;
+  connectMs: number;
+}
+
+/**
+ * The migrator's own session: one connection (`max: 1`), so the advisory lock, the ledger reads
+ * and drizzle's transaction all run in the same Postgres session; `lock_timeout` and
+ * `statement_timeout` are sent as startup parameters, so they cost no extra query. Retries a
+ * database that is not reachable yet until `connectWaitMs`, logging each attempt. The caller
+ * closes the connection.
+ */
+export async function openMigratorConnection(
+  settings: MigratorSettings,
+  log: (line: string) => void,
+): Promise<MigratorConnection> {
+  const connection = createDbConnection({
+    url: settings.url,
+    max: 1,
+    applicationName: migratorApplicationName(),
+    connectTimeoutSeconds: Math.min(10, Math.max(1, Math.ceil(settings.connectWaitMs / 1000))),
+    connection: {
+      lock_timeout: settings.lockTimeoutMs,
+      statement_timeout: settings.statementTimeoutMs,
+    },
+  });
+  const target = `${describeTarget(settings.url)} (${settings.urlVariable})`;
+  const started = performance.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // reserve() opens the connection without sending a query; releasing keeps it open.
+      const reserved = await connection.client.reserve();
+      reserved.release();
+      return { connection, connectMs: performance.now() - started };
+    } catch (error) {
+      const elapsed = performance.now() - started;
+      const remaining = settings.connectWaitMs - elapsed;
+      const reason = describeConnectError(error);
+      if (!isTransient(error) || remaining <= 0) {
+        await connection.close();
+        const why = isTransient(error)
+          ? `still unreachable after ${attempt} attempt(s) in ${seconds(elapsed)} ` +
+            `(MIGRATION_CONNECT_WAIT_MS=${settings.connectWaitMs}): ${reason}. Check that the ` +
+            `database is running and that ${settings.urlVariable} points at it, or raise ` +
+            "MIGRATION_CONNECT_WAIT_MS if it starts slowly."
+          : `refused the connection: ${reason}. This will not fix itself: check the user, ` +
+            `password and database name in ${settings.urlVariable}.`;
+        throw new MigrationError("DATABASE_UNREACHABLE", `Database ${target} ${why}`, {
+          cause: error,
+          sqlState: postgresFailureOf(error)?.code,
+        });
+      }
+      const delay = Math.min(250 * 2 ** (attempt - 1), 5_000, remaining);
+      log(
+        `[migrate] database ${target} not reachable (attempt ${attempt}: ${reason}); ` +
+          `retrying in ${seconds(delay)}, giving up in ${seconds(remaining)}`,
+      );
+      await sleep(delay);
+    }
+  }
+}

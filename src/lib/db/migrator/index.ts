@@ -1,0 +1,20 @@
+export { bootMigrations } from "./boot";
+export { MigrationError, type MigrationErrorCode, PoolerUrlError } from "./errors";
+export { type MigrationFile, readMigrationFolder } from "./files";
+export { LEDGER } from "./ledger";
+export { MIGRATION_LOCK_KEY, MIGRATION_LOCK_PG_LOCKS } from "./lock";
+export { type LedgerRow, type MigrationPlan, planMigrations } from "./plan";
+export {
+  inspectMigrations,
+  type MigrationStatus,
+  type MigratorMode,
+  type MigratorReport,
+  runMigrator,
+} from "./run";
+export {
+  chooseMigrationsUrl,
+  type MigratorSettings,
+  migratorSettingsFromEnv,
+  transactionPoolerReason,
+} from "./settings";
+export { type MigrationState, publishMigrationState, readMigrationState } from "./state";
