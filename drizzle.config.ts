@@ -1,9 +1,11 @@
 import { defineConfig } from "drizzle-kit";
 import { readEnv } from "./src/env";
+import { chooseMigrationsUrl } from "./src/lib/db/migrator/settings";
 
-// `generate` and `check` need no database; `drizzle-kit migrate` (kept working so it interoperates
-// with the boot migrator) connects with the app's URL.
-const url = readEnv().DATABASE_URL;
+// `generate` and `check` need no database. `drizzle-kit migrate` (kept working: it and the boot
+// migrator share drizzle's ledger, so each is a no-op after the other) connects with the same URL
+// the migrator would choose, e.g. a direct one rather than the app's pooled DATABASE_URL.
+const url = chooseMigrationsUrl(readEnv())?.url;
 
 export default defineConfig({
   dialect: "postgresql",
