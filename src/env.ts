@@ -93,6 +93,13 @@ const schema = z.object({
     .string()
     .optional()
     .describe("comma-separated extra origins allowed to call the auth API"),
+  BETTER_AUTH_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .describe(
+      "comma-separated IPs/CIDRs of your reverse proxies, so rate limiting sees the client's IP " +
+        "in X-Forwarded-For",
+    ),
 });
 
 export type Env = z.infer<typeof schema>;

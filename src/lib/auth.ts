@@ -1,0 +1,35 @@
+import { headers } from "next/headers";
+import { getDb } from "@/lib/db";
+import { type Auth, createAuth } from "./auth/create-auth";
+import { withBodyLimit } from "./auth/request-limits";
+import { authSettingsFromEnv } from "./auth/settings";
+
+export type { Auth } from "./auth/create-auth";
+export type AuthSession = NonNullable<Awaited<ReturnType<Auth["api"]["getSession"]>>>;
+
+const authKey = Symbol.for("agency-reporting.auth");
+type AuthHolder = { [authKey]?: Auth };
+
+/**
+ * The app's Better Auth instance, made on first use: `betterAuth()` starts initialising (and in
+ * production checks its secret) as soon as it is called, and `getDb()` needs DATABASE_URL, so
+ * building it at import would make `next build` need a database and secrets. Kept on `globalThis`
+ * like the pool it uses, so every route bundle in the process shares one instance.
+ */
+export function getAuth(): Auth {
+  const holder = globalThis as AuthHolder;
+  holder[authKey] ??= createAuth({ db: getDb(), ...authSettingsFromEnv() });
+  return holder[authKey];
+}
+
+/** What `app/api/auth/[...all]` serves: Better Auth behind the body-size cap. */
+export const handleAuthRequest = withBodyLimit((request) => getAuth().handler(request));
+
+/**
+ * The signed-in user's session, or null. A user who is no longer active counts as signed out even
+ * if a session row survived (suspension deletes them; this covers a status changed by hand).
+ */
+export async function getActiveSession(): Promise<AuthSession | null> {
+  const session = await getAuth().api.getSession({ headers: await headers() });
+  return session?.user.status === "active" ? session : null;
+}

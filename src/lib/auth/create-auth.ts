@@ -1,0 +1,116 @@
+import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { APIError, createAuthMiddleware } from "better-auth/api";
+import { betterAuth } from "better-auth/minimal";
+import { nextCookies } from "better-auth/next-js";
+import type { Database } from "@/lib/db/client";
+import {
+  accounts,
+  rateLimits,
+  sessions,
+  USER_STATUSES,
+  users,
+  verifications,
+} from "@/lib/db/schema";
+import { AUTH_BODY_CHECKS, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./input";
+import type { AuthSettings } from "./settings";
+
+export interface CreateAuthOptions extends AuthSettings {
+  db: Database;
+}
+
+export const ACCOUNT_NOT_ACTIVE = "ACCOUNT_NOT_ACTIVE";
+
+const NOT_ACTIVE_MESSAGES: Record<string, string> = {
+  invited:
+    "This account has been invited but not activated yet: open the link in your invitation email.",
+  suspended: "This account is suspended: ask an agency administrator to reactivate it.",
+};
+
+/**
+ * Better Auth over the project's schema. The app's instance is `getAuth()` in `@/lib/auth`; tests
+ * call this with their own database and settings.
+ */
+export function createAuth({ db, ...settings }: CreateAuthOptions) {
+  const auth = betterAuth({
+    appName: "Agency Reporting",
+    secret: settings.secret,
+    baseURL: settings.baseURL,
+    trustedOrigins: settings.trustedOrigins,
+    // `better-auth/minimal` leaves Kysely out of the bundle; the Drizzle adapter needs none of it.
+    database: drizzleAdapter(db, {
+      provider: "pg",
+      usePlural: true,
+      schema: { users, sessions, accounts, verifications, rateLimits },
+      // A user row never exists without its credential account row.
+      transaction: true,
+    }),
+    emailAndPassword: {
+      enabled: true,
+      minPasswordLength: PASSWORD_MIN_LENGTH,
+      maxPasswordLength: PASSWORD_MAX_LENGTH,
+    },
+    user: {
+      additionalFields: {
+        status: {
+          type: [...USER_STATUSES],
+          required: true,
+          defaultValue: "active",
+          input: false,
+        },
+        inviteToken: { type: "string", required: false, input: false, returned: false },
+        inviteExpiresAt: { type: "date", required: false, input: false },
+      },
+    },
+    databaseHooks: {
+      session: {
+        create: {
+          // Every way of getting a session (sign-in, sign-up, future providers) passes here. The
+          // lookup goes through Better Auth's internal adapter so that, inside sign-up's
+          // transaction, it sees the user row that is not committed yet.
+          before: async (session) => {
+            const context = await auth.$context;
+            const user = await context.internalAdapter.findUserById(session.userId);
+            const status = (user as { status?: string } | null)?.status;
+            if (status !== "active") {
+              throw new APIError("FORBIDDEN", {
+                code: ACCOUNT_NOT_ACTIVE,
+                message:
+                  NOT_ACTIVE_MESSAGES[status ?? ""] ??
+                  "This account is not active, so it cannot sign in.",
+              });
+            }
+          },
+        },
+      },
+    },
+    hooks: {
+      before: createAuthMiddleware(async (ctx) => {
+        const check = AUTH_BODY_CHECKS[ctx.path];
+        const problem = check?.(ctx.body);
+        if (problem) throw new APIError("BAD_REQUEST", problem);
+      }),
+    },
+    rateLimit: {
+      // Counted in the rate_limits table, so every replica and serverless instance shares the
+      // counts (memory storage would give each process its own). Sign-in and sign-up keep
+      // Better Auth's stricter built-in rule: 3 requests per 10 s per IP.
+      enabled: settings.production,
+      storage: "database",
+    },
+    advanced: {
+      database: { generateId: "uuid" },
+      useSecureCookies: settings.production,
+      // Better Auth turns both checks off when NODE_ENV=test; they stay on everywhere here, so
+      // the tests exercise what production runs.
+      disableOriginCheck: false,
+      disableCSRFCheck: false,
+      ipAddress: { trustedProxies: settings.trustedProxies },
+    },
+    telemetry: { enabled: false },
+    // Must stay last: it copies the cookies other plugins set onto Next's response.
+    plugins: [nextCookies()],
+  });
+  return auth;
+}
+
+export type Auth = ReturnType<typeof createAuth>;

@@ -1,0 +1,42 @@
+import { eq, sql } from "drizzle-orm";
+import { getDb } from "@/lib/db";
+import type { Database } from "@/lib/db/client";
+import { memberships, sessions, tenants, users } from "@/lib/db/schema";
+
+/**
+ * Suspends a user and ends every session they have, in one transaction: no request can see the
+ * user suspended yet still signed in. Sessions are read from the database on every request (no
+ * cookie cache is configured), so a deleted session stops working at once. Returns false when no
+ * such user exists.
+ */
+export async function suspendUser(userId: string, db: Database = getDb()): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const updated = await tx
+      .update(users)
+      .set({ status: "suspended" })
+      .where(eq(users.id, userId))
+      .returning({ id: users.id });
+    if (updated.length === 0) return false;
+    await tx.delete(sessions).where(eq(sessions.userId, userId));
+    return true;
+  });
+}
+
+export interface MembershipSummary {
+  role: (typeof memberships.$inferSelect)["role"];
+  /** Null for an agency admin, who sees every tenant. */
+  tenantName: string | null;
+}
+
+/** The user's memberships with their tenant's name, agency-wide ones first. */
+export async function listMemberships(
+  userId: string,
+  db: Database = getDb(),
+): Promise<MembershipSummary[]> {
+  return db
+    .select({ role: memberships.role, tenantName: tenants.name })
+    .from(memberships)
+    .leftJoin(tenants, eq(tenants.id, memberships.tenantId))
+    .where(eq(memberships.userId, userId))
+    .orderBy(sql`${tenants.name} asc nulls first`);
+}
