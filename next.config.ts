@@ -1,4 +1,10 @@
 import type { NextConfig } from "next";
+import { readEnv } from "./src/env";
+
+// A malformed variable (say DATABASE_URL=mysql://…) fails `next build`/`next start` here rather than
+// at the first request. `readEnv()` only checks the values that are set, so a build still needs no
+// database and no secrets; what the running server requires is checked at boot (instrumentation).
+readEnv();
 
 const nextConfig: NextConfig = {
   output: "standalone",

@@ -1,0 +1,10 @@
+import { checkHealth } from "@/lib/health";
+
+// Health reflects the live database and migration state, never a response cached at build time.
+export const dynamic = "force-dynamic";
+export const runtime = "nodejs";
+
+export async function GET(): Promise<Response> {
+  const { httpStatus, body } = await checkHealth();
+  return Response.json(body, { status: httpStatus, headers: { "cache-control": "no-store" } });
+}
