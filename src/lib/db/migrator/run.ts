@@ -307,8 +307,10 @@ function migrationFailed(
     "MIGRATION_FAILED",
     `${where.summary} failed: ${postgres}\nStatement: ${where.statement}\n` +
       "The pending migrations run in one transaction, which was rolled back: the schema and the " +
-      "ledger are as they were before this run. Fix the migration in a new commit (it was " +
-      `never applied, so changing it is safe) and deploy again.${timeoutAdvice}`,
+      "ledger are as they were before this run. If existing data blocks the statement, fix the " +
+      "data and deploy again; if the statement is wrong, correct the migration (it is not " +
+      "applied here; if another database already applied it, see the docs) and deploy again." +
+      timeoutAdvice,
     { tag: where.tag, statement: where.statement, sqlState: failure?.code, cause: error },
   );
 }

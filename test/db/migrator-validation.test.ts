@@ -1,0 +1,166 @@
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { LEDGER } from "@/lib/db/migrator/ledger";
+import { createTestDatabase, type TestDatabase } from "../support/database";
+import {
+  type FixtureMigration,
+  ledgerWhens,
+  migrationLockHolders,
+  runMigratorCli,
+  tableExists,
+  withSql,
+  writeMigrationFolder,
+} from "../support/migrator";
+
+const T0 = 1_700_000_000_000;
+const migration = (n: number, statements: string[]): FixtureMigration => ({
+  tag: `000${n}_step-${n}`,
+  when: T0 + n * 60_000,
+  statements,
+});
+const m0 = migration(0, ["create table first_table (id int primary key)"]);
+const m1 = migration(1, ["create table second_table (id int primary key)"]);
+const m2 = migration(2, ["create table third_table (id int primary key)"]);
+
+let db: TestDatabase;
+beforeEach(async () => {
+  db = await createTestDatabase();
+});
+afterEach(async () => {
+  await db.drop();
+});
+
+async function applied(migrations: FixtureMigration[]) {
+  const result = await runMigratorCli("migrate", {
+    url: db.url,
+    folder: writeMigrationFolder(migrations),
+  });
+  expect(result.code, result.output).toBe(0);
+}
+
+describe("validation before anything is applied", () => {
+  it("refuses an applied migration whose file changed, naming the file and both hashes", async () => {
+    const folder = writeMigrationFolder([m0, m1]);
+    expect((await runMigratorCli("migrate", { url: db.url, folder })).code).toBe(0);
+    const file = path.join(folder, `${m1.tag}.sql`);
+    const original = readFileSync(file);
+    writeFileSync(file, `${original}\n-- an innocent-looking edit\n`);
+    const sha = (content: Buffer | string) => createHash("sha256").update(content).digest("hex");
+
+    const migrate = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(migrate.code).toBe(1);
+    expect(migrate.stderr).toContain("CHECKSUM_MISMATCH");
+    expect(migrate.stderr).toContain(m1.tag);
+    expect(migrate.stderr).toContain(sha(original));
+    expect(migrate.stderr).toContain(sha(readFileSync(file)));
+
+    const status = await runMigratorCli("status", { url: db.url, folder });
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/problems \(1\):\n\s+✗ CHECKSUM_MISMATCH: Migration 0001_step-1/);
+    expect(await ledgerWhens(db.url)).toEqual([m0.when, m1.when]);
+  });
+
+  it("refuses a database that records a migration the folder lacks, unless allowed", async () => {
+    await applied([m0, m1]);
+    const olderCode = writeMigrationFolder([m0]);
+
+    const refused = await runMigratorCli("migrate", { url: db.url, folder: olderCode });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("UNKNOWN_APPLIED");
+    expect(refused.stderr).toContain(`created_at ${m1.when}`);
+
+    const allowed = await runMigratorCli("migrate", {
+      url: db.url,
+      folder: olderCode,
+      env: { MIGRATION_ALLOW_UNKNOWN_APPLIED: "true" },
+    });
+    expect(allowed.code, allowed.output).toBe(0);
+    expect(allowed.stdout).toContain("is up to date at 0000_step-0");
+  });
+
+  it("refuses a pending migration older than the newest applied one, naming it", async () => {
+    await applied([m0, m2]);
+    const result = await runMigratorCli("migrate", {
+      url: db.url,
+      folder: writeMigrationFolder([m0, m1, m2]),
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("OUT_OF_ORDER");
+    expect(result.stderr).toContain(`Migration ${m1.tag}`);
+    expect(result.stderr).toContain(`newer one, ${m2.tag}`);
+    expect(await tableExists(db.url, "second_table")).toBe(false);
+  });
+
+  it("refuses a journal whose `when` values are not strictly increasing", async () => {
+    const earlier = { ...m1, when: m0.when - 1 };
+    const result = await runMigratorCli("migrate", {
+      url: db.url,
+      folder: writeMigrationFolder([m0, earlier]),
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("JOURNAL_ORDER");
+    expect(result.stderr).toContain(`${m1.tag} has "when" ${earlier.when}`);
+    expect(await tableExists(db.url, "first_table")).toBe(false);
+    expect(await ledgerWhens(db.url)).toEqual([]);
+  });
+
+  it("refuses CONCURRENTLY in a pending migration, and applies none of the batch", async () => {
+    await applied([m0]);
+    const concurrently = migration(2, [
+      "create index concurrently second_table_id_idx on second_table (id)",
+    ]);
+    const result = await runMigratorCli("migrate", {
+      url: db.url,
+      folder: writeMigrationFolder([m0, m1, concurrently]),
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("CONCURRENTLY");
+    expect(result.stderr).toContain(`Migration ${concurrently.tag} uses CONCURRENTLY`);
+    expect(result.stderr).toContain("create index concurrently second_table_id_idx");
+    expect(await tableExists(db.url, "second_table")).toBe(false);
+    expect(await ledgerWhens(db.url)).toEqual([m0.when]);
+  });
+
+  it("refuses a ledger row without created_at (drizzle would re-run everything)", async () => {
+    await applied([m0]);
+    await withSql(
+      db.url,
+      (sql) => sql`
+      update ${sql(LEDGER.schema)}.${sql(LEDGER.table)} set created_at = null`,
+    );
+    const result = await runMigratorCli("migrate", {
+      url: db.url,
+      folder: writeMigrationFolder([m0, m1]),
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("LEDGER_INVALID");
+    expect(await tableExists(db.url, "second_table")).toBe(false);
+  });
+});
+
+describe("a failing migration", () => {
+  it("names file, statement, message and SQLSTATE; leaves schema, ledger and lock as they were", async () => {
+    await applied([m0]);
+    const failing = migration(1, [
+      "create table second_table (id int primary key)",
+      "insert into table_that_does_not_exist values (1)",
+    ]);
+    const result = await runMigratorCli("migrate", {
+      url: db.url,
+      folder: writeMigrationFolder([m0, failing, m2]),
+    });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("[migrate] failed (MIGRATION_FAILED)");
+    expect(result.stderr).toContain(`Migration ${failing.tag}.sql (statement 2 of 2)`);
+    expect(result.stderr).toContain('relation "table_that_does_not_exist" does not exist');
+    expect(result.stderr).toContain("SQLSTATE 42P01");
+    expect(result.stderr).toContain("Statement: insert into table_that_does_not_exist values (1)");
+    expect(await tableExists(db.url, "second_table")).toBe(false);
+    expect(await tableExists(db.url, "third_table")).toBe(false);
+    expect(await ledgerWhens(db.url)).toEqual([m0.when]);
+    expect(await migrationLockHolders(db.url)).toEqual([]);
+  });
+});

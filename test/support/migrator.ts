@@ -1,0 +1,219 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
+import { createDbConnection } from "@/lib/db/client";
+import { LEDGER } from "@/lib/db/migrator/ledger";
+import { MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
+
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface FixtureMigration {
+  tag: string;
+  /** The journal `when` (ms). */
+  when: number;
+  /** The statements; joined with drizzle-kit's `--> statement-breakpoint`. */
+  statements: string[];
+}
+
+const temporaryFolders: string[] = [];
+afterAll(() => {
+  for (const folder of temporaryFolders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+/** A migrations folder as drizzle-kit writes it (journal + one .sql per entry), in a temp dir. */
+export function writeMigrationFolder(migrations: FixtureMigration[], folder?: string): string {
+  const target = folder ?? mkdtempSync(path.join(tmpdir(), "migrator-fixture-"));
+  if (!folder) temporaryFolders.push(target);
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(path.join(target, "meta"), { recursive: true });
+  const entries = migrations.map((migration, idx) => ({
+    idx,
+    version: "7",
+    when: migration.when,
+    tag: migration.tag,
+    breakpoints: true,
+  }));
+  writeFileSync(
+    path.join(target, "meta", "_journal.json"),
+    JSON.stringify({ version: "7", dialect: "postgresql", entries }, null, 2),
+  );
+  for (const migration of migrations) {
+    writeFileSync(
+      path.join(target, `${migration.tag}.sql`),
+      migration.statements.join("\n--> statement-breakpoint\n"),
+    );
+  }
+  return target;
+}
+
+/** Variables a child must not inherit, so that only what a test passes decides its behaviour. */
+const MIGRATOR_VARIABLES =
+  /^(DATABASE_URL|DATABASE_URL_UNPOOLED|POSTGRES_URL_NON_POOLING|MIGRATIONS_DATABASE_URL|MIGRATE_ON_BOOT|MIGRATION_.*)$/;
+
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !MIGRATOR_VARIABLES.test(name)),
+  );
+  return { ...inherited, ...env } as NodeJS.ProcessEnv;
+}
+
+export interface ProcessResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved as they arrived. */
+  output: string;
+}
+
+export interface RunningProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves when the output matches, rejects if the process ends first or after `timeoutMs`. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  exited: Promise<ProcessResult>;
+}
+
+/** Starts a command in the repository root and collects its output. */
+export function startProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): RunningProcess {
+  const child = spawn(command, args, { cwd: REPO_ROOT, env: childEnv(env) });
+  let stdout = "";
+  let stderr = "";
+  let output = "";
+  const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk;
+    output += chunk;
+    notify();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk;
+    output += chunk;
+    notify();
+  });
+  let ended = false;
+  const exited = new Promise<ProcessResult>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      ended = true;
+      notify();
+      resolve({ code, signal, stdout, stderr, output });
+    });
+  });
+  const waitForOutput = (pattern: RegExp, timeoutMs = 30_000) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        listeners.delete(check);
+        reject(new Error(`timed out waiting for ${pattern} in:\n${output}`));
+      }, timeoutMs);
+      const check = () => {
+        if (pattern.test(output)) {
+          clearTimeout(timer);
+          listeners.delete(check);
+          resolve();
+        } else if (ended) {
+          clearTimeout(timer);
+          listeners.delete(check);
+          reject(new Error(`process ended before printing ${pattern}:\n${output}`));
+        }
+      };
+      listeners.add(check);
+      check();
+    });
+  return { child, output: () => output, waitForOutput, exited };
+}
+
+/** `npm run db:migrate` / `npm run db:status` as a real process (tsx, like the npm scripts). */
+export function startMigratorCli(
+  script: "migrate" | "status",
+  options: { url: string; folder?: string; env?: Record<string, string>; args?: string[] },
+): RunningProcess {
+  const args = [
+    "--import",
+    "tsx",
+    `scripts/db-${script}.ts`,
+    ...(options.folder ? ["--migrations-folder", options.folder] : []),
+    ...(options.args ?? []),
+  ];
+  return startProcess(process.execPath, args, {
+    MIGRATIONS_DATABASE_URL: options.url,
+    ...options.env,
+  });
+}
+
+export function runMigratorCli(
+  script: "migrate" | "status",
+  options: Parameters<typeof startMigratorCli>[1],
+): Promise<ProcessResult> {
+  return startMigratorCli(script, options).exited;
+}
+
+/** A short-lived connection for assertions, closed after `work`. */
+export async function withSql<T>(
+  url: string,
+  work: (sql: ReturnType<typeof createDbConnection>["client"]) => Promise<T>,
+  applicationName = "migrator-test",
+): Promise<T> {
+  const connection = createDbConnection({ url, max: 1, applicationName });
+  try {
+    return await work(connection.client);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The ledger as `created_at` values in id order; [] when it does not exist. */
+export function ledgerWhens(url: string): Promise<number[]> {
+  return withSql(url, async (sql) => {
+    const [exists] = await sql<{ found: boolean }[]>`
+      select to_regclass(${`${LEDGER.schema}.${LEDGER.table}`}) is not null as found`;
+    if (!exists?.found) return [];
+    const rows = await sql<{ created_at: string }[]>`
+      select created_at::text from ${sql(LEDGER.schema)}.${sql(LEDGER.table)} order by id`;
+    return rows.map((row) => Number(row.created_at));
+  });
+}
+
+export function tableExists(url: string, table: string): Promise<boolean> {
+  return withSql(url, async (sql) => {
+    const [row] = await sql<{ found: boolean }[]>`
+      select to_regclass(${`public.${table}`}) is not null as found`;
+    return row?.found ?? false;
+  });
+}
+
+/** Sessions holding (or waiting for) the migration lock on this database. */
+export function migrationLockHolders(url: string): Promise<{ pid: number; granted: boolean }[]> {
+  return withSql(url, (sql) =>
+    sql<{ pid: number; granted: boolean }[]>`
+      select pid, granted from pg_locks
+      where locktype = 'advisory'
+        and database = (select oid from pg_database where datname = current_database())
+        and classid = ${MIGRATION_LOCK_PG_LOCKS.classid}
+        and objid = ${MIGRATION_LOCK_PG_LOCKS.objid}
+        and objsubid = ${MIGRATION_LOCK_PG_LOCKS.objsubid}`.then((rows) => [...rows]),
+  );
+}
+
+/** Polls `condition` until it holds; throws with `what` after `timeoutMs`. */
+export async function eventually(
+  what: string,
+  condition: () => Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
