@@ -1,0 +1,280 @@
+import { cp, rm } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { parseEnv } from "@/env";
+import { createDbConnection, type DbConnection } from "@/lib/db/client";
+import { MIGRATION_LOCK_KEY, MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
+import { runMigrator } from "@/lib/db/migrator/run";
+import { migratorSettingsFromEnv } from "@/lib/db/migrator/settings";
+import { createTestDatabase, type TestDatabase } from "../support/database";
+import {
+  addMigration,
+  type BuiltApp,
+  buildAppCopy,
+  copyStandalone,
+  get,
+  type Journal,
+  readJournal,
+  type ServerKind,
+  type ServerProcess,
+  startServer,
+} from "../support/next-app";
+
+// Real `next build`, `next start` and standalone `server.js` processes on fresh databases. One
+// build for the whole file (about 10–20 s); each test starts its own server on its own database.
+
+let app: BuiltApp;
+let journal: Journal;
+let latestTag: string;
+
+const cleanups: (() => Promise<unknown>)[] = [];
+const later = <T extends { drop?: () => Promise<void>; remove?: () => Promise<void> }>(
+  resource: T,
+) => {
+  cleanups.push(async () => {
+    await resource.drop?.();
+    await resource.remove?.();
+  });
+  return resource;
+};
+
+beforeAll(async () => {
+  app = await buildAppCopy();
+  journal = await readJournal(path.join(app.dir, "drizzle"));
+  const last = journal.entries.at(-1);
+  if (!last) throw new Error("drizzle/ has no migrations: the boot tests need at least one");
+  latestTag = last.tag;
+}, 300_000);
+
+afterAll(async () => {
+  await app?.remove();
+});
+
+const servers: ServerProcess[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.stop();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function freshDatabase(): Promise<TestDatabase> {
+  return later(await createTestDatabase());
+}
+
+async function start(kind: ServerKind, dir: string, env: Record<string, string>) {
+  const server = await startServer(kind, dir, env);
+  servers.push(server);
+  return server;
+}
+
+/** Where each kind of server runs: the built copy for `next start`, a copy of standalone/ else. */
+async function serverDir(kind: ServerKind): Promise<string> {
+  if (kind === "next start") return app.dir;
+  return later(await copyStandalone(app)).dir;
+}
+
+/** Polls until something answers (the port opens before `register()` finishes). */
+async function firstAnswer(server: ServerProcess, route: string) {
+  for (;;) {
+    const response = await get(server.url + route);
+    if (response.status !== 0) return response;
+    const exited = await Promise.race([server.exited.then(() => true), sleep(100)]);
+    if (exited) throw new Error(`the server exited before answering:\n${server.output()}`);
+  }
+}
+
+async function withConnection<T>(url: string, work: (sql: DbConnection["client"]) => Promise<T>) {
+  const connection = createDbConnection({ url, max: 1, applicationName: "next-boot-test" });
+  try {
+    return await work(connection.client);
+  } finally {
+    await connection.close();
+  }
+}
+
+async function ledgerCount(url: string): Promise<number> {
+  return withConnection(url, async (sql) => {
+    const [row] = await sql<{ ledger: string | null }[]>`
+      select to_regclass('drizzle.__drizzle_migrations')::text as ledger`;
+    if (!row?.ledger) return 0;
+    const [count] = await sql<{ n: number }[]>`
+      select count(*)::int as n from drizzle.__drizzle_migrations`;
+    return count?.n ?? 0;
+  });
+}
+
+async function publicTables(url: string): Promise<string[]> {
+  return withConnection(url, async (sql) => {
+    const rows = await sql<{ name: string }[]>`
+      select table_name as name from information_schema.tables
+      where table_schema = 'public' order by 1`;
+    return rows.map((row) => row.name);
+  });
+}
+
+async function migrationLockHeld(url: string): Promise<boolean> {
+  return withConnection(url, async (sql) => {
+    const rows = await sql`
+      select 1 from pg_locks
+      where locktype = 'advisory'
+        and database = (select oid from pg_database where datname = current_database())
+        and classid = ${MIGRATION_LOCK_PG_LOCKS.classid} and objid = ${MIGRATION_LOCK_PG_LOCKS.objid}`;
+    return rows.length > 0;
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("next build", () => {
+  test("does not run the migrator and needs no database", () => {
+    // buildAppCopy() builds with no DATABASE_URL at all: a register() run here would have failed it.
+    expect(app.buildOutput).not.toContain("[migrate]");
+    expect(app.buildOutput).toMatch(/ƒ \/api\/health/);
+  });
+
+  test("ships drizzle/ inside the standalone output", async () => {
+    const standalone = path.join(app.dir, ".next/standalone/drizzle");
+    expect(await readJournal(standalone)).toEqual(journal);
+  });
+});
+
+describe.each<ServerKind>(["next start", "standalone"])("%s", (kind) => {
+  test("on an empty database: the first request sees the migrated schema", async () => {
+    const db = await freshDatabase();
+    const server = await start(kind, await serverDir(kind), { DATABASE_URL: db.url });
+
+    const first = await firstAnswer(server, "/api/health");
+
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.body)).toEqual({ status: "ok", version: latestTag, pending: 0 });
+    expect(await ledgerCount(db.url)).toBe(journal.entries.length);
+    expect(await publicTables(db.url)).toEqual(expect.arrayContaining(["users", "tenants"]));
+    expect((await get(`${server.url}/`)).status).toBe(200);
+    expect(server.output()).toMatch(/\[migrate\] done: applied \d+ migration/);
+  });
+
+  test("on an up-to-date database: one [migrate] line, no lock", async () => {
+    const db = later(await createTestDatabase({ migrated: true }));
+    const server = await start(kind, await serverDir(kind), { DATABASE_URL: db.url });
+
+    const first = await firstAnswer(server, "/api/health");
+
+    expect(first.status).toBe(200);
+    const lines = server
+      .output()
+      .split("\n")
+      .filter((line) => line.includes("[migrate]"));
+    expect(lines).toEqual([expect.stringMatching(/^\[migrate\] .* is up to date at /)]);
+  });
+
+  test("with a broken migration: exits non-zero, never answers 200, changes nothing", async () => {
+    const dir = await serverDir(kind);
+    const drizzleDir = path.join(dir, "drizzle");
+    const backup = `${drizzleDir}.orig`;
+    await cp(drizzleDir, backup, { recursive: true });
+    cleanups.push(async () => {
+      await rm(drizzleDir, { recursive: true, force: true });
+      await cp(backup, drizzleDir, { recursive: true });
+      await rm(backup, { recursive: true, force: true });
+    });
+    await addMigration(
+      drizzleDir,
+      "9999_broken",
+      "CREATE TABLE boot_probe (id int);\n--> statement-breakpoint\n" +
+        "ALTER TABLE no_such_table ADD COLUMN x int;\n",
+    );
+    const db = await freshDatabase();
+    const server = await start(kind, dir, { DATABASE_URL: db.url });
+
+    const statuses = new Set<number>();
+    let exitCode: number | null | undefined;
+    void server.exited.then((code) => {
+      exitCode = code;
+    });
+    while (exitCode === undefined) {
+      const [health, home] = await Promise.all([
+        get(`${server.url}/api/health`),
+        get(`${server.url}/`),
+      ]);
+      statuses.add(health.status).add(home.status);
+      await sleep(50);
+    }
+
+    expect(exitCode).toBe(1);
+    expect(statuses).not.toContain(200);
+    const output = server.output();
+    expect(output).toContain("9999_broken.sql (statement 2 of 2)");
+    expect(output).toContain("ALTER TABLE no_such_table ADD COLUMN x int;");
+    expect(output).toContain("SQLSTATE 42P01");
+    expect(output).toContain("exiting with code 1");
+    expect(await publicTables(db.url)).toEqual([]);
+    expect(await ledgerCount(db.url)).toBe(0);
+    expect(await migrationLockHeld(db.url)).toBe(false);
+  });
+});
+
+describe("standalone server", () => {
+  test("holds requests until register() has migrated", async () => {
+    const db = await freshDatabase();
+    const holder = createDbConnection({
+      url: db.url,
+      max: 1,
+      applicationName: "next-boot-test:lock-holder",
+    });
+    cleanups.push(() => holder.close());
+    await holder.client`select pg_advisory_lock(${MIGRATION_LOCK_KEY.toString()}::bigint)`;
+
+    const server = await start("standalone", await serverDir("standalone"), {
+      DATABASE_URL: db.url,
+    });
+    await server.waitForOutput(/Ready in/);
+    await server.waitForOutput(/\[migrate\] waiting for the migration lock.*lock-holder/);
+
+    const events: string[] = [];
+    const request = get(`${server.url}/api/health`).then((response) => {
+      events.push(`response ${response.status}`);
+      return response;
+    });
+    // The port is open and the request is in; it must still be waiting a moment later.
+    await sleep(1_500);
+    events.push("lock released");
+    await holder.client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY.toString()}::bigint)`;
+    const response = await request;
+
+    expect(events).toEqual(["lock released", "response 200"]);
+    expect(JSON.parse(response.body)).toMatchObject({ version: latestTag });
+  });
+
+  test("with MIGRATE_ON_BOOT=false: health lists pending migrations, then turns 200 once applied", async () => {
+    const db = await freshDatabase();
+    const dir = await serverDir("standalone");
+    const server = await start("standalone", dir, {
+      DATABASE_URL: db.url,
+      MIGRATE_ON_BOOT: "false",
+    });
+
+    const first = await firstAnswer(server, "/api/health");
+
+    expect(first.status).toBe(503);
+    expect(JSON.parse(first.body)).toMatchObject({
+      version: null,
+      pending: journal.entries.map((entry) => entry.tag),
+    });
+    expect(await ledgerCount(db.url)).toBe(0);
+
+    // What a release step does: `npm run db:migrate` against the same database.
+    await runMigrator(
+      migratorSettingsFromEnv(parseEnv({ DATABASE_URL: db.url }), {
+        migrationsFolder: path.join(dir, "drizzle"),
+      }),
+      { mode: "apply", log: () => {} },
+    );
+
+    let health = await get(`${server.url}/api/health`);
+    for (let attempt = 0; health.status !== 200 && attempt < 100; attempt++) {
+      await sleep(200);
+      health = await get(`${server.url}/api/health`);
+    }
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toEqual({ status: "ok", version: latestTag, pending: 0 });
+  });
+});

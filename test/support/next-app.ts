@@ -1,0 +1,228 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+/**
+ * Real `next build` / `next start` / standalone `server.js` processes for tests. The build runs in
+ * a copy of the app outside the repository, so a test never races another `next build` over the
+ * repository's `.next`, and a test may change the copy's `drizzle/` freely.
+ */
+
+const run = promisify(execFile);
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+/** What `next build` and `next start` read; tests, e2e and scripts stay out of the build. */
+const appEntries = [
+  "app",
+  "src",
+  "drizzle",
+  "public",
+  "instrumentation.ts",
+  "next.config.ts",
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+];
+
+export interface BuiltApp {
+  /** The copy's root: `next start` runs here; `.next/standalone` holds the standalone server. */
+  dir: string;
+  buildOutput: string;
+  remove(): Promise<void>;
+}
+
+export async function buildAppCopy(): Promise<BuiltApp> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "next-app-"));
+  for (const entry of appEntries) {
+    if (await exists(path.join(repoRoot, entry))) {
+      await cp(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
+    }
+  }
+  // Turbopack refuses a node_modules symlinked from outside the project; hard links cost ~0.3 s.
+  await run("cp", ["-al", path.join(repoRoot, "node_modules"), path.join(dir, "node_modules")]);
+  const build = await run(process.execPath, [nextBin(dir), "build"], {
+    cwd: dir,
+    env: baseEnv({}),
+    maxBuffer: 16 * 1024 * 1024,
+  }).catch((error: { stdout?: string; stderr?: string }) => {
+    throw new Error(`next build failed:\n${error.stdout ?? ""}\n${error.stderr ?? ""}`);
+  });
+  return {
+    dir,
+    buildOutput: `${build.stdout}\n${build.stderr}`,
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** The standalone server copied elsewhere, as a deploy would ship it (with its static files). */
+export async function copyStandalone(
+  app: BuiltApp,
+): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "next-standalone-"));
+  await cp(path.join(app.dir, ".next/standalone"), dir, { recursive: true });
+  await cp(path.join(app.dir, ".next/static"), path.join(dir, ".next/static"), { recursive: true });
+  if (await exists(path.join(app.dir, "public"))) {
+    await cp(path.join(app.dir, "public"), path.join(dir, "public"), { recursive: true });
+  }
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface Journal {
+  entries: { idx: number; version: string; when: number; tag: string; breakpoints: boolean }[];
+}
+
+export async function readJournal(drizzleDir: string): Promise<Journal> {
+  return JSON.parse(await readFile(path.join(drizzleDir, "meta/_journal.json"), "utf8")) as Journal;
+}
+
+/** Appends a migration to a copy's `drizzle/` the way `drizzle-kit generate` would record it. */
+export async function addMigration(drizzleDir: string, tag: string, sql: string): Promise<void> {
+  const journal = await readJournal(drizzleDir);
+  const last = journal.entries.at(-1);
+  journal.entries.push({
+    idx: journal.entries.length,
+    version: "7",
+    when: (last?.when ?? Date.now()) + 1_000,
+    tag,
+    breakpoints: true,
+  });
+  await writeFile(path.join(drizzleDir, `${tag}.sql`), sql);
+  await writeFile(path.join(drizzleDir, "meta/_journal.json"), JSON.stringify(journal, null, 2));
+}
+
+export interface ServerProcess {
+  url: string;
+  output(): string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export type ServerKind = "next start" | "standalone";
+
+/**
+ * Starts `next start` (in a built copy) or `node server.js` (in a standalone copy) on a free port,
+ * with only the variables given: the test runner's own environment (TEST_DATABASE_URL, a developer's
+ * MIGRATIONS_DATABASE_URL…) must not leak into the server under test.
+ */
+export async function startServer(
+  kind: ServerKind,
+  dir: string,
+  env: Record<string, string>,
+): Promise<ServerProcess> {
+  const port = await freePort();
+  const args =
+    kind === "next start"
+      ? [nextBin(dir), "start", "--port", String(port), "--hostname", "127.0.0.1"]
+      : ["server.js"];
+  const child = spawn(process.execPath, args, {
+    cwd: dir,
+    env: baseEnv({
+      PORT: String(port),
+      HOSTNAME: "127.0.0.1",
+      // A production server refuses to boot without these (src/lib/auth/settings.ts).
+      BETTER_AUTH_SECRET: "next-app-test-server-secret-5f0c9a1e7b3d",
+      BETTER_AUTH_URL: `http://127.0.0.1:${port}`,
+      ...env,
+    }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const listeners = new Set<() => void>();
+  const append = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    exited,
+    waitForOutput: (pattern, timeoutMs = 30_000) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(output)) return;
+          cleanup();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no output matching ${pattern} within ${timeoutMs} ms:\n${output}`));
+        }, timeoutMs);
+        const onExit = () => {
+          cleanup();
+          reject(new Error(`server exited before printing ${pattern}:\n${output}`));
+        };
+        const cleanup = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          child.off("exit", onExit);
+        };
+        listeners.add(check);
+        child.once("exit", onExit);
+        check();
+      }),
+    stop: () => stopChild(child, exited),
+  };
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A request that never throws: status 0 when nothing answered (port closed, reset). */
+export async function get(url: string): Promise<{ status: number; body: string }> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+    return { status: response.status, body: await response.text() };
+  } catch {
+    return { status: 0, body: "" };
+  }
+}
+
+function nextBin(dir: string): string {
+  return path.join(dir, "node_modules/next/dist/bin/next");
+}
+
+function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    ...extra,
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === "object") resolve(address.port);
+        else reject(new Error("could not pick a free port"));
+      });
+    });
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
