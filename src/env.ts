@@ -80,6 +80,10 @@ const schema = z.object({
     .max(65_535)
     .default(54_329)
     .describe("the port of the embedded Postgres of `npm run dev`"),
+  DOCKER_HOST: z
+    .string()
+    .optional()
+    .describe("a container runtime's address; tests then try a Postgres container first"),
 
   BETTER_AUTH_SECRET: z
     .string()

