@@ -30,6 +30,9 @@ export const handleAuthRequest = withBodyLimit((request) => getAuth().handler(re
  * if a session row survived (suspension deletes them; this covers a status changed by hand).
  */
 export async function getActiveSession(): Promise<AuthSession | null> {
-  const session = await getAuth().api.getSession({ headers: await headers() });
+  // `headers()` first: it marks the page dynamic, so `next build` never prerenders it and never
+  // reaches `getAuth()`, which needs the database and, in production, the secrets.
+  const requestHeaders = await headers();
+  const session = await getAuth().api.getSession({ headers: requestHeaders });
   return session?.user.status === "active" ? session : null;
 }

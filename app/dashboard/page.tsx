@@ -1,0 +1,53 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { getActiveSession } from "@/lib/auth";
+import { listMemberships } from "@/lib/users";
+import { SignOutButton } from "./sign-out-button";
+
+export const metadata: Metadata = { title: "Dashboard · Agency Reporting" };
+
+const ROLE_NAMES = {
+  agency_admin: "Agency admin",
+  tenant_admin: "Client admin",
+  member: "Member",
+} as const;
+
+export default async function DashboardPage() {
+  // The proxy's cookie check only saves a round trip; this is the check that counts.
+  const session = await getActiveSession();
+  if (!session) redirect("/sign-in");
+  const { user } = session;
+  const memberships = await listMemberships(user.id);
+
+  return (
+    <main>
+      <h1>Dashboard</h1>
+      <section aria-labelledby="account-heading">
+        <h2 id="account-heading">Your account</h2>
+        <dl>
+          <dt>Name</dt>
+          <dd data-testid="user-name">{user.name}</dd>
+          <dt>Email</dt>
+          <dd data-testid="user-email">{user.email}</dd>
+          <dt>Status</dt>
+          <dd data-testid="user-status">{user.status}</dd>
+        </dl>
+      </section>
+      <section aria-labelledby="memberships-heading">
+        <h2 id="memberships-heading">Memberships</h2>
+        {memberships.length === 0 ? (
+          <p>You are not a member of any client yet. An administrator can invite you.</p>
+        ) : (
+          <ul>
+            {memberships.map((membership) => (
+              <li key={`${membership.tenantName ?? "*"}:${membership.role}`}>
+                {ROLE_NAMES[membership.role]} · {membership.tenantName ?? "all clients"}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <SignOutButton />
+    </main>
+  );
+}

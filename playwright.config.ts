@@ -1,0 +1,79 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { defineConfig, devices } from "@playwright/test";
+import type { E2eOptions } from "./e2e/support/fixtures";
+
+/**
+ * QA's smoke test: the production build, started on a fresh database that it migrates at boot,
+ * driven through a real browser. See docs/auth.md ("What the smoke test proves").
+ */
+
+// Better Auth compares the Origin header with BETTER_AUTH_URL exactly: `localhost` and
+// `127.0.0.1` are different origins (403 INVALID_ORIGIN), so the browser uses this very string.
+const PORT = 3100;
+const baseURL = `http://localhost:${PORT}`;
+
+// Where the web server writes the database URL for the tests. This file is evaluated by the
+// runner and again by each worker; the runner's choice reaches the workers through the
+// environment they inherit.
+process.env.E2E_STATE_FILE ??= path.join(
+  os.tmpdir(),
+  `agency-reporting-e2e-${process.pid}-${Date.now()}.json`,
+);
+const stateFile = process.env.E2E_STATE_FILE;
+
+/** Debian's chromium where installed (Playwright cannot download its browsers here). */
+const SYSTEM_CHROMIUM = "/usr/bin/chromium";
+const launchOptions = existsSync(SYSTEM_CHROMIUM)
+  ? {
+      executablePath: SYSTEM_CHROMIUM,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
+    }
+  : {};
+
+export default defineConfig<E2eOptions>({
+  testDir: "e2e",
+  forbidOnly: !!process.env.CI,
+  // Sign-in and sign-up are rate limited in production (3 per 10 s per IP): retries would trip it.
+  retries: 0,
+  workers: 1,
+  reporter: process.env.CI ? [["list"], ["html", { open: "never" }]] : "list",
+  timeout: 30_000,
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    stateFile,
+  },
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], launchOptions } }],
+  webServer: {
+    // with-database makes a fresh database and runs the rest with DATABASE_URL set; the script
+    // records that URL for the tests, builds, and starts `next start`, which migrates at boot.
+    command:
+      "npx tsx scripts/with-database.ts -- " +
+      `npx tsx e2e/support/web-server.ts --port ${PORT} --state-file ${stateFile}`,
+    // 200 only once the boot migrator has brought the fresh database up to date.
+    url: `${baseURL}/api/health`,
+    timeout: 240_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      BETTER_AUTH_URL: baseURL,
+      BETTER_AUTH_SECRET: randomBytes(32).toString("base64"),
+    },
+    // SIGTERM lets the server and the database stop cleanly; Playwright's default is SIGKILL.
+    gracefulShutdown: { signal: "SIGTERM", timeout: 5_000 },
+  },
+});
