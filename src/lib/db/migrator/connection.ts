@@ -71,19 +71,21 @@ export async function openMigratorConnection(
   settings: MigratorSettings,
   log: (line: string) => void,
 ): Promise<MigratorConnection> {
-  const connection = createDbConnection({
-    url: settings.url,
-    max: 1,
-    applicationName: migratorApplicationName(),
-    connectTimeoutSeconds: Math.min(10, Math.max(1, Math.ceil(settings.connectWaitMs / 1000))),
-    connection: {
-      lock_timeout: settings.lockTimeoutMs,
-      statement_timeout: settings.statementTimeoutMs,
-    },
-  });
   const target = `${describeTarget(settings.url)} (${settings.urlVariable})`;
   const started = performance.now();
   for (let attempt = 1; ; attempt++) {
+    // A new client per attempt: postgres.js spaces reconnects of one client by its own growing
+    // backoff (up to 20 s), which would overrun our deadline and our log cadence.
+    const connection = createDbConnection({
+      url: settings.url,
+      max: 1,
+      applicationName: migratorApplicationName(),
+      connectTimeoutSeconds: Math.min(10, Math.max(1, Math.ceil(settings.connectWaitMs / 1000))),
+      connection: {
+        lock_timeout: settings.lockTimeoutMs,
+        statement_timeout: settings.statementTimeoutMs,
+      },
+    });
     try {
       // reserve() opens the connection without sending a query; releasing keeps it open.
       const reserved = await connection.client.reserve();
@@ -93,8 +95,8 @@ export async function openMigratorConnection(
       const elapsed = performance.now() - started;
       const remaining = settings.connectWaitMs - elapsed;
       const reason = describeConnectError(error);
+      await connection.close();
       if (!isTransient(error) || remaining <= 0) {
-        await connection.close();
         const why = isTransient(error)
           ? `still unreachable after ${attempt} attempt(s) in ${seconds(elapsed)} ` +
             `(MIGRATION_CONNECT_WAIT_MS=${settings.connectWaitMs}): ${reason}. Check that the ` +
