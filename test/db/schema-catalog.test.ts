@@ -108,7 +108,7 @@ describe("timestamps", () => {
     expect(wrong).toEqual([]);
   });
 
-  it("every table but rate_limits has created_at timestamptz not null default now()", async () => {
+  it("every table has created_at timestamptz not null default now()", async () => {
     const tables = await publicTables(database.client);
     const columns = await publicColumns(database.client);
     const createdAt = tables.map((table) => {
@@ -119,11 +119,7 @@ describe("timestamps", () => {
       };
     });
     const expected = { type: "timestamp with time zone", notNull: true, default: "now()" };
-    // rate_limits is Better Auth's counter store; its clock is last_request (epoch ms). If it
-    // gains created_at, drop this exception.
-    expect(createdAt).toEqual(
-      tables.map((table) => ({ table, createdAt: table === "rate_limits" ? undefined : expected })),
-    );
+    expect(createdAt).toEqual(tables.map((table) => ({ table, createdAt: expected })));
   });
 
   it("every updated_at column is refreshed by drizzle on update ($onUpdate)", () => {

@@ -12,7 +12,7 @@ import {
   unique,
   uuid,
 } from "drizzle-orm/pg-core";
-import { id, timestamps } from "./columns";
+import { createdAt, id, timestamps } from "./columns";
 import { isOneOf } from "./constraints";
 
 // Better Auth's core tables, plural (the adapter runs with `usePlural: true`), shaped to what
@@ -123,6 +123,7 @@ export const rateLimits = pgTable(
     key: text("key").notNull(),
     count: integer("count").notNull(),
     lastRequest: bigint("last_request", { mode: "number" }).notNull(),
+    createdAt: createdAt(),
   },
   (table) => [unique("rate_limits_key_uidx").on(table.key)],
 );
