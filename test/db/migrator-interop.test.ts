@@ -1,0 +1,100 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../support/database";
+import {
+  type FixtureMigration,
+  ledgerWhens,
+  type ProcessResult,
+  REPO_ROOT,
+  runMigratorCli,
+  startProcess,
+  tableExists,
+  writeMigrationFolder,
+} from "../support/migrator";
+
+const realJournal = JSON.parse(
+  readFileSync(path.join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8"),
+) as { entries: { tag: string; when: number }[] };
+const realWhens = realJournal.entries.map((entry) => entry.when);
+const lastRealTag = realJournal.entries.at(-1)?.tag;
+
+let db: TestDatabase;
+beforeEach(async () => {
+  db = await createTestDatabase();
+});
+afterEach(async () => {
+  await db.drop();
+});
+
+/** The real `drizzle-kit migrate`, with the repository's drizzle.config.ts unless `config`. */
+function drizzleKitMigrate(config?: string): Promise<ProcessResult> {
+  const bin = path.join(REPO_ROOT, "node_modules", "drizzle-kit", "bin.cjs");
+  const args = [bin, "migrate", ...(config ? ["--config", config] : [])];
+  return startProcess(process.execPath, args, { MIGRATIONS_DATABASE_URL: db.url }).exited;
+}
+
+/** A drizzle-kit config for a fixture folder; without imports, so it loads from a temp dir. */
+function kitConfigFor(folder: string): string {
+  const config = path.join(folder, "drizzle.config.ts");
+  const body = { dialect: "postgresql", out: folder, dbCredentials: { url: db.url } };
+  writeFileSync(config, `export default ${JSON.stringify(body)};\n`);
+  return config;
+}
+
+describe("the real drizzle/ folder", () => {
+  it("is applied by db:migrate on an empty database, after which drizzle-kit migrate is a no-op", async () => {
+    const ours = await runMigratorCli("migrate", { url: db.url });
+    expect(ours.code, ours.output).toBe(0);
+    expect(ours.stdout).toContain(`is at ${lastRealTag}`);
+    for (const table of ["users", "sessions", "tenants", "memberships", "report_weeks"]) {
+      expect(await tableExists(db.url, table), table).toBe(true);
+    }
+    expect(await ledgerWhens(db.url)).toEqual(realWhens);
+
+    const kit = await drizzleKitMigrate();
+    expect(kit.code, kit.output).toBe(0);
+    expect(await ledgerWhens(db.url)).toEqual(realWhens);
+  });
+
+  it("applied by drizzle-kit migrate first leaves db:migrate nothing to do", async () => {
+    const kit = await drizzleKitMigrate();
+    expect(kit.code, kit.output).toBe(0);
+    expect(await ledgerWhens(db.url)).toEqual(realWhens);
+
+    const ours = await runMigratorCli("migrate", { url: db.url });
+    expect(ours.code, ours.output).toBe(0);
+    expect(ours.output.trim().split("\n")).toHaveLength(1);
+    expect(ours.stdout).toContain(`is up to date at ${lastRealTag}`);
+    expect(await ledgerWhens(db.url)).toEqual(realWhens);
+  });
+});
+
+describe("taking turns with drizzle-kit migrate on the same folder", () => {
+  const T0 = 1_700_000_000_000;
+  const step = (n: number): FixtureMigration => ({
+    tag: `000${n}_turn-${n}`,
+    when: T0 + n * 1000,
+    statements: [`create table turn_${n} (id int)`],
+  });
+
+  it("each applies only what the other has not", async () => {
+    const folder = writeMigrationFolder([step(0)]);
+    expect((await drizzleKitMigrate(kitConfigFor(folder))).code).toBe(0);
+
+    writeMigrationFolder([step(0), step(1)], folder);
+    const ours = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(ours.code, ours.output).toBe(0);
+    expect(ours.stdout).toContain("1 of 2 migrations pending (0001_turn-1)");
+    expect(ours.stdout).not.toContain("ran 0000_turn-0");
+
+    writeMigrationFolder([step(0), step(1), step(2)], folder);
+    expect((await drizzleKitMigrate(kitConfigFor(folder))).code).toBe(0);
+
+    const status = await runMigratorCli("status", { url: db.url, folder });
+    expect(status.code, status.output).toBe(0);
+    expect(status.stdout).toMatch(/applied \(3\):[\s\S]*pending \(0\):\nproblems \(0\):/);
+    expect(await ledgerWhens(db.url)).toEqual([T0, T0 + 1000, T0 + 2000]);
+    expect(await tableExists(db.url, "turn_2")).toBe(true);
+  });
+});
