@@ -4,18 +4,21 @@
  *
  *   tsx e2e/support/web-server.ts --port <port> --state-file <path>
  *
- * records the database URL in the state file for the tests, builds the app, and runs the
- * standalone server (what a deploy ships) until Playwright sends SIGTERM. The server migrates the
- * database at boot.
+ * It records the database URL in the state file for the tests, builds a copy of the app outside
+ * the repository, and runs that build's standalone server (what a deploy ships) until Playwright
+ * sends SIGTERM; the server migrates the database at boot. Building in a copy keeps the run away
+ * from the repository's `.next`, which a `next dev` or another build may be using.
  */
-import { existsSync } from "node:fs";
-import { cp, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { rm, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { requireEnv } from "../../src/env";
 import { exitCodeOf, forwardSignals, runInherited } from "../../src/lib/cli/child-process";
 import { type TerminationWatch, watchTerminationSignals } from "../../src/lib/cli/signals";
+import { buildAppCopy, copyStandalone } from "../../test/support/next-app";
 import type { E2eState } from "./state";
+
+const say = (line: string) => console.error(`[e2e web server] ${line}`);
 
 async function main(): Promise<number> {
   const watch = watchTerminationSignals();
@@ -24,8 +27,9 @@ async function main(): Promise<number> {
   });
   const port = values.port;
   const stateFile = values["state-file"];
-  if (!port || !stateFile)
+  if (!port || !stateFile) {
     throw new Error("usage: web-server.ts --port <port> --state-file <path>");
+  }
 
   const state: E2eState = { databaseUrl: requireEnv("DATABASE_URL") };
   await writeFile(stateFile, JSON.stringify(state));
@@ -37,29 +41,35 @@ async function main(): Promise<number> {
 }
 
 async function buildAndServe(watch: TerminationWatch, port: string): Promise<number> {
-  const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
-  const build = runInherited(process.execPath, [nextBin, "build"], process.env);
-  forwardSignals(watch, build.child);
-  const built = exitCodeOf(await build.exited);
-  if (built !== 0 || watch.received) return built;
-
-  // The standalone output leaves static assets out; a deploy copies them in, and so do we.
-  await cp(".next/static", ".next/standalone/.next/static", { recursive: true });
-  if (existsSync("public")) await cp("public", ".next/standalone/public", { recursive: true });
-  const server = runInherited(process.execPath, [".next/standalone/server.js"], {
-    ...process.env,
-    PORT: port,
-    // server.js binds to HOSTNAME, which shells set to the machine's name.
-    HOSTNAME: "localhost",
-  });
-  forwardSignals(watch, server.child);
-  return exitCodeOf(await server.exited);
+  // The build gets no database and no auth secrets (buildAppCopy passes only PATH, HOME and
+  // NODE_ENV), as a CI build step would: every run proves `next build` needs neither.
+  const started = Date.now();
+  const app = await buildAppCopy();
+  say(`next build took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  try {
+    const standalone = await copyStandalone(app);
+    try {
+      if (watch.received) return exitCodeOf({ code: null, signal: watch.received });
+      const server = runInherited(process.execPath, [path.join(standalone.dir, "server.js")], {
+        ...process.env,
+        PORT: port,
+        // server.js binds to HOSTNAME, which shells set to the machine's name.
+        HOSTNAME: "localhost",
+      });
+      forwardSignals(watch, server.child);
+      return exitCodeOf(await server.exited);
+    } finally {
+      await standalone.remove();
+    }
+  } finally {
+    await app.remove();
+  }
 }
 
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`[e2e web server] ${error instanceof Error ? error.message : String(error)}`);
+    say(error instanceof Error ? error.message : String(error));
     process.exit(1);
   },
 );

@@ -22,6 +22,7 @@ const appEntries = [
   "drizzle",
   "public",
   "instrumentation.ts",
+  "proxy.ts",
   "next.config.ts",
   "package.json",
   "package-lock.json",
