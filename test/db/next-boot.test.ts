@@ -244,6 +244,23 @@ describe("standalone server", () => {
     expect(JSON.parse(response.body)).toMatchObject({ version: latestTag });
   });
 
+  test("health answers 503 once the database stops answering", async () => {
+    const db = await freshDatabase();
+    const server = await start("standalone", await serverDir("standalone"), {
+      DATABASE_URL: db.url,
+    });
+    expect((await firstAnswer(server, "/api/health")).status).toBe(200);
+
+    // WITH (FORCE) also ends the sessions of the server's pool.
+    await db.drop();
+    const health = await get(`${server.url}/api/health`);
+
+    expect(health.status).toBe(503);
+    expect(JSON.parse(health.body)).toMatchObject({
+      reason: expect.stringMatching(/^the database is unreachable: /),
+    });
+  });
+
   test("with MIGRATE_ON_BOOT=false: health lists pending migrations, then turns 200 once applied", async () => {
     const db = await freshDatabase();
     const dir = await serverDir("standalone");
