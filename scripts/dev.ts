@@ -1,0 +1,70 @@
+/**
+ * `npm run dev [-- <next dev options>]`: `next dev` against DATABASE_URL when it is set (here or
+ * in a .env file), otherwise against an embedded Postgres whose data stays in DEV_DATABASE_DIR.
+ * Postgres runs in its own process group, so Ctrl-C reaches Next and this script but not the
+ * database: Next stops first, then Postgres. See docs/database-source.md.
+ */
+import { createRequire } from "node:module";
+import { readEnv } from "../src/env";
+import { exitCodeOf, forwardSignals, runInherited } from "../src/lib/cli/child-process";
+import { loadEnvFilesLikeNext } from "../src/lib/cli/env-files";
+import { watchTerminationSignals } from "../src/lib/cli/signals";
+import { startDatabaseServer } from "../src/lib/database-source";
+import { databaseUrl, ensureDatabase } from "../src/lib/database-source/databases";
+
+const APP_DATABASE = "agency_reporting";
+const say = (line: string) => console.log(`[dev] ${line}`);
+
+async function main(): Promise<number> {
+  const watch = watchTerminationSignals();
+  loadEnvFilesLikeNext(true);
+  const env = readEnv();
+  const server = await startDatabaseServer({
+    purpose: "dev",
+    env,
+    log: say,
+    postgresLog: showPostgresProblems,
+  });
+  try {
+    let url = server.adminUrl;
+    if (server.kind === "url") {
+      say("using DATABASE_URL");
+    } else {
+      if (await ensureDatabase(server.adminUrl, APP_DATABASE))
+        say(`created database ${APP_DATABASE}`);
+      url = databaseUrl(server.adminUrl, APP_DATABASE);
+      say(`embedded Postgres with its data in ${env.DEV_DATABASE_DIR}; psql ${url}`);
+    }
+    if (watch.received) return exitCodeOf({ code: null, signal: watch.received });
+
+    const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+    const next = runInherited(process.execPath, [nextBin, "dev", ...process.argv.slice(2)], {
+      ...process.env,
+      DATABASE_URL: url,
+      NEXT_TELEMETRY_DISABLED: "1",
+    });
+    forwardSignals(watch, next.child);
+    return exitCodeOf(await next.exited);
+  } finally {
+    if (server.kind !== "url") say("stopping Postgres");
+    await server.stop();
+  }
+}
+
+/**
+ * Postgres logs every checkpoint, and every failed statement at ERROR (which the app reports
+ * itself); show only what needs attention, less the notices our own shutdown causes.
+ */
+function showPostgresProblems(line: string): void {
+  if (!/\b(WARNING|FATAL|PANIC):/.test(line)) return;
+  if (/terminating connection due to administrator command/.test(line)) return;
+  console.error(`[postgres] ${line}`);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`[dev] ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
