@@ -109,6 +109,9 @@ const schema = z.object({
 export type Env = z.infer<typeof schema>;
 export type EnvName = keyof Env;
 
+/** Every variable, in declaration order; docs/configuration.md and .env.example list them all. */
+export const ENV_NAMES = Object.keys(schema.shape) as EnvName[];
+
 /** What a variable is for, as written in the schema; used in error messages. */
 export function describeVariable(name: EnvName): string {
   return schema.shape[name].description ?? name;
