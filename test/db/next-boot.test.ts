@@ -244,6 +244,15 @@ describe("standalone server", () => {
     expect(JSON.parse(response.body)).toMatchObject({ version: latestTag });
   });
 
+  test("without DATABASE_URL: exits 1 naming the variable and what it is for", async () => {
+    const server = await start("standalone", await serverDir("standalone"), {});
+
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toContain(
+      "[migrate] failed (CONFIG): DATABASE_URL is not set: it is the Postgres connection string",
+    );
+  });
+
   test("health answers 503 once the database stops answering", async () => {
     const db = await freshDatabase();
     const server = await start("standalone", await serverDir("standalone"), {
