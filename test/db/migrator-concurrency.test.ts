@@ -79,10 +79,10 @@ describe("many processes booting at once", () => {
   });
 });
 
-describe("a migrator killed with SIGKILL in the middle of a migration", () => {
-  it("leaves no partial schema, no ledger row, no lock; the next run applies cleanly", async () => {
-    // The second statement sleeps only while the marker table exists, so the next run is quick.
-    const folder = writeMigrationFolder([
+describe("a migration interrupted in the middle", () => {
+  // The second statement sleeps only while the marker table exists, so the next run is quick.
+  const slowFolder = () =>
+    writeMigrationFolder([
       {
         tag: "0000_slow",
         when: T0,
@@ -92,26 +92,29 @@ describe("a migrator killed with SIGKILL in the middle of a migration", () => {
         ],
       },
     ]);
-    await withSql(db.url, (sql) => sql`create table go_slow ()`);
 
-    const victim = startMigratorCli("migrate", { url: db.url, folder });
+  /** Starts the migrator on the slow migration; resolves with its backend pid once it sleeps. */
+  async function migratorInsideSlowStatement(folder: string) {
+    await withSql(db.url, (sql) => sql`create table go_slow ()`);
+    const migrator = startMigratorCli("migrate", { url: db.url, folder });
+    let backendPid = 0;
     await eventually("the migrator is inside pg_sleep", () =>
       withSql(db.url, async (sql) => {
-        const rows = await sql`
-          select 1 from pg_stat_activity
+        const [row] = await sql<{ pid: number }[]>`
+          select pid from pg_stat_activity
           where datname = current_database() and application_name like 'agency-reporting:migrator%'
             and state = 'active' and query like '%pg_sleep%'`;
-        return rows.length > 0;
+        backendPid = row?.pid ?? 0;
+        return row !== undefined;
       }),
     );
     expect(await migrationLockHolders(db.url)).toHaveLength(1);
-    victim.child.kill("SIGKILL");
-    const killed = await victim.exited;
-    expect(killed.signal).toBe("SIGKILL");
+    return { migrator, backendPid };
+  }
 
-    // Postgres notices the dead client (client_connection_check_interval) long before the 120 s
-    // sleep would end, rolls back and drops the session lock.
-    await eventually("the killed session's lock is gone", async () => {
+  async function expectNothingLeftThenCleanRun(folder: string) {
+    // The lock goes with the session; Postgres rolled the transaction back.
+    await eventually("the interrupted session's lock is gone", async () => {
       return (await migrationLockHolders(db.url)).length === 0;
     });
     expect(await tableExists(db.url, "slow_target")).toBe(false);
@@ -122,5 +125,25 @@ describe("a migrator killed with SIGKILL in the middle of a migration", () => {
     expect(next.code, next.output).toBe(0);
     expect(await tableExists(db.url, "slow_target")).toBe(true);
     expect(await ledgerWhens(db.url)).toEqual([T0]);
+  }
+
+  it("by SIGKILL: no partial schema, no ledger row, no lock; the next run applies cleanly", async () => {
+    const folder = slowFolder();
+    const { migrator } = await migratorInsideSlowStatement(folder);
+    migrator.child.kill("SIGKILL");
+    expect((await migrator.exited).signal).toBe("SIGKILL");
+    // Without client_connection_check_interval the backend would sleep on for 120 s, holding
+    // the transaction and the lock; `eventually` gives up after 20 s.
+    await expectNothingLeftThenCleanRun(folder);
+  });
+
+  it("by the database ending its session: the process exits non-zero and nothing is left", async () => {
+    const folder = slowFolder();
+    const { migrator, backendPid } = await migratorInsideSlowStatement(folder);
+    await withSql(db.url, (sql) => sql`select pg_terminate_backend(${backendPid})`);
+    // postgres.js 3.4.9 may crash here with "Cannot read properties of null (reading 'write')"
+    // (porsager/postgres#1208) instead of our MIGRATION_FAILED: either way a non-zero exit.
+    expect((await migrator.exited).code).not.toBe(0);
+    await expectNothingLeftThenCleanRun(folder);
   });
 });
