@@ -1,0 +1,56 @@
+import { createHash } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { readMigrationFolder } from "@/lib/db/migrator/files";
+import { writeMigrationFolder } from "../support/migrator";
+
+const migrations = [
+  {
+    tag: "0000_first",
+    when: 1_700_000_000_000,
+    statements: ["create table a (id int)", "create index a_idx on a (id)"],
+  },
+  { tag: "0001_second", when: 1_700_000_001_000, statements: ["create table b (id int)"] },
+];
+
+describe("readMigrationFolder", () => {
+  it("returns tags, whens, drizzle's SHA-256 of each file and its statements", () => {
+    const folder = writeMigrationFolder(migrations);
+    const files = readMigrationFolder(folder);
+    expect(files.map(({ tag, when, index }) => ({ tag, when, index }))).toEqual([
+      { tag: "0000_first", when: 1_700_000_000_000, index: 0 },
+      { tag: "0001_second", when: 1_700_000_001_000, index: 1 },
+    ]);
+    const content = readFileSync(path.join(folder, "0000_first.sql"));
+    expect(files[0]?.hash).toBe(createHash("sha256").update(content).digest("hex"));
+    expect(files[0]?.statements.map((statement) => statement.trim())).toEqual(
+      migrations[0]?.statements,
+    );
+  });
+
+  it("explains a missing journal", () => {
+    expect(() => readMigrationFolder("/nonexistent/drizzle")).toThrow(
+      expect.objectContaining({
+        code: "MIGRATIONS_FOLDER",
+        message: expect.stringContaining(
+          "No migrations journal at /nonexistent/drizzle/meta/_journal.json",
+        ),
+      }),
+    );
+  });
+
+  it("explains a journal entry without its .sql file", () => {
+    const folder = writeMigrationFolder(migrations);
+    rmSync(path.join(folder, "0001_second.sql"));
+    expect(() => readMigrationFolder(folder)).toThrow(
+      /0001_second\.sql.*restore it from version control/s,
+    );
+  });
+
+  it("explains a journal left with merge-conflict markers", () => {
+    const folder = writeMigrationFolder(migrations);
+    writeFileSync(path.join(folder, "meta", "_journal.json"), "<<<<<<< HEAD\n{}\n=======\n");
+    expect(() => readMigrationFolder(folder)).toThrow(/is not valid JSON .*merge conflict/s);
+  });
+});
