@@ -39,6 +39,7 @@ export function toTable(outcomes: ScenarioOutcome[], header: string[]): string {
 }
 
 function format(value: number): string {
+  if (Number.isInteger(value)) return String(value);
   const magnitude = Math.abs(value);
   if (magnitude >= 100) return value.toFixed(0);
   if (magnitude >= 10) return value.toFixed(1);
