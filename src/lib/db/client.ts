@@ -1,5 +1,6 @@
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { transactionPoolerReason } from "./pooler";
 import * as schema from "./schema";
 
 export interface DbConnectionOptions {
@@ -22,6 +23,9 @@ export function createDbConnection(options: DbConnectionOptions) {
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
     onnotice: () => {},
+    // Through a transaction pooler (Supabase :6543, Neon -pooler, pgbouncer=true) a prepared
+    // statement may land on a server connection that never saw it.
+    prepare: transactionPoolerReason(options.url) === undefined,
     connection: {
       application_name: options.applicationName ?? "agency-reporting",
       ...options.connection,

@@ -15,6 +15,5 @@ export {
   chooseMigrationsUrl,
   type MigratorSettings,
   migratorSettingsFromEnv,
-  transactionPoolerReason,
 } from "./settings";
 export { type MigrationState, publishMigrationState, readMigrationState } from "./state";

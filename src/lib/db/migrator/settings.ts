@@ -1,5 +1,6 @@
 import path from "node:path";
 import { ConfigError, type Env, type EnvName, readEnv } from "@/env";
+import { transactionPoolerReason } from "../pooler";
 import { PoolerUrlError } from "./errors";
 
 export interface MigratorSettings {
@@ -44,22 +45,6 @@ export function chooseMigrationsUrl(
     const url = env[variable];
     if (url) return { url, variable };
   }
-  return undefined;
-}
-
-/**
- * Why a URL looks like a transaction pooler, or undefined. A transaction pooler hands each
- * transaction to any server connection, so a session advisory lock taken by one statement is not
- * held by the next: the lock would protect nothing.
- */
-export function transactionPoolerReason(url: string): string | undefined {
-  const parsed = new URL(url);
-  if (parsed.searchParams.get("pgbouncer") === "true") {
-    return "it has the pgbouncer=true parameter (PgBouncer in transaction mode)";
-  }
-  if (parsed.port === "6543") return "port 6543 is Supabase's transaction pooler";
-  const firstLabel = parsed.hostname.split(".")[0] ?? "";
-  if (firstLabel.endsWith("-pooler")) return "a Neon host ending in -pooler is Neon's PgBouncer";
   return undefined;
 }
 
