@@ -33,6 +33,7 @@ export const coldBoots: Scenario = {
       const loadOnly: number[] = [];
       const errors: number[] = [];
       const ledgerRows: number[] = [];
+      const slowestMigrator: number[] = [];
       for (let run = 0; run < context.runs(5, 1); run++) {
         await withBenchDatabase(context.adminUrl, `cold_${count}`, async (database) => {
           const env = { MIGRATIONS_DATABASE_URL: database.url, DATABASE_URL: database.url };
@@ -40,6 +41,10 @@ export const coldBoots: Scenario = {
           walls.push(boots.wallMs);
           errors.push(boots.results.filter(failed).length);
           ledgerRows.push(await countLedgerRows(database.url));
+          const reported = boots.results.map(reportedTotalMs);
+          if (reported.every((ms) => ms !== undefined)) {
+            slowestMigrator.push(Math.max(...(reported as number[])));
+          }
           const firstFailure = boots.results.find(failed);
           if (firstFailure) context.log(`  a migrator process failed:\n${firstFailure.output}`);
           loadOnly.push((await runConcurrently(count, LOAD_ONLY_ARGS, env)).wallMs);
@@ -52,6 +57,15 @@ export const coldBoots: Scenario = {
           measurement: summarize(loadOnly, "ms"),
           note: "same N processes only starting Node and loading the migrator: the floor",
         },
+        ...(slowestMigrator.length > 0
+          ? [
+              {
+                key: `${count}.slowest-migrator`,
+                measurement: summarize(slowestMigrator, "ms"),
+                note: "the longest `total` a process logged (connect, lock wait, apply)",
+              },
+            ]
+          : []),
         {
           key: `${count}.errors`,
           measurement: summarize(errors, "processes"),
@@ -67,6 +81,13 @@ export const coldBoots: Scenario = {
     return rows;
   },
 };
+
+/** The migrator's own "(total N ms)" from its last log line, when the log says it. */
+function reportedTotalMs(result: ProcessResult): number | undefined {
+  const totals = [...result.output.matchAll(/\(total (\d+) ms\)/g)];
+  const last = totals.at(-1)?.[1];
+  return last === undefined ? undefined : Number(last);
+}
 
 /** A non-zero exit, or anything that looks like an error in its log. */
 function failed(result: ProcessResult): boolean {
