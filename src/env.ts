@@ -104,6 +104,14 @@ const schema = z.object({
       "comma-separated IPs/CIDRs of your reverse proxies, so rate limiting sees the client's IP " +
         "in X-Forwarded-For",
     ),
+
+  INVITE_TTL_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(90)
+    .default(7)
+    .describe("how many days an invitation link stays valid (1 to 90)"),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -152,4 +160,20 @@ export function requireEnv<Name extends EnvName>(
     throw new ConfigError(`${name} is not set: it is ${describeVariable(name)}.`);
   }
   return value as NonNullable<Env[Name]>;
+}
+
+/** Where links the app hands out point when BETTER_AUTH_URL is unset: `next dev`'s default. */
+export const DEVELOPMENT_APP_URL = "http://localhost:3000";
+
+/**
+ * The origin of links the app hands out (invitations): BETTER_AUTH_URL, which browsers must use
+ * anyway (Better Auth checks the Origin header against it). Outside production it defaults to
+ * `DEVELOPMENT_APP_URL`; in production a link to localhost would be useless, so it is required.
+ */
+export function appBaseUrl(env: Env = readEnv()): string {
+  const url =
+    env.NODE_ENV === "production"
+      ? requireEnv("BETTER_AUTH_URL", env)
+      : (env.BETTER_AUTH_URL ?? DEVELOPMENT_APP_URL);
+  return new URL(url).origin;
 }

@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { getDb } from "@/lib/db";
 import type { Database } from "@/lib/db/client";
 import { memberships, sessions, tenants, users } from "@/lib/db/schema";
@@ -20,6 +20,26 @@ export async function suspendUser(userId: string, db: Database = getDb()): Promi
     await tx.delete(sessions).where(eq(sessions.userId, userId));
     return true;
   });
+}
+
+/**
+ * Lifts a suspension: the user may sign in again with their old password. A user suspended
+ * before accepting an invitation goes back to `invited` (they have no password yet; their link
+ * works again if it has not expired). Returns the new status, or null when no suspended user has
+ * this id.
+ */
+export async function reactivateUser(
+  userId: string,
+  db: Database = getDb(),
+): Promise<"active" | "invited" | null> {
+  const [row] = await db
+    .update(users)
+    .set({
+      status: sql`case when ${users.inviteToken} is null then 'active' else 'invited' end`,
+    })
+    .where(and(eq(users.id, userId), eq(users.status, "suspended")))
+    .returning({ status: users.status });
+  return row ? (row.status as "active" | "invited") : null;
 }
 
 export interface MembershipSummary {

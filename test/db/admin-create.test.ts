@@ -1,0 +1,117 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDbConnection, type DbConnection } from "@/lib/db/client";
+import { findInvitation } from "@/lib/invitations/accept";
+import { hashInviteToken } from "@/lib/invitations/tokens";
+import { createTestDatabase, type TestDatabase } from "../support/database";
+import { snapshotTables } from "../support/tenancy";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+const tsx = `${repoRoot}node_modules/.bin/tsx`;
+const BASE = "https://reports.example.com";
+const LINK = /https:\/\/reports\.example\.com\/invite\/([A-Za-z0-9_-]{43})/;
+
+let database: TestDatabase;
+let connection: DbConnection;
+
+beforeAll(async () => {
+  database = await createTestDatabase({ migrated: true });
+  connection = createDbConnection({
+    url: database.url,
+    max: 2,
+    applicationName: "admin-create-test",
+  });
+});
+
+afterAll(async () => {
+  await connection?.close();
+  await database?.drop();
+});
+
+/** `npm run admin:create -- …` as a real process, with exactly this environment. */
+function adminCreate(
+  args: string[],
+  env: Record<string, string> = { DATABASE_URL: database.url, BETTER_AUTH_URL: BASE },
+): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      tsx,
+      ["scripts/admin-create.ts", ...args],
+      { cwd: repoRoot, env: { PATH: process.env.PATH, NODE_ENV: "test", ...env } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, output: `${stdout}${stderr}` });
+      },
+    );
+  });
+}
+
+describe("npm run admin:create", () => {
+  const email = "ada@example.com";
+  let firstToken = "";
+
+  it("creates an invited agency admin and prints a one-time link on BETTER_AUTH_URL", async () => {
+    const run = await adminCreate(["--email", "Ada@Example.com", "--name", "Ada Admin"]);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain(`Invited ${email} as agency admin.`);
+    firstToken = LINK.exec(run.output)?.[1] ?? "";
+    expect(firstToken).not.toBe("");
+
+    const { userRows, membershipRows } = await snapshotTables(connection.db);
+    expect(userRows).toEqual([
+      expect.objectContaining({
+        email,
+        name: "Ada Admin",
+        status: "invited",
+        inviteToken: hashInviteToken(firstToken),
+      }),
+    ]);
+    expect(membershipRows).toEqual([
+      expect.objectContaining({ tenantId: null, role: "agency_admin", invitedByUserId: null }),
+    ]);
+    expect(await findInvitation(firstToken, connection.db)).toMatchObject({
+      state: "valid",
+      email,
+      grants: [{ tenantName: null, role: "agency_admin", invitedByName: null }],
+    });
+  });
+
+  it("changes nothing on a second run for the same email, and says so", async () => {
+    const before = await snapshotTables(connection.db);
+    const run = await adminCreate(["--email", email, "--name", "Someone Else"]);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain(
+      `${email} is already an agency admin (status: invited). Nothing changed.`,
+    );
+    expect(run.output).not.toMatch(LINK);
+    expect(await snapshotTables(connection.db)).toEqual(before);
+  });
+
+  it("replaces a lost link with --new-link: the old one stops working", async () => {
+    const run = await adminCreate(["--email", email, "--name", "Ada Admin", "--new-link"]);
+    expect(run.code, run.output).toBe(0);
+    const token = LINK.exec(run.output)?.[1] ?? "";
+    expect(token).not.toBe(firstToken);
+    expect(await findInvitation(firstToken, connection.db)).toEqual({ state: "invalid" });
+    expect(await findInvitation(token, connection.db)).toMatchObject({ state: "valid", email });
+  });
+
+  it.each([
+    [["--email", "not-an-email", "--name", "X"], "Enter a valid email address."],
+    [["--email", "x@example.com"], "--email and --name are required."],
+    [["--email", "x@example.com", "--name", "X", "--admin"], "Unknown option '--admin'"],
+  ])("refuses %j with exit code 2 and writes nothing", async (args, message) => {
+    const before = await snapshotTables(connection.db);
+    const run = await adminCreate(args);
+    expect(run.code).toBe(2);
+    expect(run.output).toContain(message);
+    expect(await snapshotTables(connection.db)).toEqual(before);
+  });
+
+  it("names the missing variable when there is no database to use", async () => {
+    const run = await adminCreate(["--email", "x@example.com", "--name", "X"], {});
+    expect(run.code).toBe(2);
+    expect(run.output).toContain("DATABASE_URL is not set");
+  });
+});
