@@ -9,13 +9,7 @@ import { startDatabaseServer } from "@/lib/database-source";
 import { createDbConnection } from "@/lib/db/client";
 import { type ScenarioOutcome, toJson, toTable } from "./report";
 import type { BenchContext, Scenario } from "./scenario";
-import { bootCheck } from "./scenarios/boot-check";
-import { coldBoots } from "./scenarios/cold-boots";
-import { fullApply } from "./scenarios/full-apply";
-import { scale } from "./scenarios/scale";
-import { serverReadiness } from "./scenarios/server-readiness";
-
-export const scenarios: Scenario[] = [bootCheck, scale, coldBoots, serverReadiness, fullApply];
+import { scenarios } from "./scenarios";
 
 const usage = `usage: npm run bench -- [--json] [--quick] [--only ${scenarios.map((s) => s.name).join(",")}]`;
 

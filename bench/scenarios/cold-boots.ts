@@ -82,9 +82,9 @@ export const coldBoots: Scenario = {
   },
 };
 
-/** The migrator's own "(total N ms)" from its last log line, when the log says it. */
+/** The migrator's own "total N ms" from its last log line, when the log says it. */
 function reportedTotalMs(result: ProcessResult): number | undefined {
-  const totals = [...result.output.matchAll(/\(total (\d+) ms\)/g)];
+  const totals = [...result.output.matchAll(/\btotal (\d+) ms\)/g)];
   const last = totals.at(-1)?.[1];
   return last === undefined ? undefined : Number(last);
 }

@@ -1,0 +1,9 @@
+import type { Scenario } from "../scenario";
+import { bootCheck } from "./boot-check";
+import { coldBoots } from "./cold-boots";
+import { fullApply } from "./full-apply";
+import { scale } from "./scale";
+import { serverReadiness } from "./server-readiness";
+
+/** In the order of issue 5, which is also the order of the table. */
+export const scenarios: Scenario[] = [bootCheck, scale, coldBoots, serverReadiness, fullApply];
