@@ -51,6 +51,14 @@ export const bootCheck: Scenario = {
           key: "ratio.ours/plain-locked",
           measurement: summarize(ratios(oursTotal, lockedTotal), "×"),
         },
+        {
+          key: "ours.connect+close",
+          measurement: summarize(
+            paired(oursTotal, oursAfter, (total, after) => total - after),
+            "ms",
+          ),
+          note: "total − after-connect: the connection's share (includes postgres.js's type lookup)",
+        },
         { key: "ours.after-connect", measurement: summarize(oursAfter, "ms") },
         { key: "plain.after-connect", measurement: summarize(plainAfter, "ms") },
         { key: "plain-locked.after-connect", measurement: summarize(lockedAfter, "ms") },
