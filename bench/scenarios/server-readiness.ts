@@ -36,7 +36,7 @@ export const serverReadiness: Scenario = {
         });
       const samples = await interleave(
         { on: startOnce(true), off: startOnce(false) },
-        { runs: context.runs(15, 2), warmup: 1 },
+        { runs: context.runs(20, 2), warmup: 1 },
       );
       const difference = paired(samples.on, samples.off, (on, off) => on - off);
       const rows: BenchRow[] = [
