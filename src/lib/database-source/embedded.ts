@@ -124,7 +124,7 @@ export async function startEmbeddedPostgres(
       ? () => killAndRemoveSync(running, dataDir)
       : () => {
           // Fast shutdown continues without us; the data stays consistent.
-          if (!running.hasExited()) process.kill(running.pid, "SIGINT");
+          if (!running.hasExited()) signal(running.pid, "SIGINT");
         };
     process.on("exit", onExit);
 
@@ -163,9 +163,7 @@ async function removeDir(dir: string): Promise<void> {
  */
 function killAndRemoveSync(postmaster: Postmaster, dataDir: string): void {
   if (!postmaster.hasExited()) {
-    try {
-      process.kill(postmaster.pid, "SIGQUIT");
-    } catch {}
+    signal(postmaster.pid, "SIGQUIT");
     const pause = new Int32Array(new SharedArrayBuffer(4));
     const deadline = Date.now() + 3_000;
     while (existsSync(path.join(dataDir, "postmaster.pid")) && Date.now() < deadline) {
@@ -173,4 +171,11 @@ function killAndRemoveSync(postmaster: Postmaster, dataDir: string): void {
     }
   }
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** A process that is already gone needs no signal. */
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {}
 }

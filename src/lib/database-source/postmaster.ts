@@ -151,7 +151,7 @@ export function startPostmaster(options: PostmasterOptions): Promise<Postmaster>
     // The exit code arrives before the last log lines; wait for the pipe to close (or a moment,
     // should a surviving child process still hold it).
     child.once("close", failOnExit);
-    child.once("exit", () => setTimeout(failOnExit, 500).unref());
+    child.once("exit", () => setTimeout(failOnExit, 500));
   });
 }
 

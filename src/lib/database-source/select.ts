@@ -35,7 +35,6 @@ function withTimeout(probe: Promise<boolean>, timeoutMs: number): Promise<boolea
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
-    timer.unref();
   });
   return Promise.race([probe, timeout]).finally(() => clearTimeout(timer));
 }
