@@ -31,11 +31,16 @@ export function toTable(outcomes: ScenarioOutcome[], header: string[]): string {
       format(row.measurement.max),
       String(row.measurement.runs),
       row.measurement.unit,
-      row.note ?? "",
+      [row.note, targetVerdict(row)].filter(Boolean).join(": "),
     ]);
     lines.push(...alignColumns([["", "median", "min", "max", "runs", "unit", ""], ...cells]), "");
   }
   return lines.join("\n");
+}
+
+function targetVerdict(row: BenchRow): string | undefined {
+  if (row.atMost === undefined) return undefined;
+  return row.measurement.median <= row.atMost ? "met" : "MISSED";
 }
 
 function format(value: number): string {

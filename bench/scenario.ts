@@ -15,8 +15,10 @@ export interface BenchRow {
   /** The key in `--json` output, e.g. "boot-check.ours". */
   key: string;
   measurement: Measurement;
-  /** What the figure means or which target it meets, for the table only. */
+  /** What the figure means, for the table only. */
   note?: string;
+  /** An upper bound from issue 5; the table says whether the median meets it. */
+  atMost?: number;
 }
 
 export interface Scenario {
@@ -24,9 +26,4 @@ export interface Scenario {
   name: string;
   title: string;
   run(context: BenchContext): Promise<BenchRow[]>;
-}
-
-/** "0.42 (met)" / "1.30 (MISSED)": how a figure compares with its upper bound, for notes. */
-export function verdict(value: number, atMost: number, digits = 2): string {
-  return `${value.toFixed(digits)} (${value <= atMost ? "met" : "MISSED"})`;
 }
