@@ -5,12 +5,14 @@ import os from "node:os";
 import path from "node:path";
 import {
   assertBinariesUsable,
+  binariesReachableBy,
   type PostgresBinaries,
   resolvePostgresBinaries,
 } from "./embedded-binaries";
-import { ensureCluster, POSTGRES_USER } from "./embedded-cluster";
+import { ensureCluster } from "./embedded-cluster";
 import { DatabaseSourceError, describeError } from "./errors";
 import { findFreePort } from "./free-port";
+import { POSTGRES_USER, postgresRunAs } from "./postgres-user";
 import { type Postmaster, PostmasterStartError, startPostmaster } from "./postmaster";
 import { clearStalePostmaster } from "./stale-postmaster";
 
@@ -64,14 +66,18 @@ export async function startEmbeddedPostgres(
   const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
 
   try {
-    const binaries = options.binaries ?? (await resolvePostgresBinaries());
-    await assertBinariesUsable(binaries);
+    const runAs = await postgresRunAs();
+    const installed = options.binaries ?? (await resolvePostgresBinaries());
+    await assertBinariesUsable(installed);
+    const binaries = await binariesReachableBy(installed, runAs);
+    if (binaries !== installed) log(`Using a copy of the Postgres binaries in ${binaries.root}.`);
     const cluster = await ensureCluster({
       dataDir,
       binaries,
       password,
+      runAs,
       fast: options.fast ?? false,
-      initialiseTimeoutMs: startTimeoutMs * 2,
+      timeoutMs: startTimeoutMs * 2,
       log: postgresLog,
     });
     if (cluster.created) log(`Created a Postgres cluster in ${dataDir}.`);
@@ -95,7 +101,7 @@ export async function startEmbeddedPostgres(
           dataDir,
           port,
           settings,
-          runAs: cluster.runAs,
+          runAs,
           ownProcessGroup: options.ownProcessGroup ?? false,
           startTimeoutMs,
           log: postgresLog,

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import type { UserIds } from "./embedded-cluster";
 import { DatabaseSourceError } from "./errors";
+import type { UserIds } from "./postgres-user";
 
 export type PostmasterFailure =
   | "lock-file"

