@@ -1,23 +1,26 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { redirect } from "next/navigation";
 import { getActiveSession } from "@/lib/auth";
+import { loadActor } from "@/lib/tenancy/access";
+import { ROLE_NAMES } from "@/lib/tenancy/roles";
+import { listVisibleTenants } from "@/lib/tenants";
 import { listMemberships } from "@/lib/users";
 import { SignOutButton } from "./sign-out-button";
 
 export const metadata: Metadata = { title: "Dashboard · Agency Reporting" };
-
-const ROLE_NAMES = {
-  agency_admin: "Agency admin",
-  tenant_admin: "Client admin",
-  member: "Member",
-} as const;
 
 export default async function DashboardPage() {
   // The proxy's cookie check only saves a round trip; this is the check that counts.
   const session = await getActiveSession();
   if (!session) redirect("/sign-in");
   const { user } = session;
-  const memberships = await listMemberships(user.id);
+  const actor = await loadActor(user.id);
+  if (!actor) redirect("/sign-in");
+  const [memberships, tenants] = await Promise.all([
+    listMemberships(user.id),
+    listVisibleTenants(actor),
+  ]);
 
   return (
     <main>
@@ -45,6 +48,25 @@ export default async function DashboardPage() {
               </li>
             ))}
           </ul>
+        )}
+      </section>
+      <section aria-labelledby="clients-heading">
+        <h2 id="clients-heading">Clients</h2>
+        {tenants.length === 0 ? (
+          <p>No clients to show.</p>
+        ) : (
+          <ul data-testid="client-list">
+            {tenants.map((tenant) => (
+              <li key={tenant.id}>
+                <Link href={`/tenants/${tenant.id}`}>{tenant.name}</Link>
+              </li>
+            ))}
+          </ul>
+        )}
+        {actor.agencyAdmin && (
+          <p>
+            <Link href="/admin">Agency admin: clients and people</Link>
+          </p>
         )}
       </section>
       <SignOutButton />

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseEnv } from "@/env";
 import type { InvitationResult } from "@/lib/invitations/invite";
+import { invitationOutcomeMessage } from "@/lib/invitations/messages";
 import {
   configureInvitationSender,
   deliverInvitation,
@@ -135,5 +136,50 @@ describe("invitation senders", () => {
       "[invitations] Ada invited bob@example.com to Acme as Member (valid until " +
         "2030-01-08T00:00:00.000Z): https://reports.example.com/invite/tok",
     );
+  });
+});
+
+describe("what the admin reads after inviting", () => {
+  const until = "It is valid until 2030-01-08 00:00 UTC.";
+
+  it("says where a sent link went", () => {
+    expect(invitationOutcomeMessage(invitation, { status: "sent", channel: "email" })).toEqual({
+      message: `Invited bob@example.com to Acme as Member. The link went to email. ${until}`,
+    });
+  });
+
+  it("hands over the link when no sender took it, and says why", () => {
+    const link = invitation.link ?? "";
+    expect(invitationOutcomeMessage(invitation, { status: "not-sent", link })).toEqual({
+      message:
+        "Invited bob@example.com to Acme as Member. No invitation sender is configured: copy the " +
+        `link below and send it to them yourself; it works once. ${until}`,
+      link,
+    });
+    const failed = invitationOutcomeMessage(
+      { ...invitation, outcome: "reinvited" },
+      { status: "not-sent", link, error: "Sending through email failed" },
+    );
+    expect(failed.message).toMatch(
+      /^Sent bob@example.com a new invitation to Acme as Member; their previous link no longer works\. Sending through email failed: copy the link/,
+    );
+    expect(failed.link).toBe(link);
+  });
+
+  it("shows no link for people who already have an account or a pending link", () => {
+    const added = invitationOutcomeMessage(
+      { ...invitation, outcome: "added", link: undefined },
+      { status: "not-sent", link: `${BASE}/sign-in` },
+    );
+    expect(added).toEqual({
+      message:
+        "bob@example.com already has an account and now has access to Acme as Member. They sign in as usual.",
+    });
+    const pending = invitationOutcomeMessage(
+      { ...invitation, outcome: "added-to-pending", link: undefined },
+      { status: "nothing-to-send" },
+    );
+    expect(pending.link).toBeUndefined();
+    expect(pending.message).toMatch(/pending invitation from another client/);
   });
 });

@@ -1,0 +1,129 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { can } from "@/lib/tenancy/access";
+import { requireCurrentActor } from "@/lib/tenancy/current-actor";
+import { ROLE_NAMES } from "@/lib/tenancy/roles";
+import { listUsers } from "@/lib/tenancy/user-admin";
+import { listVisibleTenants, TENANT_NAME_MAX_LENGTH, TENANT_SLUG_MAX_LENGTH } from "@/lib/tenants";
+import { ActionForm } from "../_components/action-form";
+import styles from "../_components/forms.module.css";
+import { changeUserStatusAction, createTenantAction, inviteAgencyAdminAction } from "./actions";
+
+export const metadata: Metadata = { title: "Agency admin · Agency Reporting" };
+
+export default async function AdminPage() {
+  const actor = await requireCurrentActor();
+  // Only agency admins learn that this page exists.
+  if (!can(actor, "agency:manage")) notFound();
+  const [tenants, people] = await Promise.all([listVisibleTenants(actor), listUsers(actor)]);
+
+  return (
+    <main>
+      <p>
+        <Link href="/dashboard">Back to the dashboard</Link>
+      </p>
+      <h1>Agency admin</h1>
+
+      <section aria-labelledby="clients-heading">
+        <h2 id="clients-heading">Clients</h2>
+        {tenants.length === 0 ? (
+          <p>No clients yet.</p>
+        ) : (
+          <ul>
+            {tenants.map((tenant) => (
+              <li key={tenant.id}>
+                <Link href={`/tenants/${tenant.id}`}>{tenant.name}</Link>
+              </li>
+            ))}
+          </ul>
+        )}
+        <h3>Create a client</h3>
+        <ActionForm
+          action={createTenantAction}
+          submitLabel="Create client"
+          pendingLabel="Creating…"
+        >
+          <p className={styles.field}>
+            <label htmlFor="tenant-name">Name</label>
+            <input id="tenant-name" name="name" required maxLength={TENANT_NAME_MAX_LENGTH} />
+          </p>
+          <p className={styles.field}>
+            <label htmlFor="tenant-slug">Slug (optional)</label>
+            <input
+              id="tenant-slug"
+              name="slug"
+              maxLength={TENANT_SLUG_MAX_LENGTH}
+              aria-describedby="tenant-slug-hint"
+            />
+            <small id="tenant-slug-hint">
+              Lowercase letters, digits and hyphens, e.g. acme-dental. Made from the name when
+              empty.
+            </small>
+          </p>
+        </ActionForm>
+      </section>
+
+      <section aria-labelledby="people-heading">
+        <h2 id="people-heading">People</h2>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Email</th>
+              <th scope="col">Status</th>
+              <th scope="col">Access</th>
+              <th scope="col">Action</th>
+            </tr>
+          </thead>
+          <tbody>
+            {people.map((person) => (
+              <tr key={person.id}>
+                <td>{person.name}</td>
+                <td>{person.email}</td>
+                <td>{person.status}</td>
+                <td>
+                  {person.memberships
+                    .map((m) => `${ROLE_NAMES[m.role]}${m.tenantName ? ` · ${m.tenantName}` : ""}`)
+                    .join(", ") || "none"}
+                </td>
+                <td>
+                  {person.id !== actor.userId && (
+                    <ActionForm
+                      action={changeUserStatusAction}
+                      submitLabel={person.status === "suspended" ? "Reactivate" : "Suspend"}
+                      submitName={`${person.status === "suspended" ? "Reactivate" : "Suspend"} ${person.email}`}
+                      pendingLabel="Saving…"
+                    >
+                      <input type="hidden" name="userId" value={person.id} />
+                      <input
+                        type="hidden"
+                        name="change"
+                        value={person.status === "suspended" ? "reactivate" : "suspend"}
+                      />
+                    </ActionForm>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section aria-labelledby="agency-invite-heading">
+        <h2 id="agency-invite-heading">Invite an agency admin</h2>
+        <p>Agency admins see and manage every client and every person.</p>
+        <ActionForm
+          action={inviteAgencyAdminAction}
+          submitLabel="Invite agency admin"
+          pendingLabel="Inviting…"
+        >
+          <p className={styles.field}>
+            <label htmlFor="agency-email">Email</label>
+            <input id="agency-email" name="email" type="email" autoComplete="off" required />
+          </p>
+        </ActionForm>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,103 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/auth/input";
+import {
+  findInvitation,
+  INVITE_NOT_FOUND_MESSAGE,
+  inviteExpiredMessage,
+} from "@/lib/invitations/accept";
+import { formatUtc } from "@/lib/invitations/messages";
+import { ROLE_NAMES } from "@/lib/tenancy/roles";
+import { ActionForm } from "../../_components/action-form";
+import styles from "../../_components/forms.module.css";
+import { acceptInvitationAction } from "./actions";
+
+// The token is in this page's URL: no Referer header may carry it to another site.
+export const metadata: Metadata = {
+  title: "Invitation · Agency Reporting",
+  referrer: "no-referrer",
+};
+
+/** Shows the invitation; opening it changes nothing (link previews and scanners fetch it too). */
+export default async function InvitePage({ params }: { params: Promise<{ token: string }> }) {
+  const { token } = await params;
+  const invitation = await findInvitation(token);
+
+  if (invitation.state !== "valid") {
+    return (
+      <main>
+        <h1>This invitation cannot be used</h1>
+        <p role="alert">
+          {invitation.state === "expired"
+            ? inviteExpiredMessage(invitation.expiresAt)
+            : INVITE_NOT_FOUND_MESSAGE}
+        </p>
+        <p>
+          <Link href="/sign-in">Sign in</Link>
+        </p>
+      </main>
+    );
+  }
+
+  return (
+    <main>
+      <h1>You are invited</h1>
+      <ul>
+        {invitation.grants.map((grant) => (
+          <li key={`${grant.tenantName ?? "*"}:${grant.role}`}>
+            {grant.invitedByName ?? "An administrator"} invited <strong>{invitation.email}</strong>{" "}
+            to {grant.tenantName ?? "the agency (every client)"} as {ROLE_NAMES[grant.role]}.
+          </li>
+        ))}
+      </ul>
+      <p>
+        Choose your name and a password to finish. The invitation is valid until{" "}
+        {formatUtc(invitation.expiresAt)}.
+      </p>
+      <ActionForm
+        action={acceptInvitationAction}
+        submitLabel="Accept invitation"
+        pendingLabel="Setting up your account…"
+      >
+        <input type="hidden" name="token" value={token} />
+        <p className={styles.field}>
+          <label htmlFor="email">Email</label>
+          <input
+            id="email"
+            type="email"
+            value={invitation.email}
+            readOnly
+            autoComplete="username"
+          />
+        </p>
+        <p className={styles.field}>
+          <label htmlFor="name">Name</label>
+          <input
+            id="name"
+            name="name"
+            autoComplete="name"
+            required
+            maxLength={100}
+            defaultValue={invitation.name}
+          />
+        </p>
+        <p className={styles.field}>
+          <label htmlFor="password">Password</label>
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={PASSWORD_MIN_LENGTH}
+            maxLength={PASSWORD_MAX_LENGTH}
+            aria-describedby="password-hint"
+          />
+          <small id="password-hint">
+            {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters.
+          </small>
+        </p>
+      </ActionForm>
+    </main>
+  );
+}

@@ -1,0 +1,30 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { inviteToTenant } from "@/lib/invitations/invite";
+import { deliverAndDescribe } from "@/lib/invitations/messages";
+import { type ActionState, refusalState } from "@/lib/tenancy/action-state";
+import { requireCurrentActor } from "@/lib/tenancy/current-actor";
+
+/**
+ * Invites someone to the tenant named by the form's `tenantId`. The id comes from the browser, so
+ * it proves nothing: `inviteToTenant` checks that this actor manages that tenant.
+ */
+export async function inviteToTenantAction(
+  _state: ActionState,
+  form: FormData,
+): Promise<ActionState> {
+  const actor = await requireCurrentActor();
+  try {
+    const result = await inviteToTenant(actor, {
+      tenantId: form.get("tenantId"),
+      email: form.get("email"),
+      role: form.get("role"),
+    });
+    const outcome = await deliverAndDescribe(result);
+    revalidatePath(`/tenants/${result.tenant?.id}`);
+    return { status: "success", ...outcome };
+  } catch (error) {
+    return refusalState(error);
+  }
+}

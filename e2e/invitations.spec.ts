@@ -1,0 +1,125 @@
+import { createHash } from "node:crypto";
+import { eq } from "drizzle-orm";
+import type { Database } from "@/lib/db/client";
+import { memberships, tenants, users } from "@/lib/db/schema";
+import { acceptThroughPage, contextAs, expect, test } from "./support/invitations";
+
+const NOT_FOUND = "No client with this id exists, or you do not have access to it.";
+
+async function tenantId(db: Database, name: string): Promise<string> {
+  const [row] = await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.name, name));
+  if (!row) throw new Error(`no tenant named ${name}`);
+  return row.id;
+}
+
+test("an admin invites; the invitee accepts in a fresh browser and sees only that client", async ({
+  browser,
+  adminState,
+  db,
+  user,
+}) => {
+  const alpha = `Alpha ${user.email}`;
+  const bravo = `Bravo ${user.email}`;
+  const admin = await (await contextAs(browser, adminState)).newPage();
+
+  // The agency admin creates two clients ...
+  await admin.goto("/admin");
+  for (const name of [alpha, bravo]) {
+    await admin.getByLabel("Name", { exact: true }).fill(name);
+    await admin.getByRole("button", { name: "Create client" }).click();
+    await expect(admin.getByRole("status")).toContainText(`Created ${name}`);
+  }
+  // ... and invites the user to the first, as a Member.
+  await admin.getByRole("link", { name: alpha }).click();
+  await expect(admin.getByRole("heading", { name: alpha })).toBeVisible();
+  await admin.getByLabel("Email").fill(user.email);
+  await admin.getByLabel("Role").selectOption({ label: "Member" });
+  await admin.getByRole("button", { name: "Send invitation" }).click();
+  // Production without a sender: the page hands the link over to copy.
+  await expect(admin.getByRole("status")).toContainText("No invitation sender is configured");
+  const link = await admin.getByLabel("Invitation link").inputValue();
+  await expect(admin.getByRole("row", { name: new RegExp(user.email) })).toContainText("invited");
+
+  // Only the token's SHA-256 is in the database.
+  const token = link.split("/invite/")[1] ?? "";
+  const [invited] = await db.select().from(users).where(eq(users.email, user.email));
+  expect(invited?.status).toBe("invited");
+  expect(invited?.inviteToken).toBe(createHash("sha256").update(token).digest("hex"));
+
+  // The invitee, in a browser context that shares nothing with the admin's.
+  const invitee = await browser.newContext();
+  const page = await invitee.newPage();
+  await page.goto(link);
+  // Who invited whom to which client; opening the page uses nothing up.
+  await expect(page.getByRole("listitem")).toContainText(
+    `invited ${user.email} to ${alpha} as Member.`,
+  );
+  await acceptThroughPage(page, link, user);
+  await expect(page.getByTestId("client-list").getByRole("listitem")).toHaveText([alpha]);
+  await expect(page.getByText(bravo)).toHaveCount(0);
+
+  const [accepted] = await db.select().from(users).where(eq(users.email, user.email));
+  expect(accepted).toMatchObject({ status: "active", inviteToken: null, inviteExpiresAt: null });
+
+  // The link worked once.
+  await page.goto(link);
+  await expect(
+    page.getByRole("alert").filter({ hasText: "This invitation link is not valid" }),
+  ).toBeVisible();
+
+  // Bravo's UUID in hand, the page is a 404 like any unknown id; the admin page too.
+  const bravoId = await tenantId(db, bravo);
+  for (const path of [`/tenants/${bravoId}`, "/admin"]) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(404);
+    await expect(page.getByText(bravo)).toHaveCount(0);
+  }
+  const alphaPage = await page.goto(`/tenants/${await tenantId(db, alpha)}`);
+  expect(alphaPage?.status()).toBe(200);
+  await expect(page.getByRole("heading", { name: alpha })).toBeVisible();
+  await invitee.close();
+});
+
+test("a client admin who edits the form to target another client is refused; nothing is written", async ({
+  browser,
+  adminState,
+  db,
+  user,
+}) => {
+  const alpha = `Alpha ${user.email}`;
+  const bravo = `Bravo ${user.email}`;
+  await db.insert(tenants).values([
+    { name: alpha, slug: `alpha-${Date.now().toString(36)}` },
+    { name: bravo, slug: `bravo-${Date.now().toString(36)}` },
+  ]);
+  const [alphaId, bravoId] = [await tenantId(db, alpha), await tenantId(db, bravo)];
+
+  // The agency admin makes the user a Client admin of Alpha.
+  const admin = await (await contextAs(browser, adminState)).newPage();
+  await admin.goto(`/tenants/${alphaId}`);
+  await admin.getByLabel("Email").fill(user.email);
+  await admin.getByLabel("Role").selectOption({ label: "Client admin" });
+  await admin.getByRole("button", { name: "Send invitation" }).click();
+  const link = await admin.getByLabel("Invitation link").inputValue();
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await acceptThroughPage(page, link, user);
+
+  // On Alpha's page, the client admin points the invite form at Bravo and submits.
+  await page.goto(`/tenants/${alphaId}`);
+  await page.locator('input[name="tenantId"]').evaluate((input, id) => {
+    (input as HTMLInputElement).value = id;
+  }, bravoId);
+  const intruder = `intruder-${user.email}`;
+  const bravoBefore = await db.select().from(memberships).where(eq(memberships.tenantId, bravoId));
+  await page.getByLabel("Email").fill(intruder);
+  await page.getByRole("button", { name: "Send invitation" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: NOT_FOUND })).toBeVisible();
+
+  expect(await db.select().from(users).where(eq(users.email, intruder))).toEqual([]);
+  expect(await db.select().from(memberships).where(eq(memberships.tenantId, bravoId))).toEqual(
+    bravoBefore,
+  );
+  await context.close();
+});

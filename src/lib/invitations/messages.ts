@@ -1,0 +1,54 @@
+import { ROLE_NAMES } from "@/lib/tenancy/roles";
+import type { InvitationResult } from "./invite";
+import { type Delivery, deliverInvitation } from "./sender";
+
+/** `2026-12-02 14:05 UTC`: the same on the server and in every browser. */
+export function formatUtc(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** What the admin reads after inviting, and the link to copy when no sender took it. */
+export function invitationOutcomeMessage(
+  result: InvitationResult,
+  delivery: Delivery,
+): { message: string; link?: string } {
+  const where = result.tenant?.name ?? "the agency";
+  const grant = `${where} as ${ROLE_NAMES[result.role]}`;
+  switch (result.outcome) {
+    case "added":
+      return {
+        message: `${result.email} already has an account and now has access to ${grant}. They sign in as usual.`,
+      };
+    case "added-to-pending":
+      return {
+        message:
+          `${result.email} has a pending invitation from another client. Accepting it will also ` +
+          `give them access to ${grant}.`,
+      };
+    default: {
+      const what =
+        result.outcome === "reinvited"
+          ? `Sent ${result.email} a new invitation to ${grant}; their previous link no longer works.`
+          : `Invited ${result.email} to ${grant}.`;
+      const until = result.expiresAt ? ` It is valid until ${formatUtc(result.expiresAt)}.` : "";
+      if (delivery.status === "sent") {
+        return { message: `${what} The link went to ${delivery.channel}.${until}` };
+      }
+      const why =
+        delivery.status === "not-sent" && delivery.error
+          ? `${delivery.error}: `
+          : "No invitation sender is configured: ";
+      return {
+        message: `${what} ${why}copy the link below and send it to them yourself; it works once.${until}`,
+        link: delivery.status === "not-sent" ? delivery.link : undefined,
+      };
+    }
+  }
+}
+
+/** Delivers a committed invitation and says what happened, for the page that made it. */
+export async function deliverAndDescribe(
+  result: InvitationResult,
+): Promise<{ message: string; link?: string }> {
+  return invitationOutcomeMessage(result, await deliverInvitation(result));
+}
