@@ -87,7 +87,11 @@ export async function binariesReachableBy(
   binaries: PostgresBinaries,
   user: UserIds | undefined,
 ): Promise<PostgresBinaries> {
-  if (!user || !(await firstClosedParent(binaries.postgres, user))) return binaries;
+  if (!user) return binaries;
+  const closed = await Promise.all(
+    [binaries.postgres, binaries.initdb].map((file) => firstClosedParent(file, user)),
+  );
+  if (closed.every((dir) => dir === undefined)) return binaries;
   const version = await packageVersion(binaries.root);
   const copy = path.join(os.tmpdir(), `agency-reporting-postgres-${version}-${os.arch()}`);
   if (!(await isTrustedCopy(copy))) {

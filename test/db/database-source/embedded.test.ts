@@ -7,7 +7,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedPostgres } from "@/lib/database-source/embedded";
-import { resolvePostgresBinaries } from "@/lib/database-source/embedded-binaries";
+import {
+  binariesReachableBy,
+  resolvePostgresBinaries,
+} from "@/lib/database-source/embedded-binaries";
+import { postgresRunAs } from "@/lib/database-source/postgres-user";
 import { inspectProcess } from "@/lib/database-source/stale-postmaster";
 import { createDbConnection } from "@/lib/db/client";
 
@@ -148,7 +152,7 @@ describe("startEmbeddedPostgres", () => {
     await mkdir(fakeDir, { mode: 0o755 });
     const fakePostgres = path.join(fakeDir, "postgres");
     await writeFile(fakePostgres, "#!/bin/sh\nexec sleep 60\n", { mode: 0o755 });
-    const real = await resolvePostgresBinaries();
+    const real = await binariesReachableBy(await resolvePostgresBinaries(), await postgresRunAs());
 
     await expect(
       startEmbeddedPostgres({
