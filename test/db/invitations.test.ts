@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Database } from "@/lib/db/client";
 import { accounts, memberships, users } from "@/lib/db/schema";
 import { acceptInvitation, findInvitation } from "@/lib/invitations/accept";
 import { inviteAgencyAdmin, inviteToTenant } from "@/lib/invitations/invite";
 import type { Actor } from "@/lib/tenancy/access";
+import { TenancyError } from "@/lib/tenancy/errors";
 import { suspendUser } from "@/lib/users";
 import { authPost, cookiesFrom, createTestAuth, type TestAuth } from "../support/auth";
 import type { TestDatabase } from "../support/database";
@@ -347,6 +348,23 @@ describe("accepting an invitation", () => {
       () => acceptInvitation(t.auth, { token, name: "Nobody", password: PASSWORD }, { db }),
       "INVITE_NOT_FOUND",
     );
+  });
+
+  it("refuses dead tokens before hashing the password, so they cost the server no scrypt", async () => {
+    const { result, token } = await invite();
+    await expireInvitation(db, result.userId);
+    const context = await t.auth.$context;
+    const hash = vi.spyOn(context.password, "hash");
+    try {
+      for (const dead of [token, "C".repeat(43)]) {
+        await expect(
+          acceptInvitation(t.auth, { token: dead, name: "N", password: PASSWORD }, { db }),
+        ).rejects.toBeInstanceOf(TenancyError);
+      }
+      expect(hash).not.toHaveBeenCalled();
+    } finally {
+      hash.mockRestore();
+    }
   });
 
   it.each([

@@ -41,16 +41,7 @@ export async function findInvitation(
   db: Database = getDb(),
 ): Promise<InvitationView> {
   if (!isInviteTokenShaped(token)) return { state: "invalid" };
-  const [user] = await db
-    .select({
-      id: users.id,
-      email: users.email,
-      name: users.name,
-      expiresAt: users.inviteExpiresAt,
-      expired: sql<boolean>`${users.inviteExpiresAt} <= now()`,
-    })
-    .from(users)
-    .where(and(eq(users.inviteToken, hashInviteToken(token)), eq(users.status, "invited")));
+  const user = await pendingInvitation(db, hashInviteToken(token));
   if (!user?.expiresAt) return { state: "invalid" };
   if (user.expired) return { state: "expired", expiresAt: user.expiresAt };
 
@@ -114,6 +105,10 @@ export async function acceptInvitation(
   }
   const tokenHash = hashInviteToken(input.token);
   const { name, password } = parseAcceptInput(input);
+  // A cheap read first, so requests with dead tokens cost no scrypt hash (nobody can make the
+  // server hash passwords for free); the UPDATE below is what guarantees a single use.
+  const refused = await refusal(db, tokenHash);
+  if (refused) throw refused;
   // scrypt takes a while: hash before the transaction so no row lock waits on it.
   const passwordHash = await (await auth.$context).password.hash(password);
 
@@ -129,7 +124,12 @@ export async function acceptInvitation(
         ),
       )
       .returning({ id: users.id, email: users.email });
-    if (!user) throw await refusal(tx, tokenHash);
+    if (!user) {
+      throw (
+        (await refusal(tx, tokenHash)) ??
+        new TenancyError("INVITE_NOT_FOUND", INVITE_NOT_FOUND_MESSAGE)
+      );
+    }
     // Better Auth's shape for an email-and-password account: provider "credential", account id =
     // user id. An invited user has none; the upsert keeps a stray one from blocking activation.
     await tx
@@ -186,13 +186,31 @@ function parseAcceptInput(input: { name: unknown; password: unknown }) {
   );
 }
 
-/** Why no row matched: an expired token still has its row; a used or unknown one has none. */
-async function refusal(tx: Pick<Database, "select">, tokenHash: string): Promise<TenancyError> {
-  const [row] = await tx
-    .select({ expiresAt: users.inviteExpiresAt })
+/** The invited user holding this token hash, expired or not; expiry by the database clock. */
+async function pendingInvitation(db: Pick<Database, "select">, tokenHash: string) {
+  const [row] = await db
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      expiresAt: users.inviteExpiresAt,
+      expired: sql<boolean>`${users.inviteExpiresAt} <= now()`,
+    })
     .from(users)
     .where(and(eq(users.inviteToken, tokenHash), eq(users.status, "invited")));
-  return row?.expiresAt
-    ? new TenancyError("INVITE_EXPIRED", inviteExpiredMessage(row.expiresAt))
-    : new TenancyError("INVITE_NOT_FOUND", INVITE_NOT_FOUND_MESSAGE);
+  return row;
+}
+
+/**
+ * Why a token cannot be used now, or null if it can: an expired token still has its row; a used,
+ * replaced or unknown one has none.
+ */
+async function refusal(
+  db: Pick<Database, "select">,
+  tokenHash: string,
+): Promise<TenancyError | null> {
+  const row = await pendingInvitation(db, tokenHash);
+  if (!row?.expiresAt) return new TenancyError("INVITE_NOT_FOUND", INVITE_NOT_FOUND_MESSAGE);
+  if (row.expired) return new TenancyError("INVITE_EXPIRED", inviteExpiredMessage(row.expiresAt));
+  return null;
 }
