@@ -82,13 +82,22 @@ async function main(): Promise<number> {
   }
 }
 
+/** Postgres's undefined_table, seen through Drizzle's query error. */
+function isMissingTable(error: unknown): boolean {
+  return (error as { cause?: { code?: string } }).cause?.code === "42P01";
+}
+
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     const known = error instanceof TenancyError || error instanceof ConfigError;
-    console.error(
-      `[admin:create] ${known ? error.message : ((error as Error).stack ?? String(error))}`,
-    );
+    const message = known
+      ? error.message
+      : isMissingTable(error)
+        ? "The database has no tables yet: run `npm run db:migrate` (or start the app once; it " +
+          "migrates at boot), then run this again."
+        : ((error as Error).stack ?? String(error));
+    console.error(`[admin:create] ${message}`);
     const badInput =
       error instanceof ConfigError ||
       (error instanceof TenancyError && error.code.startsWith("INVALID_"));

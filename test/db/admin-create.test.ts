@@ -109,6 +109,20 @@ describe("npm run admin:create", () => {
     expect(await snapshotTables(connection.db)).toEqual(before);
   });
 
+  it("says to migrate first when the database has no tables", async () => {
+    const empty = await createTestDatabase();
+    try {
+      const run = await adminCreate(["--email", "x@example.com", "--name", "X"], {
+        DATABASE_URL: empty.url,
+        BETTER_AUTH_URL: BASE,
+      });
+      expect(run.code).toBe(1);
+      expect(run.output).toContain("The database has no tables yet: run `npm run db:migrate`");
+    } finally {
+      await empty.drop();
+    }
+  });
+
   it("names the missing variable when there is no database to use", async () => {
     const run = await adminCreate(["--email", "x@example.com", "--name", "X"], {});
     expect(run.code).toBe(2);
