@@ -33,7 +33,7 @@ async function main(): Promise<number> {
       if (await ensureDatabase(server.adminUrl, APP_DATABASE))
         say(`created database ${APP_DATABASE}`);
       url = databaseUrl(server.adminUrl, APP_DATABASE);
-      say(`embedded Postgres with its data in ${env.DEV_DATABASE_DIR}; psql ${url}`);
+      say(`embedded Postgres with its data in ${server.dataDir}; psql ${url}`);
     }
     if (watch.received) return exitCodeOf({ code: null, signal: watch.received });
 

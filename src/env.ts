@@ -27,6 +27,9 @@ const flag = (defaultValue: boolean) =>
 const milliseconds = (defaultValue: number) => z.coerce.number().int().min(0).default(defaultValue);
 const count = (defaultValue: number) => z.coerce.number().int().min(0).default(defaultValue);
 
+/** `npm run dev` moves its data elsewhere only when this default is unusable (see database-source). */
+export const DEFAULT_DEV_DATABASE_DIR = ".data/dev-postgres";
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
 
@@ -71,7 +74,7 @@ const schema = z.object({
     .describe("a Postgres server for the tests; each test file gets its own database on it"),
   DEV_DATABASE_DIR: z
     .string()
-    .default(".data/dev-postgres")
+    .default(DEFAULT_DEV_DATABASE_DIR)
     .describe("where `npm run dev` keeps its embedded Postgres data"),
   DEV_DATABASE_PORT: z.coerce
     .number()

@@ -1,7 +1,9 @@
 import { type Env, readEnv } from "@/env";
 import { startPostgresContainer } from "./container";
 import { isContainerRuntimeAvailable } from "./container-runtime";
+import { devDataDir } from "./dev-data-dir";
 import { startEmbeddedPostgres } from "./embedded";
+import { postgresRunAs } from "./postgres-user";
 import { type DatabaseSourceKind, selectDatabaseSource } from "./select";
 
 export { DatabaseSourceError } from "./errors";
@@ -31,6 +33,8 @@ export interface DatabaseServer {
   kind: DatabaseSourceKind;
   /** A superuser URL to the server's `postgres` database (for CREATE DATABASE and such). */
   adminUrl: string;
+  /** An embedded server's data directory. */
+  dataDir?: string;
   /** Stops what was started (nothing for an explicit URL) and removes temporary data. */
   stop(): Promise<void>;
 }
@@ -53,12 +57,21 @@ export async function startDatabaseServer(
   const server = await startEmbeddedPostgres(
     purpose === "dev"
       ? {
-          dataDir: env.DEV_DATABASE_DIR,
+          dataDir: await devDataDir(
+            env.DEV_DATABASE_DIR,
+            await postgresRunAs(),
+            options.log ?? (() => {}),
+          ),
           port: env.DEV_DATABASE_PORT,
           ownProcessGroup: true,
           ...logs,
         }
       : { fast: purpose === "test", ...logs },
   );
-  return { kind: "embedded", adminUrl: server.adminUrl, stop: server.stop };
+  return {
+    kind: "embedded",
+    adminUrl: server.adminUrl,
+    dataDir: server.dataDir,
+    stop: server.stop,
+  };
 }

@@ -59,7 +59,7 @@ export interface ClosedDirectory {
 }
 
 /**
- * The first directory above `target` that `user` cannot enter, if any. Only the user's primary
+ * The first existing directory above `target` that `user` cannot enter, if any. Only the user's primary
  * group counts: a child spawned with a uid and gid gets no supplementary groups (libuv drops them).
  */
 export async function firstClosedParent(
@@ -72,7 +72,10 @@ export async function firstClosedParent(
     if (dir === path.dirname(dir)) break;
   }
   for (const dir of parents) {
-    const { mode, uid, gid } = await stat(dir);
+    // A directory that does not exist yet will be made by this process, enterable by others.
+    const info = await stat(dir).catch(() => undefined);
+    if (!info) continue;
+    const { mode, uid, gid } = info;
     const enterable =
       (mode & 0o001) !== 0 ||
       (uid === user.uid && (mode & 0o100) !== 0) ||
