@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Database } from "@/lib/db/client";
 import { memberships, tenants, users } from "@/lib/db/schema";
+import { issueInvitation } from "@/lib/invitations/invite";
 import { acceptThroughPage, contextAs, expect, test } from "./support/invitations";
 
 const NOT_FOUND = "No client with this id exists, or you do not have access to it.";
@@ -121,5 +122,38 @@ test("a client admin who edits the form to target another client is refused; not
   expect(await db.select().from(memberships).where(eq(memberships.tenantId, bravoId))).toEqual(
     bravoBefore,
   );
+  await context.close();
+});
+
+test("suspending a user from the admin page ends their open session; reactivating restores them", async ({
+  browser,
+  adminState,
+  baseURL,
+  db,
+  user,
+}) => {
+  const invitation = await issueInvitation(
+    { email: user.email, tenant: null, role: "agency_admin", invitedBy: null },
+    { db, baseUrl: baseURL ?? "", ttlDays: 7 },
+  );
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await acceptThroughPage(page, invitation.link ?? "", user);
+
+  const admin = await (await contextAs(browser, adminState)).newPage();
+  await admin.goto("/admin");
+  const row = admin.getByRole("row", { name: new RegExp(user.email) });
+  await row.getByRole("button", { name: `Suspend ${user.email}` }).click();
+  await expect(row.getByRole("status")).toHaveText("Suspended and signed out everywhere.");
+  await expect(row.getByRole("cell", { name: "suspended", exact: true })).toBeVisible();
+
+  // The suspended user's open page loses its session on the next request.
+  await page.reload();
+  await expect(page).toHaveURL(/\/sign-in$/);
+
+  await row.getByRole("button", { name: `Reactivate ${user.email}` }).click();
+  await expect(row.getByRole("status")).toHaveText("Reactivated (active).");
+  const [after] = await db.select().from(users).where(eq(users.email, user.email));
+  expect(after?.status).toBe("active");
   await context.close();
 });
