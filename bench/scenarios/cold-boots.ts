@@ -2,6 +2,7 @@ import { summarize } from "../measure";
 import type { BenchRow, Scenario } from "../scenario";
 import { countLedgerRows, withBenchDatabase } from "../support/databases";
 import { appMigrationsFolder, countMigrations } from "../support/fixtures";
+import { loggedTotalMs } from "../support/migrators";
 import { type ProcessResult, runConcurrently } from "../support/processes";
 
 export const COLD_BOOT_COUNTS = [1, 4, 16] as const;
@@ -41,7 +42,7 @@ export const coldBoots: Scenario = {
           walls.push(boots.wallMs);
           errors.push(boots.results.filter(failed).length);
           ledgerRows.push(await countLedgerRows(database.url));
-          const reported = boots.results.map(reportedTotalMs);
+          const reported = boots.results.map((result) => loggedTotalMs(result.output));
           if (reported.every((ms) => ms !== undefined)) {
             slowestMigrator.push(Math.max(...(reported as number[])));
           }
@@ -81,13 +82,6 @@ export const coldBoots: Scenario = {
     return rows;
   },
 };
-
-/** The migrator's own "total N ms" from its last log line, when the log says it. */
-function reportedTotalMs(result: ProcessResult): number | undefined {
-  const totals = [...result.output.matchAll(/\btotal (\d+) ms\)/g)];
-  const last = totals.at(-1)?.[1];
-  return last === undefined ? undefined : Number(last);
-}
 
 /** A non-zero exit, or anything that looks like an error in its log. */
 function failed(result: ProcessResult): boolean {

@@ -74,3 +74,9 @@ async function timedSession(
     throw error;
   }
 }
+
+/** The migrator's own "total N ms" from the last of its log lines in `output`, if any. */
+export function loggedTotalMs(output: string): number | undefined {
+  const last = [...output.matchAll(/\btotal (\d+) ms\)/g)].at(-1)?.[1];
+  return last === undefined ? undefined : Number(last);
+}
