@@ -20,19 +20,29 @@ const dbCheck = () => project.run("scripts/db-check.ts");
 
 const journalPath = () => path.join(project.drizzleDir, "meta/_journal.json");
 
-function editJournal(edit: (journal: { entries: { when: number; tag: string }[] }) => void) {
-  const journal = JSON.parse(readFileSync(journalPath(), "utf8"));
+type Journal = { entries: { idx: number; when: number; tag: string }[] };
+
+function readJournal(): Journal {
+  return JSON.parse(readFileSync(journalPath(), "utf8"));
+}
+
+function editJournal(edit: (journal: Journal) => void) {
+  const journal = readJournal();
   edit(journal);
   writeFileSync(journalPath(), JSON.stringify(journal, null, 2));
 }
 
-/** A second, empty migration made the way a developer would: `drizzle-kit generate --custom`. */
+/** A new, empty migration made the way a developer would: `drizzle-kit generate --custom`. */
 async function addCustomMigration(name: string) {
   const run = await runDrizzleKit(["generate", "--custom", "--name", name], { cwd: project.dir });
   expect(run.output).toContain(`${name}.sql`);
 }
 
-describe("npm run db:check", () => {
+/** drizzle-kit's file prefix for a journal position: `0001`. */
+const prefix = (idx: number) => String(idx).padStart(4, "0");
+
+// Each test spawns drizzle-kit (2–4 s alone, more on a loaded machine).
+describe("npm run db:check", { timeout: 60_000 }, () => {
   it("passes on the committed migrations and schema, and writes nothing into drizzle/", async () => {
     const before = project.snapshotDrizzle();
 
@@ -74,15 +84,25 @@ describe("npm run db:check", () => {
   it("fails when drizzle-kit's own check finds two migrations generated from one parent", async () => {
     await addCustomMigration("branch-a");
     // A second branch's migration: same parent snapshot as branch-a's, later timestamp.
+    const branchA = readJournal().entries.at(-1);
+    if (!branchA) throw new Error("the copied journal is empty");
+    const branchB = `${prefix(branchA.idx + 1)}_branch-b`;
     const metaDir = path.join(project.drizzleDir, "meta");
-    const snapshot = JSON.parse(readFileSync(path.join(metaDir, "0001_snapshot.json"), "utf8"));
+    const snapshotPath = path.join(metaDir, `${prefix(branchA.idx)}_snapshot.json`);
+    const snapshot = JSON.parse(readFileSync(snapshotPath, "utf8"));
     snapshot.id = "6f1c1e8e-1b7a-4b8e-9c57-3d2c7d1e0b42";
-    writeFileSync(path.join(metaDir, "0002_snapshot.json"), JSON.stringify(snapshot));
-    writeFileSync(path.join(project.drizzleDir, "0002_branch-b.sql"), "-- branch b\n");
+    writeFileSync(
+      path.join(metaDir, `${prefix(branchA.idx + 1)}_snapshot.json`),
+      JSON.stringify(snapshot),
+    );
+    writeFileSync(path.join(project.drizzleDir, `${branchB}.sql`), "-- branch b\n");
     editJournal((journal) => {
-      const last = journal.entries.at(-1);
-      if (!last) throw new Error("the copied journal is empty");
-      journal.entries.push({ ...last, when: last.when + 1, tag: "0002_branch-b" });
+      journal.entries.push({
+        ...branchA,
+        idx: branchA.idx + 1,
+        when: branchA.when + 1,
+        tag: branchB,
+      });
     });
 
     const result = await dbCheck();
@@ -94,17 +114,24 @@ describe("npm run db:check", () => {
 
   it("fails when a journal `when` is not later than the entry before it", async () => {
     await addCustomMigration("noop");
+    let previousTag = "";
+    let noopTag = "";
     editJournal((journal) => {
-      const [first, second] = journal.entries;
-      if (!first || !second) throw new Error("expected two journal entries");
-      second.when = first.when;
+      const [previous, noop] = journal.entries.slice(-2);
+      if (!previous || !noop) throw new Error("expected two journal entries");
+      noop.when = previous.when;
+      previousTag = previous.tag;
+      noopTag = noop.tag;
     });
 
     const result = await dbCheck();
 
     expect(result.exitCode).toBe(1);
     expect(result.output).toContain("[journal]");
-    expect(result.output).toMatch(/0001_noop .* follows 0000_initial-schema .* but is not later/);
+    expect(result.output).toContain(`${noopTag} (when`);
+    expect(result.output).toMatch(
+      new RegExp(`${noopTag} .* follows ${previousTag} .* but is not later`),
+    );
   });
 
   it("fails when a journal entry's .sql file is missing", async () => {
@@ -117,12 +144,12 @@ describe("npm run db:check", () => {
   });
 
   it("fails when a .sql file is not in the journal", async () => {
-    writeFileSync(path.join(project.drizzleDir, "0001_by-hand.sql"), "select 1;\n");
+    writeFileSync(path.join(project.drizzleDir, "9999_by-hand.sql"), "select 1;\n");
 
     const result = await dbCheck();
 
     expect(result.exitCode).toBe(1);
-    expect(result.output).toContain("0001_by-hand.sql is not in meta/_journal.json");
+    expect(result.output).toContain("9999_by-hand.sql is not in meta/_journal.json");
   });
 
   it("fails, naming the file, when the journal is not valid JSON", async () => {
