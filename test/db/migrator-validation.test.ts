@@ -101,7 +101,7 @@ describe("validation before anything is applied", () => {
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("JOURNAL_ORDER");
-    expect(result.stderr).toContain(`${m1.tag} has "when" ${earlier.when}`);
+    expect(result.stderr).toContain(`${m1.tag} (when ${earlier.when}`);
     expect(await tableExists(db.url, "first_table")).toBe(false);
     expect(await ledgerWhens(db.url)).toEqual([]);
   });

@@ -59,6 +59,17 @@ describe("planMigrations", () => {
     ]);
   });
 
+  it("refuses every journal entry not later than the newest before it, as db:check does", () => {
+    const [first, second] = planMigrations(
+      [file(0, 1000), file(1, 900), file(2, 950), file(3, 2000)],
+      [],
+      strict,
+    ).problems;
+    expect(first).toMatchObject({ code: "JOURNAL_ORDER", tag: "0001_m1" });
+    expect(second).toMatchObject({ code: "JOURNAL_ORDER", tag: "0002_m2" });
+    expect(second?.message).toMatch(/0002_m2 \(when 950, .*\) follows 0000_m0 .* but is not later/);
+  });
+
   it("reports each problem of a messy folder", () => {
     const messy = [
       file(0, 1000),

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { MigrationError } from "./errors";
+import { type JournalEntry, JournalFormatError, parseJournal } from "./journal";
 
 /** One migration of the folder, as drizzle-orm's `migrate()` will see it. */
 export interface MigrationFile {
@@ -17,15 +18,11 @@ export interface MigrationFile {
   statements: string[];
 }
 
-interface JournalEntry {
-  tag: string;
-  when: number;
-}
-
 /**
  * Reads a drizzle-kit migrations folder. Hashes and statements come from drizzle-orm's own
  * `readMigrationFiles`, so the validation compares exactly what `migrate()` hashes and runs; the
- * journal is read again only for the tags, which drizzle drops.
+ * journal is read again (by the same parser as `npm run db:check`) only for the tags, which
+ * drizzle drops.
  */
 export function readMigrationFolder(folder: string): MigrationFile[] {
   const journalPath = path.join(folder, "meta", "_journal.json");
@@ -57,32 +54,13 @@ export function readMigrationFolder(folder: string): MigrationFile[] {
 }
 
 function readJournalEntries(journalPath: string): JournalEntry[] {
-  let journal: unknown;
   try {
-    journal = JSON.parse(readFileSync(journalPath, "utf8"));
+    return parseJournal(readFileSync(journalPath, "utf8"), journalPath).entries;
   } catch (error) {
-    throw new MigrationError(
-      "MIGRATIONS_FOLDER",
-      `${journalPath} is not valid JSON (${(error as Error).message}); restore it from version ` +
-        "control or resolve the merge conflict in it.",
-      { cause: error },
-    );
+    const message =
+      error instanceof JournalFormatError
+        ? error.message
+        : `Cannot read ${journalPath}: ${(error as Error).message}.`;
+    throw new MigrationError("MIGRATIONS_FOLDER", message, { cause: error });
   }
-  const entries = (journal as { entries?: unknown } | null)?.entries;
-  if (!Array.isArray(entries)) {
-    throw new MigrationError(
-      "MIGRATIONS_FOLDER",
-      `${journalPath} has no "entries" array; it is not a drizzle-kit journal.`,
-    );
-  }
-  return entries.map((entry: unknown, index) => {
-    const { tag, when } = (entry ?? {}) as Record<string, unknown>;
-    if (typeof tag !== "string" || typeof when !== "number" || !Number.isSafeInteger(when)) {
-      throw new MigrationError(
-        "MIGRATIONS_FOLDER",
-        `${journalPath}: entry ${index} needs a string "tag" and an integer "when" (ms).`,
-      );
-    }
-    return { tag, when };
-  });
 }

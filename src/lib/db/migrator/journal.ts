@@ -2,7 +2,8 @@ import { z } from "zod";
 
 /**
  * `drizzle/meta/_journal.json`, the list drizzle-orm's migrator applies in order. Pure functions
- * (no file access), so `npm run db:check` and the migrator hold the folder to the same rules.
+ * (no file access): the one reader and rule book of the journal, so `npm run db:check` and the
+ * migrator hold the folder to the same rules.
  */
 
 const journalSchema = z.object({
@@ -31,8 +32,8 @@ export function parseJournal(text: string, source: string): Journal {
     json = JSON.parse(text);
   } catch (error) {
     throw new JournalFormatError(
-      `${source} is not valid JSON (${(error as Error).message}). Restore it from version control; ` +
-        "drizzle-kit writes it, it is not edited by hand.",
+      `${source} is not valid JSON (${(error as Error).message}). Restore it from version control ` +
+        "or resolve the merge conflict in it; drizzle-kit writes it, it is not edited by hand.",
     );
   }
   const result = journalSchema.safeParse(json);
@@ -51,6 +52,8 @@ export interface JournalProblem {
   kind: "when-not-increasing" | "duplicate-tag" | "missing-sql" | "unlisted-sql";
   problem: string;
   fix: string;
+  /** The entry the problem is about, when it is about one. */
+  tag?: string;
 }
 
 const REGENERATE =
@@ -62,6 +65,38 @@ function describeWhen(when: number): string {
 }
 
 /**
+ * Each entry whose `when` is not later than every entry before it. drizzle-orm's migrator skips a
+ * migration whose `when` is not greater than the newest applied one, so such an entry would never
+ * run on a database that already has the earlier one. Comparing with the newest so far (not just
+ * the entry before) also reports the entries after a misplaced one that are still too old.
+ */
+export function findOrderProblems(
+  entries: readonly Pick<JournalEntry, "tag" | "when">[],
+): JournalProblem[] {
+  const problems: JournalProblem[] = [];
+  let newest: Pick<JournalEntry, "tag" | "when"> | undefined;
+  for (const entry of entries) {
+    if (newest && entry.when <= newest.when) {
+      problems.push({
+        kind: "when-not-increasing",
+        tag: entry.tag,
+        problem:
+          `${entry.tag} (${describeWhen(entry.when)}) follows ${newest.tag} ` +
+          `(${describeWhen(newest.when)}) but is not later. drizzle-orm's migrator skips every ` +
+          "migration whose `when` is not greater than the last applied one, so it would never run " +
+          "on a database that already has the earlier one.",
+        fix:
+          `Usually two branches each generated a migration. If ${entry.tag} is applied nowhere yet, ` +
+          `${REGENERATE}.`,
+      });
+    } else {
+      newest = entry;
+    }
+  }
+  return problems;
+}
+
+/**
  * Everything in the journal that would make a migration silently skipped or never applied.
  * `sqlFileNames` are the names (not paths) of the `.sql` files beside the journal's `meta/` folder.
  */
@@ -69,25 +104,7 @@ export function findJournalProblems(
   journal: Journal,
   sqlFileNames: readonly string[],
 ): JournalProblem[] {
-  const problems: JournalProblem[] = [];
-
-  let previous: JournalEntry | undefined;
-  for (const entry of journal.entries) {
-    if (previous && entry.when <= previous.when) {
-      problems.push({
-        kind: "when-not-increasing",
-        problem:
-          `${entry.tag} (${describeWhen(entry.when)}) follows ${previous.tag} ` +
-          `(${describeWhen(previous.when)}) but is not later. drizzle-orm's migrator skips every ` +
-          "migration whose `when` is not greater than the last applied one, so it would never run " +
-          "on a database that already has the earlier one.",
-        fix:
-          `Usually two branches each generated a migration. If ${entry.tag} is applied nowhere yet, ` +
-          `${REGENERATE}.`,
-      });
-    }
-    if (!previous || entry.when > previous.when) previous = entry;
-  }
+  const problems = findOrderProblems(journal.entries);
 
   const seen = new Set<string>();
   for (const entry of journal.entries) {

@@ -1,5 +1,6 @@
 import { MigrationError } from "./errors";
 import type { MigrationFile } from "./files";
+import { findOrderProblems } from "./journal";
 
 /** A row of drizzle's ledger, `drizzle.__drizzle_migrations`. */
 export interface LedgerRow {
@@ -113,26 +114,14 @@ export function planMigrations(
   };
 }
 
+/** The journal's order rule, shared with `npm run db:check`, as the migrator's refusals. */
 function journalOrderProblems(files: MigrationFile[]): MigrationError[] {
-  const problems: MigrationError[] = [];
-  for (let index = 1; index < files.length; index++) {
-    const previous = files[index - 1];
-    const file = files[index];
-    if (!previous || !file || file.when > previous.when) continue;
-    problems.push(
-      new MigrationError(
-        "JOURNAL_ORDER",
-        `drizzle/meta/_journal.json is out of order: ${file.tag} has "when" ${file.when} ` +
-          `(${iso(file.when)}), not after ${previous.tag}'s ${previous.when} ` +
-          `(${iso(previous.when)}). drizzle picks pending migrations by these timestamps, so each ` +
-          "entry must be newer than the one before. This follows a merge of two branches that " +
-          "both generated a migration: keep the one already applied to shared databases, delete " +
-          "the other's .sql, snapshot and journal entry, and run `npm run db:generate` again.",
-        { tag: file.tag },
-      ),
-    );
-  }
-  return problems;
+  return findOrderProblems(files).map(
+    ({ tag, problem, fix }) =>
+      new MigrationError("JOURNAL_ORDER", `meta/_journal.json is out of order: ${problem} ${fix}`, {
+        tag,
+      }),
+  );
 }
 
 function unknownAppliedProblem(row: LedgerRow, pending: MigrationFile[]): MigrationError {
