@@ -36,8 +36,8 @@ async function main(): Promise<number> {
     if (values.json) for (const line of header) log(line);
     const context: BenchContext = {
       adminUrl: server.adminUrl,
-      quick: values.quick,
-      runs: (full, quick = 2) => (values.quick ? quick : full),
+      runs: (full, quick = 1) => (values.quick ? quick : full),
+      warmup: (full) => (values.quick ? 0 : full),
       log,
     };
     const outcomes: ScenarioOutcome[] = [];

@@ -3,10 +3,13 @@ import type { Measurement } from "./measure";
 export interface BenchContext {
   /** A superuser URL on the bench's Postgres server; scenarios create their databases on it. */
   adminUrl: string;
-  /** `--quick`: a few runs per figure, to check that every scenario works, not to quote. */
-  quick: boolean;
-  /** The number of runs for a figure: `full` normally, `quick` (default 2) with `--quick`. */
+  /**
+   * The number of runs for a figure: `full` normally, `quick` (default 1) with `--quick`, which
+   * checks that every scenario works and gives no figure to quote.
+   */
   runs(full: number, quick?: number): number;
+  /** Warm-up rounds: `full` normally, none with `--quick`. */
+  warmup(full: number): number;
   /** Progress for the human watching; goes to stderr so `--json` output stays one object. */
   log(line: string): void;
 }

@@ -26,14 +26,14 @@ export const bootCheck: Scenario = {
       await ours(database.url, appMigrationsFolder);
       // Connecting (a backend fork) costs far more than the check and varies more than it on a
       // busy machine, so the local figures need many rounds for their medians to settle.
-      const local = await compare(database.url, context.runs(100, 3), "");
+      const local = await compare(database.url, context.runs(100, 3), context.warmup(3), "");
       const roundTripSamples = await roundTrips(database.url, context.runs(200, 20));
 
       const proxy = await startLatencyProxy(database.url, RELAY_ROUND_TRIP_MS);
       let remote: BenchRow[];
       let relayRoundTrips: number[];
       try {
-        remote = await compare(proxy.url, context.runs(30, 2), "network.");
+        remote = await compare(proxy.url, context.runs(30), context.warmup(3), "network.");
         relayRoundTrips = await roundTrips(proxy.url, context.runs(50, 5));
       } finally {
         await proxy.close();
@@ -57,7 +57,12 @@ export const bootCheck: Scenario = {
 };
 
 /** The three variants, interleaved, against the database at `url`; keys start with `prefix`. */
-async function compare(url: string, runs: number, prefix: string): Promise<BenchRow[]> {
+async function compare(
+  url: string,
+  runs: number,
+  warmup: number,
+  prefix: string,
+): Promise<BenchRow[]> {
   const folder = appMigrationsFolder;
   const samples = await interleave(
     {
@@ -65,7 +70,7 @@ async function compare(url: string, runs: number, prefix: string): Promise<Bench
       plain: () => plain(url, folder),
       plainLocked: () => plainLocked(url, folder),
     },
-    { runs, warmup: 3 },
+    { runs, warmup },
   );
   const totals = (timings: MigrateTiming[]) => timings.map((t) => t.totalMs);
   const afterConnect = (timings: MigrateTiming[]) => timings.map((t) => t.afterConnectMs);

@@ -29,7 +29,7 @@ export const fullApply: Scenario = {
           });
         const samples = await interleave(
           { ours: onFreshDatabase(ours), plain: onFreshDatabase(plain) },
-          { runs: context.runs(label === "app" ? 15 : 8, 2), warmup: 1 },
+          { runs: context.runs(label === "app" ? 15 : 8), warmup: context.warmup(1) },
         );
         rows.push(
           { key: `${label}.ours`, measurement: summarize(samples.ours, "ms") },

@@ -31,7 +31,7 @@ export const scale: Scenario = {
                 ours: () => ours(database.url, fixture.folder),
                 plain: () => plain(database.url, fixture.folder),
               },
-              { runs: context.runs(30, 2), warmup: 2 },
+              { runs: context.runs(30), warmup: context.warmup(2) },
             );
           },
         );

@@ -37,7 +37,7 @@ export const serverReadiness: Scenario = {
         });
       const samples = await interleave(
         { on: startOnce(true), off: startOnce(false) },
-        { runs: context.runs(20, 2), warmup: 1 },
+        { runs: context.runs(20), warmup: context.warmup(1) },
       );
       const total = (runs: Readiness[]) => runs.map((run) => run.totalMs);
       const held = (runs: Readiness[]) => runs.map((run) => run.heldMs);
