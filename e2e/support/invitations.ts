@@ -1,37 +1,27 @@
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "@playwright/test";
+import { startScript } from "../../test/support/processes";
 import { test as base, type Credentials, expect } from "./fixtures";
 import { readE2eState } from "./state";
-
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 /**
  * `npm run admin:create` against the e2e server's database, as an operator bootstrapping a
  * deploy would run it; resolves with its output.
  */
-export function runAdminCreate(
+export async function runAdminCreate(
   databaseUrl: string,
   baseURL: string,
   args: string[],
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      `${repoRoot}node_modules/.bin/tsx`,
-      ["scripts/admin-create.ts", ...args],
-      {
-        cwd: repoRoot,
-        env: {
-          PATH: process.env.PATH,
-          NODE_ENV: "production",
-          DATABASE_URL: databaseUrl,
-          BETTER_AUTH_URL: baseURL,
-        },
-      },
-      (error, stdout, stderr) =>
-        error ? reject(new Error(`admin:create failed: ${stdout}${stderr}`)) : resolve(stdout),
-    );
-  });
+  const run = await startScript("scripts/admin-create.ts", args, {
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "production",
+      DATABASE_URL: databaseUrl,
+      BETTER_AUTH_URL: baseURL,
+    },
+  }).exited;
+  if (run.code !== 0) throw new Error(`admin:create failed: ${run.output}`);
+  return run.stdout;
 }
 
 export function inviteLinkIn(text: string): string {

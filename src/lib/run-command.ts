@@ -1,41 +1,76 @@
-import { spawn } from "node:child_process";
+import { type ChildProcessByStdio, spawn } from "node:child_process";
+import type { Readable } from "node:stream";
 
-export interface CommandRun {
-  exitCode: number | null;
+export interface CommandResult {
+  /** The exit code; null when a signal ended the command. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
   /** stdout and stderr interleaved, as a person running the command would see them. */
   output: string;
+}
+
+export interface StartedCommand {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  /** Everything printed so far, interleaved. */
+  output(): string;
+  /** Settles once the command has ended and its output is complete; rejects if it cannot start. */
+  exited: Promise<CommandResult>;
+}
+
+export interface CommandRun extends CommandResult {
   timedOut: boolean;
 }
 
 /**
- * Runs a command to completion with stdin closed (a program that would ask a question fails
- * instead of waiting) and collects its output. After `timeoutMs` it is sent SIGTERM.
+ * Starts a command with stdin closed (a program that would ask a question fails instead of
+ * waiting) and collects its output. The one place that spawns a captured child: `runCommand`
+ * below and the test harness (`test/support/processes.ts`) build on it.
  */
-export function runCommand(
+export function startCommand(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): StartedCommand {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk;
+    output += chunk;
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk;
+    output += chunk;
+  });
+  const exited = new Promise<CommandResult>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr, output }));
+  });
+  return { child, output: () => output, exited };
+}
+
+/** Runs a command to completion (see `startCommand`). After `timeoutMs` it is sent SIGTERM. */
+export async function runCommand(
   command: string,
   args: readonly string[],
   options: { cwd: string; timeoutMs?: number },
 ): Promise<CommandRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    let timedOut = false;
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-    };
-    child.stdout.on("data", collect);
-    child.stderr.on("data", collect);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGTERM");
-    }, options.timeoutMs ?? 120_000);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on("close", (exitCode) => {
-      clearTimeout(timer);
-      resolve({ exitCode, output, timedOut });
-    });
-  });
+  const { child, exited } = startCommand(command, args, options);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGTERM");
+  }, options.timeoutMs ?? 120_000);
+  try {
+    return { ...(await exited), timedOut };
+  } finally {
+    clearTimeout(timer);
+  }
 }

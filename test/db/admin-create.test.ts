@@ -1,14 +1,11 @@
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDbConnection, type DbConnection } from "@/lib/db/client";
 import { findInvitation } from "@/lib/invitations/accept";
 import { hashInviteToken } from "@/lib/invitations/tokens";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { type ProcessResult, startScript } from "../support/processes";
 import { snapshotTables } from "../support/tenancy";
 
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const tsx = `${repoRoot}node_modules/.bin/tsx`;
 const BASE = "https://reports.example.com";
 const LINK = /https:\/\/reports\.example\.com\/invite\/([A-Za-z0-9_-]{43})/;
 
@@ -33,18 +30,10 @@ afterAll(async () => {
 function adminCreate(
   args: string[],
   env: Record<string, string> = { DATABASE_URL: database.url, BETTER_AUTH_URL: BASE },
-): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      tsx,
-      ["scripts/admin-create.ts", ...args],
-      { cwd: repoRoot, env: { PATH: process.env.PATH, NODE_ENV: "test", ...env } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, output: `${stdout}${stderr}` });
-      },
-    );
-  });
+): Promise<ProcessResult> {
+  return startScript("scripts/admin-create.ts", args, {
+    env: { PATH: process.env.PATH, NODE_ENV: "test", ...env },
+  }).exited;
 }
 
 describe("npm run admin:create", () => {

@@ -5,13 +5,12 @@ import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../sup
 import {
   type FixtureMigration,
   ledgerWhens,
-  type ProcessResult,
-  REPO_ROOT,
+  migratorChildEnv,
   runMigratorCli,
-  startProcess,
   tableExists,
   writeMigrationFolder,
 } from "../support/migrator";
+import { type ProcessResult, REPO_ROOT, startProcess } from "../support/processes";
 
 const realJournal = JSON.parse(
   readFileSync(path.join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8"),
@@ -31,7 +30,8 @@ afterEach(async () => {
 function drizzleKitMigrate(config?: string): Promise<ProcessResult> {
   const bin = path.join(REPO_ROOT, "node_modules", "drizzle-kit", "bin.cjs");
   const args = [bin, "migrate", ...(config ? ["--config", config] : [])];
-  return startProcess(process.execPath, args, { MIGRATIONS_DATABASE_URL: db.url }).exited;
+  const env = migratorChildEnv({ MIGRATIONS_DATABASE_URL: db.url });
+  return startProcess(process.execPath, args, { env }).exited;
 }
 
 /** A drizzle-kit config for a fixture folder; without imports, so it loads from a temp dir. */

@@ -1,14 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { LEDGER } from "@/lib/db/migrator/ledger";
 import { MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
-
-export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+import { type ProcessResult, type RunningProcess, startScript } from "./processes";
 
 export interface FixtureMigration {
   tag: string;
@@ -53,84 +50,12 @@ export function writeMigrationFolder(migrations: FixtureMigration[], folder?: st
 const MIGRATOR_VARIABLES =
   /^(DATABASE_URL|DATABASE_URL_UNPOOLED|POSTGRES_URL_NON_POOLING|MIGRATIONS_DATABASE_URL|MIGRATE_ON_BOOT|MIGRATION_.*)$/;
 
-function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+/** This process's environment without any migrator setting, plus `env`. */
+export function migratorChildEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !MIGRATOR_VARIABLES.test(name)),
   );
   return { ...inherited, ...env } as NodeJS.ProcessEnv;
-}
-
-export interface ProcessResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** stdout and stderr interleaved as they arrived. */
-  output: string;
-}
-
-export interface RunningProcess {
-  child: ChildProcess;
-  output(): string;
-  /** Resolves when the output matches, rejects if the process ends first or after `timeoutMs`. */
-  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
-  exited: Promise<ProcessResult>;
-}
-
-/** Starts a command in the repository root and collects its output. */
-export function startProcess(
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-): RunningProcess {
-  const child = spawn(command, args, { cwd: REPO_ROOT, env: childEnv(env) });
-  let stdout = "";
-  let stderr = "";
-  let output = "";
-  const listeners = new Set<() => void>();
-  const notify = () => {
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk;
-    output += chunk;
-    notify();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk;
-    output += chunk;
-    notify();
-  });
-  let ended = false;
-  const exited = new Promise<ProcessResult>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      ended = true;
-      notify();
-      resolve({ code, signal, stdout, stderr, output });
-    });
-  });
-  const waitForOutput = (pattern: RegExp, timeoutMs = 30_000) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        listeners.delete(check);
-        reject(new Error(`timed out waiting for ${pattern} in:\n${output}`));
-      }, timeoutMs);
-      const check = () => {
-        if (pattern.test(output)) {
-          clearTimeout(timer);
-          listeners.delete(check);
-          resolve();
-        } else if (ended) {
-          clearTimeout(timer);
-          listeners.delete(check);
-          reject(new Error(`process ended before printing ${pattern}:\n${output}`));
-        }
-      };
-      listeners.add(check);
-      check();
-    });
-  return { child, output: () => output, waitForOutput, exited };
 }
 
 /** `npm run db:migrate` / `npm run db:status` as a real process (tsx, like the npm scripts). */
@@ -139,15 +64,11 @@ export function startMigratorCli(
   options: { url: string; folder?: string; env?: Record<string, string>; args?: string[] },
 ): RunningProcess {
   const args = [
-    "--import",
-    "tsx",
-    `scripts/db-${script}.ts`,
     ...(options.folder ? ["--migrations-folder", options.folder] : []),
     ...(options.args ?? []),
   ];
-  return startProcess(process.execPath, args, {
-    MIGRATIONS_DATABASE_URL: options.url,
-    ...options.env,
+  return startScript(`scripts/db-${script}.ts`, args, {
+    env: migratorChildEnv({ MIGRATIONS_DATABASE_URL: options.url, ...options.env }),
   });
 }
 

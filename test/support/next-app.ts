@@ -1,19 +1,14 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { REPO_ROOT, type RunningProcess, startProcess } from "./processes";
 
 /**
  * Real `next build` / `next start` / standalone `server.js` processes for tests. The build runs in
  * a copy of the app outside the repository, so a test never races another `next build` over the
  * repository's `.next`, and a test may change the copy's `drizzle/` freely.
  */
-
-const run = promisify(execFile);
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 /**
  * What `next build` and `next start` read; a new top-level file the app needs belongs here. An
@@ -44,22 +39,23 @@ export interface BuiltApp {
 export async function buildAppCopy(): Promise<BuiltApp> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "next-app-"));
   for (const entry of appEntries) {
-    if (await exists(path.join(repoRoot, entry))) {
-      await cp(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
+    if (await exists(path.join(REPO_ROOT, entry))) {
+      await cp(path.join(REPO_ROOT, entry), path.join(dir, entry), { recursive: true });
     }
   }
   // Turbopack refuses a node_modules symlinked from outside the project; hard links cost ~0.3 s.
-  await run("cp", ["-al", path.join(repoRoot, "node_modules"), path.join(dir, "node_modules")]);
-  const build = await run(process.execPath, [nextBin(dir), "build"], {
+  await succeed("cp", [
+    "-al",
+    path.join(REPO_ROOT, "node_modules"),
+    path.join(dir, "node_modules"),
+  ]);
+  const buildOutput = await succeed(process.execPath, [nextBin(dir), "build"], {
     cwd: dir,
     env: baseEnv({}),
-    maxBuffer: 16 * 1024 * 1024,
-  }).catch((error: { stdout?: string; stderr?: string }) => {
-    throw new Error(`next build failed:\n${error.stdout ?? ""}\n${error.stderr ?? ""}`);
   });
   return {
     dir,
-    buildOutput: `${build.stdout}\n${build.stderr}`,
+    buildOutput,
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }
@@ -100,13 +96,10 @@ export async function addMigration(drizzleDir: string, tag: string, sql: string)
   await writeFile(path.join(drizzleDir, "meta/_journal.json"), JSON.stringify(journal, null, 2));
 }
 
-export interface ServerProcess {
+export interface ServerProcess extends Pick<RunningProcess, "output" | "waitForOutput" | "stop"> {
   url: string;
-  output(): string;
-  /** Resolves with the exit code (null when killed by a signal). */
+  /** Resolves with the exit code (null when killed by a signal): what the boot tests and bench judge. */
   exited: Promise<number | null>;
-  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
-  stop(): Promise<void>;
 }
 
 export type ServerKind = "next start" | "standalone";
@@ -126,7 +119,7 @@ export async function startServer(
     kind === "next start"
       ? [nextBin(dir), "start", "--port", String(port), "--hostname", "127.0.0.1"]
       : ["server.js"];
-  const child = spawn(process.execPath, args, {
+  const server = startProcess(process.execPath, args, {
     cwd: dir,
     env: baseEnv({
       PORT: String(port),
@@ -136,56 +129,29 @@ export async function startServer(
       BETTER_AUTH_URL: `http://127.0.0.1:${port}`,
       ...env,
     }),
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let output = "";
-  const listeners = new Set<() => void>();
-  const append = (chunk: Buffer) => {
-    output += chunk.toString();
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on("data", append);
-  child.stderr?.on("data", append);
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-
   return {
     url: `http://127.0.0.1:${port}`,
-    output: () => output,
-    exited,
-    waitForOutput: (pattern, timeoutMs = 30_000) =>
-      new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (!pattern.test(output)) return;
-          cleanup();
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`no output matching ${pattern} within ${timeoutMs} ms:\n${output}`));
-        }, timeoutMs);
-        const onExit = () => {
-          cleanup();
-          reject(new Error(`server exited before printing ${pattern}:\n${output}`));
-        };
-        const cleanup = () => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          child.off("exit", onExit);
-        };
-        listeners.add(check);
-        child.once("exit", onExit);
-        check();
-      }),
-    stop: () => stopChild(child, exited),
+    output: server.output,
+    exited: server.exited.then((result) => result.code),
+    waitForOutput: server.waitForOutput,
+    stop: server.stop,
   };
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
+/** Runs a command to its end; its output, or an error with that output if it failed. */
+async function succeed(
+  command: string,
+  args: string[],
+  options?: Parameters<typeof startProcess>[2],
+): Promise<string> {
+  const { code, signal, output } = await startProcess(command, args, options).exited;
+  if (code !== 0) {
+    throw new Error(
+      `${path.basename(command)} ${args.join(" ")} failed (${signal ?? code}):\n${output}`,
+    );
+  }
+  return output;
 }
 
 /** A request that never throws: status 0 when nothing answered (port closed, reset). */

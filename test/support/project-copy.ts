@@ -10,10 +10,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { type CommandRun, runCommand } from "@/lib/run-command";
-
-export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+import { type ProcessResult, REPO_ROOT, startScript } from "./processes";
 
 /**
  * A throwaway project laid out like this one (drizzle.config.ts, schema/, drizzle/, node_modules
@@ -28,7 +25,8 @@ export interface ProjectCopy {
   editSchema(file: string, edit: (source: string) => string): void;
   /** Every file under drizzle/ with its content, to show that a run changed nothing. */
   snapshotDrizzle(): Record<string, string>;
-  run(script: string, args?: string[]): Promise<CommandRun>;
+  /** Runs one of the repository's scripts (e.g. `scripts/db-check.ts`) in the copy. */
+  run(script: string, args?: string[]): Promise<ProcessResult>;
   remove(): void;
 }
 
@@ -36,9 +34,9 @@ export function copyProject(): ProjectCopy {
   const dir = mkdtempSync(path.join(tmpdir(), "project-copy-"));
   const drizzleDir = path.join(dir, "drizzle");
   const schemaDir = path.join(dir, "schema");
-  cpSync(path.join(repoRoot, "drizzle"), drizzleDir, { recursive: true });
-  cpSync(path.join(repoRoot, "src/lib/db/schema"), schemaDir, { recursive: true });
-  symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"), "dir");
+  cpSync(path.join(REPO_ROOT, "drizzle"), drizzleDir, { recursive: true });
+  cpSync(path.join(REPO_ROOT, "src/lib/db/schema"), schemaDir, { recursive: true });
+  symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   writeFileSync(
     path.join(dir, "drizzle.config.ts"),
     'export default { dialect: "postgresql", schema: "./schema/index.ts", out: "./drizzle" };\n',
@@ -60,15 +58,10 @@ export function copyProject(): ProjectCopy {
       );
     },
     run(script, args = []) {
-      return runTsx(path.join(repoRoot, script), args, dir);
+      return startScript(script, args, { cwd: dir }).exited;
     },
     remove() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Runs a TypeScript CLI the way `npm run` does (with tsx), in `cwd`. */
-export function runTsx(scriptPath: string, args: string[], cwd: string): Promise<CommandRun> {
-  return runCommand(path.join(repoRoot, "node_modules/.bin/tsx"), [scriptPath, ...args], { cwd });
 }

@@ -48,7 +48,7 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
 
     const result = await dbCheck();
 
-    expect(result).toMatchObject({ exitCode: 0 });
+    expect(result).toMatchObject({ code: 0 });
     expect(project.snapshotDrizzle()).toEqual(before);
   });
 
@@ -62,7 +62,7 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
 
     const result = await dbCheck();
 
-    expect(result.exitCode).toBe(1);
+    expect(result.code).toBe(1);
     expect(result.output).toContain("[uncaptured schema changes]");
     expect(result.output).toContain('CREATE TABLE "db_check_probes"');
     expect(result.output).toContain("npm run db:generate -- --name");
@@ -76,7 +76,7 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
 
     const result = await dbCheck();
 
-    expect(result.exitCode).toBe(1);
+    expect(result.code).toBe(1);
     expect(result.output).toContain("[uncaptured schema changes]");
     expect(result.output).toContain("renamed");
   });
@@ -107,7 +107,7 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
 
     const result = await dbCheck();
 
-    expect(result.exitCode).toBe(1);
+    expect(result.code).toBe(1);
     expect(result.output).toContain("[drizzle-kit check]");
     expect(result.output).toContain("collision");
   });
@@ -126,7 +126,7 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
 
     const result = await dbCheck();
 
-    expect(result.exitCode).toBe(1);
+    expect(result.code).toBe(1);
     expect(result.output).toContain("[journal]");
     expect(result.output).toContain(`${noopTag} (when`);
     expect(result.output).toMatch(
@@ -139,7 +139,7 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
 
     const result = await dbCheck();
 
-    expect(result.exitCode).toBe(1);
+    expect(result.code).toBe(1);
     expect(result.output).toContain("0000_initial-schema.sql does not exist");
   });
 
@@ -148,7 +148,7 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
 
     const result = await dbCheck();
 
-    expect(result.exitCode).toBe(1);
+    expect(result.code).toBe(1);
     expect(result.output).toContain("9999_by-hand.sql is not in meta/_journal.json");
   });
 
@@ -157,7 +157,7 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
 
     const result = await dbCheck();
 
-    expect(result.exitCode).toBe(1);
+    expect(result.code).toBe(1);
     expect(result.output).toContain("drizzle/meta/_journal.json is not valid JSON");
   });
 });

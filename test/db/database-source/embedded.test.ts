@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
@@ -14,6 +13,7 @@ import {
 import { postgresRunAs } from "@/lib/database-source/postgres-user";
 import { inspectProcess } from "@/lib/database-source/stale-postmaster";
 import { createDbConnection } from "@/lib/db/client";
+import { startScript } from "../../support/processes";
 
 // These start their own embedded servers, whatever server the rest of the run uses.
 
@@ -74,18 +74,11 @@ describe("startEmbeddedPostgres", () => {
 
   it("stops a Postgres that a killed run left behind, then starts on the same data", async () => {
     const dataDir = path.join(scratch, "orphaned");
-    const holder = spawn(process.execPath, ["--import", "tsx", FIXTURE, dataDir], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const orphanPid = await new Promise<number>((resolve, reject) => {
-      holder.stdout.on("data", (chunk: Buffer) => {
-        const match = /ready (\d+)/.exec(chunk.toString());
-        if (match) resolve(Number(match[1]));
-      });
-      holder.once("exit", (code) => reject(new Error(`fixture exited with ${code}`)));
-    });
-    holder.kill("SIGKILL");
-    await new Promise((resolve) => holder.once("exit", resolve));
+    const holder = startScript(FIXTURE, [dataDir]);
+    const [, pid] = await holder.waitForOutput(/ready (\d+)/, 60_000);
+    const orphanPid = Number(pid);
+    holder.child.kill("SIGKILL");
+    await holder.exited;
     expect(await inspectProcess(orphanPid)).toBeDefined();
 
     const server = await startEmbeddedPostgres({ dataDir, fast: true });

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { describe, expect, inject, it } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
-import { runScript } from "../../support/scripts";
+import { startScript } from "../../support/processes";
 
 // The command under test: report what DATABASE_URL points at, then exit with a chosen code.
 const REPORT = `
@@ -34,15 +34,19 @@ async function databaseExists(name: string): Promise<boolean> {
   }
 }
 
+/** The script with only PATH, NODE_ENV and `env`: the runner's TEST_DATABASE_URL must not leak in. */
+const withDatabase = (args: string[], env: Record<string, string> = {}) =>
+  startScript("scripts/with-database.ts", args, {
+    env: { PATH: process.env.PATH, NODE_ENV: "test", ...env },
+  });
+
 const node = (script: string) => [process.execPath, "--input-type=module", "-e", script];
 
 describe("scripts/with-database.ts", () => {
   it("runs the command on a fresh database of the given server, then drops it", async () => {
-    const { code, stdout } = await runScript(
-      "with-database.ts",
-      ["--", ...node(`${REPORT}\nprocess.exit(3);`)],
-      { env: { DATABASE_URL: inject("adminDatabaseUrl") } },
-    ).finished;
+    const { code, stdout } = await withDatabase(["--", ...node(`${REPORT}\nprocess.exit(3);`)], {
+      DATABASE_URL: inject("adminDatabaseUrl"),
+    }).exited;
 
     expect(code).toBe(3);
     const row = report(stdout);
@@ -52,7 +56,7 @@ describe("scripts/with-database.ts", () => {
   });
 
   it("without a URL, uses a throwaway embedded Postgres and removes it afterwards", async () => {
-    const { code, stdout } = await runScript("with-database.ts", ["--", ...node(REPORT)]).finished;
+    const { code, stdout } = await withDatabase(["--", ...node(REPORT)]).exited;
 
     expect(code).toBe(0);
     const row = report(stdout);
@@ -65,10 +69,10 @@ describe("scripts/with-database.ts", () => {
 process.on("SIGTERM", () => { console.log("command got SIGTERM"); process.exit(0); });
 ${REPORT}
 setInterval(() => {}, 1000);`;
-    const run = runScript("with-database.ts", ["--", ...node(waitForSignal)]);
-    await run.waitFor(/REPORT .*\n/);
+    const run = withDatabase(["--", ...node(waitForSignal)]);
+    await run.waitForOutput(/REPORT .*\n/);
     run.child.kill("SIGTERM");
-    const { code, stdout } = await run.finished;
+    const { code, stdout } = await run.exited;
 
     expect(stdout).toMatch(/command got SIGTERM/);
     expect(code).toBe(0);
@@ -76,7 +80,7 @@ setInterval(() => {}, 1000);`;
   });
 
   it("explains its usage when no command is given", async () => {
-    const { code, stderr } = await runScript("with-database.ts", []).finished;
+    const { code, stderr } = await withDatabase([]).exited;
     expect(code).toBe(2);
     expect(stderr).toMatch(/usage: .*with-database\.ts -- <command>/);
   });

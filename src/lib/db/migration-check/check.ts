@@ -114,12 +114,12 @@ const DRIZZLE_KIT_CHECK_FIXES: [RegExp, string][] = [
 
 async function drizzleKitCheck(workDir: string): Promise<MigrationCheckProblem[]> {
   const run = await runDrizzleKit(["check", "--config", PROBE_CONFIG], { cwd: workDir });
-  if (run.exitCode === 0 && !run.timedOut) return [];
+  if (run.code === 0 && !run.timedOut) return [];
   const fixes = DRIZZLE_KIT_CHECK_FIXES.filter(([pattern]) => pattern.test(run.output));
   return [
     {
       check: "drizzle-kit check",
-      problem: `drizzle-kit check failed (exit ${run.exitCode}):\n${run.output}`,
+      problem: `drizzle-kit check failed (exit ${run.code}):\n${run.output}`,
       fix:
         fixes.map(([, fix]) => fix).join(" ") ||
         "Read drizzle-kit's message above; run `npx drizzle-kit check` to see it again.",
@@ -148,7 +148,7 @@ async function uncapturedChanges(
       },
     ];
   }
-  if (run.exitCode === 0 && !run.timedOut && run.output.includes("No schema changes")) return [];
+  if (run.code === 0 && !run.timedOut && run.output.includes("No schema changes")) return [];
   // The prompt's function names what it asks about, e.g. `promptColumnsConflicts`.
   const asked = /prompt(\w+?)Conflicts/.exec(run.output)?.[1]?.toLowerCase();
   if (asked && run.output.includes("Interactive prompts require a TTY")) {
