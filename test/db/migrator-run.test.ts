@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseEnv } from "@/env";
 import { MigrationError } from "@/lib/db/migrator/errors";
 import { inspectMigrations, runMigrator } from "@/lib/db/migrator/run";
-import { type MigratorSettings, migratorSettingsFromEnv } from "@/lib/db/migrator/settings";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import type { MigratorSettings } from "@/lib/db/migrator/settings";
+import { createTestDatabase, migratorSettingsFor, type TestDatabase } from "../support/database";
 import {
   type FixtureMigration,
   ledgerWhens,
@@ -27,9 +26,7 @@ afterEach(async () => {
 });
 
 function settingsFor(migrations: FixtureMigration[]): MigratorSettings {
-  return migratorSettingsFromEnv(parseEnv({ MIGRATIONS_DATABASE_URL: db.url }), {
-    migrationsFolder: writeMigrationFolder(migrations),
-  });
+  return migratorSettingsFor(db.url, writeMigrationFolder(migrations));
 }
 
 const ledgerTableExists = () =>

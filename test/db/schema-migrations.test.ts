@@ -10,8 +10,8 @@ import {
   type TestDatabase,
 } from "../support/database";
 
-// The committed migrations, applied by drizzle-orm's own `migrate()` (which the boot migrator and
-// `drizzle-kit migrate` build on) to a database that starts empty.
+// The committed migrations, applied by the project's migrator (as boot does; it runs drizzle-orm's
+// own `migrate()`, as `drizzle-kit migrate` does) to a database that starts empty.
 
 let database: TestDatabase;
 let connection: DbConnection;

@@ -1,15 +1,16 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { inject } from "vitest";
+import { parseEnv } from "@/env";
 import {
   createDatabase,
   databaseUrl,
   dropDatabase,
   uniqueDatabaseName,
 } from "@/lib/database-source/databases";
-import { createDbConnection } from "@/lib/db/client";
+import { runMigrator } from "@/lib/db/migrator/run";
+import { type MigratorSettings, migratorSettingsFromEnv } from "@/lib/db/migrator/settings";
 
 export interface TestDatabase {
   name: string;
@@ -22,7 +23,7 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.m
 /**
  * A fresh, uniquely named database on this run's server (see global-setup.ts). Call it in
  * `beforeAll` and `drop()` in `afterAll`; with `migrated: true` the real migrations in drizzle/
- * are applied to it.
+ * are applied to it by the project's migrator.
  */
 export async function createTestDatabase(
   options: { migrated?: boolean } = {},
@@ -43,34 +44,39 @@ export async function createTestDatabase(
   return { name, url, drop };
 }
 
-/** Applies the migrations of `migrationsFolder` with drizzle-orm's `migrate()`. */
+/**
+ * The migrator's settings for `url`, as `MIGRATIONS_DATABASE_URL=<url>` with every other setting
+ * at its default would give them.
+ */
+export function migratorSettingsFor(
+  url: string,
+  migrationsFolder: string = MIGRATIONS_FOLDER,
+): MigratorSettings {
+  return migratorSettingsFromEnv(parseEnv({ MIGRATIONS_DATABASE_URL: url }), { migrationsFolder });
+}
+
+/**
+ * Applies the migrations of `migrationsFolder` with the project's own migrator, as boot and
+ * `npm run db:migrate` do, so every test database also exercises that path.
+ */
 export async function applyMigrations(
   url: string,
   migrationsFolder: string = MIGRATIONS_FOLDER,
 ): Promise<void> {
-  assertHasMigrations(migrationsFolder);
-  const connection = createDbConnection({ url, max: 1, applicationName: "agency-reporting:test" });
-  try {
-    await migrate(connection.db, { migrationsFolder });
-  } finally {
-    await connection.close();
-  }
+  const journal = path.join(migrationsFolder, "meta", "_journal.json");
+  // The migrator's own message points at a misconfigured folder; here drizzle/ is simply not
+  // generated yet, and a test database without tables would fail every test obscurely.
+  if (!existsSync(journal)) throw cannotMigrate(`${journal} does not exist`);
+  const report = await runMigrator(migratorSettingsFor(url, migrationsFolder), {
+    mode: "apply",
+    log: () => {},
+  });
+  if (report.total === 0) throw cannotMigrate(`${journal} lists no migrations`);
 }
 
-/** drizzle's own error for this is "Can't find meta/_journal.json file"; say what to do. */
-function assertHasMigrations(migrationsFolder: string): void {
-  const problem = migrationsProblem(path.join(migrationsFolder, "meta", "_journal.json"));
-  if (problem) {
-    throw new Error(
-      `Cannot migrate a test database: ${problem}. Generate the migrations from the schema ` +
-        "with `npm run db:generate` and commit drizzle/.",
-    );
-  }
-}
-
-function migrationsProblem(journal: string): string | undefined {
-  if (!existsSync(journal)) return `${journal} does not exist`;
-  const { entries } = JSON.parse(readFileSync(journal, "utf8")) as { entries?: unknown[] };
-  if (!entries?.length) return `${journal} lists no migrations`;
-  return undefined;
+function cannotMigrate(problem: string): Error {
+  return new Error(
+    `Cannot migrate a test database: ${problem}. Generate the migrations from the schema ` +
+      "with `npm run db:generate` and commit drizzle/.",
+  );
 }

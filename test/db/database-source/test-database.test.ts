@@ -102,7 +102,7 @@ describe("migrations for a test database", () => {
     await expect(applyMigrations(database.url, folder)).rejects.toThrow(/lists no migrations/);
   });
 
-  it("applies a journal's migrations with drizzle's migrator, once", async () => {
+  it("applies a journal's migrations with the project's migrator, once", async () => {
     await writeFile(
       path.join(folder, "meta", "_journal.json"),
       JSON.stringify({
