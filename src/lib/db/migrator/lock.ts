@@ -66,11 +66,39 @@ export async function describeLockHolder(sql: Sql): Promise<string> {
 }
 
 /**
+ * Runs `work` holding the session-level migration lock, on `sql`'s one connection (`max: 1`, so
+ * the lock and the work share a Postgres session). An unlock failure after `work` failed is only
+ * logged: the migration's own error is the one to report.
+ */
+export async function withMigrationLock<T>(
+  sql: Sql,
+  waitMs: number,
+  log: (line: string) => void,
+  work: () => Promise<T>,
+): Promise<T> {
+  const lock = await acquireMigrationLock(sql, waitMs, log);
+  log(
+    `[migrate] took the migration lock in ${Math.round(lock.waitedMs)} ms (backend pid ${lock.pid})`,
+  );
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    await releaseMigrationLock(sql, lock.pid).catch((unlockError: Error) =>
+      log(`[migrate] also: ${unlockError.message.split("\n")[0]}`),
+    );
+    throw error;
+  }
+  await releaseMigrationLock(sql, lock.pid);
+  return result;
+}
+
+/**
  * Takes the session-level migration lock, polling `pg_try_advisory_lock` (a blocking
  * `pg_advisory_lock` could not log who holds it, nor give up at our deadline). Returns how long it
  * waited and the session's pid, which the unlock checks.
  */
-export async function acquireMigrationLock(
+async function acquireMigrationLock(
   sql: Sql,
   waitMs: number,
   log: (line: string) => void,
@@ -109,7 +137,7 @@ export async function acquireMigrationLock(
  * means the connection was replaced since the lock was taken (postgres.js reconnects silently):
  * the migration then ran without the lock's protection, and the caller must say so.
  */
-export async function releaseMigrationLock(sql: Sql, lockedByPid: number): Promise<void> {
+async function releaseMigrationLock(sql: Sql, lockedByPid: number): Promise<void> {
   const [row] = await sql<{ unlocked: boolean; pid: number }[]>`
     select pg_advisory_unlock(${MIGRATION_LOCK_KEY.toString()}::bigint) as unlocked,
       pg_backend_pid() as pid`;

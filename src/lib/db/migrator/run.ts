@@ -7,7 +7,7 @@ import { describeTarget, openMigratorConnection, sleep } from "./connection";
 import { failedQueryOf, MigrationError, postgresFailureOf } from "./errors";
 import { type MigrationFile, readMigrationFolder } from "./files";
 import { LEDGER, readLedger } from "./ledger";
-import { acquireMigrationLock, releaseMigrationLock } from "./lock";
+import { withMigrationLock } from "./lock";
 import { drizzleWouldApply, excerpt, type MigrationPlan, planMigrations } from "./plan";
 import type { MigratorSettings } from "./settings";
 
@@ -143,36 +143,15 @@ export async function runMigrator(
       return report(plan, []);
     }
     log(`[migrate] connected to ${target} in ${ms(connectMs)}; ${pendingList}`);
-    const outcome = await applyUnderLock(connection, files, settings, log);
+    const outcome = await withMigrationLock(connection.client, settings.lockWaitMs, log, () =>
+      applyLocked(connection, files, settings, log),
+    );
     log(
       `[migrate] done: applied ${outcome.appliedNow.length} migration(s), ${target} is at ` +
         `${outcome.plan.version ?? "(no migrations)"} (total ${ms(performance.now() - started)})`,
     );
     return report(outcome.plan, outcome.appliedNow);
   });
-}
-
-async function applyUnderLock(
-  connection: DbConnection,
-  files: MigrationFile[],
-  settings: MigratorSettings,
-  log: (line: string) => void,
-): Promise<{ plan: MigrationPlan; appliedNow: string[] }> {
-  const sql = connection.client;
-  const lock = await acquireMigrationLock(sql, settings.lockWaitMs, log);
-  log(`[migrate] took the migration lock in ${ms(lock.waitedMs)} (backend pid ${lock.pid})`);
-  let outcome: { plan: MigrationPlan; appliedNow: string[] };
-  try {
-    outcome = await applyLocked(connection, files, settings, log);
-  } catch (error) {
-    // Never hide the migration's own error behind an unlock error.
-    await releaseMigrationLock(sql, lock.pid).catch((unlockError: Error) =>
-      log(`[migrate] also: ${unlockError.message.split("\n")[0]}`),
-    );
-    throw error;
-  }
-  await releaseMigrationLock(sql, lock.pid);
-  return outcome;
 }
 
 /** Under the lock: re-read and re-validate the ledger, then let drizzle apply the plan. */
