@@ -5,6 +5,7 @@ import { type FormEvent, useId, useState } from "react";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/auth/input";
 import { describeAuthError } from "@/lib/auth/messages";
 import { authClient } from "@/lib/auth-client";
+import { Field } from "./field";
 import styles from "./forms.module.css";
 
 type Mode = "sign-up" | "sign-in";
@@ -53,40 +54,31 @@ export function CredentialsForm({ mode }: { mode: Mode }) {
   return (
     <form onSubmit={onSubmit} aria-busy={pending} className={styles.form}>
       {mode === "sign-up" && (
-        <p className={styles.field}>
-          <label htmlFor="name">Name</label>
-          <input id="name" name="name" autoComplete="name" required maxLength={100} />
-        </p>
+        <Field id="name" label="Name" name="name" autoComplete="name" required maxLength={100} />
       )}
-      <p className={styles.field}>
-        <label htmlFor="email">Email</label>
-        <input
-          id="email"
-          name="email"
-          type="email"
-          autoComplete={mode === "sign-up" ? "email" : "username"}
-          required
-          aria-describedby={describedBy}
-        />
-      </p>
-      <p className={styles.field}>
-        <label htmlFor="password">Password</label>
-        <input
-          id="password"
-          name="password"
-          type="password"
-          autoComplete={mode === "sign-up" ? "new-password" : "current-password"}
-          required
-          minLength={mode === "sign-up" ? PASSWORD_MIN_LENGTH : undefined}
-          maxLength={PASSWORD_MAX_LENGTH}
-          aria-describedby={describedBy}
-        />
-        {mode === "sign-up" && (
-          <small>
-            {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters.
-          </small>
-        )}
-      </p>
+      <Field
+        id="email"
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete={mode === "sign-up" ? "email" : "username"}
+        required
+        aria-describedby={describedBy}
+      />
+      <Field
+        id="password"
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete={mode === "sign-up" ? "new-password" : "current-password"}
+        required
+        minLength={mode === "sign-up" ? PASSWORD_MIN_LENGTH : undefined}
+        maxLength={PASSWORD_MAX_LENGTH}
+        aria-describedby={describedBy}
+        hint={
+          mode === "sign-up" ? `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters.` : null
+        }
+      />
       {error && (
         <p id={errorId} role="alert" className={styles.error}>
           {error}

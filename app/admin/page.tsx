@@ -7,7 +7,7 @@ import { ROLE_NAMES } from "@/lib/tenancy/roles";
 import { listUsers } from "@/lib/tenancy/user-admin";
 import { listVisibleTenants, TENANT_NAME_MAX_LENGTH, TENANT_SLUG_MAX_LENGTH } from "@/lib/tenants";
 import { ActionForm } from "../_components/action-form";
-import styles from "../_components/forms.module.css";
+import { Field } from "../_components/field";
 import { changeUserStatusAction, createTenantAction, inviteAgencyAdminAction } from "./actions";
 
 export const metadata: Metadata = { title: "Agency admin · Agency Reporting" };
@@ -44,23 +44,20 @@ export default async function AdminPage() {
           submitLabel="Create client"
           pendingLabel="Creating…"
         >
-          <p className={styles.field}>
-            <label htmlFor="tenant-name">Name</label>
-            <input id="tenant-name" name="name" required maxLength={TENANT_NAME_MAX_LENGTH} />
-          </p>
-          <p className={styles.field}>
-            <label htmlFor="tenant-slug">Slug (optional)</label>
-            <input
-              id="tenant-slug"
-              name="slug"
-              maxLength={TENANT_SLUG_MAX_LENGTH}
-              aria-describedby="tenant-slug-hint"
-            />
-            <small id="tenant-slug-hint">
-              Lowercase letters, digits and hyphens, e.g. acme-dental. Made from the name when
-              empty.
-            </small>
-          </p>
+          <Field
+            id="tenant-name"
+            label="Name"
+            name="name"
+            required
+            maxLength={TENANT_NAME_MAX_LENGTH}
+          />
+          <Field
+            id="tenant-slug"
+            label="Slug (optional)"
+            name="slug"
+            maxLength={TENANT_SLUG_MAX_LENGTH}
+            hint="Lowercase letters, digits and hyphens, e.g. acme-dental. Made from the name when empty."
+          />
         </ActionForm>
       </section>
 
@@ -118,10 +115,14 @@ export default async function AdminPage() {
           submitLabel="Invite agency admin"
           pendingLabel="Inviting…"
         >
-          <p className={styles.field}>
-            <label htmlFor="agency-email">Email</label>
-            <input id="agency-email" name="email" type="email" autoComplete="off" required />
-          </p>
+          <Field
+            id="agency-email"
+            label="Email"
+            name="email"
+            type="email"
+            autoComplete="off"
+            required
+          />
         </ActionForm>
       </section>
     </main>

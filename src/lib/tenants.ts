@@ -3,7 +3,14 @@ import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { getDb } from "@/lib/db";
 import type { Database } from "@/lib/db/client";
-import { type MembershipRole, memberships, type Tenant, tenants, users } from "@/lib/db/schema";
+import {
+  type MembershipRole,
+  memberships,
+  type Tenant,
+  tenants,
+  type UserStatus,
+  users,
+} from "@/lib/db/schema";
 import { type Actor, requireAgencyAdmin, requireTenant } from "@/lib/tenancy/access";
 import { TenancyError } from "@/lib/tenancy/errors";
 
@@ -109,7 +116,7 @@ export interface TenantMember {
   userId: string;
   name: string;
   email: string;
-  status: (typeof users.$inferSelect)["status"];
+  status: UserStatus;
   role: MembershipRole;
   invitedByName: string | null;
   /** Set while the invitation is pending. */

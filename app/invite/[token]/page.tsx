@@ -9,7 +9,7 @@ import {
 import { formatUtc } from "@/lib/invitations/messages";
 import { ROLE_NAMES } from "@/lib/tenancy/roles";
 import { ActionForm } from "../../_components/action-form";
-import styles from "../../_components/forms.module.css";
+import { Field } from "../../_components/field";
 import { acceptInvitationAction } from "./actions";
 
 // The token is in this page's URL: no Referer header may carry it to another site.
@@ -60,43 +60,34 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
         pendingLabel="Setting up your account…"
       >
         <input type="hidden" name="token" value={token} />
-        <p className={styles.field}>
-          <label htmlFor="email">Email</label>
-          <input
-            id="email"
-            type="email"
-            value={invitation.email}
-            readOnly
-            autoComplete="username"
-          />
-        </p>
-        <p className={styles.field}>
-          <label htmlFor="name">Name</label>
-          <input
-            id="name"
-            name="name"
-            autoComplete="name"
-            required
-            maxLength={100}
-            defaultValue={invitation.name}
-          />
-        </p>
-        <p className={styles.field}>
-          <label htmlFor="password">Password</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={PASSWORD_MIN_LENGTH}
-            maxLength={PASSWORD_MAX_LENGTH}
-            aria-describedby="password-hint"
-          />
-          <small id="password-hint">
-            {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters.
-          </small>
-        </p>
+        <Field
+          id="email"
+          label="Email"
+          type="email"
+          value={invitation.email}
+          readOnly
+          autoComplete="username"
+        />
+        <Field
+          id="name"
+          label="Name"
+          name="name"
+          autoComplete="name"
+          required
+          maxLength={100}
+          defaultValue={invitation.name}
+        />
+        <Field
+          id="password"
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={PASSWORD_MIN_LENGTH}
+          maxLength={PASSWORD_MAX_LENGTH}
+          hint={`${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters.`}
+        />
       </ActionForm>
     </main>
   );

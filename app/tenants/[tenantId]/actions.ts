@@ -3,8 +3,8 @@
 import { revalidatePath } from "next/cache";
 import { inviteToTenant } from "@/lib/invitations/invite";
 import { deliverAndDescribe } from "@/lib/invitations/messages";
-import { type ActionState, refusalState } from "@/lib/tenancy/action-state";
-import { requireCurrentActor } from "@/lib/tenancy/current-actor";
+import type { ActionState } from "@/lib/tenancy/action-state";
+import { actAsCurrentActor } from "@/lib/tenancy/current-actor";
 
 /**
  * Invites someone to the tenant named by the form's `tenantId`. The id comes from the browser, so
@@ -14,8 +14,7 @@ export async function inviteToTenantAction(
   _state: ActionState,
   form: FormData,
 ): Promise<ActionState> {
-  const actor = await requireCurrentActor();
-  try {
+  return actAsCurrentActor(async (actor) => {
     const result = await inviteToTenant(actor, {
       tenantId: form.get("tenantId"),
       email: form.get("email"),
@@ -24,7 +23,5 @@ export async function inviteToTenantAction(
     const outcome = await deliverAndDescribe(result);
     revalidatePath(`/tenants/${result.tenant?.id}`);
     return { status: "success", ...outcome };
-  } catch (error) {
-    return refusalState(error);
-  }
+  });
 }

@@ -8,6 +8,7 @@ import { TenancyError } from "@/lib/tenancy/errors";
 import { ROLE_NAMES, TENANT_ROLES } from "@/lib/tenancy/roles";
 import { getTenant, listTenantMembers } from "@/lib/tenants";
 import { ActionForm } from "../../_components/action-form";
+import { Field } from "../../_components/field";
 import styles from "../../_components/forms.module.css";
 import { inviteToTenantAction } from "./actions";
 
@@ -79,10 +80,14 @@ export default async function TenantPage({ params }: { params: Promise<{ tenantI
               pendingLabel="Inviting…"
             >
               <input type="hidden" name="tenantId" value={tenant.id} />
-              <p className={styles.field}>
-                <label htmlFor="invite-email">Email</label>
-                <input id="invite-email" name="email" type="email" autoComplete="off" required />
-              </p>
+              <Field
+                id="invite-email"
+                label="Email"
+                name="email"
+                type="email"
+                autoComplete="off"
+                required
+              />
               <p className={styles.field}>
                 <label htmlFor="invite-role">Role</label>
                 <select id="invite-role" name="role" defaultValue="member">
