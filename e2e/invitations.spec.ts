@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import type { Database } from "@/lib/db/client";
 import { memberships, tenants, users } from "@/lib/db/schema";
 import { issueInvitation } from "@/lib/invitations/invite";
-import { acceptThroughPage, contextAs, expect, test } from "./support/invitations";
+import { acceptThroughPage, expect, inviteThroughClientPage, test } from "./support/invitations";
 
 const NOT_FOUND = "No client with this id exists, or you do not have access to it.";
 
@@ -14,14 +14,13 @@ async function tenantId(db: Database, name: string): Promise<string> {
 }
 
 test("an admin invites; the invitee accepts in a fresh browser and sees only that client", async ({
-  browser,
-  adminState,
+  adminPage: admin,
+  page,
   db,
   user,
 }) => {
   const alpha = `Alpha ${user.email}`;
   const bravo = `Bravo ${user.email}`;
-  const admin = await (await contextAs(browser, adminState)).newPage();
 
   // The agency admin creates two clients ...
   await admin.goto("/admin");
@@ -33,12 +32,9 @@ test("an admin invites; the invitee accepts in a fresh browser and sees only tha
   // ... and invites the user to the first, as a Member.
   await admin.getByRole("link", { name: alpha }).click();
   await expect(admin.getByRole("heading", { name: alpha })).toBeVisible();
-  await admin.getByLabel("Email").fill(user.email);
-  await admin.getByLabel("Role").selectOption({ label: "Member" });
-  await admin.getByRole("button", { name: "Send invitation" }).click();
+  const link = await inviteThroughClientPage(admin, user.email, "Member");
   // Production without a sender: the page hands the link over to copy.
   await expect(admin.getByRole("status")).toContainText("No invitation sender is configured");
-  const link = await admin.getByLabel("Invitation link").inputValue();
   await expect(admin.getByRole("row", { name: new RegExp(user.email) })).toContainText("invited");
 
   // Only the token's SHA-256 is in the database.
@@ -48,8 +44,6 @@ test("an admin invites; the invitee accepts in a fresh browser and sees only tha
   expect(invited?.inviteToken).toBe(createHash("sha256").update(token).digest("hex"));
 
   // The invitee, in a browser context that shares nothing with the admin's.
-  const invitee = await browser.newContext();
-  const page = await invitee.newPage();
   await page.goto(link);
   // Who invited whom to which client; opening the page uses nothing up.
   await expect(page.getByRole("listitem")).toContainText(
@@ -78,12 +72,11 @@ test("an admin invites; the invitee accepts in a fresh browser and sees only tha
   const alphaPage = await page.goto(`/tenants/${await tenantId(db, alpha)}`);
   expect(alphaPage?.status()).toBe(200);
   await expect(page.getByRole("heading", { name: alpha })).toBeVisible();
-  await invitee.close();
 });
 
 test("a client admin who edits the form to target another client is refused; nothing is written", async ({
-  browser,
-  adminState,
+  adminPage: admin,
+  page,
   db,
   user,
 }) => {
@@ -96,15 +89,8 @@ test("a client admin who edits the form to target another client is refused; not
   const [alphaId, bravoId] = [await tenantId(db, alpha), await tenantId(db, bravo)];
 
   // The agency admin makes the user a Client admin of Alpha.
-  const admin = await (await contextAs(browser, adminState)).newPage();
   await admin.goto(`/tenants/${alphaId}`);
-  await admin.getByLabel("Email").fill(user.email);
-  await admin.getByLabel("Role").selectOption({ label: "Client admin" });
-  await admin.getByRole("button", { name: "Send invitation" }).click();
-  const link = await admin.getByLabel("Invitation link").inputValue();
-
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const link = await inviteThroughClientPage(admin, user.email, "Client admin");
   await acceptThroughPage(page, link, user);
 
   // On Alpha's page, the client admin points the invite form at Bravo and submits.
@@ -122,12 +108,11 @@ test("a client admin who edits the form to target another client is refused; not
   expect(await db.select().from(memberships).where(eq(memberships.tenantId, bravoId))).toEqual(
     bravoBefore,
   );
-  await context.close();
 });
 
 test("suspending a user from the admin page ends their open session; reactivating restores them", async ({
-  browser,
-  adminState,
+  adminPage: admin,
+  page,
   baseURL,
   db,
   user,
@@ -136,11 +121,8 @@ test("suspending a user from the admin page ends their open session; reactivatin
     { email: user.email, tenant: null, role: "agency_admin", invitedBy: null },
     { db, baseUrl: baseURL ?? "", ttlDays: 7 },
   );
-  const context = await browser.newContext();
-  const page = await context.newPage();
   await acceptThroughPage(page, invitation.link ?? "", user);
 
-  const admin = await (await contextAs(browser, adminState)).newPage();
   await admin.goto("/admin");
   const row = admin.getByRole("row", { name: new RegExp(user.email) });
   await row.getByRole("button", { name: `Suspend ${user.email}` }).click();
@@ -155,5 +137,4 @@ test("suspending a user from the admin page ends their open session; reactivatin
   await expect(row.getByRole("status")).toHaveText("Reactivated (active).");
   const [after] = await db.select().from(users).where(eq(users.email, user.email));
   expect(after?.status).toBe("active");
-  await context.close();
 });

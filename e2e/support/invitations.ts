@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from "@playwright/test";
+import type { BrowserContext, Page } from "@playwright/test";
 import { startScript } from "../../test/support/processes";
 import { test as base, type Credentials, expect } from "./fixtures";
 import { readE2eState } from "./state";
@@ -41,12 +41,19 @@ export async function acceptThroughPage(page: Page, link: string, user: Credenti
   await expect(page.getByTestId("user-email")).toHaveText(user.email);
 }
 
-/** A context signed in as `state` (cookies saved from another context), without a sign-in. */
-export function contextAs(
-  browser: Browser,
-  state: Awaited<ReturnType<BrowserContext["storageState"]>>,
-) {
-  return browser.newContext({ storageState: state });
+/**
+ * On a client's page, invites `email` with the role whose label is `role`; returns the link the
+ * page hands over (production without a sender shows it to copy).
+ */
+export async function inviteThroughClientPage(
+  page: Page,
+  email: string,
+  role: "Member" | "Client admin",
+): Promise<string> {
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Role").selectOption({ label: role });
+  await page.getByRole("button", { name: "Send invitation" }).click();
+  return page.getByLabel("Invitation link").inputValue();
 }
 
 interface InvitationWorkerFixtures {
@@ -58,7 +65,17 @@ interface InvitationWorkerFixtures {
   adminState: Awaited<ReturnType<BrowserContext["storageState"]>>;
 }
 
-export const test = base.extend<object, InvitationWorkerFixtures>({
+interface InvitationFixtures {
+  /** A page signed in as the run's agency admin, in a context of its own (not `page`'s). */
+  adminPage: Page;
+}
+
+export const test = base.extend<InvitationFixtures, InvitationWorkerFixtures>({
+  adminPage: async ({ browser, adminState, baseURL }, use) => {
+    const context = await browser.newContext({ baseURL, storageState: adminState });
+    await use(await context.newPage());
+    await context.close();
+  },
   adminState: [
     async ({ browser, stateFile }, use, workerInfo) => {
       const { databaseUrl } = await readE2eState(stateFile);
