@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { describe, expect, it } from "vitest";
 import {
+  emptyDatabasePerTest,
   eventually,
+  FIXTURE_T0,
   type FixtureMigration,
   ledgerWhens,
   migrationLockHolders,
@@ -12,22 +13,14 @@ import {
   writeMigrationFolder,
 } from "../support/migrator";
 
-const T0 = 1_700_000_000_000;
-
-let db: TestDatabase;
-beforeEach(async () => {
-  db = await createTestDatabase();
-});
-afterEach(async () => {
-  await db.drop();
-});
+const db = emptyDatabasePerTest();
 
 describe("many processes booting at once", () => {
   // What raced in plain drizzle migrate(): CREATE TYPE / CREATE TABLE hitting pg_type's unique index.
   const migrations: FixtureMigration[] = [
     {
       tag: "0000_types",
-      when: T0,
+      when: FIXTURE_T0,
       statements: [
         "create type report_status as enum ('draft', 'sent')",
         "create table reports (id serial primary key, status report_status not null)",
@@ -35,12 +28,12 @@ describe("many processes booting at once", () => {
     },
     {
       tag: "0001_index",
-      when: T0 + 1000,
+      when: FIXTURE_T0 + 1000,
       statements: ["create index reports_idx on reports (status)"],
     },
     {
       tag: "0002_column",
-      when: T0 + 2000,
+      when: FIXTURE_T0 + 2000,
       statements: ["alter table reports add column title text"],
     },
   ];
@@ -85,7 +78,7 @@ describe("a migration interrupted in the middle", () => {
     writeMigrationFolder([
       {
         tag: "0000_slow",
-        when: T0,
+        when: FIXTURE_T0,
         statements: [
           "create table slow_target (id int)",
           "select pg_sleep(case when to_regclass('public.go_slow') is null then 0 else 120 end)",
@@ -124,7 +117,7 @@ describe("a migration interrupted in the middle", () => {
     const next = await runMigratorCli("migrate", { url: db.url, folder });
     expect(next.code, next.output).toBe(0);
     expect(await tableExists(db.url, "slow_target")).toBe(true);
-    expect(await ledgerWhens(db.url)).toEqual([T0]);
+    expect(await ledgerWhens(db.url)).toEqual([FIXTURE_T0]);
   }
 
   it("by SIGKILL: no partial schema, no ledger row, no lock; the next run applies cleanly", async () => {

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { afterEach, describe, expect, it } from "vitest";
 import {
+  emptyDatabasePerTest,
   ledgerWhens,
   runMigratorCli,
   startMigratorCli,
@@ -17,16 +17,12 @@ const folderWithOneMigration = () =>
     },
   ]);
 
-let db: TestDatabase;
+const db = emptyDatabasePerTest();
 const servers: Server[] = [];
-beforeEach(async () => {
-  db = await createTestDatabase();
-});
 afterEach(async () => {
   await Promise.all(
     servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))),
   );
-  await db.drop();
 });
 
 /** A port nothing listens on (yet): connections to it are refused, as to a database still down. */

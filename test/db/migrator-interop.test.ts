@@ -1,9 +1,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../support/database";
+import { describe, expect, it } from "vitest";
+import { MIGRATIONS_FOLDER } from "../support/database";
 import {
-  type FixtureMigration,
+  emptyDatabasePerTest,
+  FIXTURE_T0,
+  fixtureMigration,
   ledgerWhens,
   migratorChildEnv,
   runMigratorCli,
@@ -18,13 +20,7 @@ const realJournal = JSON.parse(
 const realWhens = realJournal.entries.map((entry) => entry.when);
 const lastRealTag = realJournal.entries.at(-1)?.tag;
 
-let db: TestDatabase;
-beforeEach(async () => {
-  db = await createTestDatabase();
-});
-afterEach(async () => {
-  await db.drop();
-});
+const db = emptyDatabasePerTest();
 
 /** The real `drizzle-kit migrate`, with the repository's drizzle.config.ts unless `config`. */
 function drizzleKitMigrate(config?: string): Promise<ProcessResult> {
@@ -71,12 +67,7 @@ describe("the real drizzle/ folder", () => {
 });
 
 describe("taking turns with drizzle-kit migrate on the same folder", () => {
-  const T0 = 1_700_000_000_000;
-  const step = (n: number): FixtureMigration => ({
-    tag: `000${n}_turn-${n}`,
-    when: T0 + n * 1000,
-    statements: [`create table turn_${n} (id int)`],
-  });
+  const step = fixtureMigration;
 
   it("each applies only what the other has not", async () => {
     const folder = writeMigrationFolder([step(0)]);
@@ -85,8 +76,8 @@ describe("taking turns with drizzle-kit migrate on the same folder", () => {
     writeMigrationFolder([step(0), step(1)], folder);
     const ours = await runMigratorCli("migrate", { url: db.url, folder });
     expect(ours.code, ours.output).toBe(0);
-    expect(ours.stdout).toContain("1 of 2 migrations pending (0001_turn-1)");
-    expect(ours.stdout).not.toContain("ran 0000_turn-0");
+    expect(ours.stdout).toContain("1 of 2 migrations pending (0001_step-1)");
+    expect(ours.stdout).not.toContain("ran 0000_step-0");
 
     writeMigrationFolder([step(0), step(1), step(2)], folder);
     expect((await drizzleKitMigrate(kitConfigFor(folder))).code).toBe(0);
@@ -94,7 +85,7 @@ describe("taking turns with drizzle-kit migrate on the same folder", () => {
     const status = await runMigratorCli("status", { url: db.url, folder });
     expect(status.code, status.output).toBe(0);
     expect(status.stdout).toMatch(/applied \(3\):[\s\S]*pending \(0\):\nproblems \(0\):/);
-    expect(await ledgerWhens(db.url)).toEqual([T0, T0 + 1000, T0 + 2000]);
-    expect(await tableExists(db.url, "turn_2")).toBe(true);
+    expect(await ledgerWhens(db.url)).toEqual([FIXTURE_T0, FIXTURE_T0 + 1000, FIXTURE_T0 + 2000]);
+    expect(await tableExists(db.url, "step_2")).toBe(true);
   });
 });

@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createDbConnection, type DbConnection } from "@/lib/db/client";
 import { MIGRATION_LOCK_KEY } from "@/lib/db/migrator/lock";
-import { createTestDatabase, type TestDatabase } from "../support/database";
 import {
+  emptyDatabasePerTest,
   eventually,
+  FIXTURE_T0,
   type FixtureMigration,
   ledgerWhens,
   migrationLockHolders,
@@ -14,10 +15,9 @@ import {
   writeMigrationFolder,
 } from "../support/migrator";
 
-const T0 = 1_700_000_000_000;
 const m0: FixtureMigration = {
   tag: "0000_accounts",
-  when: T0,
+  when: FIXTURE_T0,
   statements: [
     "create table busy_accounts (id int primary key)",
     "insert into busy_accounts select generate_series(1, 100)",
@@ -25,18 +25,14 @@ const m0: FixtureMigration = {
 };
 const m1: FixtureMigration = {
   tag: "0001_accounts-note",
-  when: T0 + 1000,
+  when: FIXTURE_T0 + 1000,
   statements: ["alter table busy_accounts add column note text"],
 };
 
-let db: TestDatabase;
+const db = emptyDatabasePerTest();
 const opened: DbConnection[] = [];
-beforeEach(async () => {
-  db = await createTestDatabase();
-});
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((connection) => connection.close()));
-  await db.drop();
 });
 
 function connect(applicationName: string): DbConnection {

@@ -1,29 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MigrationError } from "@/lib/db/migrator/errors";
 import { inspectMigrations, runMigrator } from "@/lib/db/migrator/run";
 import type { MigratorSettings } from "@/lib/db/migrator/settings";
-import { createTestDatabase, migratorSettingsFor, type TestDatabase } from "../support/database";
+import { migratorSettingsFor } from "../support/database";
 import {
+  emptyDatabasePerTest,
+  FIXTURE_T0,
   type FixtureMigration,
+  fixtureMigration,
   ledgerWhens,
   withSql,
   writeMigrationFolder,
 } from "../support/migrator";
 
-const T0 = 1_700_000_000_000;
-const step = (n: number, statements = [`create table step_${n} (id int)`]): FixtureMigration => ({
-  tag: `000${n}_step-${n}`,
-  when: T0 + n * 1000,
-  statements,
-});
+const step = fixtureMigration;
 
-let db: TestDatabase;
-beforeEach(async () => {
-  db = await createTestDatabase();
-});
-afterEach(async () => {
-  await db.drop();
-});
+const db = emptyDatabasePerTest();
 
 function settingsFor(migrations: FixtureMigration[]): MigratorSettings {
   return migratorSettingsFor(db.url, writeMigrationFolder(migrations));
@@ -125,6 +117,6 @@ describe("inspectMigrations (db:status)", () => {
       "0002_step-2",
     ]);
     expect(status.pending.map((migration) => migration.tag)).toEqual(["0001_step-1"]);
-    expect(await ledgerWhens(db.url)).toEqual([T0, T0 + 2000]);
+    expect(await ledgerWhens(db.url)).toEqual([FIXTURE_T0, FIXTURE_T0 + 2000]);
   });
 });

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LEDGER } from "@/lib/db/migrator/ledger";
-import { createTestDatabase, type TestDatabase } from "../support/database";
 import {
+  emptyDatabasePerTest,
   type FixtureMigration,
+  fixtureMigration,
   ledgerWhens,
   migrationLockHolders,
   runMigratorCli,
@@ -14,29 +15,19 @@ import {
   writeMigrationFolder,
 } from "../support/migrator";
 
-const T0 = 1_700_000_000_000;
-const migration = (n: number, statements: string[]): FixtureMigration => ({
-  tag: `000${n}_step-${n}`,
-  when: T0 + n * 60_000,
-  statements,
-});
+const migration = fixtureMigration;
 const m0 = migration(0, ["create table first_table (id int primary key)"]);
 const m1 = migration(1, ["create table second_table (id int primary key)"]);
 const m2 = migration(2, ["create table third_table (id int primary key)"]);
 
-let db: TestDatabase;
-beforeEach(async () => {
-  db = await createTestDatabase();
-});
-afterEach(async () => {
-  await db.drop();
-});
+const db = emptyDatabasePerTest();
+
+/** `npm run db:migrate` on this test's database, with a folder of `migrations`. */
+const migrate = (migrations: FixtureMigration[]) =>
+  runMigratorCli("migrate", { url: db.url, folder: writeMigrationFolder(migrations) });
 
 async function applied(migrations: FixtureMigration[]) {
-  const result = await runMigratorCli("migrate", {
-    url: db.url,
-    folder: writeMigrationFolder(migrations),
-  });
+  const result = await migrate(migrations);
   expect(result.code, result.output).toBe(0);
 }
 
@@ -49,12 +40,12 @@ describe("validation before anything is applied", () => {
     writeFileSync(file, `${original}\n-- an innocent-looking edit\n`);
     const sha = (content: Buffer | string) => createHash("sha256").update(content).digest("hex");
 
-    const migrate = await runMigratorCli("migrate", { url: db.url, folder });
-    expect(migrate.code).toBe(1);
-    expect(migrate.stderr).toContain("CHECKSUM_MISMATCH");
-    expect(migrate.stderr).toContain(m1.tag);
-    expect(migrate.stderr).toContain(sha(original));
-    expect(migrate.stderr).toContain(sha(readFileSync(file)));
+    const refused = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("CHECKSUM_MISMATCH");
+    expect(refused.stderr).toContain(m1.tag);
+    expect(refused.stderr).toContain(sha(original));
+    expect(refused.stderr).toContain(sha(readFileSync(file)));
 
     const status = await runMigratorCli("status", { url: db.url, folder });
     expect(status.code).toBe(1);
@@ -82,10 +73,7 @@ describe("validation before anything is applied", () => {
 
   it("refuses a pending migration older than the newest applied one, naming it", async () => {
     await applied([m0, m2]);
-    const result = await runMigratorCli("migrate", {
-      url: db.url,
-      folder: writeMigrationFolder([m0, m1, m2]),
-    });
+    const result = await migrate([m0, m1, m2]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("OUT_OF_ORDER");
     expect(result.stderr).toContain(`Migration ${m1.tag}`);
@@ -95,10 +83,7 @@ describe("validation before anything is applied", () => {
 
   it("refuses a journal whose `when` values are not strictly increasing", async () => {
     const earlier = { ...m1, when: m0.when - 1 };
-    const result = await runMigratorCli("migrate", {
-      url: db.url,
-      folder: writeMigrationFolder([m0, earlier]),
-    });
+    const result = await migrate([m0, earlier]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("JOURNAL_ORDER");
     expect(result.stderr).toContain(`${m1.tag} (when ${earlier.when}`);
@@ -111,10 +96,7 @@ describe("validation before anything is applied", () => {
     const concurrently = migration(2, [
       "create index concurrently second_table_id_idx on second_table (id)",
     ]);
-    const result = await runMigratorCli("migrate", {
-      url: db.url,
-      folder: writeMigrationFolder([m0, m1, concurrently]),
-    });
+    const result = await migrate([m0, m1, concurrently]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("CONCURRENTLY");
     expect(result.stderr).toContain(`Migration ${concurrently.tag} uses CONCURRENTLY`);
@@ -130,10 +112,7 @@ describe("validation before anything is applied", () => {
       (sql) => sql`
       update ${sql(LEDGER.schema)}.${sql(LEDGER.table)} set created_at = null`,
     );
-    const result = await runMigratorCli("migrate", {
-      url: db.url,
-      folder: writeMigrationFolder([m0, m1]),
-    });
+    const result = await migrate([m0, m1]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("LEDGER_INVALID");
     expect(await tableExists(db.url, "second_table")).toBe(false);
@@ -147,10 +126,7 @@ describe("a failing migration", () => {
       "create table second_table (id int primary key)",
       "insert into table_that_does_not_exist values (1)",
     ]);
-    const result = await runMigratorCli("migrate", {
-      url: db.url,
-      folder: writeMigrationFolder([m0, failing, m2]),
-    });
+    const result = await migrate([m0, failing, m2]);
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("[migrate] failed (MIGRATION_FAILED)");

@@ -1,10 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, afterEach, beforeEach } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { LEDGER } from "@/lib/db/migrator/ledger";
 import { MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
+import { createTestDatabase, type TestDatabase } from "./database";
 import { type ProcessResult, type RunningProcess, startScript } from "./processes";
 
 export interface FixtureMigration {
@@ -15,10 +16,42 @@ export interface FixtureMigration {
   statements: string[];
 }
 
+/** The journal `when` of the first fixture migration (ms; 2023-11-14). */
+export const FIXTURE_T0 = 1_700_000_000_000;
+
+/** Fixture migration `n`: tag `000<n>_step-<n>`, a second after the one before. */
+export function fixtureMigration(
+  n: number,
+  statements = [`create table step_${n} (id int)`],
+): FixtureMigration {
+  return { tag: `000${n}_step-${n}`, when: FIXTURE_T0 + n * 1000, statements };
+}
+
 const temporaryFolders: string[] = [];
 afterAll(() => {
   for (const folder of temporaryFolders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
+
+/**
+ * A fresh, empty database for each test of the file: created before the test, dropped after it
+ * (and after the file's own later-registered `afterEach` hooks, which vitest runs first).
+ */
+export function emptyDatabasePerTest(): { readonly url: string } {
+  let current: TestDatabase | undefined;
+  beforeEach(async () => {
+    current = await createTestDatabase();
+  });
+  afterEach(async () => {
+    await current?.drop();
+    current = undefined;
+  });
+  return {
+    get url() {
+      if (!current) throw new Error("emptyDatabasePerTest(): the database exists only in tests");
+      return current.url;
+    },
+  };
+}
 
 /** A migrations folder as drizzle-kit writes it (journal + one .sql per entry), in a temp dir. */
 export function writeMigrationFolder(migrations: FixtureMigration[], folder?: string): string {
