@@ -6,7 +6,7 @@
  */
 import { createRequire } from "node:module";
 import { readEnv } from "../src/env";
-import { exitCodeOf, forwardSignals, runInherited } from "../src/lib/cli/child-process";
+import { runSharingTerminal } from "../src/lib/cli/child-process";
 import { loadEnvFilesLikeNext } from "../src/lib/cli/env-files";
 import { watchTerminationSignals } from "../src/lib/cli/signals";
 import { startDatabaseServer } from "../src/lib/database-source";
@@ -35,16 +35,17 @@ async function main(): Promise<number> {
       url = databaseUrl(server.adminUrl, APP_DATABASE);
       say(`embedded Postgres with its data in ${server.dataDir}; psql ${url}`);
     }
-    if (watch.received) return exitCodeOf({ code: null, signal: watch.received });
-
     const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
-    const next = runInherited(process.execPath, [nextBin, "dev", ...process.argv.slice(2)], {
-      ...process.env,
-      DATABASE_URL: url,
-      NEXT_TELEMETRY_DISABLED: "1",
-    });
-    forwardSignals(watch, next.child);
-    return exitCodeOf(await next.exited);
+    return await runSharingTerminal(
+      watch,
+      process.execPath,
+      [nextBin, "dev", ...process.argv.slice(2)],
+      {
+        ...process.env,
+        DATABASE_URL: url,
+        NEXT_TELEMETRY_DISABLED: "1",
+      },
+    );
   } finally {
     if (server.kind !== "url") say("stopping Postgres");
     await server.stop();

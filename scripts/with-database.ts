@@ -6,7 +6,7 @@
  * throwaway server is removed, and the command's exit code is this script's.
  */
 import { readEnv } from "../src/env";
-import { exitCodeOf, forwardSignals, runInherited } from "../src/lib/cli/child-process";
+import { runSharingTerminal } from "../src/lib/cli/child-process";
 import { watchTerminationSignals } from "../src/lib/cli/signals";
 import { type DatabaseSourceKind, startDatabaseServer } from "../src/lib/database-source";
 import {
@@ -43,13 +43,10 @@ async function main(argv: string[]): Promise<number> {
     await createDatabase(server.adminUrl, name);
     say(`database ${name} on ${described[server.kind]}`);
     try {
-      if (watch.received) return exitCodeOf({ code: null, signal: watch.received });
-      const child = runInherited(command, args, {
+      return await runSharingTerminal(watch, command, args, {
         ...process.env,
         DATABASE_URL: databaseUrl(server.adminUrl, name),
       });
-      forwardSignals(watch, child.child);
-      return exitCodeOf(await child.exited);
     } finally {
       // A throwaway server goes as a whole; on a server someone gave us, leave nothing behind.
       if (server.kind === "url") await dropDatabase(server.adminUrl, name);

@@ -13,7 +13,7 @@ import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { requireEnv } from "../../src/env";
-import { exitCodeOf, forwardSignals, runInherited } from "../../src/lib/cli/child-process";
+import { runSharingTerminal } from "../../src/lib/cli/child-process";
 import { type TerminationWatch, watchTerminationSignals } from "../../src/lib/cli/signals";
 import { buildAppCopy, copyStandalone } from "../../test/support/next-app";
 import type { E2eState } from "./state";
@@ -49,15 +49,17 @@ async function buildAndServe(watch: TerminationWatch, port: string): Promise<num
   try {
     const standalone = await copyStandalone(app);
     try {
-      if (watch.received) return exitCodeOf({ code: null, signal: watch.received });
-      const server = runInherited(process.execPath, [path.join(standalone.dir, "server.js")], {
-        ...process.env,
-        PORT: port,
-        // server.js binds to HOSTNAME, which shells set to the machine's name.
-        HOSTNAME: "localhost",
-      });
-      forwardSignals(watch, server.child);
-      return exitCodeOf(await server.exited);
+      return await runSharingTerminal(
+        watch,
+        process.execPath,
+        [path.join(standalone.dir, "server.js")],
+        {
+          ...process.env,
+          PORT: port,
+          // server.js binds to HOSTNAME, which shells set to the machine's name.
+          HOSTNAME: "localhost",
+        },
+      );
     } finally {
       await standalone.remove();
     }

@@ -2,22 +2,24 @@ import { type ChildProcess, spawn } from "node:child_process";
 import os from "node:os";
 import type { TerminationWatch } from "./signals";
 
-export interface ExitStatus {
+interface ExitStatus {
   code: number | null;
   signal: NodeJS.Signals | null;
 }
 
-export interface RunningChild {
-  child: ChildProcess;
-  exited: Promise<ExitStatus>;
-}
-
-/** Runs a command sharing this terminal; `exited` rejects, naming the command, if it cannot start. */
-export function runInherited(
+/**
+ * Runs a command that shares this terminal (`npm run dev`'s `next dev`, with-database's command,
+ * the e2e server) until it ends, passing termination signals on, and returns the exit code this
+ * program should end with. A signal that arrived before the start means the command never runs.
+ * Rejects, naming the command, if it cannot start.
+ */
+export async function runSharingTerminal(
+  watch: TerminationWatch,
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-): RunningChild {
+): Promise<number> {
+  if (watch.received) return exitCodeOf({ code: null, signal: watch.received });
   const child = spawn(command, args, { stdio: "inherit", env });
   const exited = new Promise<ExitStatus>((resolve, reject) => {
     child.once("error", (error) =>
@@ -25,14 +27,15 @@ export function runInherited(
     );
     child.once("exit", (code, signal) => resolve({ code, signal }));
   });
-  return { child, exited };
+  forwardSignals(watch, child);
+  return exitCodeOf(await exited);
 }
 
 /**
  * Passes termination signals on to the child; a second one kills it outright, for a child that
  * hangs while shutting down.
  */
-export function forwardSignals(watch: TerminationWatch, child: ChildProcess): void {
+function forwardSignals(watch: TerminationWatch, child: ChildProcess): void {
   let forwarded = 0;
   watch.onSignal((signal) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -42,7 +45,7 @@ export function forwardSignals(watch: TerminationWatch, child: ChildProcess): vo
 }
 
 /** The shell's convention: the child's code, or 128 + the number of the signal that ended it. */
-export function exitCodeOf(status: ExitStatus): number {
+function exitCodeOf(status: ExitStatus): number {
   if (status.code !== null) return status.code;
   const number = status.signal ? os.constants.signals[status.signal] : undefined;
   return 128 + (number ?? 0);
