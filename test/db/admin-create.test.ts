@@ -1,30 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDbConnection, type DbConnection } from "@/lib/db/client";
+import { describe, expect, it } from "vitest";
 import { findInvitation } from "@/lib/invitations/accept";
 import { hashInviteToken } from "@/lib/invitations/tokens";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { createTestDatabase } from "../support/database";
+import { migratedDatabaseForFile } from "../support/migrated-database";
 import { type ProcessResult, startScript } from "../support/processes";
 import { snapshotTables } from "../support/tenancy";
 
 const BASE = "https://reports.example.com";
 const LINK = /https:\/\/reports\.example\.com\/invite\/([A-Za-z0-9_-]{43})/;
 
-let database: TestDatabase;
-let connection: DbConnection;
-
-beforeAll(async () => {
-  database = await createTestDatabase({ migrated: true });
-  connection = createDbConnection({
-    url: database.url,
-    max: 2,
-    applicationName: "admin-create-test",
-  });
-});
-
-afterAll(async () => {
-  await connection?.close();
-  await database?.drop();
-});
+const database = migratedDatabaseForFile();
 
 /** `npm run admin:create -- …` as a real process, with exactly this environment. */
 function adminCreate(
@@ -47,7 +32,7 @@ describe("npm run admin:create", () => {
     firstToken = LINK.exec(run.output)?.[1] ?? "";
     expect(firstToken).not.toBe("");
 
-    const { userRows, membershipRows } = await snapshotTables(connection.db);
+    const { userRows, membershipRows } = await snapshotTables(database.db);
     expect(userRows).toEqual([
       expect.objectContaining({
         email,
@@ -59,7 +44,7 @@ describe("npm run admin:create", () => {
     expect(membershipRows).toEqual([
       expect.objectContaining({ tenantId: null, role: "agency_admin", invitedByUserId: null }),
     ]);
-    expect(await findInvitation(firstToken, connection.db)).toMatchObject({
+    expect(await findInvitation(firstToken, database.db)).toMatchObject({
       state: "valid",
       email,
       grants: [{ tenantName: null, role: "agency_admin", invitedByName: null }],
@@ -67,14 +52,14 @@ describe("npm run admin:create", () => {
   });
 
   it("changes nothing on a second run for the same email, and says so", async () => {
-    const before = await snapshotTables(connection.db);
+    const before = await snapshotTables(database.db);
     const run = await adminCreate(["--email", email, "--name", "Someone Else"]);
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain(
       `${email} is already an agency admin (status: invited). Nothing changed.`,
     );
     expect(run.output).not.toMatch(LINK);
-    expect(await snapshotTables(connection.db)).toEqual(before);
+    expect(await snapshotTables(database.db)).toEqual(before);
   });
 
   it("replaces a lost link with --new-link: the old one stops working", async () => {
@@ -82,8 +67,8 @@ describe("npm run admin:create", () => {
     expect(run.code, run.output).toBe(0);
     const token = LINK.exec(run.output)?.[1] ?? "";
     expect(token).not.toBe(firstToken);
-    expect(await findInvitation(firstToken, connection.db)).toEqual({ state: "invalid" });
-    expect(await findInvitation(token, connection.db)).toMatchObject({ state: "valid", email });
+    expect(await findInvitation(firstToken, database.db)).toEqual({ state: "invalid" });
+    expect(await findInvitation(token, database.db)).toMatchObject({ state: "valid", email });
   });
 
   it.each([
@@ -91,11 +76,11 @@ describe("npm run admin:create", () => {
     [["--email", "x@example.com"], "--email and --name are required."],
     [["--email", "x@example.com", "--name", "X", "--admin"], "Unknown option '--admin'"],
   ])("refuses %j with exit code 2 and writes nothing", async (args, message) => {
-    const before = await snapshotTables(connection.db);
+    const before = await snapshotTables(database.db);
     const run = await adminCreate(args);
     expect(run.code).toBe(2);
     expect(run.output).toContain(message);
-    expect(await snapshotTables(connection.db)).toEqual(before);
+    expect(await snapshotTables(database.db)).toEqual(before);
   });
 
   it("says to migrate first when the database has no tables", async () => {

@@ -1,25 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDbConnection, type DbConnection } from "@/lib/db/client";
+import { describe, expect, it } from "vitest";
 import { memberships, tenants, users } from "@/lib/db/schema";
 import { listMemberships } from "@/lib/users";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { migratedDatabaseForFile } from "../support/migrated-database";
 
-let database: TestDatabase;
-let connection: DbConnection;
-
-beforeAll(async () => {
-  database = await createTestDatabase({ migrated: true });
-  connection = createDbConnection({ url: database.url, max: 2 });
-});
-
-afterAll(async () => {
-  await connection?.close();
-  await database?.drop();
-});
+const database = migratedDatabaseForFile();
 
 describe("listMemberships (what the dashboard shows)", () => {
   it("lists the user's roles with tenant names, the agency-wide one first, and no one else's", async () => {
-    const { db } = connection;
+    const { db } = database;
     const [alice, bob] = await db
       .insert(users)
       .values([

@@ -4,15 +4,18 @@ import { createTestDatabase, type TestDatabase } from "./database";
 
 /**
  * A fresh database with the real migrations applied, for the whole test file: created in
- * `beforeAll`, dropped in `afterAll`. Read `sql` (postgres.js) and `db` (drizzle) inside tests.
+ * `beforeAll`, dropped in `afterAll`. Read `client` (postgres.js), `db` (drizzle) and `url` inside
+ * tests.
  */
-export function migratedDatabaseForFile(): Pick<DbConnection, "client" | "db"> {
+export function migratedDatabaseForFile(): Pick<DbConnection, "client" | "db"> & {
+  readonly url: string;
+} {
   let database: TestDatabase | undefined;
   let connection: DbConnection | undefined;
 
   beforeAll(async () => {
     database = await createTestDatabase({ migrated: true });
-    connection = createDbConnection({ url: database.url, max: 2, applicationName: "schema-tests" });
+    connection = createDbConnection({ url: database.url, max: 2, applicationName: "db-tests" });
   });
 
   afterAll(async () => {
@@ -21,16 +24,19 @@ export function migratedDatabaseForFile(): Pick<DbConnection, "client" | "db"> {
   });
 
   const open = () => {
-    if (!connection)
+    if (!connection || !database)
       throw new Error("migratedDatabaseForFile(): the database is only open inside tests");
-    return connection;
+    return { connection, url: database.url };
   };
   return {
+    get url() {
+      return open().url;
+    },
     get client() {
-      return open().client;
+      return open().connection.client;
     },
     get db() {
-      return open().db;
+      return open().connection.db;
     },
   };
 }
