@@ -1,10 +1,7 @@
-import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
+import { type CommandResult, startCommand } from "../../src/lib/run-command";
 
-export interface ProcessResult {
-  code: number | null;
-  output: string;
-}
+export type ProcessResult = Pick<CommandResult, "code" | "output">;
 
 /**
  * Starts `count` copies of `node <args>` at once and waits for all of them. `wallMs` runs from
@@ -16,24 +13,15 @@ export async function runConcurrently(
   env: Record<string, string>,
 ): Promise<{ wallMs: number; results: ProcessResult[] }> {
   const start = performance.now();
-  const results = await Promise.all(Array.from({ length: count }, () => runNode(args, env)));
+  const results = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        startCommand(process.execPath, args, {
+          cwd: process.cwd(),
+          env: { ...process.env, ...env },
+        }).exited,
+    ),
+  );
   return { wallMs: performance.now() - start, results };
-}
-
-function runNode(args: string[], env: Record<string, string>): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, output }));
-  });
 }
