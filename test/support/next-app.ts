@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { findFreePort } from "../../src/lib/database-source/free-port";
 import { REPO_ROOT, type RunningProcess, startProcess } from "./processes";
 
 /**
@@ -114,7 +114,7 @@ export async function startServer(
   dir: string,
   env: Record<string, string>,
 ): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = await findFreePort();
   const args =
     kind === "next start"
       ? [nextBin(dir), "start", "--port", String(port), "--hostname", "127.0.0.1"]
@@ -176,20 +176,6 @@ function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     NEXT_TELEMETRY_DISABLED: "1",
     ...extra,
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === "object") resolve(address.port);
-        else reject(new Error("could not pick a free port"));
-      });
-    });
-  });
 }
 
 async function exists(file: string): Promise<boolean> {
