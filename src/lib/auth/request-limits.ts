@@ -2,19 +2,16 @@
  * The auth endpoints take a few short strings; Better Auth reads whatever body it is given into
  * memory (and Next puts no limit on route handlers), so the route caps the body first.
  */
-export const MAX_AUTH_BODY_BYTES = 16 * 1024;
+const MAX_AUTH_BODY_BYTES = 16 * 1024;
 
 /**
- * The request with its body buffered, or a 413 response when the body is larger than `maxBytes`.
+ * The request with its body buffered, or a 413 response when the body is larger than the cap.
  * A declared Content-Length is refused without reading; a chunked body is read only up to the cap.
  */
-export async function limitRequestBody(
-  request: Request,
-  maxBytes: number = MAX_AUTH_BODY_BYTES,
-): Promise<Request | Response> {
+async function limitRequestBody(request: Request): Promise<Request | Response> {
   if (request.body === null) return request;
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (declared > maxBytes) return bodyTooLarge(maxBytes);
+  if (declared > MAX_AUTH_BODY_BYTES) return bodyTooLarge();
 
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -23,9 +20,9 @@ export async function limitRequestBody(
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > maxBytes) {
+    if (size > MAX_AUTH_BODY_BYTES) {
       await reader.cancel();
-      return bodyTooLarge(maxBytes);
+      return bodyTooLarge();
     }
     chunks.push(value);
   }
@@ -43,11 +40,11 @@ export async function limitRequestBody(
   });
 }
 
-function bodyTooLarge(maxBytes: number): Response {
+function bodyTooLarge(): Response {
   return Response.json(
     {
       code: "BODY_TOO_LARGE",
-      message: `The request body is larger than ${maxBytes / 1024} KiB, the limit for auth requests.`,
+      message: `The request body is larger than ${MAX_AUTH_BODY_BYTES / 1024} KiB, the limit for auth requests.`,
     },
     { status: 413 },
   );
@@ -56,10 +53,9 @@ function bodyTooLarge(maxBytes: number): Response {
 /** Wraps an auth handler so every request passes `limitRequestBody` first. */
 export function withBodyLimit(
   handler: (request: Request) => Promise<Response>,
-  maxBytes: number = MAX_AUTH_BODY_BYTES,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
-    const limited = await limitRequestBody(request, maxBytes);
+    const limited = await limitRequestBody(request);
     return limited instanceof Response ? limited : handler(limited);
   };
 }
