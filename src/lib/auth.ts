@@ -4,8 +4,7 @@ import { type Auth, createAuth } from "./auth/create-auth";
 import { withBodyLimit } from "./auth/request-limits";
 import { authSettingsFromEnv } from "./auth/settings";
 
-export type { Auth } from "./auth/create-auth";
-export type AuthSession = NonNullable<Awaited<ReturnType<Auth["api"]["getSession"]>>>;
+type AuthSession = NonNullable<Awaited<ReturnType<Auth["api"]["getSession"]>>>;
 
 const authKey = Symbol.for("agency-reporting.auth");
 type AuthHolder = { [authKey]?: Auth };

@@ -18,7 +18,7 @@ export interface CreateAuthOptions extends AuthSettings {
   db: Database;
 }
 
-export const ACCOUNT_NOT_ACTIVE = "ACCOUNT_NOT_ACTIVE";
+const ACCOUNT_NOT_ACTIVE = "ACCOUNT_NOT_ACTIVE";
 
 const NOT_ACTIVE_MESSAGES: Record<string, string> = {
   invited:

@@ -26,7 +26,7 @@ export const SERVER_ONLY_USER_FIELDS = [
   "updatedAt",
 ] as const;
 
-export interface InputProblem {
+interface InputProblem {
   code: string;
   message: string;
 }
@@ -53,7 +53,7 @@ const signInBody = z.strictObject({
   rememberMe: z.boolean().optional(),
 });
 
-export function checkSignUpBody(body: unknown): InputProblem | undefined {
+function checkSignUpBody(body: unknown): InputProblem | undefined {
   if (isPlainObject(body)) {
     const forbidden = SERVER_ONLY_USER_FIELDS.find((field) => Object.hasOwn(body, field));
     if (forbidden) {
@@ -66,7 +66,7 @@ export function checkSignUpBody(body: unknown): InputProblem | undefined {
   return firstProblem(signUpBody, body);
 }
 
-export function checkSignInBody(body: unknown): InputProblem | undefined {
+function checkSignInBody(body: unknown): InputProblem | undefined {
   return firstProblem(signInBody, body);
 }
 

@@ -11,7 +11,7 @@ export interface AuthSettings {
   production: boolean;
 }
 
-export const MIN_SECRET_LENGTH = 32;
+const MIN_SECRET_LENGTH = 32;
 
 /**
  * Used only outside production when BETTER_AUTH_SECRET is unset, so `npm run dev` works out of the
