@@ -12,7 +12,7 @@ import {
 } from "@/lib/database-source/embedded-binaries";
 import { postgresRunAs } from "@/lib/database-source/postgres-user";
 import { inspectProcess } from "@/lib/database-source/stale-postmaster";
-import { createDbConnection } from "@/lib/db/client";
+import { withSql } from "../../support/migrator";
 import { startScript } from "../../support/processes";
 
 // These start their own embedded servers, whatever server the rest of the run uses.
@@ -31,14 +31,8 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-async function sql<T extends object>(url: string, text: string): Promise<T[]> {
-  const connection = createDbConnection({ url, max: 1 });
-  try {
-    return [...(await connection.client.unsafe<T[]>(text))];
-  } finally {
-    await connection.close();
-  }
-}
+const sql = <T extends object>(url: string, text: string): Promise<T[]> =>
+  withSql(url, async (client) => [...(await client.unsafe<T[]>(text))]);
 
 describe("startEmbeddedPostgres", () => {
   it("runs a real Postgres and removes its temporary data directory on stop", async () => {

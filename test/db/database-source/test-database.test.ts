@@ -1,18 +1,13 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { applyMigrations, createTestDatabase, type TestDatabase } from "../../support/database";
+import { fixtureMigration, withSql, writeMigrationFolder } from "../../support/migrator";
 
-async function query<T extends object>(url: string, text: string, params: string[] = []) {
-  const connection = createDbConnection({ url, max: 1 });
-  try {
-    return [...(await connection.client.unsafe<T[]>(text, params))];
-  } finally {
-    await connection.close();
-  }
-}
+const query = <T extends object>(url: string, text: string, params: string[] = []) =>
+  withSql(url, async (sql) => [...(await sql.unsafe<T[]>(text, params))]);
 
 const databaseExists = async (name: string) =>
   (
@@ -94,29 +89,19 @@ describe("migrations for a test database", () => {
   });
 
   it("refuses an empty journal instead of silently applying nothing", async () => {
-    await mkdir(path.join(folder, "meta"), { recursive: true });
-    await writeFile(
-      path.join(folder, "meta", "_journal.json"),
-      JSON.stringify({ version: "7", dialect: "postgresql", entries: [] }),
-    );
+    writeMigrationFolder([], folder);
     await expect(applyMigrations(database.url, folder)).rejects.toThrow(/lists no migrations/);
   });
 
   it("applies a journal's migrations with the project's migrator, once", async () => {
-    await writeFile(
-      path.join(folder, "meta", "_journal.json"),
-      JSON.stringify({
-        version: "7",
-        dialect: "postgresql",
-        entries: [
-          { idx: 0, version: "7", when: 1_700_000_000_000, tag: "0000_fixture", breakpoints: true },
-        ],
-      }),
-    );
-    await writeFile(
-      path.join(folder, "0000_fixture.sql"),
-      "create table fixture_items (id integer primary key);\n--> statement-breakpoint\n" +
-        "insert into fixture_items values (1);\n",
+    writeMigrationFolder(
+      [
+        fixtureMigration(0, [
+          "create table fixture_items (id integer primary key);",
+          "insert into fixture_items values (1);",
+        ]),
+      ],
+      folder,
     );
 
     await applyMigrations(database.url, folder);

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { describe, expect, inject, it } from "vitest";
-import { createDbConnection } from "@/lib/db/client";
+import { withSql } from "../../support/migrator";
 import { startScript } from "../../support/processes";
 
 // The command under test: report what DATABASE_URL points at, then exit with a chosen code.
@@ -24,15 +24,11 @@ function report(output: string) {
   };
 }
 
-async function databaseExists(name: string): Promise<boolean> {
-  const connection = createDbConnection({ url: inject("adminDatabaseUrl"), max: 1 });
-  try {
-    const rows = await connection.client`select 1 from pg_database where datname = ${name}`;
+const databaseExists = (name: string): Promise<boolean> =>
+  withSql(inject("adminDatabaseUrl"), async (sql) => {
+    const rows = await sql`select 1 from pg_database where datname = ${name}`;
     return rows.length > 0;
-  } finally {
-    await connection.close();
-  }
-}
+  });
 
 /** The script with only PATH, NODE_ENV and `env`: the runner's TEST_DATABASE_URL must not leak in. */
 const withDatabase = (args: string[], env: Record<string, string> = {}) =>
