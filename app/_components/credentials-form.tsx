@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { type FormEvent, useId, useState } from "react";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/auth/input";
+import { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/auth/input";
 import { describeAuthError } from "@/lib/auth/messages";
 import { authClient } from "@/lib/auth-client";
 import { Field } from "./field";
@@ -54,7 +54,14 @@ export function CredentialsForm({ mode }: { mode: Mode }) {
   return (
     <form onSubmit={onSubmit} aria-busy={pending} className={styles.form}>
       {mode === "sign-up" && (
-        <Field id="name" label="Name" name="name" autoComplete="name" required maxLength={100} />
+        <Field
+          id="name"
+          label="Name"
+          name="name"
+          autoComplete="name"
+          required
+          maxLength={NAME_MAX_LENGTH}
+        />
       )}
       <Field
         id="email"
