@@ -1,7 +1,8 @@
+import { readMigrationFolder } from "@/lib/db/migrator/files";
 import { summarize } from "../measure";
 import type { BenchRow, Scenario } from "../scenario";
 import { countLedgerRows, withBenchDatabase } from "../support/databases";
-import { appMigrationsFolder, countMigrations } from "../support/fixtures";
+import { appMigrationsFolder } from "../support/fixtures";
 import { loggedTotalMs } from "../support/migrators";
 import { type ProcessResult, runConcurrently } from "../support/processes";
 
@@ -27,7 +28,7 @@ export const coldBoots: Scenario = {
   name: "cold-boots",
   title: "Concurrent cold boots: N `db-migrate` processes at once on an empty database",
   async run(context) {
-    const expectedRows = await countMigrations(appMigrationsFolder);
+    const expectedRows = readMigrationFolder(appMigrationsFolder).length;
     const rows: BenchRow[] = [];
     for (const count of COLD_BOOT_COUNTS) {
       const walls: number[] = [];

@@ -5,6 +5,7 @@ import {
   uniqueDatabaseName,
 } from "@/lib/database-source/databases";
 import { createDbConnection } from "@/lib/db/client";
+import { readLedger } from "@/lib/db/migrator/ledger";
 
 export interface BenchDatabase {
   name: string;
@@ -33,9 +34,7 @@ export async function withBenchDatabase<T>(
 export async function countLedgerRows(url: string): Promise<number> {
   const connection = createDbConnection({ url, max: 1, applicationName: "agency-reporting:bench" });
   try {
-    const rows = await connection.client<{ count: number }[]>`
-      select count(*)::int as count from drizzle.__drizzle_migrations`;
-    return rows[0]?.count ?? 0;
+    return (await readLedger(connection.client)).length;
   } finally {
     await connection.close();
   }

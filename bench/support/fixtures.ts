@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
@@ -9,14 +9,6 @@ export interface MigrationsFolder {
   folder: string;
   count: number;
   remove(): Promise<void>;
-}
-
-/** How many migrations a folder's journal lists. */
-export async function countMigrations(folder: string): Promise<number> {
-  const journal = JSON.parse(await readFile(path.join(folder, "meta/_journal.json"), "utf8")) as {
-    entries: unknown[];
-  };
-  return journal.entries.length;
 }
 
 /**

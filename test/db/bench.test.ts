@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
+import { readMigrationFolder } from "@/lib/db/migrator/files";
 import { scenarios } from "../../bench/scenarios";
 import { COLD_BOOT_COUNTS } from "../../bench/scenarios/cold-boots";
-import { appMigrationsFolder, countMigrations } from "../../bench/support/fixtures";
+import { appMigrationsFolder } from "../../bench/support/fixtures";
 
 const run = promisify(execFile);
 
@@ -52,7 +53,7 @@ describe("npm run bench -- --quick --json", () => {
       expect(unit, `${key}: unit`).not.toBe("");
     }
 
-    const files = await countMigrations(appMigrationsFolder);
+    const files = readMigrationFolder(appMigrationsFolder).length;
     for (const processes of COLD_BOOT_COUNTS) {
       expect(results[`cold-boots.${processes}.errors`]?.max).toBe(0);
       expect(results[`cold-boots.${processes}.ledger-rows`]?.min).toBe(files);
