@@ -97,7 +97,7 @@ interface Readiness {
   migratorMs: number | undefined;
 }
 
-/** A row only when every run produced the figure (the log line format is not a contract). */
+/** A row from the runs that logged the figure, if any did (the log line is not a contract). */
 function optionalRow(key: string, values: number[], note: string): BenchRow[] {
   return values.length === 0 ? [] : [{ key, measurement: summarize(values, "ms"), note }];
 }
