@@ -5,7 +5,6 @@
  * database: Next stops first, then Postgres. See docs/database-source.md.
  */
 import { createRequire } from "node:module";
-import { readEnv } from "../src/env";
 import { runSharingTerminal } from "../src/lib/cli/child-process";
 import { loadEnvFilesLikeNext } from "../src/lib/cli/env-files";
 import { watchTerminationSignals } from "../src/lib/cli/signals";
@@ -18,10 +17,8 @@ const say = (line: string) => console.log(`[dev] ${line}`);
 async function main(): Promise<number> {
   const watch = watchTerminationSignals();
   loadEnvFilesLikeNext(true);
-  const env = readEnv();
   const server = await startDatabaseServer({
     purpose: "dev",
-    env,
     log: say,
     postgresLog: showPostgresProblems,
   });

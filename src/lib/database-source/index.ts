@@ -1,4 +1,4 @@
-import { type Env, readEnv } from "@/env";
+import { readEnv } from "@/env";
 import { startPostgresContainer } from "./container";
 import { isContainerRuntimeAvailable } from "./container-runtime";
 import { devDataDir } from "./dev-data-dir";
@@ -26,7 +26,6 @@ export interface StartDatabaseServerOptions {
   log?: (message: string) => void;
   /** The embedded Postgres's own output, line by line; silent by default. */
   postgresLog?: (line: string) => void;
-  env?: Env;
 }
 
 export interface DatabaseServer {
@@ -42,7 +41,7 @@ export interface DatabaseServer {
 export async function startDatabaseServer(
   options: StartDatabaseServerOptions,
 ): Promise<DatabaseServer> {
-  const env = options.env ?? readEnv();
+  const env = readEnv();
   const { purpose } = options;
   const explicitUrl =
     options.explicitUrl ?? (purpose === "dev" ? env.DATABASE_URL : env.TEST_DATABASE_URL);
