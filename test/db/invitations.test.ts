@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { parseEnv, readEnv } from "@/env";
 import type { Database } from "@/lib/db/client";
 import { accounts, memberships, users } from "@/lib/db/schema";
 import { acceptInvitation, findInvitation } from "@/lib/invitations/accept";
@@ -74,22 +75,25 @@ describe("inviting to a tenant", () => {
   });
 
   it("sets the expiry TTL days ahead by the database's clock (7 by default, configurable)", async () => {
+    expect(parseEnv({}).INVITE_TTL_DAYS).toBe(7);
     const tenant = await createTenantRow(db);
-    const week = await inviteToTenant(
+    // No ttlDays: the invitation reads INVITE_TTL_DAYS itself.
+    const byDefault = await inviteToTenant(
       agencyAdmin,
       { tenantId: tenant.id, email: uniqueEmail(), role: "member" },
-      invitationOptions(db),
+      { db, baseUrl: INVITE_BASE_URL },
     );
     const day = await inviteToTenant(
       agencyAdmin,
       { tenantId: tenant.id, email: uniqueEmail(), role: "member" },
       invitationOptions(db, { ttlDays: 1 }),
     );
-    const [row] = await db.execute<{ week: string; day: string }>(sql`
+    const [row] = await db.execute<{ byDefault: string; day: string }>(sql`
       select
-        (select invite_expires_at - created_at from users where id = ${week.userId})::text as week,
+        (select invite_expires_at - created_at from users where id = ${byDefault.userId})::text
+          as "byDefault",
         (select invite_expires_at - created_at from users where id = ${day.userId})::text as day`);
-    expect(row).toEqual({ week: "7 days", day: "1 day" });
+    expect(row).toEqual({ byDefault: `${readEnv().INVITE_TTL_DAYS} days`, day: "1 day" });
   });
 
   it("lets a tenant admin invite to their own tenant, with either tenant role", async () => {
