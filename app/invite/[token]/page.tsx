@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/auth/input";
+import { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/auth/input";
 import {
   findInvitation,
   INVITE_NOT_FOUND_MESSAGE,
@@ -74,7 +74,7 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
           name="name"
           autoComplete="name"
           required
-          maxLength={100}
+          maxLength={NAME_MAX_LENGTH}
           defaultValue={invitation.name}
         />
         <Field
