@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rateLimits, sessions, users } from "@/lib/db/schema";
 import { suspendUser } from "@/lib/users";
@@ -12,6 +12,7 @@ import {
   type TestAuth,
 } from "../support/auth";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { sessionCount, userRow } from "../support/tenancy";
 
 let database: TestDatabase;
 let t: TestAuth;
@@ -35,14 +36,6 @@ async function signUp(auth: TestAuth = t) {
   return { id: user.id, email: body.email, password: body.password, cookie: cookiesFrom(response) };
 }
 
-async function sessionCount(userId: string): Promise<number> {
-  const [row] = await t.connection.db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(sessions)
-    .where(eq(sessions.userId, userId));
-  return row?.n ?? 0;
-}
-
 async function getSession(cookie: string) {
   return t.auth.api.getSession({ headers: new Headers({ cookie }) });
 }
@@ -54,7 +47,7 @@ describe("sign-in", () => {
       authPost("/sign-in/email", { email: user.email, password: user.password }),
     );
     expect(response.status).toBe(200);
-    expect(await sessionCount(user.id)).toBe(2);
+    expect(await sessionCount(t.connection.db, user.id)).toBe(2);
     expect((await getSession(cookiesFrom(response)))?.user.id).toBe(user.id);
   });
 
@@ -69,7 +62,7 @@ describe("sign-in", () => {
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(await wrong.json()).toEqual(await unknown.json());
-    expect(await sessionCount(user.id)).toBe(1);
+    expect(await sessionCount(t.connection.db, user.id)).toBe(1);
   });
 
   it("refuses unknown fields in the body", async () => {
@@ -79,7 +72,7 @@ describe("sign-in", () => {
     );
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: "UNKNOWN_FIELD" });
-    expect(await sessionCount(user.id)).toBe(1);
+    expect(await sessionCount(t.connection.db, user.id)).toBe(1);
   });
 });
 
@@ -105,7 +98,7 @@ describe("only active users get a session", () => {
     expect(json.code).toBe("ACCOUNT_NOT_ACTIVE");
     expect(json.message).toMatch(/invit/i);
     expect(response.headers.getSetCookie().join()).not.toContain("session_token=");
-    expect(await sessionCount(user.id)).toBe(0);
+    expect(await sessionCount(t.connection.db, user.id)).toBe(0);
   });
 
   it("suspendUser ends every session at once and sign-in is refused with a reason", async () => {
@@ -113,14 +106,14 @@ describe("only active users get a session", () => {
     const second = await t.handle(
       authPost("/sign-in/email", { email: user.email, password: user.password }),
     );
-    expect(await sessionCount(user.id)).toBe(2);
+    expect(await sessionCount(t.connection.db, user.id)).toBe(2);
     expect(await getSession(user.cookie)).not.toBeNull();
 
     expect(await suspendUser(user.id, t.connection.db)).toBe(true);
 
-    const [row] = await t.connection.db.select().from(users).where(eq(users.id, user.id));
-    expect(row?.status).toBe("suspended");
-    expect(await sessionCount(user.id)).toBe(0);
+    const row = await userRow(t.connection.db, user.id);
+    expect(row.status).toBe("suspended");
+    expect(await sessionCount(t.connection.db, user.id)).toBe(0);
     expect(await getSession(user.cookie)).toBeNull();
     expect(await getSession(cookiesFrom(second))).toBeNull();
 
@@ -131,13 +124,13 @@ describe("only active users get a session", () => {
     const json = (await response.json()) as { code: string; message: string };
     expect(json.code).toBe("ACCOUNT_NOT_ACTIVE");
     expect(json.message).toMatch(/suspended/i);
-    expect(await sessionCount(user.id)).toBe(0);
+    expect(await sessionCount(t.connection.db, user.id)).toBe(0);
   });
 
   it("suspendUser reports an unknown user and changes nothing", async () => {
     const user = await signUp();
     expect(await suspendUser("00000000-0000-4000-8000-000000000000", t.connection.db)).toBe(false);
-    expect(await sessionCount(user.id)).toBe(1);
+    expect(await sessionCount(t.connection.db, user.id)).toBe(1);
   });
 });
 
@@ -153,8 +146,8 @@ describe("origin checks (on, although NODE_ENV=test turns Better Auth's off by d
     );
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ code: "INVALID_ORIGIN" });
-    const [row] = await t.connection.db.select().from(users).where(eq(users.id, user.id));
-    expect(row?.name).not.toBe("Mallory");
+    const row = await userRow(t.connection.db, user.id);
+    expect(row.name).not.toBe("Mallory");
   });
 
   it("refuses localhost's twin 127.0.0.1: the origin must match BETTER_AUTH_URL exactly", async () => {
@@ -163,7 +156,7 @@ describe("origin checks (on, although NODE_ENV=test turns Better Auth's off by d
       authPost("/sign-out", {}, { cookie: user.cookie, origin: "http://127.0.0.1:3000" }),
     );
     expect(response.status).toBe(403);
-    expect(await sessionCount(user.id)).toBe(1);
+    expect(await sessionCount(t.connection.db, user.id)).toBe(1);
   });
 
   it("refuses a sign-in posted from another site", async () => {
@@ -176,7 +169,7 @@ describe("origin checks (on, although NODE_ENV=test turns Better Auth's off by d
       ),
     );
     expect(response.status).toBe(403);
-    expect(await sessionCount(user.id)).toBe(1);
+    expect(await sessionCount(t.connection.db, user.id)).toBe(1);
   });
 
   it("accepts the app's own origin and those in BETTER_AUTH_TRUSTED_ORIGINS", async () => {

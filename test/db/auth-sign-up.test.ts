@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accounts, sessions, users } from "@/lib/db/schema";
-import { authPost, createTestAuth, newUser, type TestAuth } from "../support/auth";
+import { authPost, cookiesFrom, createTestAuth, newUser, type TestAuth } from "../support/auth";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -111,12 +111,12 @@ describe("server-only user fields", () => {
   it("keeps them out of a signed-in user's update", async () => {
     const body = newUser();
     const signUp = await t.handle(authPost("/sign-up/email", body));
-    const cookie = signUp.headers
-      .getSetCookie()
-      .map((c) => c.split(";")[0])
-      .join("; ");
     const update = await t.handle(
-      authPost("/update-user", { status: "suspended", inviteToken: "b".repeat(64) }, { cookie }),
+      authPost(
+        "/update-user",
+        { status: "suspended", inviteToken: "b".repeat(64) },
+        { cookie: cookiesFrom(signUp) },
+      ),
     );
     expect(update.status).toBe(400);
     const user = await userByEmail(body.email);
