@@ -57,7 +57,8 @@ export default defineConfig<E2eOptions>({
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], launchOptions } }],
   webServer: {
     // with-database makes a fresh database and runs the rest with DATABASE_URL set; the script
-    // records that URL for the tests, builds, and starts `next start`, which migrates at boot.
+    // records that URL for the tests, builds, and starts the standalone server.js, which
+    // migrates at boot.
     command:
       "npx tsx scripts/with-database.ts -- " +
       `npx tsx e2e/support/web-server.ts --port ${PORT} --state-file ${stateFile}`,
