@@ -1,4 +1,4 @@
-export const TERMINATION_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const TERMINATION_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 export interface TerminationWatch {
   /** The first termination signal received, if any. */

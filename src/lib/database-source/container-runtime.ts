@@ -31,7 +31,7 @@ export function containerRuntimeHints(machine: MachineFacts): string[] {
   return [...hints, ...candidates.filter((file) => machine.exists(file))];
 }
 
-export function currentMachine(): MachineFacts {
+function currentMachine(): MachineFacts {
   return {
     platform: process.platform,
     homeDir: os.homedir(),

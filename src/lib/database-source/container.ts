@@ -1,7 +1,7 @@
 import { DatabaseSourceError, describeError } from "./errors";
 
 /** Same major version as the embedded server, so both paths test against Postgres 18. */
-export const POSTGRES_IMAGE = "postgres:18-alpine";
+const POSTGRES_IMAGE = "postgres:18-alpine";
 
 export interface ContainerServer {
   adminUrl: string;

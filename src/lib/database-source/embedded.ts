@@ -42,8 +42,8 @@ export interface EmbeddedServer {
 }
 
 /** The password of persistent clusters, which must stay the same across runs; local use only. */
-export const PERSISTENT_CLUSTER_PASSWORD = "postgres";
-export const DEFAULT_START_TIMEOUT_MS = 30_000;
+const PERSISTENT_CLUSTER_PASSWORD = "postgres";
+const DEFAULT_START_TIMEOUT_MS = 30_000;
 /** How long a just-killed Postgres may take to release its lock file and shared memory. */
 const RELEASE_WAIT_MS = 10_000;
 const PORT_ATTEMPTS = 3;

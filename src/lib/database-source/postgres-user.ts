@@ -13,7 +13,7 @@ export interface UserIds {
 
 const run = promisify(execFile);
 
-export function isRoot(): boolean {
+function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
 

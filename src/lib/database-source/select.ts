@@ -12,7 +12,7 @@ export interface SelectDatabaseSourceOptions {
   probeTimeoutMs?: number;
 }
 
-export const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
+const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
 
 /**
  * Where a Postgres server comes from: the explicit URL, else a Testcontainers container when a
