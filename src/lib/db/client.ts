@@ -31,10 +31,15 @@ export function createDbConnection(options: DbConnectionOptions) {
       ...options.connection,
     },
   });
-  const db = drizzle(client, { schema });
+  // Built on first use: drizzle derives its relational config from the whole schema (about 2 ms
+  // cold), which the migrator's connection, made on every boot, and most scripts never use.
+  let db: ReturnType<typeof drizzle<typeof schema>> | undefined;
   return {
     client,
-    db,
+    get db() {
+      db ??= drizzle(client, { schema });
+      return db;
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }
