@@ -1,6 +1,6 @@
-import { ConfigError, type Env } from "@/env";
+import type { Env } from "@/env";
 import { assertServerEnv } from "@/lib/server-env";
-import { MigrationError } from "./errors";
+import { describeFailure, prefixLines } from "./errors";
 import { runMigrator } from "./run";
 import { migratorSettingsFromEnv } from "./settings";
 import { publishMigrationState, stateFromReport } from "./state";
@@ -82,23 +82,4 @@ export function bootMigrations(dependencies: Partial<BootDependencies> = {}): Pr
   const holder = globalThis as BootHolder;
   holder[bootKey] ??= runBootMigrations(dependencies);
   return holder[bootKey];
-}
-
-function describeFailure(error: unknown): { code: string; message: string } {
-  if (error instanceof MigrationError) return { code: error.code, message: error.message };
-  if (error instanceof ConfigError) {
-    // PoolerUrlError is a ConfigError with its own code.
-    const code = "code" in error && typeof error.code === "string" ? error.code : "CONFIG";
-    return { code, message: error.message };
-  }
-  if (error instanceof Error) return { code: "UNEXPECTED", message: error.stack ?? error.message };
-  return { code: "UNEXPECTED", message: String(error) };
-}
-
-/** Every line gets the prefix so a multi-line error (statement, Postgres detail) greps as one. */
-function prefixLines(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => `[migrate] ${line}`)
-    .join("\n");
 }

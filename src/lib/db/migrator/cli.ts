@@ -1,7 +1,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, readEnv } from "@/env";
-import { MigrationError } from "./errors";
+import { describeFailure, prefixLines } from "./errors";
 import { type MigratorSettings, migratorSettingsFromEnv } from "./settings";
 
 /** Exit codes of `npm run db:migrate` and `npm run db:status` (docs/migrations.md). */
@@ -61,21 +61,7 @@ export function migratorCliOptions(
 
 /** Prints an error the way boot does (every line prefixed) and returns the exit code. */
 export function reportCliFailure(error: unknown): number {
-  const code =
-    error instanceof MigrationError
-      ? error.code
-      : error instanceof ConfigError
-        ? ((error as { code?: string }).code ?? "CONFIG")
-        : "UNEXPECTED";
-  const text =
-    error instanceof Error && !(error instanceof MigrationError || error instanceof ConfigError)
-      ? (error.stack ?? error.message)
-      : (error as Error).message;
-  console.error(
-    `failed (${code}): ${text}`
-      .split("\n")
-      .map((line) => `[migrate] ${line}`)
-      .join("\n"),
-  );
+  const { code, message } = describeFailure(error);
+  console.error(prefixLines(`failed (${code}): ${message}`));
   return error instanceof ConfigError ? EXIT.config : EXIT.failed;
 }

@@ -51,6 +51,30 @@ export class PoolerUrlError extends ConfigError {
   readonly code = "POOLER_URL";
 }
 
+/**
+ * The code and text of whatever ended a migrator run, as boot and the CLIs print it
+ * (`[migrate] failed (<CODE>): <message>`): our errors by their code and message, anything else
+ * with its stack.
+ */
+export function describeFailure(error: unknown): { code: string; message: string } {
+  if (error instanceof MigrationError) return { code: error.code, message: error.message };
+  if (error instanceof ConfigError) {
+    // PoolerUrlError is a ConfigError with its own code.
+    const code = "code" in error && typeof error.code === "string" ? error.code : "CONFIG";
+    return { code, message: error.message };
+  }
+  if (error instanceof Error) return { code: "UNEXPECTED", message: error.stack ?? error.message };
+  return { code: "UNEXPECTED", message: String(error) };
+}
+
+/** Every line gets the prefix so a multi-line error (statement, Postgres detail) greps as one. */
+export function prefixLines(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => `[migrate] ${line}`)
+    .join("\n");
+}
+
 /** The fields of a postgres.js `PostgresError` that a report needs. */
 export interface PostgresFailure {
   code: string;
