@@ -7,7 +7,6 @@ import { publishMigrationState, stateFromReport } from "./state";
 
 export interface BootDependencies {
   assertServerEnv: () => Env;
-  migratorSettingsFromEnv: typeof migratorSettingsFromEnv;
   runMigrator: typeof runMigrator;
   log: (line: string) => void;
   logError: (text: string) => void;
@@ -17,7 +16,6 @@ export interface BootDependencies {
 
 const defaultDependencies: BootDependencies = {
   assertServerEnv: () => assertServerEnv(),
-  migratorSettingsFromEnv,
   runMigrator,
   log: (line) => console.log(line),
   logError: (text) => console.error(text),
@@ -38,7 +36,7 @@ export async function runBootMigrations(
   try {
     const env = deps.assertServerEnv();
     const mode = env.MIGRATE_ON_BOOT ? "apply" : "check";
-    const report = await deps.runMigrator(deps.migratorSettingsFromEnv(env), {
+    const report = await deps.runMigrator(migratorSettingsFromEnv(env), {
       mode,
       log: deps.log,
     });
