@@ -1,12 +1,11 @@
 import { cp, rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { parseEnv } from "@/env";
-import { createDbConnection, type DbConnection } from "@/lib/db/client";
-import { MIGRATION_LOCK_KEY, MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
-import { runMigrator } from "@/lib/db/migrator/run";
-import { migratorSettingsFromEnv } from "@/lib/db/migrator/settings";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { createDbConnection } from "@/lib/db/client";
+import { MIGRATION_LOCK_KEY } from "@/lib/db/migrator/lock";
+import { publicTables } from "../support/catalog";
+import { applyMigrations, createTestDatabase, type TestDatabase } from "../support/database";
+import { ledgerWhens, migrationLockHolders, withSql } from "../support/migrator";
 import {
   addMigration,
   type BuiltApp,
@@ -82,46 +81,6 @@ async function firstAnswer(server: ServerProcess, route: string) {
   }
 }
 
-async function withConnection<T>(url: string, work: (sql: DbConnection["client"]) => Promise<T>) {
-  const connection = createDbConnection({ url, max: 1, applicationName: "next-boot-test" });
-  try {
-    return await work(connection.client);
-  } finally {
-    await connection.close();
-  }
-}
-
-async function ledgerCount(url: string): Promise<number> {
-  return withConnection(url, async (sql) => {
-    const [row] = await sql<{ ledger: string | null }[]>`
-      select to_regclass('drizzle.__drizzle_migrations')::text as ledger`;
-    if (!row?.ledger) return 0;
-    const [count] = await sql<{ n: number }[]>`
-      select count(*)::int as n from drizzle.__drizzle_migrations`;
-    return count?.n ?? 0;
-  });
-}
-
-async function publicTables(url: string): Promise<string[]> {
-  return withConnection(url, async (sql) => {
-    const rows = await sql<{ name: string }[]>`
-      select table_name as name from information_schema.tables
-      where table_schema = 'public' order by 1`;
-    return rows.map((row) => row.name);
-  });
-}
-
-async function migrationLockHeld(url: string): Promise<boolean> {
-  return withConnection(url, async (sql) => {
-    const rows = await sql`
-      select 1 from pg_locks
-      where locktype = 'advisory'
-        and database = (select oid from pg_database where datname = current_database())
-        and classid = ${MIGRATION_LOCK_PG_LOCKS.classid} and objid = ${MIGRATION_LOCK_PG_LOCKS.objid}`;
-    return rows.length > 0;
-  });
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("next build", () => {
@@ -146,8 +105,10 @@ describe.each<ServerKind>(["next start", "standalone"])("%s", (kind) => {
 
     expect(first.status).toBe(200);
     expect(JSON.parse(first.body)).toEqual({ status: "ok", version: latestTag, pending: 0 });
-    expect(await ledgerCount(db.url)).toBe(journal.entries.length);
-    expect(await publicTables(db.url)).toEqual(expect.arrayContaining(["users", "tenants"]));
+    expect(await ledgerWhens(db.url)).toHaveLength(journal.entries.length);
+    expect(await withSql(db.url, publicTables)).toEqual(
+      expect.arrayContaining(["users", "tenants"]),
+    );
     expect((await get(`${server.url}/`)).status).toBe(200);
     expect(server.output()).toMatch(/\[migrate\] done: applied \d+ migration/);
   });
@@ -206,9 +167,9 @@ describe.each<ServerKind>(["next start", "standalone"])("%s", (kind) => {
     expect(output).toContain("ALTER TABLE no_such_table ADD COLUMN x int;");
     expect(output).toContain("SQLSTATE 42P01");
     expect(output).toContain("exiting with code 1");
-    expect(await publicTables(db.url)).toEqual([]);
-    expect(await ledgerCount(db.url)).toBe(0);
-    expect(await migrationLockHeld(db.url)).toBe(false);
+    expect(await withSql(db.url, publicTables)).toEqual([]);
+    expect(await ledgerWhens(db.url)).toEqual([]);
+    expect(await migrationLockHolders(db.url)).toEqual([]);
   });
 });
 
@@ -285,15 +246,10 @@ describe("standalone server", () => {
       version: null,
       pending: journal.entries.map((entry) => entry.tag),
     });
-    expect(await ledgerCount(db.url)).toBe(0);
+    expect(await ledgerWhens(db.url)).toEqual([]);
 
     // What a release step does: `npm run db:migrate` against the same database.
-    await runMigrator(
-      migratorSettingsFromEnv(parseEnv({ DATABASE_URL: db.url }), {
-        migrationsFolder: path.join(dir, "drizzle"),
-      }),
-      { mode: "apply", log: () => {} },
-    );
+    await applyMigrations(db.url, path.join(dir, "drizzle"));
 
     let health = await get(`${server.url}/api/health`);
     for (let attempt = 0; health.status !== 200 && attempt < 100; attempt++) {
