@@ -19,7 +19,7 @@ export interface DbConnectionOptions {
  * (in `finally`); the app's long-lived instance lives in `./index.ts`.
  */
 export function createDbConnection(options: DbConnectionOptions) {
-  const client = postgres(options.url, {
+  const client = postgres(withoutClientMarkers(options.url), {
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
     onnotice: () => {},
@@ -42,6 +42,19 @@ export function createDbConnection(options: DbConnectionOptions) {
     },
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+/**
+ * `pgbouncer=true` marks a URL as a transaction pooler for clients (Prisma's and Supabase's
+ * convention) and is not a server setting: postgres.js would send it as a startup parameter,
+ * which Postgres and PgBouncer reject ("unrecognized configuration parameter"). It is read above
+ * (`transactionPoolerReason`) and dropped here.
+ */
+function withoutClientMarkers(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has("pgbouncer")) return url;
+  parsed.searchParams.delete("pgbouncer");
+  return parsed.toString();
 }
 
 export type DbConnection = ReturnType<typeof createDbConnection>;
