@@ -6,7 +6,7 @@ export async function register(): Promise<void> {
   // The edge runtime also evaluates this file; the migrator needs Node (postgres.js, node:fs), so
   // it is imported only inside the guard, where the edge bundle never reaches.
   if (process.env.NEXT_RUNTIME === "nodejs") {
-    const { bootMigrations } = await import("@/lib/db/migrator/boot");
+    const { bootMigrations } = await import("@/server/boot");
     await bootMigrations();
   }
 }

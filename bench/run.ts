@@ -5,7 +5,7 @@
  */
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { startDatabaseServer } from "@/lib/database-source";
+import { startDatabaseServer } from "@tools/database-source";
 import { createDbConnection } from "@/lib/db/client";
 import { type ScenarioOutcome, toJson, toTable } from "./report";
 import type { BenchContext, Scenario } from "./scenario";

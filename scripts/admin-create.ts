@@ -7,11 +7,11 @@
  * failed, 2 bad usage or configuration. See docs/invitations.md.
  */
 import { parseArgs } from "node:util";
+import { loadEnvFilesLikeNext } from "@tools/cli/env-files";
 import { appBaseUrl, ConfigError, parseEnv, readEnv, requireEnv } from "../src/env";
-import { loadEnvFilesLikeNext } from "../src/lib/cli/env-files";
 import { createDbConnection } from "../src/lib/db/client";
-import { bootstrapAgencyAdmin } from "../src/lib/invitations/bootstrap";
-import { TenancyError } from "../src/lib/tenancy/errors";
+import { bootstrapAgencyAdmin } from "../src/lib/invitations";
+import { TenancyError } from "../src/lib/tenancy";
 
 const USAGE = "usage: npm run admin:create -- --email <email> --name <name> [--new-link]";
 

@@ -4,7 +4,7 @@
  * Reads drizzle/ only; drizzle-kit runs on a temporary copy.
  */
 import { parseArgs } from "node:util";
-import { checkMigrations } from "../src/lib/db/migration-check/check";
+import { checkMigrations } from "@tools/migration-check/check";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

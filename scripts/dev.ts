@@ -5,11 +5,11 @@
  * database: Next stops first, then Postgres. See docs/database-source.md.
  */
 import { createRequire } from "node:module";
-import { runSharingTerminal } from "../src/lib/cli/child-process";
-import { loadEnvFilesLikeNext } from "../src/lib/cli/env-files";
-import { watchTerminationSignals } from "../src/lib/cli/signals";
-import { startDatabaseServer } from "../src/lib/database-source";
-import { databaseUrl, ensureDatabase } from "../src/lib/database-source/databases";
+import { runSharingTerminal } from "@tools/cli/child-process";
+import { loadEnvFilesLikeNext } from "@tools/cli/env-files";
+import { watchTerminationSignals } from "@tools/cli/signals";
+import { startDatabaseServer } from "@tools/database-source";
+import { databaseUrl, ensureDatabase } from "@tools/database-source/databases";
 
 const APP_DATABASE = "agency_reporting";
 const say = (line: string) => console.log(`[dev] ${line}`);

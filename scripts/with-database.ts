@@ -5,16 +5,17 @@
  * Postgres. Signals go to the command; afterwards the database (on a given server) or the whole
  * throwaway server is removed, and the command's exit code is this script's.
  */
-import { readEnv } from "../src/env";
-import { runSharingTerminal } from "../src/lib/cli/child-process";
-import { watchTerminationSignals } from "../src/lib/cli/signals";
-import { type DatabaseSourceKind, startDatabaseServer } from "../src/lib/database-source";
+
+import { runSharingTerminal } from "@tools/cli/child-process";
+import { watchTerminationSignals } from "@tools/cli/signals";
+import { type DatabaseSourceKind, startDatabaseServer } from "@tools/database-source";
 import {
   createDatabase,
   databaseUrl,
   dropDatabase,
   uniqueDatabaseName,
-} from "../src/lib/database-source/databases";
+} from "@tools/database-source/databases";
+import { readEnv } from "../src/env";
 
 const USAGE = "usage: tsx scripts/with-database.ts -- <command> [args...]";
 const say = (line: string) => console.error(`[with-database] ${line}`);

@@ -2,9 +2,13 @@
 
 import { useRouter } from "next/navigation";
 import { type FormEvent, useId, useState } from "react";
-import { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/auth/input";
-import { describeAuthError } from "@/lib/auth/messages";
-import { authClient } from "@/lib/auth-client";
+import {
+  authClient,
+  describeAuthError,
+  NAME_MAX_LENGTH,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+} from "@/lib/auth/client";
 import { Field } from "./field";
 import styles from "./forms.module.css";
 

@@ -1,12 +1,8 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { inviteAgencyAdmin } from "@/lib/invitations/invite";
-import { deliverAndDescribe } from "@/lib/invitations/messages";
-import type { ActionState } from "@/lib/tenancy/action-state";
-import { actAsCurrentActor } from "@/lib/tenancy/current-actor";
-import { changeUserStatus } from "@/lib/tenancy/user-admin";
-import { createTenant } from "@/lib/tenants";
+import { deliverAndDescribe, inviteAgencyAdmin } from "@/lib/invitations";
+import { type ActionState, actAsCurrentActor, changeUserStatus, createTenant } from "@/lib/tenancy";
 
 // The rights checks are inside the server functions each action calls (see actAsCurrentActor).
 

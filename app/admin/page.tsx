@@ -1,11 +1,15 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { can } from "@/lib/tenancy/access";
-import { requireCurrentActor } from "@/lib/tenancy/current-actor";
-import { ROLE_NAMES } from "@/lib/tenancy/roles";
-import { listUsers } from "@/lib/tenancy/user-admin";
-import { listVisibleTenants, TENANT_NAME_MAX_LENGTH, TENANT_SLUG_MAX_LENGTH } from "@/lib/tenants";
+import {
+  can,
+  listUsers,
+  listVisibleTenants,
+  ROLE_NAMES,
+  requireCurrentActor,
+  TENANT_NAME_MAX_LENGTH,
+  TENANT_SLUG_MAX_LENGTH,
+} from "@/lib/tenancy";
 import { ActionForm } from "../_components/action-form";
 import { Field } from "../_components/field";
 import { changeUserStatusAction, createTenantAction, inviteAgencyAdminAction } from "./actions";

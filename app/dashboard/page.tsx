@@ -2,10 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { getActiveSession } from "@/lib/auth";
-import { loadActor } from "@/lib/tenancy/access";
-import { ROLE_NAMES } from "@/lib/tenancy/roles";
-import { listVisibleTenants } from "@/lib/tenants";
-import { listMemberships } from "@/lib/users";
+import { listMemberships, listVisibleTenants, loadActor, ROLE_NAMES } from "@/lib/tenancy";
 import { SignOutButton } from "./sign-out-button";
 
 export const metadata: Metadata = { title: "Dashboard · Agency Reporting" };

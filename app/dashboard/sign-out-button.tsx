@@ -2,8 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { describeAuthError } from "@/lib/auth/messages";
-import { authClient } from "@/lib/auth-client";
+import { authClient, describeAuthError } from "@/lib/auth/client";
 import styles from "../_components/forms.module.css";
 
 export function SignOutButton() {

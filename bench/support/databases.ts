@@ -3,7 +3,7 @@ import {
   databaseUrl,
   dropDatabase,
   uniqueDatabaseName,
-} from "@/lib/database-source/databases";
+} from "@tools/database-source/databases";
 import { createDbConnection } from "@/lib/db/client";
 import { readLedger } from "@/lib/db/migrator/ledger";
 

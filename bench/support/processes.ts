@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { type CommandResult, startCommand } from "../../src/lib/run-command";
+import { type CommandResult, startCommand } from "@tools/cli/run-command";
 
 export type ProcessResult = Pick<CommandResult, "code" | "output">;
 

@@ -12,9 +12,9 @@
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { runSharingTerminal } from "@tools/cli/child-process";
+import { type TerminationWatch, watchTerminationSignals } from "@tools/cli/signals";
 import { requireEnv } from "../../src/env";
-import { runSharingTerminal } from "../../src/lib/cli/child-process";
-import { type TerminationWatch, watchTerminationSignals } from "../../src/lib/cli/signals";
 import { buildAppCopy, copyStandalone } from "../../test/support/next-app";
 import type { E2eState } from "./state";
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rateLimits, sessions, users } from "@/lib/db/schema";
-import { suspendUser } from "@/lib/users";
+import { suspendUser } from "@/lib/tenancy/users";
 import {
   authPost,
   cookiesFrom,

@@ -8,7 +8,7 @@ import { acceptInvitation, findInvitation } from "@/lib/invitations/accept";
 import { inviteAgencyAdmin, inviteToTenant } from "@/lib/invitations/invite";
 import type { Actor } from "@/lib/tenancy/access";
 import { TenancyError } from "@/lib/tenancy/errors";
-import { suspendUser } from "@/lib/users";
+import { suspendUser } from "@/lib/tenancy/users";
 import { authPost, cookiesFrom, createTestAuth, type TestAuth } from "../support/auth";
 import type { TestDatabase } from "../support/database";
 import {

@@ -5,8 +5,13 @@ import { memberships, tenants, users } from "@/lib/db/schema";
 import { acceptInvitation, findInvitation } from "@/lib/invitations/accept";
 import { inviteToTenant } from "@/lib/invitations/invite";
 import { type Actor, loadActor } from "@/lib/tenancy/access";
+import {
+  createTenant,
+  getTenant,
+  listTenantMembers,
+  listVisibleTenants,
+} from "@/lib/tenancy/tenants";
 import { changeUserStatus, listUsers } from "@/lib/tenancy/user-admin";
-import { createTenant, getTenant, listTenantMembers, listVisibleTenants } from "@/lib/tenants";
 import { authPost, type TestAuth } from "../support/auth";
 import {
   createActor,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { memberships, tenants, users } from "@/lib/db/schema";
-import { listMemberships } from "@/lib/users";
+import { listMemberships } from "@/lib/tenancy/users";
 import { migratedDatabaseForFile } from "../support/migrated-database";
 
 const database = migratedDatabaseForFile();

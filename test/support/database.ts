@@ -1,14 +1,14 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { inject } from "vitest";
-import { parseEnv } from "@/env";
 import {
   createDatabase,
   databaseUrl,
   dropDatabase,
   uniqueDatabaseName,
-} from "@/lib/database-source/databases";
+} from "@tools/database-source/databases";
+import { inject } from "vitest";
+import { parseEnv } from "@/env";
 import { runMigrator } from "@/lib/db/migrator/run";
 import { type MigratorSettings, migratorSettingsFromEnv } from "@/lib/db/migrator/settings";
 

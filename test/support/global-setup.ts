@@ -1,5 +1,5 @@
+import { type DatabaseSourceKind, startDatabaseServer } from "@tools/database-source";
 import type { TestProject } from "vitest/node";
-import { type DatabaseSourceKind, startDatabaseServer } from "@/lib/database-source";
 
 declare module "vitest" {
   export interface ProvidedContext {

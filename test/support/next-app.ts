@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { findFreePort } from "../../src/lib/database-source/free-port";
+import { findFreePort } from "@tools/database-source/free-port";
 import { REPO_ROOT, type RunningProcess, startProcess } from "./processes";
 
 /**

@@ -1,12 +1,12 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type CommandResult, type StartedCommand, startCommand } from "../../src/lib/run-command";
+import { type CommandResult, type StartedCommand, startCommand } from "@tools/cli/run-command";
 
 /**
  * Child processes for tests and e2e: a command (or one of the project's TypeScript scripts)
  * started with its output collected, which a test can wait on, stop, or await to the end.
  * Spawning and collecting is `startCommand`'s, shared with the app's own CLIs; what is added here
- * is only what a test needs. `src/lib/cli/child-process.ts` stays apart: it shares the terminal
+ * is only what a test needs. `tools/cli/child-process.ts` stays apart: it shares the terminal
  * (stdio inherited, nothing captured) and passes signals on, for CLIs that wrap another program.
  */
 

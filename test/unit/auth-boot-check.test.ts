@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseEnv } from "@/env";
-import { assertServerEnv } from "@/lib/server-env";
+import { assertServerEnv } from "@/server/server-env";
 
 const DATABASE_URL = "postgres://app@db.internal:5432/app";
 

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { runDrizzleKit } from "@tools/migration-check/drizzle-kit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runDrizzleKit } from "@/lib/db/migration-check/drizzle-kit";
 import { copyProject, type ProjectCopy } from "../support/project-copy";
 
 // Each test breaks a copy of the project one way and runs the real `db:check` script on it.

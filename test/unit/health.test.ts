@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { MigrationState } from "@/lib/db/migrator/state";
-import { checkHealth, type HealthDependencies, PENDING_RECHECK_INTERVAL_MS } from "@/lib/health";
+import { checkHealth, type HealthDependencies, PENDING_RECHECK_INTERVAL_MS } from "@/server/health";
 
 // The real route against a real server and database is in test/db/next-boot.test.ts; these pin
 // down the decisions (which state answers what, how often pending migrations are re-read).

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { parseEnv } from "@/env";
-import { type BootDependencies, bootMigrations, runBootMigrations } from "@/lib/db/migrator/boot";
 import { MigrationError } from "@/lib/db/migrator/errors";
 import type { MigratorReport } from "@/lib/db/migrator/run";
 import { publishMigrationState, readMigrationState } from "@/lib/db/migrator/state";
-import { assertServerEnv } from "@/lib/server-env";
+import { type BootDependencies, bootMigrations, runBootMigrations } from "@/server/boot";
+import { assertServerEnv } from "@/server/server-env";
 
 // The migrator itself is exercised against Postgres in test/db; here its report is given, to pin
 // down what boot does with each outcome.

@@ -1,4 +1,4 @@
-import { checkHealth } from "@/lib/health";
+import { checkHealth } from "@/server/health";
 
 // Health reflects the live database and migration state, never a response cached at build time.
 export const dynamic = "force-dynamic";

@@ -3,8 +3,8 @@
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getAuth } from "@/lib/auth";
-import { acceptInvitation } from "@/lib/invitations/accept";
-import { type ActionState, refusalState } from "@/lib/tenancy/action-state";
+import { acceptInvitation } from "@/lib/invitations";
+import { type ActionState, refusalState } from "@/lib/tenancy";
 
 /**
  * Accepts the invitation in the form and signs the invitee in: `acceptInvitation` calls Better

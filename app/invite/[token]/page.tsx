@@ -1,13 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/auth/input";
+import { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/auth";
 import {
   findInvitation,
+  formatUtc,
   INVITE_NOT_FOUND_MESSAGE,
   inviteExpiredMessage,
-} from "@/lib/invitations/accept";
-import { formatUtc } from "@/lib/invitations/messages";
-import { ROLE_NAMES } from "@/lib/tenancy/roles";
+} from "@/lib/invitations";
+import { ROLE_NAMES } from "@/lib/tenancy";
 import { ActionForm } from "../../_components/action-form";
 import { Field } from "../../_components/field";
 import { acceptInvitationAction } from "./actions";

@@ -1,10 +1,8 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { inviteToTenant } from "@/lib/invitations/invite";
-import { deliverAndDescribe } from "@/lib/invitations/messages";
-import type { ActionState } from "@/lib/tenancy/action-state";
-import { actAsCurrentActor } from "@/lib/tenancy/current-actor";
+import { deliverAndDescribe, inviteToTenant } from "@/lib/invitations";
+import { type ActionState, actAsCurrentActor } from "@/lib/tenancy";
 
 /**
  * Invites someone to the tenant named by the form's `tenantId`. The id comes from the browser, so

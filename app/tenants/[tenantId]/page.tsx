@@ -1,12 +1,16 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { formatUtc } from "@/lib/invitations/messages";
-import { can } from "@/lib/tenancy/access";
-import { requireCurrentActor } from "@/lib/tenancy/current-actor";
-import { TenancyError } from "@/lib/tenancy/errors";
-import { ROLE_NAMES, TENANT_ROLES } from "@/lib/tenancy/roles";
-import { getTenant, listTenantMembers } from "@/lib/tenants";
+import { formatUtc } from "@/lib/invitations";
+import {
+  can,
+  getTenant,
+  listTenantMembers,
+  ROLE_NAMES,
+  requireCurrentActor,
+  TENANT_ROLES,
+  TenancyError,
+} from "@/lib/tenancy";
 import { ActionForm } from "../../_components/action-form";
 import { Field } from "../../_components/field";
 import styles from "../../_components/forms.module.css";

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { getDb } from "@/lib/db";
 import type { Database } from "@/lib/db/client";
 import { type MembershipRole, memberships, tenants, type UserStatus, users } from "@/lib/db/schema";
-import { reactivateUser, suspendUser } from "@/lib/users";
+import { reactivateUser, suspendUser } from "@/lib/tenancy/users";
 import { type Actor, requireAgencyAdmin } from "./access";
 import { TenancyError } from "./errors";
 

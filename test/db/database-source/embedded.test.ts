@@ -4,14 +4,14 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmbeddedPostgres } from "@/lib/database-source/embedded";
+import { startEmbeddedPostgres } from "@tools/database-source/embedded";
 import {
   binariesReachableBy,
   resolvePostgresBinaries,
-} from "@/lib/database-source/embedded-binaries";
-import { postgresRunAs } from "@/lib/database-source/postgres-user";
-import { inspectProcess } from "@/lib/database-source/stale-postmaster";
+} from "@tools/database-source/embedded-binaries";
+import { postgresRunAs } from "@tools/database-source/postgres-user";
+import { inspectProcess } from "@tools/database-source/stale-postmaster";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withSql } from "../../support/migrator";
 import { startScript } from "../../support/processes";
 

@@ -1,9 +1,9 @@
-import { describe, expect, it } from "vitest";
 import {
   containerRuntimeHints,
   isContainerRuntimeAvailable,
   type MachineFacts,
-} from "@/lib/database-source/container-runtime";
+} from "@tools/database-source/container-runtime";
+import { describe, expect, it } from "vitest";
 
 const bareLinux = (overrides: Partial<MachineFacts> = {}): MachineFacts => ({
   platform: "linux",

@@ -1,5 +1,5 @@
+import { databaseUrl, uniqueDatabaseName } from "@tools/database-source/databases";
 import { describe, expect, it } from "vitest";
-import { databaseUrl, uniqueDatabaseName } from "@/lib/database-source/databases";
 
 describe("databaseUrl", () => {
   it("swaps only the database, keeping credentials, host and options", () => {

@@ -1,9 +1,9 @@
 import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { devDataDir } from "@tools/database-source/dev-data-dir";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_DEV_DATABASE_DIR } from "@/env";
-import { devDataDir } from "@/lib/database-source/dev-data-dir";
 
 // A user that owns nothing here, standing in for the postgres user Postgres runs as under root.
 const postgresUser = { uid: 4242, gid: 4242 };

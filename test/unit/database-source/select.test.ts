@@ -1,5 +1,5 @@
+import { selectDatabaseSource } from "@tools/database-source/select";
 import { describe, expect, it } from "vitest";
-import { selectDatabaseSource } from "@/lib/database-source/select";
 
 const never = () => new Promise<boolean>(() => {});
 

@@ -1,5 +1,5 @@
+import { inspectProcess, parsePostmasterPid } from "@tools/database-source/stale-postmaster";
 import { describe, expect, it } from "vitest";
-import { inspectProcess, parsePostmasterPid } from "@/lib/database-source/stale-postmaster";
 
 describe("parsePostmasterPid", () => {
   it("reads the PID and data directory Postgres writes on its first two lines", () => {

@@ -1,5 +1,10 @@
-export { bootMigrations } from "./boot";
-export { MigrationError, type MigrationErrorCode, PoolerUrlError } from "./errors";
+export {
+  describeFailure,
+  MigrationError,
+  type MigrationErrorCode,
+  PoolerUrlError,
+  prefixLines,
+} from "./errors";
 export { type MigrationFile, readMigrationFolder } from "./files";
 export { LEDGER } from "./ledger";
 export { MIGRATION_LOCK_KEY, MIGRATION_LOCK_PG_LOCKS } from "./lock";
@@ -16,4 +21,9 @@ export {
   type MigratorSettings,
   migratorSettingsFromEnv,
 } from "./settings";
-export { type MigrationState, publishMigrationState, readMigrationState } from "./state";
+export {
+  type MigrationState,
+  publishMigrationState,
+  readMigrationState,
+  stateFromReport,
+} from "./state";

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import path from "node:path";
-import { type CommandRun, runCommand } from "../../run-command";
+import { type CommandRun, runCommand } from "../cli/run-command";
 
 /** drizzle-kit's CLI entry; its `exports` map hides package.json, so find it beside the main entry. */
 function drizzleKitBin(): string {

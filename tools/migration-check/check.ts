@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Config } from "drizzle-kit";
-import { findJournalProblems, JournalFormatError, parseJournal } from "../migrator/journal";
+import { findJournalProblems, JournalFormatError, parseJournal } from "@/lib/db/migrator/journal";
 import { runDrizzleKit } from "./drizzle-kit";
 
 /**

@@ -1,9 +1,13 @@
 import type { Env } from "@/env";
-import { assertServerEnv } from "@/lib/server-env";
-import { describeFailure, prefixLines } from "./errors";
-import { runMigrator } from "./run";
-import { migratorSettingsFromEnv } from "./settings";
-import { publishMigrationState, stateFromReport } from "./state";
+import {
+  describeFailure,
+  migratorSettingsFromEnv,
+  prefixLines,
+  publishMigrationState,
+  runMigrator,
+  stateFromReport,
+} from "@/lib/db/migrator";
+import { assertServerEnv } from "./server-env";
 
 export interface BootDependencies {
   assertServerEnv: () => Env;

@@ -1,15 +1,15 @@
 import { sql } from "drizzle-orm";
 import { readEnv } from "@/env";
 import { getDb } from "@/lib/db";
-import type { MigratorReport } from "@/lib/db/migrator/run";
-import { runMigrator } from "@/lib/db/migrator/run";
-import { migratorSettingsFromEnv } from "@/lib/db/migrator/settings";
 import {
   type MigrationState,
+  type MigratorReport,
+  migratorSettingsFromEnv,
   publishMigrationState,
   readMigrationState,
+  runMigrator,
   stateFromReport,
-} from "@/lib/db/migrator/state";
+} from "@/lib/db/migrator";
 
 export type HealthBody =
   | { status: "ok"; version: string | null; pending: 0 }

@@ -1,8 +1,8 @@
 import { headers } from "next/headers";
 import { getDb } from "@/lib/db";
-import { type Auth, createAuth } from "./auth/create-auth";
-import { withBodyLimit } from "./auth/request-limits";
-import { authSettingsFromEnv } from "./auth/settings";
+import { type Auth, createAuth } from "./create-auth";
+import { withBodyLimit } from "./request-limits";
+import { authSettingsFromEnv } from "./settings";
 
 type AuthSession = NonNullable<Awaited<ReturnType<Auth["api"]["getSession"]>>>;
 
@@ -35,3 +35,6 @@ export async function getActiveSession(): Promise<AuthSession | null> {
   const session = await getAuth().api.getSession({ headers: requestHeaders });
   return session?.user.status === "active" ? session : null;
 }
+
+export { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./input";
+export { authSettingsFromEnv } from "./settings";

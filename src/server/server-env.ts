@@ -1,5 +1,5 @@
 import { type Env, readEnv, requireEnv } from "@/env";
-import { authSettingsFromEnv } from "@/lib/auth/settings";
+import { authSettingsFromEnv } from "@/lib/auth";
 
 /**
  * Checks the configuration the running server needs, before it migrates or serves anything;
