@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LOG_FORMATS, type LogFormat } from "@/lib/log";
 
 /**
  * The one reader of `process.env`. Every variable the project uses is declared here with what it
@@ -68,6 +69,27 @@ const schema = z.object({
   MIGRATION_ALLOW_UNKNOWN_APPLIED: flag(false).describe(
     "whether the migrator accepts a database that records migrations this build does not have",
   ),
+
+  LOG_FORMAT: z
+    .enum(LOG_FORMATS, { message: 'must be "human" or "json"' })
+    .default("human")
+    .describe("how the boot and the migrator print their log: human-readable lines or JSON"),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url()
+    .optional()
+    .describe("an OTLP/HTTP collector: when set, the server exports traces to it"),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
+    .url()
+    .optional()
+    .describe("an OTLP/HTTP URL for traces only (the full path, e.g. …/v1/traces)"),
+  VERCEL_OTEL_ENDPOINTS: z
+    .string()
+    .optional()
+    .describe("set by Vercel when a tracing integration is on: the server then exports to it"),
+  OTEL_SERVICE_NAME: z
+    .string()
+    .default("agency-reporting")
+    .describe("the service name the server's traces carry"),
 
   TEST_DATABASE_URL: postgresUrl
     .optional()
@@ -143,6 +165,15 @@ export function parseEnv(source: Source): Env {
     return `  ${name} (${describeVariable(name)}): ${issue.message}`;
   });
   throw new ConfigError(`Invalid environment:\n${problems.join("\n")}`);
+}
+
+/**
+ * LOG_FORMAT on its own, "human" when it is invalid: the boot reads it before validating the
+ * rest, so that its report of a bad environment is written in the format the pipeline expects.
+ */
+export function readLogFormat(source: Source = process.env): LogFormat {
+  const parsed = schema.shape.LOG_FORMAT.safeParse(withoutEmptyValues(source).LOG_FORMAT);
+  return parsed.success ? parsed.data : "human";
 }
 
 let cached: Env | undefined;

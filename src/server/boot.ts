@@ -1,18 +1,23 @@
-import type { Env } from "@/env";
+import { type Env, readLogFormat } from "@/env";
 import {
   describeFailure,
+  MigrationError,
   migratorSettingsFromEnv,
-  prefixLines,
   publishMigrationState,
   runMigrator,
   stateFromReport,
 } from "@/lib/db/migrator";
+import { createLog, type Log, type LogFormat } from "@/lib/log";
+import { getTracer, withSpan } from "@/lib/tracing";
 import { assertServerEnv } from "./server-env";
+import { flushTraces, startTracing } from "./tracing";
 
 export interface BootDependencies {
   assertServerEnv: () => Env;
   runMigrator: typeof runMigrator;
+  /** Where info lines go (stdout); tests collect them. */
   log: (line: string) => void;
+  /** Where errors go (stderr). */
   logError: (text: string) => void;
   /** Ends the process; tests pass a recorder instead. */
   exit: (code: number) => void;
@@ -37,22 +42,30 @@ export async function runBootMigrations(
 ): Promise<void> {
   const deps = { ...defaultDependencies, ...dependencies };
   publishMigrationState({ status: "starting" });
+  // Until the environment is validated, LOG_FORMAT alone decides how a bad one is reported.
+  let log = bootLog(readLogFormat(), deps);
   try {
     const env = deps.assertServerEnv();
+    log = bootLog(env.LOG_FORMAT, deps);
+    await startTracing(env);
     const mode = env.MIGRATE_ON_BOOT ? "apply" : "check";
-    const report = await deps.runMigrator(migratorSettingsFromEnv(env), {
-      mode,
-      log: deps.log,
+    await withSpan(tracer, "boot", { "migrate.mode": mode }, describeFailure, async () => {
+      const report = await deps.runMigrator(migratorSettingsFromEnv(env), {
+        mode,
+        log: (line) => deps.log(line),
+      });
+      const state = stateFromReport(report);
+      publishMigrationState(state);
+      if (state.status === "pending") {
+        log.warn(
+          "boot.pending",
+          `MIGRATE_ON_BOOT=false and ${state.pending.length} migration(s) pending ` +
+            `(${state.pending.join(", ")}): serving, but /api/health answers 503 until they are ` +
+            "applied with `npm run db:migrate`.",
+          { pending: state.pending, version: state.version },
+        );
+      }
     });
-    const state = stateFromReport(report);
-    publishMigrationState(state);
-    if (state.status === "pending") {
-      deps.log(
-        `[migrate] MIGRATE_ON_BOOT=false and ${state.pending.length} migration(s) pending ` +
-          `(${state.pending.join(", ")}): serving, but /api/health answers 503 until they are ` +
-          "applied with `npm run db:migrate`.",
-      );
-    }
   } catch (error) {
     const failure = describeFailure(error);
     publishMigrationState({
@@ -61,16 +74,27 @@ export async function runBootMigrations(
       code: failure.code,
       at: new Date().toISOString(),
     });
-    deps.logError(
-      prefixLines(
-        `failed (${failure.code}): ${failure.message}\n` +
-          "The server will not serve requests on this schema: exiting with code 1.",
-      ),
+    log.error(
+      "boot.failed",
+      `failed (${failure.code}): ${failure.message}\n` +
+        "The server will not serve requests on this schema: exiting with code 1.",
+      { code: failure.code, tag: error instanceof MigrationError ? error.tag : undefined },
     );
+    await flushTraces();
     deps.exit(1);
     // Only reached when `exit` does not end the process (tests): `register()` must still reject.
     throw error;
   }
+}
+
+const tracer = getTracer("server");
+
+function bootLog(format: LogFormat, deps: BootDependencies): Log {
+  return createLog({
+    prefix: "migrate",
+    format,
+    write: (line, level) => (level === "error" ? deps.logError(line) : deps.log(line)),
+  });
 }
 
 const bootKey = Symbol.for("agency-reporting.bootMigrations");

@@ -104,6 +104,26 @@ describe("boot migrations", () => {
     for (const line of printed.split("\n")) expect(line).toMatch(/^\[migrate\] /);
   });
 
+  test("with LOG_FORMAT=json a failure is one JSON object with its error code and tag", async () => {
+    const failure = new MigrationError("MIGRATION_FAILED", "Migration 0001_invites.sql failed", {
+      tag: "0001_invites",
+    });
+    const { calls, deps } = harness({ DATABASE_URL: url, LOG_FORMAT: "json" }, async () => {
+      throw failure;
+    });
+
+    await expect(runBootMigrations(deps)).rejects.toBe(failure);
+
+    expect(calls.errors).toHaveLength(1);
+    expect(JSON.parse(calls.errors[0] ?? "")).toMatchObject({
+      level: "error",
+      event: "boot.failed",
+      code: "MIGRATION_FAILED",
+      tag: "0001_invites",
+      message: expect.stringContaining("Migration 0001_invites.sql failed"),
+    });
+  });
+
   test("a missing DATABASE_URL stops the boot naming the variable and its purpose", async () => {
     const { calls, deps } = harness({}, async () => report());
 

@@ -1,0 +1,43 @@
+import { type Attributes, type Span, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
+
+/**
+ * Spans go through `@opentelemetry/api` only: without a registered SDK (see src/server/tracing.ts)
+ * every call is a no-op, so code that traces costs nothing on a server without tracing.
+ */
+export function getTracer(scope: string): Tracer {
+  return trace.getTracer(`agency-reporting/${scope}`);
+}
+
+/** Names a failure for the span: the error's code (`MIGRATION_FAILED`, `CONFIG`, ...). */
+export type DescribeError = (error: unknown) => { code: string; message: string };
+
+/**
+ * Runs `work` in a new active span, so the spans `work` starts become its children. A thrown
+ * error is recorded on the span (`error.type` = its code, status ERROR) and thrown on.
+ */
+export function withSpan<T>(
+  tracer: Tracer,
+  name: string,
+  attributes: Attributes,
+  describeError: DescribeError,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      return await work(span);
+    } catch (error) {
+      recordFailure(span, error, describeError);
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** Marks `span` failed with the error's code, following OpenTelemetry's `error.type` convention. */
+export function recordFailure(span: Span, error: unknown, describeError: DescribeError): void {
+  const { code, message } = describeError(error);
+  span.recordException(error instanceof Error ? error : String(error));
+  span.setAttribute("error.type", code);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: message.split("\n")[0] });
+}
