@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { LOG_FORMATS, type LogFormat } from "@/lib/log";
 
 /**
  * The one reader of `process.env`. Every variable the project uses is declared here with what it
@@ -24,6 +23,10 @@ const flag = (defaultValue: boolean) =>
     .enum(["true", "false", "1", "0"], { message: 'must be "true" or "false"' })
     .default(defaultValue ? "true" : "false")
     .transform((value) => value === "true" || value === "1");
+
+/** How the boot and the migrator print their log (src/lib/log.ts renders both). */
+const LOG_FORMATS = ["human", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 const milliseconds = (defaultValue: number) => z.coerce.number().int().min(0).default(defaultValue);
 const count = (defaultValue: number) => z.coerce.number().int().min(0).default(defaultValue);

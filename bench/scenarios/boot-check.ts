@@ -1,10 +1,10 @@
-import { createDbConnection } from "@/lib/db/client";
-import { interleave, paired, summarize, time } from "../measure";
+import { startLatencyProxy } from "../../test/support/latency-proxy";
+import { interleave, paired, summarize } from "../measure";
 import type { BenchRow, Scenario } from "../scenario";
 import { withBenchDatabase } from "../support/databases";
 import { appMigrationsFolder } from "../support/fixtures";
-import { startLatencyProxy } from "../support/latency-proxy";
 import { type MigrateTiming, ours, plain, plainLocked } from "../support/migrators";
+import { roundTrips } from "../support/round-trips";
 
 /**
  * Localhost hides the number of queries (a round trip costs ~0.03 ms); a managed Postgres is
@@ -112,18 +112,4 @@ async function compare(
     },
   ];
   return rows.map((row) => ({ ...row, key: `${prefix}${row.key}` }));
-}
-
-async function roundTrips(url: string, count: number): Promise<number[]> {
-  const connection = createDbConnection({ url, max: 1, applicationName: "bench:round-trip" });
-  try {
-    await connection.client`select 1`;
-    const samples: number[] = [];
-    for (let i = 0; i < count; i++) {
-      samples.push(await time(() => connection.client`select 1`));
-    }
-    return samples;
-  } finally {
-    await connection.close();
-  }
 }

@@ -1,19 +1,29 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { access } from "node:fs/promises";
+import { access, cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import { startLatencyProxy } from "../../test/support/latency-proxy";
 import { get, startServer } from "../../test/support/next-app";
 import { interleave, paired, summarize } from "../measure";
 import type { BenchContext, BenchRow, Scenario } from "../scenario";
 import { withBenchDatabase } from "../support/databases";
 import { appMigrationsFolder } from "../support/fixtures";
 import { loggedTotalMs, ours } from "../support/migrators";
+import { roundTrips } from "../support/round-trips";
 
 const standaloneDir = path.join(process.cwd(), ".next/standalone");
 const READY_DEADLINE_MS = 60_000;
+
+/**
+ * The round trip the relay adds for the `network.*` rows: large enough that a connection's
+ * handshake (TCP, startup, authentication, postgres.js's type lookup: 4–6 round trips) stands
+ * out from the spread of Next's own start, as it would against a database a region away.
+ */
+const RELAY_ROUND_TRIP_MS = 10;
 
 /**
  * Scenario 4: from spawning the standalone server to its first 200 on `/api/health`, on an
@@ -80,10 +90,99 @@ export const serverReadiness: Scenario = {
           note: "the same, from the migrator's log lines: what MIGRATE_ON_BOOT changes, without Next's noise",
         });
       }
-      return rows;
+      return [...rows, ...(await checkCostOverNetwork(context, database.url))];
     });
   },
 };
+
+/**
+ * What the boot check adds to a cold start against a database one relay round trip away: the
+ * same build started as shipped ("check") and with a `register()` that only marks the migrations
+ * as checked ("no-check"), both answering their first `/api/health` through the app's pool.
+ */
+async function checkCostOverNetwork(context: BenchContext, url: string): Promise<BenchRow[]> {
+  const proxy = await startLatencyProxy(url, RELAY_ROUND_TRIP_MS);
+  const noCheck = await copyWithoutBootCheck(standaloneDir);
+  try {
+    const startOnce = (dir: string) => async () => {
+      const before = proxy.connections();
+      const readiness = await timeToHealthy(
+        {
+          DATABASE_URL: proxy.url,
+          BETTER_AUTH_SECRET: randomBytes(32).toString("base64"),
+          BETTER_AUTH_URL: "http://127.0.0.1:3000",
+        },
+        dir,
+      );
+      return { ...readiness, connections: proxy.connections() - before };
+    };
+    const samples = await interleave(
+      { check: startOnce(standaloneDir), noCheck: startOnce(noCheck.dir) },
+      { runs: context.runs(15), warmup: context.warmup(1) },
+    );
+    const relayRoundTrip = summarize(await roundTrips(proxy.url, context.runs(30, 5)), "ms");
+    const total = (runs: Readiness[]) => runs.map((run) => run.totalMs);
+    const connections = (runs: { connections: number }[]) => runs.map((run) => run.connections);
+    return [
+      { key: "network.check", measurement: summarize(total(samples.check), "ms") },
+      {
+        key: "network.no-check",
+        measurement: summarize(total(samples.noCheck), "ms"),
+        note: "the same build, its register() only marking the migrations checked",
+      },
+      {
+        key: "network.check-cost",
+        measurement: summarize(
+          paired(total(samples.check), total(samples.noCheck), (check, none) => check - none),
+          "ms",
+        ),
+        note: "per-round check − no-check; aim ≤ 1 round trip (network.round-trip)",
+        atMost: relayRoundTrip.median,
+      },
+      {
+        key: "network.check.connections",
+        measurement: summarize(connections(samples.check), "connections"),
+        note: "opened per boot up to the first 200, counted by the relay",
+      },
+      {
+        key: "network.no-check.connections",
+        measurement: summarize(connections(samples.noCheck), "connections"),
+      },
+      {
+        key: "network.round-trip",
+        measurement: relayRoundTrip,
+        note: `\`select 1\` through the relay (set to ${RELAY_ROUND_TRIP_MS} ms)`,
+      },
+    ];
+  } finally {
+    await noCheck.remove();
+    await proxy.close();
+  }
+}
+
+/**
+ * A copy of the standalone server whose instrumentation hook publishes "migrations ready" and
+ * touches nothing else: the baseline of a server that does not check at boot. The state key is
+ * the one src/lib/db/migrator/state.ts uses; were it to change, `/api/health` of the copy would
+ * answer 503 and the bench would stop with that answer.
+ */
+async function copyWithoutBootCheck(
+  dir: string,
+): Promise<{ dir: string; remove(): Promise<void> }> {
+  const copy = await mkdtemp(path.join(os.tmpdir(), "bench-no-check-"));
+  await cp(dir, copy, { recursive: true });
+  await writeFile(
+    path.join(copy, ".next/server/instrumentation.js"),
+    `module.exports = {
+  register() {
+    globalThis[Symbol.for("agency-reporting.migrationState")] =
+      { status: "ready", version: null, pending: [], checkedAt: new Date().toISOString() };
+  },
+};
+`,
+  );
+  return { dir: copy, remove: () => rm(copy, { recursive: true, force: true }) };
+}
 
 interface Readiness {
   /** Spawn → first 200. */
@@ -102,9 +201,12 @@ function optionalRow(key: string, values: number[], note: string): BenchRow[] {
   return values.length === 0 ? [] : [{ key, measurement: summarize(values, "ms"), note }];
 }
 
-async function timeToHealthy(env: Record<string, string>): Promise<Readiness> {
+async function timeToHealthy(
+  env: Record<string, string>,
+  dir: string = standaloneDir,
+): Promise<Readiness> {
   const started = performance.now();
-  const server = await startServer("standalone", standaloneDir, env);
+  const server = await startServer("standalone", dir, env);
   try {
     const sentAt = await waitForHealthy(server);
     const answeredAt = performance.now();

@@ -1,3 +1,5 @@
+import type { LogFormat } from "@/env";
+
 /**
  * The server's boot and migrator log: each call is an event (a stable name such as
  * `migrate.up_to_date`) with a human sentence and the facts behind it. `LOG_FORMAT=human` (the
@@ -5,8 +7,6 @@
  * `LOG_FORMAT=json` prints one JSON object per event, for log pipelines.
  */
 
-export const LOG_FORMATS = ["human", "json"] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
 export type LogLevel = "info" | "warn" | "error";
 
 /**

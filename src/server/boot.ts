@@ -1,4 +1,4 @@
-import { type Env, readLogFormat } from "@/env";
+import { type Env, type LogFormat, readLogFormat } from "@/env";
 import {
   describeFailure,
   MigrationError,
@@ -7,7 +7,7 @@ import {
   runMigrator,
   stateFromReport,
 } from "@/lib/db/migrator";
-import { createLog, type Log, type LogFormat } from "@/lib/log";
+import { createLog, type Log } from "@/lib/log";
 import { getTracer, withSpan } from "@/lib/tracing";
 import { assertServerEnv } from "./server-env";
 import { flushTraces, startTracing } from "./tracing";

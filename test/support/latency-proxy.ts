@@ -3,6 +3,8 @@ import { createServer, type Socket, connect as tcpConnect } from "node:net";
 export interface LatencyProxy {
   /** `url` with its host and port replaced by the proxy's. */
   url: string;
+  /** How many client connections the proxy has accepted so far. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -10,12 +12,14 @@ export interface LatencyProxy {
  * A TCP relay in front of Postgres that holds every chunk for half the round-trip time in each
  * direction, so a local server behaves like one across a network: on localhost a round trip costs
  * ~0.03 ms and the number of queries hardly shows, in a data centre it is 0.5–2 ms. Timers of
- * equal delay fire in the order they were set, so the byte stream keeps its order.
+ * equal delay fire in the order they were set, so the byte stream keeps its order. It counts the
+ * connections it accepts: what a client opened, also those it has closed since.
  */
 export async function startLatencyProxy(url: string, roundTripMs: number): Promise<LatencyProxy> {
   const target = new URL(url);
   const oneWay = roundTripMs / 2;
   const sockets = new Set<Socket>();
+  let accepted = 0;
   const relay = (from: Socket, to: Socket) => {
     from.on("data", (chunk) => {
       setTimeout(() => to.write(chunk), oneWay);
@@ -24,6 +28,7 @@ export async function startLatencyProxy(url: string, roundTripMs: number): Promi
     from.on("error", () => to.destroy());
   };
   const server = createServer((client) => {
+    accepted++;
     const upstream = tcpConnect(Number(target.port || 5432), target.hostname);
     for (const socket of [client, upstream]) {
       // Nagle's algorithm would hold small messages for a delayed ACK (40 ms on Linux).
@@ -42,6 +47,7 @@ export async function startLatencyProxy(url: string, roundTripMs: number): Promi
   proxied.port = String(address.port);
   return {
     url: proxied.toString(),
+    connections: () => accepted,
     close: () =>
       new Promise((resolve) => {
         for (const socket of sockets) socket.destroy();
