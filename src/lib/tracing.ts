@@ -8,8 +8,15 @@ export function getTracer(scope: string): Tracer {
   return trace.getTracer(`agency-reporting/${scope}`);
 }
 
-/** Names a failure for the span: the error's code (`MIGRATION_FAILED`, `CONFIG`, ...). */
-export type DescribeError = (error: unknown) => { code: string; message: string };
+/**
+ * Names a failure for the span: the error's code (`MIGRATION_FAILED`, `CONFIG`, ...) and, when
+ * Postgres refused something, its SQLSTATE.
+ */
+export type DescribeError = (error: unknown) => {
+  code: string;
+  message: string;
+  sqlState?: string;
+};
 
 /**
  * Runs `work` in a new active span, so the spans `work` starts become its children. A thrown
@@ -34,10 +41,14 @@ export function withSpan<T>(
   });
 }
 
-/** Marks `span` failed with the error's code, following OpenTelemetry's `error.type` convention. */
+/**
+ * Marks `span` failed, with OpenTelemetry's conventions: `error.type` is the error's code,
+ * `db.response.status_code` the SQLSTATE, the exception an event, the status ERROR.
+ */
 export function recordFailure(span: Span, error: unknown, describeError: DescribeError): void {
-  const { code, message } = describeError(error);
+  const { code, message, sqlState } = describeError(error);
   span.recordException(error instanceof Error ? error : String(error));
   span.setAttribute("error.type", code);
+  if (sqlState) span.setAttribute("db.response.status_code", sqlState);
   span.setStatus({ code: SpanStatusCode.ERROR, message: message.split("\n")[0] });
 }
