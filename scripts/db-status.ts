@@ -5,6 +5,7 @@
  * database unreachable, 2 bad configuration or usage.
  */
 import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
+import { migratorLog } from "../src/lib/db/migrator/log";
 import { inspectMigrations } from "../src/lib/db/migrator/run";
 
 const USAGE =
@@ -15,7 +16,9 @@ const when = (ms: number | null) => (ms === null ? "NULL" : new Date(ms).toISOSt
 
 async function main(): Promise<number> {
   const { settings, flags } = migratorCliOptions(process.argv.slice(2), USAGE, ["fail-on-pending"]);
-  const status = await inspectMigrations(settings, { log: (line) => console.error(line) });
+  // stdout carries the report; the migrator's own lines (connect retries) go to stderr.
+  const log = migratorLog((line) => console.error(line));
+  const status = await inspectMigrations(settings, { log });
   const width = Math.max(8, ...[...status.applied, ...status.pending].map((m) => m.tag.length));
   const lines = [
     `database: ${status.target}`,

@@ -3,6 +3,7 @@ import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { parseEnv } from "@/env";
 import { createDbConnection, type DbConnection } from "@/lib/db/client";
 import { migratorSettingsFromEnv, runMigrator } from "@/lib/db/migrator";
+import { silentLog } from "@/lib/log";
 
 export interface MigrateTiming {
   /** From creating the connection to having closed it: what a booting process waits for. */
@@ -23,7 +24,7 @@ export const ours: MigrateVariant = async (url, migrationsFolder) => {
     migrationsFolder,
   });
   const start = performance.now();
-  const report = await runMigrator(settings, { mode: "apply", log: () => {} });
+  const report = await runMigrator(settings, { mode: "apply", log: silentLog });
   const totalMs = performance.now() - start;
   return { totalMs, afterConnectMs: report.durationMs - report.connectMs };
 };

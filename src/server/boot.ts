@@ -1,7 +1,8 @@
 import { type Env, type LogFormat, readLogFormat } from "@/env";
+import { appPoolFor } from "@/lib/db";
 import {
   describeFailure,
-  MigrationError,
+  logFailure,
   migratorSettingsFromEnv,
   publishMigrationState,
   runMigrator,
@@ -50,9 +51,11 @@ export async function runBootMigrations(
     await startTracing(env);
     const mode = env.MIGRATE_ON_BOOT ? "apply" : "check";
     await withSpan(tracer, "boot", { "migrate.mode": mode }, describeFailure, async () => {
-      const report = await deps.runMigrator(migratorSettingsFromEnv(env), {
+      const settings = migratorSettingsFromEnv(env);
+      const report = await deps.runMigrator(settings, {
         mode,
-        log: (line) => deps.log(line),
+        log,
+        appPool: appPoolFor(settings.url, env),
       });
       const state = stateFromReport(report);
       publishMigrationState(state);
@@ -67,19 +70,17 @@ export async function runBootMigrations(
       }
     });
   } catch (error) {
-    const failure = describeFailure(error);
+    const failure = logFailure(
+      log,
+      error,
+      "\nThe server will not serve requests on this schema: exiting with code 1.",
+    );
     publishMigrationState({
       status: "failed",
       error: failure.message,
       code: failure.code,
       at: new Date().toISOString(),
     });
-    log.error(
-      "boot.failed",
-      `failed (${failure.code}): ${failure.message}\n` +
-        "The server will not serve requests on this schema: exiting with code 1.",
-      { code: failure.code, tag: error instanceof MigrationError ? error.tag : undefined },
-    );
     await flushTraces();
     deps.exit(1);
     // Only reached when `exit` does not end the process (tests): `register()` must still reject.

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { readEnv } from "@/env";
-import { getDb } from "@/lib/db";
+import { appPoolFor, getDb } from "@/lib/db";
 import {
   type MigrationState,
   type MigratorReport,
@@ -10,6 +10,7 @@ import {
   runMigrator,
   stateFromReport,
 } from "@/lib/db/migrator";
+import { silentLog } from "@/lib/log";
 
 export type HealthBody =
   | { status: "ok"; version: string | null; pending: 0 }
@@ -45,7 +46,8 @@ export const PING_TIMEOUT_MS = 2_000;
 /**
  * With MIGRATE_ON_BOOT=false, someone applies the pending migrations from a release step while
  * this server runs; health re-reads the ledger at most this often so it turns 200 without a
- * restart, and a flood of probes costs at most one extra connection per interval.
+ * restart, and a flood of probes costs at most one query per interval (on the app's pool when the
+ * migrations URL is the app's, else on one extra connection).
  */
 export const PENDING_RECHECK_INTERVAL_MS = 5_000;
 
@@ -55,12 +57,15 @@ const defaultDependencies: HealthDependencies = {
   pingDatabase: async () => {
     await withTimeout(getDb().execute(sql`select 1`), PING_TIMEOUT_MS, "select 1");
   },
-  checkMigrations: () =>
-    runMigrator(
-      // No connect retries: the ping has just reached the database, and a probe must not hang.
-      migratorSettingsFromEnv(readEnv(), { connectWaitMs: 0 }),
-      { mode: "check", log: () => {} },
-    ),
+  checkMigrations: () => {
+    // No connect retries: the ping has just reached the database, and a probe must not hang.
+    const settings = migratorSettingsFromEnv(readEnv(), { connectWaitMs: 0 });
+    return runMigrator(settings, {
+      mode: "check",
+      log: silentLog,
+      appPool: appPoolFor(settings.url),
+    });
+  },
   now: () => new Date(),
 };
 

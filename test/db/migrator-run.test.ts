@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MigrationError } from "@/lib/db/migrator/errors";
 import { inspectMigrations, runMigrator } from "@/lib/db/migrator/run";
 import type { MigratorSettings } from "@/lib/db/migrator/settings";
+import { createLog, silentLog } from "@/lib/log";
 import { migratorSettingsFor } from "../support/database";
 import {
   emptyDatabasePerTest,
@@ -9,6 +10,7 @@ import {
   type FixtureMigration,
   fixtureMigration,
   ledgerWhens,
+  linesLog,
   withSql,
   writeMigrationFolder,
 } from "../support/migrator";
@@ -33,7 +35,7 @@ describe("runMigrator", () => {
     const lines: string[] = [];
     const report = await runMigrator(settingsFor([step(0), step(1)]), {
       mode: "check",
-      log: (line) => lines.push(line),
+      log: linesLog(lines),
     });
     expect(report).toMatchObject({
       mode: "check",
@@ -50,7 +52,7 @@ describe("runMigrator", () => {
 
   it("apply reports what it applied, then the fast path reports the version with one line", async () => {
     const settings = settingsFor([step(0), step(1)]);
-    const first = await runMigrator(settings, { mode: "apply", log: () => {} });
+    const first = await runMigrator(settings, { mode: "apply", log: silentLog });
     expect(first).toMatchObject({
       mode: "apply",
       appliedNow: ["0000_step-0", "0001_step-1"],
@@ -60,26 +62,54 @@ describe("runMigrator", () => {
     });
 
     const lines: string[] = [];
-    const second = await runMigrator(settings, { mode: "apply", log: (line) => lines.push(line) });
+    const second = await runMigrator(settings, { mode: "apply", log: linesLog(lines) });
     expect(second).toMatchObject({ appliedNow: [], version: "0001_step-1", pending: [] });
     expect(lines).toHaveLength(1);
   });
 
   it("check mode throws the validation problem with its code", async () => {
-    await runMigrator(settingsFor([step(0), step(2)]), { mode: "apply", log: () => {} });
+    await runMigrator(settingsFor([step(0), step(2)]), { mode: "apply", log: silentLog });
     const check = runMigrator(settingsFor([step(0), step(1), step(2)]), {
       mode: "check",
-      log: () => {},
+      log: silentLog,
     });
     await expect(check).rejects.toBeInstanceOf(MigrationError);
     await expect(check).rejects.toMatchObject({ code: "OUT_OF_ORDER", tag: "0001_step-1" });
+  });
+
+  it("with LOG_FORMAT=json logs each step as one JSON event with its facts", async () => {
+    const lines: string[] = [];
+    const log = createLog({ prefix: "migrate", format: "json", write: (line) => lines.push(line) });
+    await runMigrator(settingsFor([step(0), step(1)]), { mode: "apply", log });
+
+    const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.map((event) => event.event)).toEqual([
+      "migrate.connected",
+      "migrate.lock_acquired",
+      "migrate.migration_applied",
+      "migrate.migration_applied",
+      "migrate.committed",
+      "migrate.done",
+    ]);
+    expect(events[2]).toMatchObject({
+      level: "info",
+      tag: "0000_step-0",
+      statements: 1,
+      durationMs: expect.any(Number),
+      message: expect.stringMatching(/^ran 0000_step-0 in \d+ ms/),
+    });
+    expect(events[5]).toMatchObject({
+      applied: ["0000_step-0", "0001_step-1"],
+      version: "0001_step-1",
+      durationMs: expect.any(Number),
+    });
   });
 
   it("logs a line per step with durations when it applies", async () => {
     const lines: string[] = [];
     await runMigrator(settingsFor([step(0), step(1)]), {
       mode: "apply",
-      log: (line) => lines.push(line),
+      log: linesLog(lines),
     });
     expect(lines).toEqual([
       expect.stringMatching(
@@ -100,14 +130,14 @@ describe("runMigrator", () => {
 
 describe("inspectMigrations (db:status)", () => {
   it("lists every problem instead of stopping at the first", async () => {
-    await runMigrator(settingsFor([step(0), step(2)]), { mode: "apply", log: () => {} });
+    await runMigrator(settingsFor([step(0), step(2)]), { mode: "apply", log: silentLog });
     const status = await inspectMigrations(
       settingsFor([
         step(0, ["create table step_0 (id int, changed int)"]),
         step(1, ["create index concurrently step_1_idx on step_0 (id)"]),
         step(2),
       ]),
-      { log: () => {} },
+      { log: silentLog },
     );
     expect(status.problems.map((problem) => problem.code).sort()).toEqual([
       "CHECKSUM_MISMATCH",

@@ -1,10 +1,13 @@
 import { cp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { MIGRATION_LOCK_KEY } from "@/lib/db/migrator/lock";
 import { publicTables } from "../support/catalog";
 import { applyMigrations, createTestDatabase, type TestDatabase } from "../support/database";
+import { startLatencyProxy } from "../support/latency-proxy";
 import { ledgerWhens, migrationLockHolders, withSql } from "../support/migrator";
 import {
   addMigration,
@@ -81,6 +84,27 @@ async function firstAnswer(server: ServerProcess, route: string) {
   }
 }
 
+/**
+ * Appends `9999_broken` (its second statement fails: 42P01) to the server's `drizzle/`, restoring
+ * the folder after the test (`next start` runs in the build shared by the file).
+ */
+async function addBrokenMigration(dir: string): Promise<void> {
+  const drizzleDir = path.join(dir, "drizzle");
+  const backup = `${drizzleDir}.orig`;
+  await cp(drizzleDir, backup, { recursive: true });
+  cleanups.push(async () => {
+    await rm(drizzleDir, { recursive: true, force: true });
+    await cp(backup, drizzleDir, { recursive: true });
+    await rm(backup, { recursive: true, force: true });
+  });
+  await addMigration(
+    drizzleDir,
+    "9999_broken",
+    "CREATE TABLE boot_probe (id int);\n--> statement-breakpoint\n" +
+      "ALTER TABLE no_such_table ADD COLUMN x int;\n",
+  );
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("next build", () => {
@@ -129,20 +153,7 @@ describe.each<ServerKind>(["next start", "standalone"])("%s", (kind) => {
 
   test("with a broken migration: exits non-zero, never answers 200, changes nothing", async () => {
     const dir = await serverDir(kind);
-    const drizzleDir = path.join(dir, "drizzle");
-    const backup = `${drizzleDir}.orig`;
-    await cp(drizzleDir, backup, { recursive: true });
-    cleanups.push(async () => {
-      await rm(drizzleDir, { recursive: true, force: true });
-      await cp(backup, drizzleDir, { recursive: true });
-      await rm(backup, { recursive: true, force: true });
-    });
-    await addMigration(
-      drizzleDir,
-      "9999_broken",
-      "CREATE TABLE boot_probe (id int);\n--> statement-breakpoint\n" +
-        "ALTER TABLE no_such_table ADD COLUMN x int;\n",
-    );
+    await addBrokenMigration(dir);
     const db = await freshDatabase();
     const server = await start(kind, dir, { DATABASE_URL: db.url });
 
@@ -260,3 +271,146 @@ describe("standalone server", () => {
     expect(JSON.parse(health.body)).toEqual({ status: "ok", version: latestTag, pending: 0 });
   });
 });
+
+describe("observability (standalone server)", () => {
+  test("a cold start on the app's own URL opens one connection: the check's stays in the pool", async () => {
+    const db = later(await createTestDatabase({ migrated: true }));
+    const relay = await startLatencyProxy(db.url, 0);
+    cleanups.push(() => relay.close());
+    const server = await start("standalone", await serverDir("standalone"), {
+      DATABASE_URL: relay.url,
+    });
+
+    expect((await firstAnswer(server, "/api/health")).status).toBe(200);
+    expect((await get(`${server.url}/api/health`)).status).toBe(200);
+
+    expect(relay.connections()).toBe(1);
+    const sessions = await withSql(
+      db.url,
+      (sql) => sql<{ application_name: string }[]>`
+        select application_name from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid()`,
+    );
+    expect(sessions.map((session) => session.application_name)).toEqual(["agency-reporting:app"]);
+  });
+
+  test("LOG_FORMAT=json: every boot line is one JSON event", async () => {
+    const db = later(await createTestDatabase({ migrated: true }));
+    const server = await start("standalone", await serverDir("standalone"), {
+      DATABASE_URL: db.url,
+      LOG_FORMAT: "json",
+    });
+
+    expect((await firstAnswer(server, "/api/health")).status).toBe(200);
+
+    const output = server.output();
+    expect(output).not.toContain("[migrate]");
+    const events = output
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events).toEqual([
+      expect.objectContaining({
+        level: "info",
+        event: "migrate.up_to_date",
+        version: latestTag,
+        durationMs: expect.any(Number),
+        connectMs: expect.any(Number),
+      }),
+    ]);
+  });
+
+  test("OTEL_EXPORTER_OTLP_ENDPOINT: a failed boot's spans reach the collector before the exit", async () => {
+    const collector = await startTraceCollector();
+    cleanups.push(() => collector.close());
+    const dir = await serverDir("standalone");
+    await addBrokenMigration(dir);
+    const db = await freshDatabase();
+    const server = await start("standalone", dir, {
+      DATABASE_URL: db.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_SERVICE_NAME: "boot-under-test",
+    });
+
+    expect(await server.exited).toBe(1);
+
+    const spans = collector.spans();
+    expect(spans.map((span) => span.service)).toContain("boot-under-test");
+    const failed = (name: string) => spans.find((span) => span.name === name);
+    for (const name of ["boot", "migrate.run"]) {
+      expect(failed(name), name).toMatchObject({
+        status: 2, // ERROR
+        attributes: expect.objectContaining({ "error.type": "MIGRATION_FAILED" }),
+      });
+    }
+    expect(spans.find((span) => span.attributes["migrate.tag"] === "9999_broken")).toMatchObject({
+      name: "migrate.migration",
+      status: 2,
+      attributes: expect.objectContaining({ "db.response.status_code": "42P01" }),
+    });
+  });
+});
+
+interface CollectedSpan {
+  name: string;
+  service: unknown;
+  status: number | undefined;
+  attributes: Record<string, unknown>;
+}
+
+/**
+ * An OTLP/HTTP endpoint that keeps what it receives: the JSON encoding
+ * (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`), spans flattened with their service name.
+ */
+async function startTraceCollector() {
+  const received: CollectedSpan[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      if (request.url === "/v1/traces") received.push(...otlpSpans(Buffer.concat(chunks)));
+      response.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    spans: () => [...received],
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+type OtlpValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean };
+type OtlpAttributes = { key: string; value: OtlpValue }[] | undefined;
+
+function otlpSpans(body: Buffer): CollectedSpan[] {
+  const attributes = (list: OtlpAttributes) =>
+    Object.fromEntries(
+      (list ?? []).map(({ key, value }) => [
+        key,
+        value.stringValue ??
+          (value.intValue === undefined ? value.boolValue : Number(value.intValue)),
+      ]),
+    );
+  const payload = JSON.parse(body.toString("utf8")) as {
+    resourceSpans?: {
+      resource?: { attributes?: OtlpAttributes };
+      scopeSpans?: {
+        spans?: { name: string; status?: { code?: number }; attributes?: OtlpAttributes }[];
+      }[];
+    }[];
+  };
+  return (payload.resourceSpans ?? []).flatMap((resourceSpan) => {
+    const service = attributes(resourceSpan.resource?.attributes)["service.name"];
+    return (resourceSpan.scopeSpans ?? []).flatMap((scope) =>
+      (scope.spans ?? []).map((span) => ({
+        name: span.name,
+        service,
+        status: span.status?.code,
+        attributes: attributes(span.attributes),
+      })),
+    );
+  });
+}

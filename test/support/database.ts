@@ -11,6 +11,7 @@ import { inject } from "vitest";
 import { parseEnv } from "@/env";
 import { runMigrator } from "@/lib/db/migrator/run";
 import { type MigratorSettings, migratorSettingsFromEnv } from "@/lib/db/migrator/settings";
+import { silentLog } from "@/lib/log";
 
 export interface TestDatabase {
   name: string;
@@ -69,7 +70,7 @@ export async function applyMigrations(
   if (!existsSync(journal)) throw cannotMigrate(`${journal} does not exist`);
   const report = await runMigrator(migratorSettingsFor(url, migrationsFolder), {
     mode: "apply",
-    log: () => {},
+    log: silentLog,
   });
   if (report.total === 0) throw cannotMigrate(`${journal} lists no migrations`);
 }

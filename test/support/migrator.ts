@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeEach } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { LEDGER } from "@/lib/db/migrator/drizzle-0.45";
 import { MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
+import { createLog, type Log } from "@/lib/log";
 import { createTestDatabase, type TestDatabase } from "./database";
 import { type ProcessResult, type RunningProcess, startScript } from "./processes";
 
@@ -110,6 +111,11 @@ export function runMigratorCli(
   options: Parameters<typeof startMigratorCli>[1],
 ): Promise<ProcessResult> {
   return startMigratorCli(script, options).exited;
+}
+
+/** A migrator log that keeps its human-readable lines (`[migrate] …`) in `lines`. */
+export function linesLog(lines: string[]): Log {
+  return createLog({ prefix: "migrate", write: (line) => lines.push(line) });
 }
 
 /** A short-lived connection for assertions, closed after `work`. */

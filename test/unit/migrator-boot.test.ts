@@ -117,7 +117,7 @@ describe("boot migrations", () => {
     expect(calls.errors).toHaveLength(1);
     expect(JSON.parse(calls.errors[0] ?? "")).toMatchObject({
       level: "error",
-      event: "boot.failed",
+      event: "migrate.failed",
       code: "MIGRATION_FAILED",
       tag: "0001_invites",
       message: expect.stringContaining("Migration 0001_invites.sql failed"),

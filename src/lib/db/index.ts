@@ -1,4 +1,5 @@
-import { readEnv, requireEnv } from "@/env";
+import type { Sql } from "postgres";
+import { type Env, readEnv, requireEnv } from "@/env";
 import { createDbConnection, type DbConnection } from "./client";
 
 const globalForDb = globalThis as typeof globalThis & { appDbConnection?: DbConnection };
@@ -9,9 +10,8 @@ const globalForDb = globalThis as typeof globalThis & { appDbConnection?: DbConn
  * edit would exhaust Postgres), and in production each route bundle carries its own copy of this
  * module, so a module-level variable would still give one pool per bundle rather than per process.
  */
-export function getDbConnection(): DbConnection {
+export function getDbConnection(env: Env = readEnv()): DbConnection {
   if (!globalForDb.appDbConnection) {
-    const env = readEnv();
     globalForDb.appDbConnection = createDbConnection({
       url: requireEnv("DATABASE_URL", env),
       max: env.DATABASE_POOL_MAX,
@@ -19,6 +19,14 @@ export function getDbConnection(): DbConnection {
     });
   }
   return globalForDb.appDbConnection;
+}
+
+/**
+ * The app's pool when `url` is the app's own DATABASE_URL, else undefined: the boot's up-to-date
+ * check then runs on a connection the pool keeps for the first request (runMigrator's `appPool`).
+ */
+export function appPoolFor(url: string, env: Env = readEnv()): Sql | undefined {
+  return url === env.DATABASE_URL ? getDbConnection(env).client : undefined;
 }
 
 export function getDb() {

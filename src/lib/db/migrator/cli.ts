@@ -1,7 +1,8 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, readEnv } from "@/env";
-import { describeFailure, prefixLines } from "./errors";
+import { logFailure } from "./errors";
+import { migratorLog } from "./log";
 import { type MigratorSettings, migratorSettingsFromEnv } from "./settings";
 
 /** Exit codes of `npm run db:migrate` and `npm run db:status` (docs/migrations.md). */
@@ -59,9 +60,8 @@ export function migratorCliOptions(
   return { settings, flags };
 }
 
-/** Prints an error the way boot does (every line prefixed) and returns the exit code. */
+/** Prints an error the way boot does (in LOG_FORMAT) and returns the exit code. */
 export function reportCliFailure(error: unknown): number {
-  const { code, message } = describeFailure(error);
-  console.error(prefixLines(`failed (${code}): ${message}`));
+  logFailure(migratorLog(), error);
   return error instanceof ConfigError ? EXIT.config : EXIT.failed;
 }

@@ -124,9 +124,11 @@ export async function openMigratorConnection(
         });
       }
       const delay = Math.min(250 * 2 ** (attempt - 1), 5_000, remaining);
-      log(
-        `[migrate] database ${target} not reachable (attempt ${attempt}: ${reason}); ` +
+      log.warn(
+        "migrate.connect_retry",
+        `database ${target} not reachable (attempt ${attempt}: ${reason}); ` +
           `retrying in ${seconds(delay)}, giving up in ${seconds(remaining)}`,
+        { attempt, reason, retryInMs: delay, giveUpInMs: remaining },
       );
       await sleep(delay);
     }

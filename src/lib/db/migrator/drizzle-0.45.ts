@@ -25,7 +25,8 @@ import { migrate } from "drizzle-orm/postgres-js/migrator";
 import type { Sql, TransactionSql } from "postgres";
 import { z } from "zod";
 import { MigrationError } from "./errors";
-import { ms } from "./log";
+import { type Log, ms } from "./log";
+import type { MigrationSpans } from "./tracing";
 
 /**
  * drizzle's own ledger, kept as is so that `drizzle-kit migrate` and this migrator each see the
@@ -190,7 +191,8 @@ export async function migrateInTransaction(
   migrationsFolder: string,
   pending: MigrationFile[],
   inTransaction: () => boolean,
-  log: (line: string) => void,
+  log: Log,
+  spans: MigrationSpans,
 ): Promise<void> {
   let since = performance.now();
   // drizzle's postgres-js session uses only these three members of its client.
@@ -207,6 +209,7 @@ export async function migrateInTransaction(
     },
     begin: (work) => {
       since = performance.now();
+      spans.started();
       return work(inside);
     },
   };
@@ -215,9 +218,13 @@ export async function migrateInTransaction(
     logQuery(query, params) {
       if (!LEDGER_INSERT.test(query.trim())) return;
       const file = pending.find((candidate) => candidate.when === Number(params[1]));
-      log(
-        `[migrate] ran ${file?.tag ?? String(params[1])} in ${ms(performance.now() - since)} ` +
+      const took = performance.now() - since;
+      spans.recorded();
+      log.info(
+        "migrate.migration_applied",
+        `ran ${file?.tag ?? String(params[1])} in ${ms(took)} ` +
           `(${file?.statements.length ?? "?"} statement(s))`,
+        { tag: file?.tag, durationMs: took, statements: file?.statements.length },
       );
       since = performance.now();
     },

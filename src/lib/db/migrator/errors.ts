@@ -1,4 +1,5 @@
 import { ConfigError } from "@/env";
+import type { Log } from "@/lib/log";
 
 /**
  * Why a migrator run refused or failed. Each code has a recovery section in
@@ -51,13 +52,26 @@ export class PoolerUrlError extends ConfigError {
   readonly code = "POOLER_URL";
 }
 
+/** What a report of a failed migrator run says: its code and text, and what it is about. */
+export interface FailureDescription {
+  code: string;
+  message: string;
+  /** The migration it is about. */
+  tag?: string;
+  /** Postgres's SQLSTATE, when Postgres refused something. */
+  sqlState?: string;
+}
+
 /**
  * The code and text of whatever ended a migrator run, as boot and the CLIs print it
  * (`[migrate] failed (<CODE>): <message>`): our errors by their code and message, anything else
  * with its stack.
  */
-export function describeFailure(error: unknown): { code: string; message: string } {
-  if (error instanceof MigrationError) return { code: error.code, message: error.message };
+export function describeFailure(error: unknown): FailureDescription {
+  if (error instanceof MigrationError) {
+    const { code, message, tag, sqlState } = error;
+    return { code, message, tag, sqlState };
+  }
   if (error instanceof ConfigError) {
     // PoolerUrlError is a ConfigError with its own code.
     const code = "code" in error && typeof error.code === "string" ? error.code : "CONFIG";
@@ -67,12 +81,18 @@ export function describeFailure(error: unknown): { code: string; message: string
   return { code: "UNEXPECTED", message: String(error) };
 }
 
-/** Every line gets the prefix so a multi-line error (statement, Postgres detail) greps as one. */
-export function prefixLines(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => `[migrate] ${line}`)
-    .join("\n");
+/**
+ * Logs a failed run as one error event, `failed (<CODE>): <message>` plus `consequence`, with its
+ * code, migration and SQLSTATE as fields; returns what it logged.
+ */
+export function logFailure(log: Log, error: unknown, consequence = ""): FailureDescription {
+  const failure = describeFailure(error);
+  log.error("migrate.failed", `failed (${failure.code}): ${failure.message}${consequence}`, {
+    code: failure.code,
+    tag: failure.tag,
+    sqlState: failure.sqlState,
+  });
+  return failure;
 }
 
 /** The fields of a postgres.js `PostgresError` that a report needs. */

@@ -1,4 +1,4 @@
-export { describeFailure, MigrationError, type MigrationErrorCode, prefixLines } from "./errors";
+export { describeFailure, logFailure, MigrationError, type MigrationErrorCode } from "./errors";
 export { type MigratorReport, runMigrator } from "./run";
 export { type MigratorSettings, migratorSettingsFromEnv } from "./settings";
 export {

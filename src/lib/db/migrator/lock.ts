@@ -4,6 +4,7 @@ import { LEDGER } from "./drizzle-0.45";
 import { MigrationError, postgresFailureOf } from "./errors";
 import { type Log, ms, seconds } from "./log";
 import type { MigratorSettings } from "./settings";
+import { type Step, startStep } from "./tracing";
 
 /**
  * The advisory lock key: the first 8 bytes of SHA-256("drizzle.__drizzle_migrations") read as a
@@ -89,6 +90,26 @@ export async function withMigrationLock<T>(
   log: Log,
   work: (locked: LockedTransaction) => Promise<T>,
 ): Promise<T> {
+  const wait = startStep("migrate.lock_wait", {
+    "migrate.lock.wait_limit_ms": settings.lockWaitMs,
+  });
+  try {
+    return await lockAndRun(client, settings, log, wait, work);
+  } catch (error) {
+    // A failure while waiting (LOCK_WAIT_TIMEOUT, a lost connection) ends the wait's span; once
+    // the lock is held the span has ended and `fail` does nothing.
+    wait.fail(error);
+    throw error;
+  }
+}
+
+async function lockAndRun<T>(
+  client: Sql,
+  settings: MigratorSettings,
+  log: Log,
+  wait: Step,
+  work: (locked: LockedTransaction) => Promise<T>,
+): Promise<T> {
   const started = performance.now();
   let nextHolderLog = 0;
   for (;;) {
@@ -109,9 +130,13 @@ export async function withMigrationLock<T>(
         if (!row?.locked) {
           if (waited >= settings.lockWaitMs) return LOCK_BUSY;
           if (waited >= nextHolderLog) {
-            log(
-              `[migrate] waiting for the migration lock (${seconds(waited)} of ` +
-                `${seconds(settings.lockWaitMs)}), held by ${await describeLockHolder(tx)}`,
+            const holder = await describeLockHolder(tx);
+            wait.span.setAttribute("migrate.lock.holder", holder);
+            log.info(
+              "migrate.lock_wait",
+              `waiting for the migration lock (${seconds(waited)} of ` +
+                `${seconds(settings.lockWaitMs)}), held by ${holder}`,
+              { waitedMs: waited, lockWaitMs: settings.lockWaitMs, holder },
             );
             nextHolderLog = waited + HOLDER_LOG_EVERY_MS;
           }
@@ -125,10 +150,14 @@ export async function withMigrationLock<T>(
           select set_config('lock_timeout', ${String(settings.lockTimeoutMs)}, true) as lock_timeout,
             current_setting('statement_timeout') as statement_timeout,
             current_setting('idle_in_transaction_session_timeout') as idle`;
-        log(
-          `[migrate] took the migration lock in ${ms(performance.now() - started)} (backend pid ` +
+        const waitedMs = performance.now() - started;
+        wait.end();
+        log.info(
+          "migrate.lock_acquired",
+          `took the migration lock in ${ms(waitedMs)} (backend pid ` +
             `${row?.pid}; lock_timeout ${effective?.lock_timeout}, statement_timeout ` +
             `${effective?.statement_timeout}, idle_in_transaction_session_timeout ${effective?.idle})`,
+          { waitedMs, pid: row?.pid },
         );
         try {
           return { value: await work({ tx, inTransaction: () => !ended }) };

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Sql } from "postgres";
 import type { DbConnection } from "../client";
 import { openMigratorConnection } from "./connection";
 import {
@@ -10,9 +11,10 @@ import {
 } from "./drizzle-0.45";
 import { MigrationError, postgresFailureOf } from "./errors";
 import { type LockedTransaction, withMigrationLock } from "./lock";
-import { consoleLog, type Log, ms } from "./log";
+import { type Log, migratorLog, ms } from "./log";
 import { describeTarget } from "./migrations-url";
 import type { MigratorSettings } from "./settings";
+import { MigrationSpans, traced } from "./tracing";
 import { excerpt, type MigrationPlan, planMigrations } from "./validation";
 
 export type MigratorMode = "apply" | "check";
@@ -34,7 +36,14 @@ export interface MigratorReport {
 
 export interface MigratorOptions {
   mode: MigratorMode;
+  /** Where the run's events go; by default stdout/stderr in LOG_FORMAT. */
   log?: Log;
+  /**
+   * The app's pool on the same database as the migrations URL: the up-to-date check then runs on
+   * one of its connections, which the pool keeps for the app (a cold start opens one connection,
+   * not two). Applying always takes the migrator's own single connection.
+   */
+  appPool?: Sql;
 }
 
 /** What `npm run db:status` shows: the full comparison, problems listed rather than thrown. */
@@ -60,31 +69,69 @@ function throwFirstProblem(plan: MigrationPlan): void {
 
 interface LedgerContext {
   files: MigrationFile[];
-  connection: DbConnection;
   plan: MigrationPlan;
   connectMs: number;
   readMs: number;
 }
 
+/** The ledger in one query on `sql`, compared with the folder. */
+function readPlan(
+  sql: Sql,
+  files: MigrationFile[],
+  settings: MigratorSettings,
+  serverVersion: string,
+): Promise<{ plan: MigrationPlan; readMs: number }> {
+  return traced("migrate.ledger_read", {}, async (span) => {
+    const started = performance.now();
+    const rows = await readLedger(sql);
+    span.setAttribute("migrate.ledger.rows", rows.length);
+    const plan = planMigrations(files, rows, { ...settings, serverVersion });
+    return { plan, readMs: performance.now() - started };
+  });
+}
+
 /**
  * Reads the folder, then opens the migrator's own connection and reads the ledger (one query).
- * Boot, both CLIs and the health check all start here; the connection is closed at the end.
+ * Both CLIs and any apply start here; the connection is closed at the end.
  */
 async function withLedger<T>(
   settings: MigratorSettings,
   log: Log,
-  work: (context: LedgerContext) => Promise<T>,
+  work: (context: LedgerContext & { connection: DbConnection }) => Promise<T>,
 ): Promise<T> {
   const files = readMigrationFolder(settings.migrationsFolder);
-  const { connection, connectMs, serverVersion } = await openMigratorConnection(settings, log);
+  const { connection, connectMs, serverVersion } = await traced("migrate.connect", {}, () =>
+    openMigratorConnection(settings, log),
+  );
   try {
-    const readStarted = performance.now();
-    const rows = await readLedger(connection.client);
-    const plan = planMigrations(files, rows, { ...settings, serverVersion });
-    const readMs = performance.now() - readStarted;
+    const { plan, readMs } = await readPlan(connection.client, files, settings, serverVersion);
     return await work({ files, connection, plan, connectMs, readMs });
   } finally {
     await connection.close();
+  }
+}
+
+/**
+ * The ledger read on a connection of the app's pool, which keeps it open afterwards: on a cold
+ * start the app's first query then finds it ready. Undefined when the pool cannot connect: the
+ * migrator's own connection then retries and reports as usual.
+ */
+async function readPlanOnAppPool(
+  pool: Sql,
+  settings: MigratorSettings,
+): Promise<LedgerContext | undefined> {
+  const files = readMigrationFolder(settings.migrationsFolder);
+  const connectStarted = performance.now();
+  const reserved = await traced("migrate.connect", { "migrate.connection": "app-pool" }, () =>
+    pool.reserve(),
+  ).catch(() => undefined);
+  if (!reserved) return undefined;
+  const connectMs = performance.now() - connectStarted;
+  try {
+    const serverVersion = String(pool.parameters.server_version ?? "unknown");
+    return { files, connectMs, ...(await readPlan(reserved, files, settings, serverVersion)) };
+  } finally {
+    reserved.release();
   }
 }
 
@@ -94,7 +141,7 @@ export async function inspectMigrations(
   options: { log?: Log } = {},
 ): Promise<MigrationStatus> {
   const started = performance.now();
-  return withLedger(settings, options.log ?? consoleLog, async ({ plan }) => ({
+  return withLedger(settings, options.log ?? migratorLog(), async ({ plan }) => ({
     ...plan,
     target: describeTarget(settings),
     durationMs: performance.now() - started,
@@ -103,55 +150,113 @@ export async function inspectMigrations(
 
 /**
  * Brings the database to the folder's latest migration ("apply") or only checks it ("check").
- * Up to date: one connection, one query, one log line, no lock. Otherwise, in one transaction
- * that holds the migration lock: re-read and re-validate the ledger (another instance may have
- * done the work), then run drizzle-orm's `migrate()`; retry on `lock_timeout`. Throws
- * `MigrationError` (its message says what to do); validation runs before anything is written.
+ * Up to date: one connection (or one of the app pool's: `appPool`), one query, one log line, no
+ * lock. Otherwise, on its own connection, in one transaction that holds the migration lock:
+ * re-read and re-validate the ledger (another instance may have done the work), then run
+ * drizzle-orm's `migrate()`; retry on `lock_timeout`. Throws `MigrationError` (its message says
+ * what to do); validation runs before anything is written. Traced as the span `migrate.run`.
  */
-export async function runMigrator(
+export function runMigrator(
   settings: MigratorSettings,
   options: MigratorOptions,
 ): Promise<MigratorReport> {
-  const log = options.log ?? consoleLog;
+  return traced("migrate.run", { "migrate.mode": options.mode }, async (span) => {
+    const report = await bringUpToDate(settings, options, options.log ?? migratorLog());
+    span.setAttributes({
+      "migrate.outcome":
+        report.appliedNow.length > 0
+          ? "applied"
+          : report.pending.length > 0
+            ? "pending"
+            : "up_to_date",
+      "migrate.version": report.version ?? "",
+      "migrate.applied": report.appliedNow.length,
+      "migrate.pending": report.pending.length,
+    });
+    return report;
+  });
+}
+
+async function bringUpToDate(
+  settings: MigratorSettings,
+  options: MigratorOptions,
+  log: Log,
+): Promise<MigratorReport> {
   const started = performance.now();
   const target = describeTarget(settings);
-  return withLedger(settings, log, async ({ files, connection, plan, connectMs, readMs }) => {
-    const report = (version: string | null, pending: string[], appliedNow: string[]) => ({
-      mode: options.mode,
-      appliedNow,
-      version,
-      pending,
-      total: plan.total,
-      durationMs: performance.now() - started,
-      connectMs,
-    });
+  const report = (
+    context: LedgerContext,
+    version: string | null,
+    pending: string[],
+    appliedNow: string[],
+  ): MigratorReport => ({
+    mode: options.mode,
+    appliedNow,
+    version,
+    pending,
+    total: context.plan.total,
+    durationMs: performance.now() - started,
+    connectMs: context.connectMs,
+  });
+
+  /** The report when there is nothing to apply (or only checking), else undefined. */
+  const withoutApplying = (context: LedgerContext): MigratorReport | undefined => {
+    const { plan, connectMs, readMs } = context;
     throwFirstProblem(plan);
     const pendingTags = plan.pending.map((file) => file.tag);
     const timings = `connect ${ms(connectMs)}, ledger read ${ms(readMs)}`;
+    const facts = { connectMs, ledgerReadMs: readMs, version: plan.version };
     if (pendingTags.length === 0) {
-      log(
-        `[migrate] ${target} is up to date at ${plan.version ?? "(no migrations)"} ` +
+      log.info(
+        "migrate.up_to_date",
+        `${target} is up to date at ${plan.version ?? "(no migrations)"} ` +
           `(${plan.total} migrations; ${timings}, total ${ms(performance.now() - started)})`,
+        { ...facts, migrations: plan.total, durationMs: performance.now() - started },
       );
-      return report(plan.version, [], []);
+      return report(context, plan.version, [], []);
     }
-    const pendingList = `${pendingTags.length} of ${plan.total} migrations pending (${pendingTags.join(", ")})`;
-    if (options.mode === "check") {
-      log(
-        `[migrate] check: ${target} is at ${plan.version ?? "(nothing applied)"}, ${pendingList} ` +
-          `(${timings}, total ${ms(performance.now() - started)})`,
-      );
-      return report(plan.version, pendingTags, []);
-    }
-    log(`[migrate] connected to ${target} in ${ms(connectMs)}; ${pendingList}`);
+    if (options.mode === "apply") return undefined;
+    log.info(
+      "migrate.pending",
+      `check: ${target} is at ${plan.version ?? "(nothing applied)"}, ` +
+        `${pendingList(plan)} (${timings}, total ${ms(performance.now() - started)})`,
+      { ...facts, pending: pendingTags, durationMs: performance.now() - started },
+    );
+    return report(context, plan.version, pendingTags, []);
+  };
+
+  if (options.appPool) {
+    const context = await readPlanOnAppPool(options.appPool, settings);
+    const done = context && withoutApplying(context);
+    if (done) return done;
+  }
+  return withLedger(settings, log, async (context) => {
+    const done = withoutApplying(context);
+    if (done) return done;
+    const { files, connection, plan, connectMs } = context;
+    log.info(
+      "migrate.connected",
+      `connected to ${target} in ${ms(connectMs)}; ${pendingList(plan)}`,
+      {
+        connectMs,
+        pending: plan.pending.map((file) => file.tag),
+      },
+    );
     const appliedNow = await applyWithRetries(connection, files, settings, log);
     const version = files.at(-1)?.tag ?? null;
-    log(
-      `[migrate] done: applied ${appliedNow.length} migration(s), ${target} is at ` +
+    log.info(
+      "migrate.done",
+      `done: applied ${appliedNow.length} migration(s), ${target} is at ` +
         `${version ?? "(no migrations)"} (total ${ms(performance.now() - started)})`,
+      { applied: appliedNow, version, durationMs: performance.now() - started },
     );
-    return report(version, [], appliedNow);
+    return report(context, version, [], appliedNow);
   });
+}
+
+function pendingList(plan: MigrationPlan): string {
+  const tags = plan.pending.map((file) => file.tag);
+  return `${tags.length} of ${plan.total} migrations pending (${tags.join(", ")})`;
 }
 
 /**
@@ -166,31 +271,58 @@ async function applyWithRetries(
 ): Promise<string[]> {
   for (let attempt = 0; ; attempt++) {
     let pending: MigrationFile[] = [];
+    let spans: MigrationSpans | undefined;
     const started = performance.now();
     try {
       const applied = await withMigrationLock(connection.client, settings, log, async (locked) => {
         pending = await pendingUnderLock(locked, files, settings);
         if (pending.length === 0) {
-          log("[migrate] another instance applied the pending migrations while this one waited");
+          log.info(
+            "migrate.applied_elsewhere",
+            "another instance applied the pending migrations while this one waited",
+          );
           return [];
         }
         const { tx, inTransaction } = locked;
         const folder = settings.migrationsFolder;
-        await migrateInTransaction(tx, connection.client, folder, pending, inTransaction, log);
+        spans = new MigrationSpans(pending);
+        await migrateInTransaction(
+          tx,
+          connection.client,
+          folder,
+          pending,
+          inTransaction,
+          log,
+          spans,
+        );
         return pending.map((file) => file.tag);
       });
       if (applied.length > 0) {
-        log(
-          `[migrate] committed ${applied.length} migration(s) in ${ms(performance.now() - started)}`,
-        );
+        const took = performance.now() - started;
+        log.info("migrate.committed", `committed ${applied.length} migration(s) in ${ms(took)}`, {
+          applied,
+          durationMs: took,
+        });
       }
       return applied;
     } catch (error) {
-      if (error instanceof MigrationError) throw error;
+      const fatal = (failure: MigrationError) => {
+        spans?.fail(failure);
+        return failure;
+      };
+      if (error instanceof MigrationError) throw fatal(error);
       const failure = postgresFailureOf(error);
       const where = locateFailure(error, pending);
       const statement = excerpt(where.statement ?? "(unknown)", 500);
-      if (failure?.code !== LOCK_TIMEOUT) throw migrationFailed(error, where, statement, settings);
+      if (failure?.code !== LOCK_TIMEOUT) {
+        throw fatal(migrationFailed(error, where, statement, settings));
+      }
+      spans?.fail(error, {
+        code: "LOCK_TIMEOUT",
+        message: failure.message,
+        tag: where.tag,
+        sqlState: failure.code,
+      });
       if (attempt >= settings.lockTimeoutRetries) {
         throw new MigrationError(
           "LOCK_TIMEOUT_RETRIES_EXHAUSTED",
@@ -207,9 +339,16 @@ async function applyWithRetries(
         );
       }
       const delay = Math.min(1_000 * 2 ** attempt, 15_000);
-      log(
-        `[migrate] ${where.summary} hit lock_timeout (${settings.lockTimeoutMs} ms), rolled back; ` +
+      log.warn(
+        "migrate.lock_timeout_retry",
+        `${where.summary} hit lock_timeout (${settings.lockTimeoutMs} ms), rolled back; ` +
           `retry ${attempt + 1} of ${settings.lockTimeoutRetries} in ${ms(delay)}`,
+        {
+          tag: where.tag,
+          attempt: attempt + 1,
+          retries: settings.lockTimeoutRetries,
+          retryInMs: delay,
+        },
       );
       await sleep(delay);
     }
