@@ -5,20 +5,13 @@ import { createDbConnection } from "@/lib/db/client";
 import { migratorSettingsFromEnv, runMigrator } from "@/lib/db/migrator";
 import { silentLog } from "@/lib/log";
 import { startLatencyProxy } from "../../test/support/latency-proxy";
-import { interleave, paired, summarize } from "../measure";
-import type { BenchRow, Scenario } from "../scenario";
+import { interleave, summarize } from "../measure";
+import type { Scenario } from "../scenario";
+import { type ColdStartSample, checkCostRows, RELAY_ROUND_TRIP_MS } from "../support/check-cost";
 import { withBenchDatabase } from "../support/databases";
 import { appMigrationsFolder } from "../support/fixtures";
 import { ours } from "../support/migrators";
 import { roundTrips } from "../support/round-trips";
-
-/** A database a region away, where the handshake of a connection (4–6 round trips) shows. */
-const RELAY_ROUND_TRIP_MS = 10;
-
-interface FirstAnswer {
-  ms: number;
-  connections: number;
-}
 
 /**
  * Scenario 6: a cold start, in process, against a database one relay round trip away: a fresh
@@ -49,7 +42,7 @@ export const coldStart: Scenario = {
             await pool.close();
           }
         };
-        const samples = await interleave<"noCheck" | "appPool" | "ownConnection", FirstAnswer>(
+        const samples = await interleave<"noCheck" | "appPool" | "ownConnection", ColdStartSample>(
           {
             noCheck: () => firstAnswer(),
             appPool: () =>
@@ -62,53 +55,24 @@ export const coldStart: Scenario = {
           { runs: context.runs(30), warmup: context.warmup(2) },
         );
         const relayRoundTrip = summarize(await roundTrips(proxy.url, context.runs(30, 5)), "ms");
-        const ms = (runs: FirstAnswer[]) => runs.map((run) => run.ms);
-        const cost = (runs: FirstAnswer[]) =>
-          summarize(
-            paired(ms(runs), ms(samples.noCheck), (check, none) => check - none),
-            "ms",
-          );
-        const connections = (runs: FirstAnswer[]) =>
-          summarize(
-            runs.map((run) => run.connections),
-            "connections",
-          );
-        const rows: BenchRow[] = [
+        return checkCostRows(
           {
-            key: "no-check",
-            measurement: summarize(ms(samples.noCheck), "ms"),
+            samples: samples.noCheck,
             note: "a fresh pool's first `select 1`: connect, type lookup, query",
           },
           {
-            key: "app-pool",
-            measurement: summarize(ms(samples.appPool), "ms"),
-            note: "the boot check on the pool's first connection, then the query",
+            "app-pool": {
+              samples: samples.appPool,
+              note: "the boot check on the pool's first connection, then the query",
+              aim: true,
+            },
+            "own-connection": {
+              samples: samples.ownConnection,
+              note: "the check on a connection of its own (a separate migrations URL), then the query",
+            },
           },
-          {
-            key: "own-connection",
-            measurement: summarize(ms(samples.ownConnection), "ms"),
-            note: "the check on a connection of its own (a separate migrations URL), then the query",
-          },
-          {
-            key: "cost.app-pool",
-            measurement: cost(samples.appPool),
-            note: "per-round app-pool − no-check; aim ≤ 1 round trip",
-            atMost: relayRoundTrip.median,
-          },
-          {
-            key: "cost.own-connection",
-            measurement: cost(samples.ownConnection),
-            note: "per-round own-connection − no-check",
-          },
-          { key: "app-pool.connections", measurement: connections(samples.appPool) },
-          { key: "own-connection.connections", measurement: connections(samples.ownConnection) },
-          {
-            key: "round-trip",
-            measurement: relayRoundTrip,
-            note: `\`select 1\` through the relay (set to ${RELAY_ROUND_TRIP_MS} ms)`,
-          },
-        ];
-        return rows;
+          relayRoundTrip,
+        );
       } finally {
         await proxy.close();
       }

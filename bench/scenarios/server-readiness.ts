@@ -10,6 +10,7 @@ import { startLatencyProxy } from "../../test/support/latency-proxy";
 import { get, startServer } from "../../test/support/next-app";
 import { interleave, paired, summarize } from "../measure";
 import type { BenchContext, BenchRow, Scenario } from "../scenario";
+import { checkCostRows, RELAY_ROUND_TRIP_MS } from "../support/check-cost";
 import { withBenchDatabase } from "../support/databases";
 import { appMigrationsFolder } from "../support/fixtures";
 import { loggedTotalMs, ours } from "../support/migrators";
@@ -17,13 +18,6 @@ import { roundTrips } from "../support/round-trips";
 
 const standaloneDir = path.join(process.cwd(), ".next/standalone");
 const READY_DEADLINE_MS = 60_000;
-
-/**
- * The round trip the relay adds for the `network.*` rows: large enough that a connection's
- * handshake (TCP, startup, authentication, postgres.js's type lookup: 4–6 round trips) stands
- * out from the spread of Next's own start, as it would against a database a region away.
- */
-const RELAY_ROUND_TRIP_MS = 10;
 
 /**
  * Scenario 4: from spawning the standalone server to its first 200 on `/api/health`, on an
@@ -114,46 +108,24 @@ async function checkCostOverNetwork(context: BenchContext, url: string): Promise
         },
         dir,
       );
-      return { ...readiness, connections: proxy.connections() - before };
+      return { ms: readiness.totalMs, connections: proxy.connections() - before };
     };
     const samples = await interleave(
       { check: startOnce(standaloneDir), noCheck: startOnce(noCheck.dir) },
       { runs: context.runs(15), warmup: context.warmup(1) },
     );
     const relayRoundTrip = summarize(await roundTrips(proxy.url, context.runs(30, 5)), "ms");
-    const total = (runs: Readiness[]) => runs.map((run) => run.totalMs);
-    const connections = (runs: { connections: number }[]) => runs.map((run) => run.connections);
-    return [
-      { key: "network.check", measurement: summarize(total(samples.check), "ms") },
+    const rows = checkCostRows(
       {
-        key: "network.no-check",
-        measurement: summarize(total(samples.noCheck), "ms"),
+        samples: samples.noCheck,
         note: "the same build, its register() only marking the migrations checked",
       },
       {
-        key: "network.check-cost",
-        measurement: summarize(
-          paired(total(samples.check), total(samples.noCheck), (check, none) => check - none),
-          "ms",
-        ),
-        note: "per-round check − no-check; aim ≤ 1 round trip (network.round-trip)",
-        atMost: relayRoundTrip.median,
+        check: { samples: samples.check, note: "the build as shipped", aim: true },
       },
-      {
-        key: "network.check.connections",
-        measurement: summarize(connections(samples.check), "connections"),
-        note: "opened per boot up to the first 200, counted by the relay",
-      },
-      {
-        key: "network.no-check.connections",
-        measurement: summarize(connections(samples.noCheck), "connections"),
-      },
-      {
-        key: "network.round-trip",
-        measurement: relayRoundTrip,
-        note: `\`select 1\` through the relay (set to ${RELAY_ROUND_TRIP_MS} ms)`,
-      },
-    ];
+      relayRoundTrip,
+    );
+    return rows.map((row) => ({ ...row, key: `network.${row.key}` }));
   } finally {
     await noCheck.remove();
     await proxy.close();
