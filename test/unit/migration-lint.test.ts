@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { MigrationCheckProblem } from "@tools/migration-check/check";
 import { lintMigrationFolder } from "@tools/migration-check/lint";
+import type { ListedWaiver } from "@tools/migration-check/lint/listed-waivers";
 import { RULES } from "@tools/migration-check/lint/rules";
 import { afterEach, describe, expect, it } from "vitest";
 
@@ -241,7 +242,7 @@ describe("the migration linter", () => {
       );
 
       expect(problems.map((p) => p.problem)).toEqual([
-        "drizzle/0100_step-0.sql:1 the waiver for ban-drop-column excuses nothing: the statement after it breaks no such rule.",
+        "drizzle/0100_step-0.sql:1 the waiver for ban-drop-column excuses nothing: its statement breaks no such rule.",
       ]);
     });
 
@@ -251,6 +252,62 @@ describe("the migration linter", () => {
       expect(problems.map((p) => p.problem)).toContain(
         "drizzle/0100_step-0.sql:1 squawk-ignore silences a rule without a reason.",
       );
+    });
+  });
+
+  describe("listed waivers, for committed migrations that cannot be edited", () => {
+    const dropImage =
+      'SELECT 1;\n--> statement-breakpoint\nALTER TABLE "users" DROP COLUMN "image";';
+    const reason = "release 2026-12-01 stopped reading users.image";
+
+    /** The hash db:check prints with the finding, as a developer would copy it. */
+    async function printedHash(): Promise<string> {
+      const [finding] = await lint(dropImage);
+      const hash = /\[statement ([0-9a-f]{16})\]$/.exec(finding?.problem ?? "")?.[1];
+      if (!hash) throw new Error(`no statement hash in ${finding?.problem}`);
+      return hash;
+    }
+
+    async function lintListed(waivers: ListedWaiver[]): Promise<string[]> {
+      const folder = mkdtempSync(path.join(tmpdir(), "migration-lint-"));
+      folders.push(folder);
+      writeFileSync(path.join(folder, "0100_drop-image.sql"), dropImage);
+      return (await lintMigrationFolder(folder, "drizzle", waivers)).map((p) => p.problem);
+    }
+
+    it("an entry with the printed hash and a reason excuses that statement", async () => {
+      const statement = await printedHash();
+      const file = "0100_drop-image.sql";
+
+      expect(await lintListed([{ file, statement, rules: ["ban-drop-column"], reason }])).toEqual(
+        [],
+      );
+    });
+
+    it("an entry without a reason, for another statement, or for a missing file fails", async () => {
+      const statement = await printedHash();
+      const file = "0100_drop-image.sql";
+      const rules = ["ban-drop-column"];
+
+      expect(await lintListed([{ file, statement, rules, reason: " " }])).toContainEqual(
+        expect.stringContaining(`statement ${statement} gives no reason`),
+      );
+      expect(
+        await lintListed([{ file, statement: "0123456789abcdef", rules, reason }]),
+      ).toContainEqual(expect.stringContaining("matches no statement of that file"));
+      expect(
+        await lintListed([{ file: "0099_gone.sql", statement, rules, reason }]),
+      ).toContainEqual(expect.stringContaining("drizzle/0099_gone.sql, which does not exist"));
+    });
+
+    it("an entry whose statement breaks none of its rules fails", async () => {
+      const statement = await printedHash();
+      const file = "0100_drop-image.sql";
+      const rules = ["ban-drop-column", "renaming-column"];
+
+      expect(await lintListed([{ file, statement, rules, reason }])).toEqual([
+        expect.stringContaining("the waiver for renaming-column excuses nothing"),
+      ]);
     });
   });
 

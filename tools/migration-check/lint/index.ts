@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { MigrationCheckProblem } from "../check";
+import { LISTED_WAIVERS, type ListedWaiver } from "./listed-waivers";
 import { docsLink, RULES } from "./rules";
 import { lintWithSquawk, parseWithSquawk, type SquawkFinding } from "./squawk";
 import {
@@ -11,12 +13,13 @@ import {
   type Statement,
   statementAt,
 } from "./statements";
-import { isSquawkIgnore, parseWaiver, WAIVER_SYNTAX } from "./waivers";
+import { isSquawkIgnore, parseWaiver, WAIVER_SYNTAX, waiverProblem } from "./waivers";
 
 /**
  * The migration linter of `npm run db:check`: squawk's Postgres parser and rules over every
  * migration in the folder, the project's rule set, statements on tables created earlier in the
- * same file let through, and inline waivers that must give a reason.
+ * same file let through, and waivers that must give a reason: inline, or for committed
+ * migrations in listed-waivers.ts.
  */
 
 const CHECK = "migration lint" as const;
@@ -44,8 +47,42 @@ function createdEarlier(statements: readonly Statement[], statement: Statement):
 interface Waiver {
   statement: Statement | undefined;
   rules: string[];
-  line: number;
+  /** Where it is, for messages: `file:line` or the listed entry. */
+  where: string;
   used: Set<string>;
+}
+
+/** A statement's identity for listed waivers: its text's SHA-256, 16 hex digits. */
+function statementHash(source: Buffer, statement: Statement): string {
+  const text = source.subarray(statement.start, statement.end);
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
+const LISTED_AT = "tools/migration-check/lint/listed-waivers.ts";
+
+function listedWaivers(
+  label: string,
+  source: Buffer,
+  syntax: MigrationSyntax,
+  listed: readonly ListedWaiver[],
+): { waivers: Waiver[]; problems: MigrationCheckProblem[] } {
+  const waivers: Waiver[] = [];
+  const problems: MigrationCheckProblem[] = [];
+  for (const entry of listed) {
+    const where = `${LISTED_AT}: the waiver for ${label} statement ${entry.statement}`;
+    const problem = waiverProblem(entry.rules, entry.reason);
+    const statement = syntax.statements.find((s) => statementHash(source, s) === entry.statement);
+    if (problem || !statement) {
+      problems.push({
+        check: CHECK,
+        problem: `${where} ${problem ?? "matches no statement of that file"}.`,
+        fix: `Correct or remove the entry. See ${docsLink("waivers")}.`,
+      });
+      continue;
+    }
+    waivers.push({ statement, rules: entry.rules, where, used: new Set() });
+  }
+  return { waivers, problems };
 }
 
 /** Lints one file's findings (already limited to enforced rules) against its own syntax. */
@@ -54,9 +91,9 @@ function judgeFile(
   source: Buffer,
   syntax: MigrationSyntax,
   findings: readonly SquawkFinding[],
+  listed: readonly ListedWaiver[],
 ): MigrationCheckProblem[] {
-  const problems: MigrationCheckProblem[] = [];
-  const waivers: Waiver[] = [];
+  const { waivers, problems } = listedWaivers(label, source, syntax, listed);
   for (const comment of syntax.comments) {
     const line = lineOf(source, comment.start);
     if (isSquawkIgnore(comment.text)) {
@@ -78,7 +115,7 @@ function judgeFile(
       continue;
     }
     const statement = statementAt(syntax.statements, comment.start);
-    waivers.push({ statement, rules: waiver.rules, line, used: new Set() });
+    waivers.push({ statement, rules: waiver.rules, where: `${label}:${line}`, used: new Set() });
   }
 
   for (const finding of findings) {
@@ -94,7 +131,8 @@ function judgeFile(
       waiver.used.add(finding.rule);
       continue;
     }
-    problems.push(problem(`${label}:${finding.line + 1}`, finding.rule, finding.message));
+    const hash = statement ? ` [statement ${statementHash(source, statement)}]` : "";
+    problems.push(problem(`${label}:${finding.line + 1}`, finding.rule, finding.message + hash));
   }
 
   for (const waiver of waivers) {
@@ -102,8 +140,8 @@ function judgeFile(
     if (unused.length > 0) {
       problems.push({
         check: CHECK,
-        problem: `${label}:${waiver.line} the waiver for ${unused.join(", ")} excuses nothing: the statement after it breaks no such rule.`,
-        fix: `Put the waiver on the line above the statement it excuses, or remove it. See ${docsLink("waivers")}.`,
+        problem: `${waiver.where} the waiver for ${unused.join(", ")} excuses nothing: its statement breaks no such rule.`,
+        fix: `Put the waiver on the statement it excuses, or remove it. See ${docsLink("waivers")}.`,
       });
     }
   }
@@ -113,10 +151,18 @@ function judgeFile(
 export async function lintMigrationFolder(
   folder: string,
   label: string,
+  listed: readonly ListedWaiver[] = LISTED_WAIVERS,
 ): Promise<MigrationCheckProblem[]> {
   const files = readdirSync(folder)
     .filter((name) => name.endsWith(".sql"))
     .sort();
+  const problems: MigrationCheckProblem[] = listed
+    .filter((entry) => !files.includes(entry.file))
+    .map((entry) => ({
+      check: CHECK,
+      problem: `${LISTED_AT}: a waiver names ${label}/${entry.file}, which does not exist.`,
+      fix: `Correct or remove the entry. See ${docsLink("waivers")}.`,
+    }));
   const sources = new Map(files.map((file) => [file, readFileSync(path.join(folder, file))]));
   const outside = files.filter((file) => runsOutsideTransaction(String(sources.get(file))));
   const inside = files.filter((file) => !outside.includes(file));
@@ -125,17 +171,16 @@ export async function lintMigrationFolder(
     ...(await lintWithSquawk(outside, { cwd: folder, inTransaction: false })),
   ].filter((finding) => finding.rule in RULES);
 
-  const problems: MigrationCheckProblem[] = [];
   for (const file of files) {
     const source = sources.get(file) ?? Buffer.alloc(0);
     const own = findings.filter((finding) => finding.file === file);
+    const ownListed = listed.filter((entry) => entry.file === file);
     const text = source.toString("utf8");
     // Parsing costs a squawk run: only files with something to judge need it.
-    if (own.length === 0 && !text.includes("lint-waiver") && !text.includes("squawk-ignore")) {
-      continue;
-    }
+    const comments = text.includes("lint-waiver") || text.includes("squawk-ignore");
+    if (own.length === 0 && ownListed.length === 0 && !comments) continue;
     const syntax = migrationSyntax(await parseWithSquawk(file, folder), source);
-    problems.push(...judgeFile(`${label}/${file}`, source, syntax, own));
+    problems.push(...judgeFile(`${label}/${file}`, source, syntax, own, ownListed));
   }
   return problems;
 }

@@ -13,6 +13,15 @@ const WAIVER = /^--\s*lint-waiver\b\s*([^:]*)(?::(.*))?$/;
 
 export type WaiverComment = { rules: string[]; reason: string } | { problem: string } | undefined;
 
+/** What is wrong with a waiver's rules and reason, if anything. */
+export function waiverProblem(rules: readonly string[], reason: string): string | undefined {
+  if (rules.length === 0) return `names no rule (write ${WAIVER_SYNTAX})`;
+  const unknown = rules.filter((rule) => !(rule in RULES));
+  if (unknown.length > 0) return `names rules db:check does not enforce: ${unknown.join(", ")}`;
+  if (!reason.trim()) return `gives no reason (write ${WAIVER_SYNTAX}: why this is safe here)`;
+  return undefined;
+}
+
 /** undefined: not a waiver comment at all. */
 export function parseWaiver(comment: string): WaiverComment {
   const match = WAIVER.exec(comment.trim());
@@ -22,15 +31,8 @@ export function parseWaiver(comment: string): WaiverComment {
     .map((rule) => rule.trim())
     .filter(Boolean);
   const reason = (match[2] ?? "").trim();
-  if (rules.length === 0) return { problem: `names no rule (write ${WAIVER_SYNTAX})` };
-  const unknown = rules.filter((rule) => !(rule in RULES));
-  if (unknown.length > 0) {
-    return { problem: `names rules db:check does not enforce: ${unknown.join(", ")}` };
-  }
-  if (!reason) {
-    return { problem: `gives no reason (write ${WAIVER_SYNTAX}: why this is safe here)` };
-  }
-  return { rules, reason };
+  const problem = waiverProblem(rules, reason);
+  return problem ? { problem } : { rules, reason };
 }
 
 /** squawk's own `squawk-ignore` comments would silence a rule with no reason given. */
