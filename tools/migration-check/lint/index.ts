@@ -24,9 +24,9 @@ import { isSquawkIgnore, parseWaiver, WAIVER_SYNTAX, waiverProblem } from "./wai
 
 const CHECK = "migration lint" as const;
 
-/** Such a file runs outside the batch transaction (first line `-- no-transaction`). */
+/** Such a file runs outside the batch transaction: its first line is `-- no-transaction`. */
 function runsOutsideTransaction(source: string): boolean {
-  return source.split("\n", 1)[0]?.trim() === "-- no-transaction";
+  return source.split("\n", 1)[0]?.replace(/\r$/, "") === "-- no-transaction";
 }
 
 function problem(where: string, rule: string, text: string, fix?: string): MigrationCheckProblem {

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { MINIMUM_POSTGRES_MAJOR } from "@/lib/db/migrator/validation";
 import { runCommand } from "../../cli/run-command";
 
 /**
@@ -6,8 +7,8 @@ import { runCommand } from "../../cli/run-command";
  * Postgres parser and the rules. This module only runs it and reads what it prints.
  */
 
-/** The lowest Postgres major the project supports (docs/migrations.md): rules judge for it. */
-export const LOWEST_POSTGRES = "15.0";
+/** Rules judge for the lowest Postgres major the project supports, which the migrator enforces. */
+const PG_VERSION = `${MINIMUM_POSTGRES_MAJOR}.0`;
 
 export interface SquawkFinding {
   /** As given to squawk: relative to the folder it ran in. */
@@ -45,7 +46,7 @@ async function squawk(args: string[], cwd: string): Promise<string> {
 }
 
 /**
- * Lints `files` (relative to `cwd`) with every squawk rule, judged for LOWEST_POSTGRES; the caller
+ * Lints `files` (relative to `cwd`) with every squawk rule, judged for PG_VERSION; the caller
  * picks the rules it enforces. `inTransaction`: the migrator wraps each file in a transaction,
  * which lets squawk accept statements on a table created earlier in the same file.
  */
@@ -55,7 +56,7 @@ export async function lintWithSquawk(
 ): Promise<SquawkFinding[]> {
   if (files.length === 0) return [];
   const args = [
-    `--pg-version=${LOWEST_POSTGRES}`,
+    `--pg-version=${PG_VERSION}`,
     "--reporter=json",
     options.inTransaction ? "--assume-in-transaction" : "--no-assume-in-transaction",
     ...files,
