@@ -53,9 +53,12 @@ export async function defaultPreviousRelease(
     : await git(repo, ["log", "-1", "--format=%H", "--diff-filter=A", "--", file]);
   if (!added)
     return withTitle(repo, await git(repo, ["rev-parse", "HEAD"]), `${file} is not committed yet`);
-  return withTitle(
-    repo,
-    await git(repo, ["rev-parse", `${added}^`]),
-    `the last commit before ${file}`,
-  );
+  const before = await git(repo, ["rev-parse", `${added}^`]).catch(async (error: unknown) => {
+    if ((await git(repo, ["rev-parse", "--is-shallow-repository"])) !== "true") throw error;
+    throw new Error(
+      `${repo} is a shallow clone without the commit before ${file}: ` +
+        "fetch the history (git fetch --unshallow) or give --ref.",
+    );
+  });
+  return withTitle(repo, before, `the last commit before ${file}`);
 }
