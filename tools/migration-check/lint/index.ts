@@ -29,12 +29,16 @@ function runsOutsideTransaction(source: string): boolean {
   return source.split("\n", 1)[0]?.replace(/\r$/, "") === "-- no-transaction";
 }
 
-function problem(where: string, rule: string, text: string, fix?: string): MigrationCheckProblem {
+function finding(where: string, rule: string, text: string): MigrationCheckProblem {
   return {
     check: CHECK,
     problem: `${where} [${rule}] ${text}`,
-    fix: `${fix ?? RULES[rule] ?? ""} See ${docsLink(rule)}.`.trim(),
+    fix: `${RULES[rule]} See ${docsLink(rule)}.`,
   };
+}
+
+function waiverProblemAt(problem: string, todo = ""): MigrationCheckProblem {
+  return { check: CHECK, problem, fix: `${todo} See ${docsLink("waivers")}.`.trim() };
 }
 
 function createdEarlier(statements: readonly Statement[], statement: Statement): boolean {
@@ -73,11 +77,12 @@ function listedWaivers(
     const problem = waiverProblem(entry.rules, entry.reason);
     const statement = syntax.statements.find((s) => statementHash(source, s) === entry.statement);
     if (problem || !statement) {
-      problems.push({
-        check: CHECK,
-        problem: `${where} ${problem ?? "matches no statement of that file"}.`,
-        fix: `Correct or remove the entry. See ${docsLink("waivers")}.`,
-      });
+      problems.push(
+        waiverProblemAt(
+          `${where} ${problem ?? "matches no statement of that file"}.`,
+          "Correct or remove the entry.",
+        ),
+      );
       continue;
     }
     waivers.push({ statement, rules: entry.rules, where, used: new Set() });
@@ -97,52 +102,47 @@ function judgeFile(
   for (const comment of syntax.comments) {
     const line = lineOf(source, comment.start);
     if (isSquawkIgnore(comment.text)) {
-      problems.push({
-        check: CHECK,
-        problem: `${label}:${line} squawk-ignore silences a rule without a reason.`,
-        fix: `Write ${WAIVER_SYNTAX} instead. See ${docsLink("waivers")}.`,
-      });
+      problems.push(
+        waiverProblemAt(
+          `${label}:${line} squawk-ignore silences a rule without a reason.`,
+          `Write ${WAIVER_SYNTAX} instead.`,
+        ),
+      );
       continue;
     }
     const waiver = parseWaiver(comment.text);
     if (!waiver) continue;
     if ("problem" in waiver) {
-      problems.push({
-        check: CHECK,
-        problem: `${label}:${line} the waiver ${waiver.problem}.`,
-        fix: `See ${docsLink("waivers")}.`,
-      });
+      problems.push(waiverProblemAt(`${label}:${line} the waiver ${waiver.problem}.`));
       continue;
     }
     const statement = statementAt(syntax.statements, comment.start);
     waivers.push({ statement, rules: waiver.rules, where: `${label}:${line}`, used: new Set() });
   }
 
-  for (const finding of findings) {
-    const statement = statementAt(
-      syntax.statements,
-      byteOffset(source, finding.line, finding.column),
-    );
+  for (const { line, column, rule, message } of findings) {
+    const statement = statementAt(syntax.statements, byteOffset(source, line, column));
     if (statement?.table && createdEarlier(syntax.statements, statement)) continue;
     const waiver = waivers.find(
-      (w) => w.statement && w.statement === statement && w.rules.includes(finding.rule),
+      (w) => w.statement && w.statement === statement && w.rules.includes(rule),
     );
     if (waiver) {
-      waiver.used.add(finding.rule);
+      waiver.used.add(rule);
       continue;
     }
     const hash = statement ? ` [statement ${statementHash(source, statement)}]` : "";
-    problems.push(problem(`${label}:${finding.line + 1}`, finding.rule, finding.message + hash));
+    problems.push(finding(`${label}:${line + 1}`, rule, message + hash));
   }
 
   for (const waiver of waivers) {
     const unused = waiver.rules.filter((rule) => !waiver.used.has(rule));
     if (unused.length > 0) {
-      problems.push({
-        check: CHECK,
-        problem: `${waiver.where} the waiver for ${unused.join(", ")} excuses nothing: its statement breaks no such rule.`,
-        fix: `Put the waiver on the statement it excuses, or remove it. See ${docsLink("waivers")}.`,
-      });
+      problems.push(
+        waiverProblemAt(
+          `${waiver.where} the waiver for ${unused.join(", ")} excuses nothing: its statement breaks no such rule.`,
+          "Put the waiver on the statement it excuses, or remove it.",
+        ),
+      );
     }
   }
   return problems;
@@ -158,22 +158,23 @@ export async function lintMigrationFolder(
     .sort();
   const problems: MigrationCheckProblem[] = listed
     .filter((entry) => !files.includes(entry.file))
-    .map((entry) => ({
-      check: CHECK,
-      problem: `${LISTED_AT}: a waiver names ${label}/${entry.file}, which does not exist.`,
-      fix: `Correct or remove the entry. See ${docsLink("waivers")}.`,
-    }));
+    .map((entry) =>
+      waiverProblemAt(
+        `${LISTED_AT}: a waiver names ${label}/${entry.file}, which does not exist.`,
+        "Correct or remove the entry.",
+      ),
+    );
   const sources = new Map(files.map((file) => [file, readFileSync(path.join(folder, file))]));
   const outside = files.filter((file) => runsOutsideTransaction(String(sources.get(file))));
   const inside = files.filter((file) => !outside.includes(file));
   const findings = [
     ...(await lintWithSquawk(inside, { cwd: folder, inTransaction: true })),
     ...(await lintWithSquawk(outside, { cwd: folder, inTransaction: false })),
-  ].filter((finding) => finding.rule in RULES);
+  ].filter((found) => found.rule in RULES);
 
   for (const file of files) {
     const source = sources.get(file) ?? Buffer.alloc(0);
-    const own = findings.filter((finding) => finding.file === file);
+    const own = findings.filter((found) => found.file === file);
     const ownListed = listed.filter((entry) => entry.file === file);
     const text = source.toString("utf8");
     // Parsing costs a squawk run: only files with something to judge need it.
