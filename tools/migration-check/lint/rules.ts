@@ -4,7 +4,7 @@
  * Every rule has a section of that name in docs/migrations.md.
  */
 
-export const NO_TRANSACTION = "a migration whose first line is `-- no-transaction`";
+const NO_TRANSACTION = "a migration whose first line is `-- no-transaction`";
 
 const CONTRACT =
   "This is a contract step: ship it only once no deployed release reads what it removes, " +
@@ -36,7 +36,7 @@ export const RULES: Readonly<Record<string, string>> = {
   "syntax-error": "Fix the SQL: Postgres would reject it and the boot migration would fail.",
 };
 
-export const DOCS = "docs/migrations.md";
+const DOCS = "docs/migrations.md";
 
 export function docsLink(rule: string): string {
   return `${DOCS}#${rule}`;

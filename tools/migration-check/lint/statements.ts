@@ -10,7 +10,7 @@ export interface Statement {
   creates: boolean;
 }
 
-export interface Comment {
+interface Comment {
   start: number;
   text: string;
 }
