@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { MigrationCheckProblem } from "@tools/migration-check/check";
@@ -141,6 +141,13 @@ const cases: RuleCase[] = [
 describe("the migration linter", () => {
   it("has a case below for every rule it enforces", () => {
     expect(cases.map((c) => c.rule).sort()).toEqual(Object.keys(RULES).sort());
+  });
+
+  it("links to a section of docs/migrations.md for every rule and for waivers", () => {
+    const docs = readFileSync(path.resolve("docs/migrations.md"), "utf8");
+    for (const anchor of [...Object.keys(RULES), "waivers"]) {
+      expect(docs).toMatch(new RegExp(`^#+ ${anchor}$`, "im"));
+    }
   });
 
   describe.each(cases)("$rule", ({ rule, unsafe, safe }) => {
