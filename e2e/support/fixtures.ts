@@ -19,6 +19,7 @@ export interface Credentials {
 interface WorkerFixtures extends E2eOptions {
   /** The database of the server under test, when this run can reach it. */
   databaseUrl: string | undefined;
+  /** A connection to it, when there is one. */
   connection: Database | undefined;
   /** That database, to check what the pages wrote; a test that uses it needs one. */
   db: Database;
