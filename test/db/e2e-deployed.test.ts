@@ -23,6 +23,7 @@ let database: TestDatabase;
 let server: ServerProcess;
 let outputDir: string;
 
+// A `next build` (20–100 s here) that may share the cores with other files' builds.
 beforeAll(async () => {
   app = await buildAppCopy();
   standalone = await copyStandalone(app);
@@ -33,7 +34,7 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   outputDir = await mkdtemp(path.join(os.tmpdir(), "e2e-deployed-"));
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   await server?.stop();
