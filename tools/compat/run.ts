@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseEnv } from "@/env";
 import { describeFailure, migratorSettingsFromEnv, runMigrator } from "@/lib/db/migrator";
+import { createLog } from "@/lib/log";
 import { runCommand } from "../cli/run-command";
 import { startDatabaseServer } from "../database-source";
 import {
@@ -76,14 +77,18 @@ async function onDatabase(
         migratorSettingsFromEnv(parseEnv({ MIGRATIONS_DATABASE_URL: url }), {
           migrationsFolder: options.migrationsFolder,
         }),
-        { mode: "apply", log: (line) => migrationLog.push(line) },
+        {
+          mode: "apply",
+          log: createLog({ prefix: "migrate", write: (line) => migrationLog.push(line) }),
+        },
       );
     } catch (error) {
+      const { code, message } = describeFailure(error);
       return {
         passed: false,
         report:
           `test:compat FAILED: the migrations of ${shown(options)} do not apply on top of the schema of ${release.title}:\n` +
-          describeFailure(error),
+          `failed (${code}): ${message}`,
       };
     }
     for (const line of migrationLog) say(line);
