@@ -69,6 +69,19 @@ const schema = z.object({
     "whether the migrator accepts a database that records migrations this build does not have",
   ),
 
+  VERCEL: flag(false).describe(
+    "set to 1 by Vercel in its builds and functions: the server then only checks migrations " +
+      "(the build step applies them) and answers 503 instead of exiting when they are not applied",
+  ),
+  HEALTH_TOKEN: z
+    .string()
+    .min(24, "must be at least 24 characters (e.g. openssl rand -hex 24)")
+    .optional()
+    .describe(
+      "a bearer token that lets a caller of /api/health see the details (version, pending " +
+        "migrations, failure) outside development; unset: anonymous callers get the status alone",
+    ),
+
   TEST_DATABASE_URL: postgresUrl
     .optional()
     .describe("a Postgres server for the tests; each test file gets its own database on it"),
