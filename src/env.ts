@@ -29,6 +29,8 @@ const count = (defaultValue: number) => z.coerce.number().int().min(0).default(d
 
 /** `npm run dev` moves its data elsewhere only when this default is unusable (see database-source). */
 export const DEFAULT_DEV_DATABASE_DIR = ".data/dev-postgres";
+/** `npm run dev`'s port unless DEV_DATABASE_PORT is set; when taken, another is picked and kept. */
+export const DEFAULT_DEV_DATABASE_PORT = 54_329;
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -94,8 +96,11 @@ const schema = z.object({
     .int()
     .min(1)
     .max(65_535)
-    .default(54_329)
-    .describe("the port of the embedded Postgres of `npm run dev`"),
+    .optional()
+    .describe(
+      "the port of the embedded Postgres of `npm run dev` (unset: 54329, or a free port kept " +
+        "for the data directory when 54329 is taken)",
+    ),
   DOCKER_HOST: z
     .string()
     .optional()
