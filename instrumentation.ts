@@ -1,3 +1,6 @@
+import { readEnv } from "@/env";
+import { missingMigrationHint } from "@/server/missing-migration";
+
 /**
  * Next calls `register()` once per server process, before it hands any request to the app (the
  * port opens earlier, but requests wait for this promise). It does not run during `next build`.
@@ -9,4 +12,17 @@ export async function register(): Promise<void> {
     const { bootMigrations } = await import("@/server/boot");
     await bootMigrations();
   }
+}
+
+/**
+ * Next calls this for every error a page, route or action throws. In development, a query that
+ * failed on a column or table the database lacks gets the likely cause and the command that fixes
+ * it, on the terminal and (the message is extended before Next renders it) on the error page.
+ */
+export function onRequestError(error: unknown): void {
+  if (readEnv().NODE_ENV !== "development") return;
+  const hint = missingMigrationHint(error);
+  if (!hint) return;
+  console.error(`[dev] ${hint}`);
+  if (error instanceof Error) error.message = `${error.message}\n\n${hint}`;
 }
