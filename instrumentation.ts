@@ -15,14 +15,13 @@ export async function register(): Promise<void> {
 }
 
 /**
- * Next calls this for every error a page, route or action throws. In development, a query that
- * failed on a column or table the database lacks gets the likely cause and the command that fixes
- * it, on the terminal and (the message is extended before Next renders it) on the error page.
+ * Next calls this for every error a page, route or action throws (after the error page is
+ * rendered, which already shows Postgres's message as the error's cause). In development, a query
+ * that failed on a column or table the database lacks gets the likely cause and the command that
+ * fixes it on the terminal.
  */
 export function onRequestError(error: unknown): void {
   if (readEnv().NODE_ENV !== "development") return;
   const hint = missingMigrationHint(error);
-  if (!hint) return;
-  console.error(`[dev] ${hint}`);
-  if (error instanceof Error) error.message = `${error.message}\n\n${hint}`;
+  if (hint) console.error(`[dev] ${hint}`);
 }

@@ -31,7 +31,8 @@ export function watchSchemaDrift(options: SchemaDriftWatchOptions): () => void {
     try {
       const problems = await checkMigrations(options);
       const report = problems
-        .map((problem) => `[dev] ${problem.problem}\n[dev] ${problem.fix}`)
+        .flatMap((problem) => [...problem.problem.split("\n"), problem.fix])
+        .map((line) => `[dev] ${line}`)
         .join("\n");
       if (report !== lastReport) {
         options.log(report || "[dev] every schema change is captured by a migration");
