@@ -64,6 +64,10 @@ const schema = z.object({
   MIGRATION_STATEMENT_TIMEOUT_MS: milliseconds(300_000).describe(
     "Postgres statement_timeout for migration statements",
   ),
+  MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS: milliseconds(30_000).describe(
+    "Postgres idle_in_transaction_session_timeout of the migration transaction: a migrator that " +
+      "stops answering (paused, frozen) loses its transaction and lock after this long",
+  ),
   MIGRATION_CONNECT_WAIT_MS: milliseconds(30_000).describe(
     "how long the migrator retries an unreachable database before failing",
   ),
