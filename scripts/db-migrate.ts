@@ -6,8 +6,9 @@
  */
 import { devResetHint, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
 import { readEnv } from "../src/env";
-import { chooseMigrationsUrl, describeFailure } from "../src/lib/db/migrator";
+import { describeFailure } from "../src/lib/db/migrator";
 import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
+import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
 import { runMigrator } from "../src/lib/db/migrator/run";
 
 const USAGE = "usage: npm run db:migrate [-- --migrations-folder <dir>]";

@@ -10,8 +10,9 @@ import path from "node:path";
 import { createDatabase, dropDatabase } from "@tools/database-source/databases";
 import { DEV_APP_DATABASE, openDevDatabase } from "@tools/database-source/dev-database";
 import { readEnv } from "../src/env";
-import { chooseMigrationsUrl, runMigrator } from "../src/lib/db/migrator";
+import { runMigrator } from "../src/lib/db/migrator";
 import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
+import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
 
 const USAGE = "usage: npm run db:reset [-- --migrations-folder <dir>]";
 const say = (line: string) => console.log(`[db:reset] ${line}`);

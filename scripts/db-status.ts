@@ -7,8 +7,8 @@
  */
 import { devResetHint, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
 import { readEnv } from "../src/env";
-import { chooseMigrationsUrl } from "../src/lib/db/migrator";
 import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
+import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
 import { inspectMigrations } from "../src/lib/db/migrator/run";
 
 const USAGE =

@@ -3,8 +3,8 @@ import {
   describeFailure,
   inspectMigrations,
   MigrationError,
-  type MigrationFile,
   type MigrationState,
+  type MigrationStatus,
   migratorSettingsFromEnv,
   prefixLines,
   publishMigrationState,
@@ -129,7 +129,7 @@ async function migrateAndPublish(
 }
 
 /** A migration whose file holds comments and blank lines only. */
-function hasNoStatements(file: MigrationFile): boolean {
+function hasNoStatements(file: MigrationStatus["pending"][number]): boolean {
   return file.statements.every(
     (statement) =>
       statement
