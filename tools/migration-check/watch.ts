@@ -1,4 +1,4 @@
-import { type FSWatcher, watch } from "node:fs";
+import { followFolders } from "@/server/follow-folders";
 import { checkMigrations, type MigrationCheckOptions } from "./check";
 
 /** Saves come in bursts (editor, formatter); the check spawns drizzle-kit, so wait for quiet. */
@@ -17,17 +17,8 @@ export interface SchemaDriftWatchOptions extends MigrationCheckOptions {
  * problems (journal, snapshots) are printed the same way; the migrator reports what it refuses.
  */
 export function watchSchemaDrift(options: SchemaDriftWatchOptions): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  let running = false;
-  let again = false;
   let lastReport = "";
-
   const check = async () => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
     try {
       const problems = await checkMigrations(options);
       const report = problems
@@ -40,24 +31,7 @@ export function watchSchemaDrift(options: SchemaDriftWatchOptions): () => void {
       lastReport = report;
     } catch (error) {
       options.log(`[dev] the drift check failed: ${(error as Error).message}`);
-    } finally {
-      running = false;
-      if (again) {
-        again = false;
-        void check();
-      }
     }
   };
-  const changed = () => {
-    clearTimeout(timer);
-    timer = setTimeout(check, SETTLE_MS);
-  };
-
-  const watchers: FSWatcher[] = options.folders.map((folder) =>
-    watch(folder, { recursive: true }, changed),
-  );
-  return () => {
-    clearTimeout(timer);
-    for (const watcher of watchers) watcher.close();
-  };
+  return followFolders(options.folders, { settleMs: SETTLE_MS, recursive: true }, check);
 }
