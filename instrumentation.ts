@@ -1,6 +1,3 @@
-import { readEnv } from "@/env";
-import { missingMigrationHint } from "@/server/missing-migration";
-
 /**
  * Next calls `register()` once per server process, before it hands any request to the app (the
  * port opens earlier, but requests wait for this promise). It does not run during `next build`.
@@ -20,8 +17,9 @@ export async function register(): Promise<void> {
  * that failed on a column or table the database lacks gets the likely cause and the command that
  * fixes it on the terminal.
  */
-export function onRequestError(error: unknown): void {
-  if (readEnv().NODE_ENV !== "development") return;
-  const hint = missingMigrationHint(error);
-  if (hint) console.error(`[dev] ${hint}`);
+export async function onRequestError(error: unknown): Promise<void> {
+  if (process.env.NEXT_RUNTIME === "nodejs") {
+    const { reportMissingMigration } = await import("@/server/missing-migration");
+    reportMissingMigration(error);
+  }
 }

@@ -1,3 +1,5 @@
+import { readEnv } from "@/env";
+
 /** Postgres's undefined_column and undefined_table. */
 const MISSING = new Set(["42703", "42P01"]);
 
@@ -24,4 +26,14 @@ export function missingMigrationHint(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** Development only: prints the hint for a query that failed on a missing column or table. */
+export function reportMissingMigration(
+  error: unknown,
+  print: (line: string) => void = (line) => console.error(line),
+): void {
+  if (readEnv().NODE_ENV !== "development") return;
+  const hint = missingMigrationHint(error);
+  if (hint) print(`[dev] ${hint}`);
 }
