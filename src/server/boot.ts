@@ -59,13 +59,23 @@ export async function runBootMigrations(
 ): Promise<void> {
   const deps = { ...defaultDependencies, ...dependencies };
   publishMigrationState({ status: "starting" });
-  let env: Env | undefined;
   let policy: MigrationPolicy | undefined;
+  let follow: { folder: string; apply: () => Promise<void> } | undefined;
   try {
-    env = deps.readEnv();
-    policy = migrationPolicy(env);
+    const env = deps.readEnv();
+    const chosen = migrationPolicy(env);
+    policy = chosen;
     assertServerEnv(env);
-    await migrateAndPublish(env, policy, deps);
+    if (chosen.followFolder) {
+      follow = {
+        folder: migratorSettingsFromEnv(env).migrationsFolder,
+        apply: () =>
+          migrateAndPublish(env, chosen, deps).catch((error: unknown) =>
+            reportFailure(error, chosen, deps),
+          ),
+      };
+    }
+    await migrateAndPublish(env, chosen, deps);
   } catch (error) {
     reportFailure(error, policy, deps);
     if (policy?.onFailure !== "serve-503") {
@@ -74,14 +84,8 @@ export async function runBootMigrations(
       throw error;
     }
   }
-  if (env && policy?.followFolder) {
-    const [followedEnv, followed] = [env, policy];
-    await deps.followFolder(migratorSettingsFromEnv(env).migrationsFolder, () =>
-      migrateAndPublish(followedEnv, followed, deps).catch((error: unknown) =>
-        reportFailure(error, followed, deps),
-      ),
-    );
-  }
+  // Set only once the configuration is usable: without a database there is nothing to follow.
+  if (follow) await deps.followFolder(follow.folder, follow.apply);
 }
 
 async function migrateAndPublish(

@@ -222,6 +222,20 @@ describe("boot migrations where a failure must not end the process", () => {
     expect(calls.logs.join("\n")).toContain("waiting for SQL in drizzle/0002_backfill.sql");
   });
 
+  test("development without DATABASE_URL: the reason is published, nothing is followed, no exit", async () => {
+    const { calls, deps } = harness({ NODE_ENV: "development" }, async () => report());
+
+    await runBootMigrations(deps);
+
+    expect(calls.exits).toEqual([]);
+    expect(calls.followed).toEqual([]);
+    expect(readMigrationState()).toMatchObject({
+      status: "failed",
+      code: "CONFIG",
+      error: expect.stringContaining("DATABASE_URL is not set"),
+    });
+  });
+
   test("serverless (VERCEL=1): only checks; a failure is published and the instance stays up", async () => {
     const { calls, deps } = harness({ VERCEL: "1", DATABASE_URL: url }, async () => {
       throw failure();
