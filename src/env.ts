@@ -170,7 +170,7 @@ export function requireEnv<Name extends EnvName>(
 }
 
 /** Where links the app hands out point when BETTER_AUTH_URL is unset: `next dev`'s default. */
-export const DEVELOPMENT_APP_URL = "http://localhost:3000";
+const DEVELOPMENT_APP_URL = "http://localhost:3000";
 
 /**
  * The origin of links the app hands out (invitations): BETTER_AUTH_URL, which browsers must use
