@@ -25,6 +25,8 @@ export const MIGRATION_LOCK_PG_LOCKS = {
 /** How long one blocking wait lasts: how often a waiting migrator logs the holder. */
 const WAIT_SLICE_MS = 5_000;
 const LOCK_BUSY = Symbol("the migration lock is held by another session");
+/** What `work` returns, when it holds the lock shared, to say it must hold it exclusively. */
+export const EXCLUSIVE_NEEDED = Symbol("the work needs the migration lock exclusively");
 
 /**
  * Who holds the migration lock, for the logs. Postgres does not record when an advisory lock was
@@ -35,7 +37,7 @@ async function describeLockHolder(sql: Sql | TransactionSql): Promise<string> {
     select format('pid %s, application_name "%s", session started %s s ago, %s for %s s%s',
         l.pid, a.application_name, round(extract(epoch from now() - a.backend_start)), a.state,
         round(extract(epoch from now() - a.state_change)),
-        ': ' || left(regexp_replace(a.query, '\s+', ' ', 'g'), 120)) as text
+        ': ' || left(regexp_replace(a.query, '\\s+', ' ', 'g'), 120)) as text
     from pg_locks l left join pg_stat_activity a on a.pid = l.pid
     where l.locktype = 'advisory' and l.granted
       and l.database = (select oid from pg_database where datname = current_database())
@@ -46,28 +48,35 @@ async function describeLockHolder(sql: Sql | TransactionSql): Promise<string> {
 
 export interface LockedTransaction {
   tx: TransactionSql;
+  /** Exclusive: may write. Shared: another instance has just released it; may only read. */
+  exclusive: boolean;
   /** False once the transaction has ended, even if `work` is still running (connection lost). */
   inTransaction: () => boolean;
 }
 
 /**
- * Runs `work` in one transaction holding the migration lock, `pg_advisory_xact_lock`: it ends
+ * Runs `work` in one transaction holding the migration lock (`pg_advisory_xact_lock`): it ends
  * with the transaction (commit, rollback, or the session's end), so it can neither outlive the
  * work nor stay on a pooled server connection, and a transaction pooler keeps a transaction on
  * one server connection. Every setting is transaction-local (`set_config(..., true)`) likewise.
- * A waiter blocks in Postgres, which grants it the lock the moment the holder's transaction ends;
- * each wait is bounded by `lock_timeout` so that it logs the holder every few seconds and gives
- * up at `MIGRATION_LOCK_WAIT_MS`.
+ *
+ * A migrator that finds the lock taken waits for it in shared mode, blocking in Postgres: when
+ * the holder's transaction ends, every shared waiter is granted at once and can see the work done
+ * (readers do not exclude each other). If `work` still has something to write, it returns
+ * `EXCLUSIVE_NEEDED` and the next transaction waits for the lock exclusively. Each wait is
+ * bounded by `lock_timeout`, so that it logs the holder every few seconds and gives up at
+ * `MIGRATION_LOCK_WAIT_MS`.
  */
 export async function withMigrationLock<T>(
   client: Sql,
   settings: MigratorSettings,
   log: Log,
-  work: (locked: LockedTransaction) => Promise<T>,
+  work: (locked: LockedTransaction) => Promise<T | typeof EXCLUSIVE_NEEDED>,
 ): Promise<T> {
   const started = performance.now();
   const key = MIGRATION_LOCK_KEY.toString();
   let nextHolderLog = 0;
+  let waitExclusively = false;
   for (;;) {
     let ended = false;
     let failedInside: unknown;
@@ -91,22 +100,28 @@ export async function withMigrationLock<T>(
             );
             nextHolderLog = waited + WAIT_SLICE_MS;
           }
-          await tx`select pg_advisory_xact_lock(${key}::bigint)`.catch((error: unknown) => {
+          const wait = waitExclusively
+            ? tx`select pg_advisory_xact_lock(${key}::bigint)`
+            : tx`select pg_advisory_xact_lock_shared(${key}::bigint)`;
+          await wait.catch((error: unknown) => {
             throw postgresFailureOf(error)?.code === "55P03" ? LOCK_BUSY : error;
           });
         }
-        // Read back from the server, so the log shows what is in force (also through a pooler).
-        const [set] = await tx<{ lock: string; statement: string; idle: string }[]>`
-          select set_config('lock_timeout', ${String(settings.lockTimeoutMs)}, true) as lock,
-            current_setting('statement_timeout') as statement,
-            current_setting('idle_in_transaction_session_timeout') as idle`;
-        log(
-          `[migrate] took the migration lock in ${ms(performance.now() - started)} (backend pid ` +
-            `${row?.pid}; lock_timeout ${set?.lock}, statement_timeout ${set?.statement}, ` +
-            `idle_in_transaction_session_timeout ${set?.idle})`,
-        );
+        const exclusive = Boolean(row?.locked) || waitExclusively;
+        if (exclusive) {
+          // Read back from the server, so the log shows what is in force (also through a pooler).
+          const [set] = await tx<{ lock: string; statement: string; idle: string }[]>`
+            select set_config('lock_timeout', ${String(settings.lockTimeoutMs)}, true) as lock,
+              current_setting('statement_timeout') as statement,
+              current_setting('idle_in_transaction_session_timeout') as idle`;
+          log(
+            `[migrate] took the migration lock in ${ms(performance.now() - started)} (backend ` +
+              `pid ${row?.pid}; lock_timeout ${set?.lock}, statement_timeout ${set?.statement}, ` +
+              `idle_in_transaction_session_timeout ${set?.idle})`,
+          );
+        }
         try {
-          return { value: await work({ tx, inTransaction: () => !ended }) };
+          return { value: await work({ tx, exclusive, inTransaction: () => !ended }) };
         } catch (error) {
           failedInside = error;
           // postgres.js would write its rollback to the dead socket and crash
@@ -115,7 +130,8 @@ export async function withMigrationLock<T>(
           throw error;
         }
       });
-      if (outcome !== LOCK_BUSY) return outcome.value;
+      if (outcome !== LOCK_BUSY && outcome.value !== EXCLUSIVE_NEEDED) return outcome.value as T;
+      waitExclusively ||= outcome !== LOCK_BUSY;
     } catch (error) {
       if (error !== LOCK_BUSY && !isConnectionLoss(error)) throw error;
       if (error !== LOCK_BUSY) {

@@ -9,7 +9,7 @@ import {
   readMigrationFolder,
 } from "./drizzle-0.45";
 import { describeError, MigrationError, postgresFailureOf } from "./errors";
-import { withMigrationLock } from "./lock";
+import { EXCLUSIVE_NEEDED, withMigrationLock } from "./lock";
 import { consoleLog, type Log, ms } from "./log";
 import { describeTarget } from "./migrations-url";
 import type { MigratorSettings } from "./settings";
@@ -169,6 +169,7 @@ async function applyWithRetries(
           log("[migrate] another instance applied the pending migrations while this one waited");
           return [];
         }
+        if (!locked.exclusive) return EXCLUSIVE_NEEDED;
         await migrateInTransaction(
           locked,
           connection.client,
