@@ -75,9 +75,10 @@ export async function openMigratorConnection(
       const reason = describeError(error);
       if (isPoolerRefusal(error)) {
         throw new PoolerUrlError(
-          `${target} is a connection pooler that refused the connection: ${reason}. postgres.js ` +
-            `sends the URL's query parameters as startup parameters: remove them from ` +
-            `${settings.urlVariable}, or ${directUrlFix(settings.urlVariable)}.`,
+          `${target} is a connection pooler that refused the connection: ${reason} (SQLSTATE ` +
+            `${(error as { code?: unknown }).code}). postgres.js sends the URL's query parameters ` +
+            `as startup parameters: remove them from ${settings.urlVariable}. Or: ` +
+            `${directUrlFix(settings.urlVariable)}.`,
           { cause: error },
         );
       }

@@ -82,10 +82,17 @@ export function postgresFailureOf(error: unknown): PostgresFailure | undefined {
   return undefined;
 }
 
-/** Postgres's message with its SQLSTATE, detail and hint; any other error's message. */
+/**
+ * Postgres's message with its SQLSTATE, detail and hint; otherwise the message of the innermost
+ * cause (drizzle's wrapper repeats the query, which the migrator names separately).
+ */
 export function describeError(error: unknown): string {
   const failure = postgresFailureOf(error);
-  if (!failure) return error instanceof Error ? error.message : String(error);
+  if (!failure) {
+    let inner = error;
+    while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+    return inner instanceof Error ? inner.message : String(inner);
+  }
   return (
     `${failure.message} (SQLSTATE ${failure.code})` +
     (failure.detail ? `\nDetail: ${failure.detail}` : "") +
