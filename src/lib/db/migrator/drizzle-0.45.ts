@@ -64,8 +64,6 @@ export function parseJournal(text: string, source: string): Journal {
 
 /** One migration of the folder, as drizzle-orm's `migrate()` will see it. */
 export interface MigrationFile {
-  /** Position in the journal. */
-  index: number;
   /** The journal tag, also the file name without `.sql` (e.g. `0003_add-invites`). */
   tag: string;
   /** The journal's `when` (ms): drizzle stores it as the ledger's `created_at`. */
@@ -107,7 +105,7 @@ export function readMigrationFolder(folder: string): MigrationFile[] {
   return entries.map((entry, index) => {
     const meta = metas[index];
     if (!meta) throw new Error(`drizzle read fewer migrations than ${journalPath} lists`);
-    return { index, tag: entry.tag, when: entry.when, hash: meta.hash, statements: meta.sql };
+    return { tag: entry.tag, when: entry.when, hash: meta.hash, statements: meta.sql };
   });
 }
 
