@@ -103,8 +103,10 @@ export async function withMigrationLock<T>(
           const wait = waitExclusively
             ? tx`select pg_advisory_xact_lock(${key}::bigint)`
             : tx`select pg_advisory_xact_lock_shared(${key}::bigint)`;
+          // lock_timeout ends the wait (55P03), or statement_timeout when it is the shorter (57014).
           await wait.catch((error: unknown) => {
-            throw postgresFailureOf(error)?.code === "55P03" ? LOCK_BUSY : error;
+            const code = postgresFailureOf(error)?.code ?? "";
+            throw ["55P03", "57014"].includes(code) ? LOCK_BUSY : error;
           });
         }
         const exclusive = Boolean(row?.locked) || waitExclusively;
