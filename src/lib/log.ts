@@ -89,5 +89,11 @@ function renderJson(
   return JSON.stringify({ time: time.toISOString(), level, event, message, ...facts });
 }
 
+/** A log that hands each event to `handle`: for code that reacts to events (benchmarks). */
+export function eventLog(handle: (event: string, fields: LogFields) => void): Log {
+  const emit = (event: string, _message: string, fields: LogFields = {}) => handle(event, fields);
+  return { info: emit, warn: emit, error: emit };
+}
+
 /** A log that drops everything: health's periodic re-check and benchmarks. */
 export const silentLog: Log = { info: () => {}, warn: () => {}, error: () => {} };

@@ -1,21 +1,28 @@
-import { type Env, type LogFormat, readLogFormat } from "@/env";
+import { type Env, type LogFormat, readEnv, readLogFormat } from "@/env";
 import { appPoolFor } from "@/lib/db";
 import {
   describeFailure,
-  logFailure,
+  inspectMigrations,
+  MigrationError,
+  type MigrationState,
+  type MigrationStatus,
   migratorSettingsFromEnv,
   publishMigrationState,
   runMigrator,
   stateFromReport,
 } from "@/lib/db/migrator";
-import { createLog, type Log } from "@/lib/log";
+import { createLog, type Log, silentLog } from "@/lib/log";
 import { getTracer, withSpan } from "@/lib/tracing";
+import { type MigrationPolicy, migrationPolicy } from "./migration-policy";
 import { assertServerEnv } from "./server-env";
 import { flushTraces, startTracing } from "./tracing";
 
 export interface BootDependencies {
-  assertServerEnv: () => Env;
+  readEnv: () => Env;
   runMigrator: typeof runMigrator;
+  inspectMigrations: typeof inspectMigrations;
+  /** Development: calls `apply` whenever `folder` changes, one call at a time. */
+  followFolder: (folder: string, apply: () => Promise<void>) => Promise<void>;
   /** Where info lines go (stdout); tests collect them. */
   log: (line: string) => void;
   /** Where errors go (stderr). */
@@ -25,67 +32,73 @@ export interface BootDependencies {
 }
 
 const defaultDependencies: BootDependencies = {
-  assertServerEnv: () => assertServerEnv(),
+  readEnv: () => readEnv(),
   runMigrator,
+  inspectMigrations,
+  // Imported only when used, so a production server never loads the file watcher.
+  followFolder: async (folder, apply) => {
+    const { followMigrationsFolder } = await import("./dev-migrations");
+    followMigrationsFolder(folder, apply, (line) => console.log(line));
+  },
   log: (line) => console.log(line),
   logError: (text) => console.error(text),
   exit: (code) => process.exit(code),
 };
 
+/** Serverless: the build step applies migrations, so one still pending at run time is a failure. */
+class MigrationsNotAppliedError extends Error {
+  readonly code = "MIGRATIONS_NOT_APPLIED";
+}
+
 /**
- * Brings the database up to date (or, with MIGRATE_ON_BOOT=false, only checks it) and publishes
- * the outcome for `/api/health`. On any failure it prints why and exits the process with code 1:
- * when `register()` rejects, `next start` keeps running and answers every request with 500, which
- * an orchestrator would not restart and a load balancer would keep routing to.
+ * Brings the database up to date (or only checks it, see `migrationPolicy`) and publishes the
+ * outcome for `/api/health` and `proxy.ts`. On failure it prints why, publishes it, and then
+ * follows the policy: a production Node server exits with code 1 (when `register()` rejects,
+ * `next start` keeps running and answers every request with 500, which an orchestrator would not
+ * restart and a load balancer would keep routing to); `next dev` and serverless instances stay up
+ * and answer 503 with the reason. In development it then follows `drizzle/` and applies new or
+ * fixed migrations without a restart.
  */
 export async function runBootMigrations(
   dependencies: Partial<BootDependencies> = {},
 ): Promise<void> {
   const deps = { ...defaultDependencies, ...dependencies };
   publishMigrationState({ status: "starting" });
+  let policy: MigrationPolicy | undefined;
+  let follow: { folder: string; apply: () => Promise<void> } | undefined;
   // Until the environment is validated, LOG_FORMAT alone decides how a bad one is reported.
   let log = bootLog(readLogFormat(), deps);
   try {
-    const env = deps.assertServerEnv();
+    const env = deps.readEnv();
     log = bootLog(env.LOG_FORMAT, deps);
+    const chosen = migrationPolicy(env);
+    policy = chosen;
+    assertServerEnv(env);
     await startTracing(env);
-    const mode = env.MIGRATE_ON_BOOT ? "apply" : "check";
-    await withSpan(tracer, "boot", { "migrate.mode": mode }, describeFailure, async () => {
-      const settings = migratorSettingsFromEnv(env);
-      const report = await deps.runMigrator(settings, {
-        mode,
-        log,
-        appPool: appPoolFor(settings.url, env),
-      });
-      const state = stateFromReport(report);
-      publishMigrationState(state);
-      if (state.status === "pending") {
-        log.warn(
-          "boot.pending",
-          `MIGRATE_ON_BOOT=false and ${state.pending.length} migration(s) pending ` +
-            `(${state.pending.join(", ")}): serving, but /api/health answers 503 until they are ` +
-            "applied with `npm run db:migrate`.",
-          { pending: state.pending, version: state.version },
-        );
-      }
-    });
-  } catch (error) {
-    const failure = logFailure(
-      log,
-      error,
-      "\nThe server will not serve requests on this schema: exiting with code 1.",
+    if (chosen.followFolder) {
+      const followLog = log;
+      follow = {
+        folder: migratorSettingsFromEnv(env).migrationsFolder,
+        apply: () =>
+          migrateAndPublish(env, chosen, deps, followLog).catch((error: unknown) =>
+            reportFailure(error, chosen, followLog),
+          ),
+      };
+    }
+    await withSpan(tracer, "boot", { "migrate.mode": chosen.mode }, describeFailure, () =>
+      migrateAndPublish(env, chosen, deps, log),
     );
-    publishMigrationState({
-      status: "failed",
-      error: failure.message,
-      code: failure.code,
-      at: new Date().toISOString(),
-    });
-    await flushTraces();
-    deps.exit(1);
-    // Only reached when `exit` does not end the process (tests): `register()` must still reject.
-    throw error;
+  } catch (error) {
+    reportFailure(error, policy, log);
+    if (policy?.onFailure !== "serve-503") {
+      await flushTraces();
+      deps.exit(1);
+      // Only reached when `exit` does not end the process (tests): `register()` must still reject.
+      throw error;
+    }
   }
+  // Set only once the configuration is usable: without a database there is nothing to follow.
+  if (follow) await deps.followFolder(follow.folder, follow.apply);
 }
 
 const tracer = getTracer("server");
@@ -96,6 +109,99 @@ function bootLog(format: LogFormat, deps: BootDependencies): Log {
     format,
     write: (line, level) => (level === "error" ? deps.logError(line) : deps.log(line)),
   });
+}
+
+async function migrateAndPublish(
+  env: Env,
+  policy: MigrationPolicy,
+  deps: BootDependencies,
+  log: Log,
+): Promise<void> {
+  const settings = migratorSettingsFromEnv(env);
+  if (policy.followFolder) {
+    // `drizzle-kit generate --custom` writes a migration with a comment and no SQL; applying it
+    // would record it, and the SQL written a moment later would then be a CHECKSUM_MISMATCH.
+    const status = await deps.inspectMigrations(settings, { log: silentLog });
+    const unwritten = status.pending.filter(hasNoStatements);
+    if (status.problems.length === 0 && unwritten.length > 0) {
+      const tags = unwritten.map((file) => file.tag);
+      log.info(
+        "boot.waiting_for_sql",
+        `waiting for SQL in ${tags.map((tag) => `drizzle/${tag}.sql`).join(", ")} ` +
+          "(empty so far); it is applied as soon as the file has content",
+        { pending: tags },
+      );
+      publishMigrationState(
+        stateFromReport({ version: status.version, pending: status.pending.map((f) => f.tag) }),
+      );
+      return;
+    }
+  }
+  const state = stateFromReport(
+    await deps.runMigrator(settings, {
+      mode: policy.mode,
+      log,
+      appPool: appPoolFor(settings.url, env),
+    }),
+  );
+  if (state.status === "pending" && policy.pendingIsFailure) {
+    throw new MigrationsNotAppliedError(
+      `${state.pending.length} migration(s) not applied to the database ` +
+        `(${state.pending.join(", ")}; it is at ${state.version ?? "no migration"}). On a ` +
+        "serverless platform the build step applies migrations (docs/deployment.md): run the " +
+        "build again, or apply them with `npm run db:migrate` against the direct URL.",
+    );
+  }
+  publishMigrationState(state);
+  if (state.status === "pending") {
+    log.warn(
+      "boot.pending",
+      `MIGRATE_ON_BOOT=false and ${state.pending.length} migration(s) pending ` +
+        `(${state.pending.join(", ")}): serving, but /api/health answers 503 until they are ` +
+        "applied with `npm run db:migrate`.",
+      { pending: state.pending, version: state.version },
+    );
+  }
+}
+
+/** A migration whose file holds comments and blank lines only. */
+function hasNoStatements(file: MigrationStatus["pending"][number]): boolean {
+  return file.statements.every(
+    (statement) =>
+      statement
+        .replace(/\/\*[\s\S]*?\*\//g, "")
+        .replace(/--.*$/gm, "")
+        .trim() === "",
+  );
+}
+
+function reportFailure(error: unknown, policy: MigrationPolicy | undefined, log: Log): void {
+  const state = failedState(error);
+  publishMigrationState(state);
+  const consequence =
+    policy?.onFailure !== "serve-503"
+      ? "The server will not serve requests on this schema: exiting with code 1."
+      : policy.followFolder
+        ? "Every page answers 503 with this reason until it is fixed: the server applies the " +
+          "migrations again as soon as drizzle/ changes (no restart needed)."
+        : "Every request is answered with 503 until the migrations are applied.";
+  log.error("migrate.failed", `failed (${state.code}): ${state.error}\n${consequence}`, {
+    code: state.code,
+    tag: state.tag,
+    sqlState: state.sqlState,
+  });
+}
+
+function failedState(error: unknown): Extract<MigrationState, { status: "failed" }> {
+  const { code, message } =
+    error instanceof MigrationsNotAppliedError
+      ? { code: error.code, message: error.message }
+      : describeFailure(error);
+  const where =
+    error instanceof MigrationError
+      ? { tag: error.tag, statement: error.statement, sqlState: error.sqlState }
+      : {};
+  return { status: "failed", code, error: message, at: new Date().toISOString(), ...where };
 }
 
 const bootKey = Symbol.for("agency-reporting.bootMigrations");

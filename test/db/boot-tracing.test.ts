@@ -10,7 +10,6 @@ import { createDbConnection, type DbConnection } from "@/lib/db/client";
 import { MIGRATION_LOCK_KEY } from "@/lib/db/migrator/lock";
 import { runMigrator } from "@/lib/db/migrator/run";
 import { runBootMigrations } from "@/server/boot";
-import { assertServerEnv } from "@/server/server-env";
 import { applyMigrations } from "../support/database";
 import {
   emptyDatabasePerTest,
@@ -55,7 +54,7 @@ async function boot(url: string, folder: string) {
   const exits: number[] = [];
   const lines: string[] = [];
   const run = runBootMigrations({
-    assertServerEnv: () => assertServerEnv(parseEnv({ DATABASE_URL: url })),
+    readEnv: () => parseEnv({ DATABASE_URL: url }),
     runMigrator: (settings, options) =>
       runMigrator({ ...settings, migrationsFolder: folder }, options),
     log: (line) => lines.push(line),

@@ -9,8 +9,8 @@ import {
   readLedger,
   readMigrationFolder,
 } from "./drizzle-0.45";
-import { MigrationError, postgresFailureOf } from "./errors";
-import { type LockedTransaction, withMigrationLock } from "./lock";
+import { describeError, MigrationError, postgresFailureOf } from "./errors";
+import { EXCLUSIVE_NEEDED, withMigrationLock } from "./lock";
 import { type Log, migratorLog, ms } from "./log";
 import { describeTarget } from "./migrations-url";
 import type { MigratorSettings } from "./settings";
@@ -52,24 +52,20 @@ export interface MigrationStatus extends MigrationPlan {
   durationMs: number;
 }
 
-const LOCK_TIMEOUT = "55P03";
-const STATEMENT_TIMEOUT = "57014";
-
-function throwFirstProblem(plan: MigrationPlan): void {
-  const [first, ...others] = plan.problems;
+function throwFirstProblem({ problems: [first, ...others] }: MigrationPlan): void {
   if (!first) return;
   if (others.length === 0) throw first;
+  const more = `${others.length} more problem(s): ${others.map((problem) => problem.code).join(", ")}`;
   throw new MigrationError(
     first.code,
-    `${first.message}\n(and ${others.length} more problem(s): ` +
-      `${others.map((problem) => problem.code).join(", ")}; \`npm run db:status\` lists them all)`,
-    { tag: first.tag, statement: first.statement, sqlState: first.sqlState },
+    `${first.message}\n(and ${more}; \`npm run db:status\` lists them all)`,
+    { tag: first.tag },
   );
 }
 
 interface LedgerContext {
-  files: MigrationFile[];
   plan: MigrationPlan;
+  files: MigrationFile[];
   connectMs: number;
   readMs: number;
 }
@@ -91,8 +87,8 @@ function readPlan(
 }
 
 /**
- * Reads the folder, then opens the migrator's own connection and reads the ledger (one query).
- * Both CLIs and any apply start here; the connection is closed at the end.
+ * Reads the folder, opens the migrator's connection and reads the ledger (one query): where both
+ * CLIs and every apply start. The connection is closed at the end.
  */
 async function withLedger<T>(
   settings: MigratorSettings,
@@ -105,7 +101,7 @@ async function withLedger<T>(
   );
   try {
     const { plan, readMs } = await readPlan(connection.client, files, settings, serverVersion);
-    return await work({ files, connection, plan, connectMs, readMs });
+    return await work({ plan, files, connection, connectMs, readMs });
   } finally {
     await connection.close();
   }
@@ -135,26 +131,32 @@ async function readPlanOnAppPool(
   }
 }
 
-/** The ledger compared with the folder, listing every problem; never locks, never writes. */
+/**
+ * The ledger compared with the folder, listing every problem; never locks, never writes. With
+ * `appPool` (health, on the app's own URL) it reads on a connection of the app's pool.
+ */
 export async function inspectMigrations(
   settings: MigratorSettings,
-  options: { log?: Log } = {},
+  options: { log?: Log; appPool?: Sql } = {},
 ): Promise<MigrationStatus> {
   const started = performance.now();
-  return withLedger(settings, options.log ?? migratorLog(), async ({ plan }) => ({
+  const status = ({ plan }: LedgerContext) => ({
     ...plan,
     target: describeTarget(settings),
     durationMs: performance.now() - started,
-  }));
+  });
+  const pooled = options.appPool && (await readPlanOnAppPool(options.appPool, settings));
+  if (pooled) return status(pooled);
+  return withLedger(settings, options.log ?? migratorLog(), async (context) => status(context));
 }
 
 /**
  * Brings the database to the folder's latest migration ("apply") or only checks it ("check").
  * Up to date: one connection (or one of the app pool's: `appPool`), one query, one log line, no
- * lock. Otherwise, on its own connection, in one transaction that holds the migration lock:
- * re-read and re-validate the ledger (another instance may have done the work), then run
- * drizzle-orm's `migrate()`; retry on `lock_timeout`. Throws `MigrationError` (its message says
- * what to do); validation runs before anything is written. Traced as the span `migrate.run`.
+ * lock. Otherwise, on its own connection, in one transaction holding the migration lock: the
+ * ledger is read and validated again (another instance may have done the work) and drizzle-orm's
+ * `migrate()` runs. Throws `MigrationError` (its message says what to do); nothing is written
+ * before validation passes. Traced as the span `migrate.run`, each step a child span.
  */
 export function runMigrator(
   settings: MigratorSettings,
@@ -184,6 +186,7 @@ async function bringUpToDate(
 ): Promise<MigratorReport> {
   const started = performance.now();
   const target = describeTarget(settings);
+  const total = () => `total ${ms(performance.now() - started)}`;
   const report = (
     context: LedgerContext,
     version: string | null,
@@ -202,15 +205,15 @@ async function bringUpToDate(
   /** The report when there is nothing to apply (or only checking), else undefined. */
   const withoutApplying = (context: LedgerContext): MigratorReport | undefined => {
     const { plan, connectMs, readMs } = context;
-    throwFirstProblem(plan);
-    const pendingTags = plan.pending.map((file) => file.tag);
     const timings = `connect ${ms(connectMs)}, ledger read ${ms(readMs)}`;
     const facts = { connectMs, ledgerReadMs: readMs, version: plan.version };
-    if (pendingTags.length === 0) {
+    throwFirstProblem(plan);
+    const pending = plan.pending.map((file) => file.tag);
+    if (pending.length === 0) {
       log.info(
         "migrate.up_to_date",
         `${target} is up to date at ${plan.version ?? "(no migrations)"} ` +
-          `(${plan.total} migrations; ${timings}, total ${ms(performance.now() - started)})`,
+          `(${plan.total} migrations; ${timings}, ${total()})`,
         { ...facts, migrations: plan.total, durationMs: performance.now() - started },
       );
       return report(context, plan.version, [], []);
@@ -219,10 +222,10 @@ async function bringUpToDate(
     log.info(
       "migrate.pending",
       `check: ${target} is at ${plan.version ?? "(nothing applied)"}, ` +
-        `${pendingList(plan)} (${timings}, total ${ms(performance.now() - started)})`,
-      { ...facts, pending: pendingTags, durationMs: performance.now() - started },
+        `${pendingList(plan)} (${timings}, ${total()})`,
+      { ...facts, pending, durationMs: performance.now() - started },
     );
-    return report(context, plan.version, pendingTags, []);
+    return report(context, plan.version, pending, []);
   };
 
   if (options.appPool) {
@@ -233,21 +236,17 @@ async function bringUpToDate(
   return withLedger(settings, log, async (context) => {
     const done = withoutApplying(context);
     if (done) return done;
-    const { files, connection, plan, connectMs } = context;
+    const { plan, files, connection, connectMs } = context;
     log.info(
       "migrate.connected",
       `connected to ${target} in ${ms(connectMs)}; ${pendingList(plan)}`,
-      {
-        connectMs,
-        pending: plan.pending.map((file) => file.tag),
-      },
+      { connectMs, pending: plan.pending.map((file) => file.tag) },
     );
     const appliedNow = await applyWithRetries(connection, files, settings, log);
     const version = files.at(-1)?.tag ?? null;
     log.info(
       "migrate.done",
-      `done: applied ${appliedNow.length} migration(s), ${target} is at ` +
-        `${version ?? "(no migrations)"} (total ${ms(performance.now() - started)})`,
+      `done: applied ${appliedNow.length} migration(s), ${target} is at ${version} (${total()})`,
       { applied: appliedNow, version, durationMs: performance.now() - started },
     );
     return report(context, version, [], appliedNow);
@@ -260,8 +259,8 @@ function pendingList(plan: MigrationPlan): string {
 }
 
 /**
- * Applies under the lock; a statement that hit `lock_timeout` rolled the whole transaction back
- * (lock included), and the batch is tried again after a backoff.
+ * Applies under the lock. A statement that hit `lock_timeout` (55P03) rolled the transaction back,
+ * lock included, and the batch runs again after a backoff.
  */
 async function applyWithRetries(
   connection: DbConnection,
@@ -275,7 +274,10 @@ async function applyWithRetries(
     const started = performance.now();
     try {
       const applied = await withMigrationLock(connection.client, settings, log, async (locked) => {
-        pending = await pendingUnderLock(locked, files, settings);
+        const rows = await readLedger(locked.tx, { inTransaction: true });
+        const plan = planMigrations(files, rows, settings);
+        throwFirstProblem(plan);
+        pending = plan.pending;
         if (pending.length === 0) {
           log.info(
             "migrate.applied_elsewhere",
@@ -283,15 +285,13 @@ async function applyWithRetries(
           );
           return [];
         }
-        const { tx, inTransaction } = locked;
-        const folder = settings.migrationsFolder;
+        if (!locked.exclusive) return EXCLUSIVE_NEEDED;
         spans = new MigrationSpans(pending);
         await migrateInTransaction(
-          tx,
+          locked,
           connection.client,
-          folder,
+          settings.migrationsFolder,
           pending,
-          inTransaction,
           log,
           spans,
         );
@@ -311,89 +311,51 @@ async function applyWithRetries(
         return failure;
       };
       if (error instanceof MigrationError) throw fatal(error);
-      const failure = postgresFailureOf(error);
-      const where = locateFailure(error, pending);
-      const statement = excerpt(where.statement ?? "(unknown)", 500);
-      if (failure?.code !== LOCK_TIMEOUT) {
-        throw fatal(migrationFailed(error, where, statement, settings));
+      const { tag, statement, summary } = locateFailure(error, pending);
+      const sqlState = postgresFailureOf(error)?.code;
+      const failed = `${summary} failed: ${describeError(error)}\nStatement: ${excerpt(statement ?? "(unknown)", 500)}`;
+      if (sqlState === "55P03" && attempt < settings.lockTimeoutRetries) {
+        const delay = Math.min(1_000 * 2 ** attempt, 15_000);
+        spans?.fail(error, { code: "LOCK_TIMEOUT", message: failed, tag, sqlState });
+        log.warn(
+          "migrate.lock_timeout_retry",
+          `${summary} hit lock_timeout (${settings.lockTimeoutMs} ms), rolled back; ` +
+            `retry ${attempt + 1} of ${settings.lockTimeoutRetries} in ${ms(delay)}`,
+          {
+            tag,
+            attempt: attempt + 1,
+            retries: settings.lockTimeoutRetries,
+            retryInMs: delay,
+          },
+        );
+        await sleep(delay);
+        continue;
       }
-      spans?.fail(error, {
-        code: "LOCK_TIMEOUT",
-        message: failure.message,
-        tag: where.tag,
-        sqlState: failure.code,
-      });
-      if (attempt >= settings.lockTimeoutRetries) {
-        throw new MigrationError(
-          "LOCK_TIMEOUT_RETRIES_EXHAUSTED",
-          `${where.summary} could not get a table lock within lock_timeout ` +
-            `(MIGRATION_LOCK_TIMEOUT_MS=${settings.lockTimeoutMs}) in ${attempt + 1} attempt(s); ` +
-            `nothing was applied. ${failure.message} (SQLSTATE ${failure.code}).\n` +
-            `Statement: ${statement}\n` +
-            "A long-running transaction holds a lock on that table. Find it with `select pid, " +
-            "now() - xact_start as age, state, query from pg_stat_activity where xact_start < " +
-            "now() - interval '1 minute'`, end it or wait for it, then start again; or raise " +
-            "MIGRATION_LOCK_TIMEOUT_RETRIES (each attempt can block queries on that table for up " +
-            "to lock_timeout).",
-          { tag: where.tag, statement, sqlState: failure.code, cause: error },
+      if (sqlState === "55P03") {
+        throw fatal(
+          new MigrationError(
+            "LOCK_TIMEOUT_RETRIES_EXHAUSTED",
+            `${failed}\nIt waited longer than lock_timeout (MIGRATION_LOCK_TIMEOUT_MS=` +
+              `${settings.lockTimeoutMs}) for a table lock in ${attempt + 1} attempt(s); nothing ` +
+              "was applied. A long-running transaction holds that table: end it or wait for it " +
+              "(pg_stat_activity shows it), or raise MIGRATION_LOCK_TIMEOUT_RETRIES.",
+            { tag, statement, sqlState, cause: error },
+          ),
         );
       }
-      const delay = Math.min(1_000 * 2 ** attempt, 15_000);
-      log.warn(
-        "migrate.lock_timeout_retry",
-        `${where.summary} hit lock_timeout (${settings.lockTimeoutMs} ms), rolled back; ` +
-          `retry ${attempt + 1} of ${settings.lockTimeoutRetries} in ${ms(delay)}`,
-        {
-          tag: where.tag,
-          attempt: attempt + 1,
-          retries: settings.lockTimeoutRetries,
-          retryInMs: delay,
-        },
+      throw fatal(
+        new MigrationError(
+          "MIGRATION_FAILED",
+          `${failed}\nThe pending migrations run in one transaction, which was rolled back: schema ` +
+            "and ledger are as they were. Fix the data that blocks the statement, or correct the " +
+            "migration (it is applied nowhere yet unless another database ran it), and deploy again." +
+            (sqlState === "57014"
+              ? "\nThe statement ran longer than statement_timeout (MIGRATION_STATEMENT_TIMEOUT_MS=" +
+                `${settings.statementTimeoutMs}); raise it for this deploy if that is expected.`
+              : ""),
+          { tag, statement, sqlState, cause: error },
+        ),
       );
-      await sleep(delay);
     }
   }
-}
-
-/** Under the lock: the ledger again, validated again; what is still pending. */
-async function pendingUnderLock(
-  { tx }: LockedTransaction,
-  files: MigrationFile[],
-  settings: MigratorSettings,
-): Promise<MigrationFile[]> {
-  const plan = planMigrations(files, await readLedger(tx, { inTransaction: true }), settings);
-  throwFirstProblem(plan);
-  return plan.pending;
-}
-
-function migrationFailed(
-  error: unknown,
-  where: ReturnType<typeof locateFailure>,
-  statement: string,
-  settings: MigratorSettings,
-): MigrationError {
-  const failure = postgresFailureOf(error);
-  const postgres = failure
-    ? `${failure.message} (SQLSTATE ${failure.code})` +
-      (failure.detail ? `\nDetail: ${failure.detail}` : "") +
-      (failure.hint ? `\nHint: ${failure.hint}` : "")
-    : error instanceof Error
-      ? error.message
-      : String(error);
-  const timeoutAdvice =
-    failure?.code === STATEMENT_TIMEOUT
-      ? "\nThe statement ran longer than statement_timeout (MIGRATION_STATEMENT_TIMEOUT_MS=" +
-        `${settings.statementTimeoutMs}) or was cancelled; raise it for this deploy if the ` +
-        "statement is expected to be slow."
-      : "";
-  return new MigrationError(
-    "MIGRATION_FAILED",
-    `${where.summary} failed: ${postgres}\nStatement: ${statement}\n` +
-      "The pending migrations run in one transaction, which was rolled back: the schema and the " +
-      "ledger are as they were before this run. If existing data blocks the statement, fix the " +
-      "data and deploy again; if the statement is wrong, correct the migration (it is not " +
-      "applied here; if another database already applied it, see the docs) and deploy again." +
-      timeoutAdvice,
-    { tag: where.tag, statement, sqlState: failure?.code, cause: error },
-  );
 }
