@@ -54,7 +54,14 @@ async function boot(url: string, folder: string) {
   const exits: number[] = [];
   const lines: string[] = [];
   const run = runBootMigrations({
-    readEnv: () => parseEnv({ DATABASE_URL: url }),
+    // A production Node server: it applies and exits on failure (development would follow drizzle/).
+    readEnv: () =>
+      parseEnv({
+        NODE_ENV: "production",
+        BETTER_AUTH_SECRET: "a-production-secret-for-the-tracing-tests-41c7",
+        BETTER_AUTH_URL: "https://reports.example.com",
+        DATABASE_URL: url,
+      }),
     runMigrator: (settings, options) =>
       runMigrator({ ...settings, migrationsFolder: folder }, options),
     log: (line) => lines.push(line),
