@@ -13,18 +13,25 @@ import { pathToFileURL } from "node:url";
 import type { Config } from "drizzle-kit";
 import { findJournalProblems, JournalFormatError, parseJournal } from "@/lib/db/migrator/journal";
 import { runDrizzleKit } from "./drizzle-kit";
+import { checkNoTransactionMigrations } from "./no-transaction";
 
 /**
  * What `npm run db:check` verifies about the migrations folder, without ever writing into it:
  * drizzle-kit's `check` and a probe `generate` both run on a temporary copy.
  */
 
-export type CheckName = "journal" | "drizzle-kit check" | "uncaptured schema changes";
+export type CheckName =
+  | "journal"
+  | "drizzle-kit check"
+  | "uncaptured schema changes"
+  | "no-transaction";
 
 export interface MigrationCheckProblem {
   check: CheckName;
   problem: string;
   fix: string;
+  /** A fact to know rather than a fault: printed, but the check still passes. */
+  note?: true;
 }
 
 export interface MigrationCheckOptions {
@@ -181,9 +188,16 @@ export async function checkMigrations(
   const outDir = path.resolve(options.cwd, config.out ?? "drizzle");
   const label = path.relative(options.cwd, outDir) || ".";
 
-  const { readable, problems } = checkJournal(outDir, label);
+  const journal = checkJournal(outDir, label);
   // drizzle-kit would create a missing folder, or crash on a broken journal: nothing to learn.
-  if (!readable) return problems;
+  if (!journal.readable) return journal.problems;
+  const problems = [
+    ...journal.problems,
+    ...checkNoTransactionMigrations(outDir, label).map(({ file: _file, ...finding }) => ({
+      check: "no-transaction" as const,
+      ...finding,
+    })),
+  ];
 
   const workDir = mkdtempSync(path.join(tmpdir(), "db-check-"));
   try {

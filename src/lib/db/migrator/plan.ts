@@ -201,7 +201,9 @@ export function usesConcurrently(statement: string): boolean {
   return mentions > refreshes;
 }
 
-function withoutCommentsAndQuotes(sql: string): string {
+/** `sql` with comments, string literals and quoted identifiers blanked out: only keywords and
+ * plain names remain. */
+export function withoutCommentsAndQuotes(sql: string): string {
   let out = "";
   let index = 0;
   const skipTo = (end: string, from: number) => {
