@@ -13,16 +13,32 @@ export interface MigrationsFolder {
 
 /**
  * A drizzle-kit style folder of `count` migrations, each creating one table with an index (about
- * 400 bytes, two statements): the shape of a typical small schema change. Timestamps are one
- * second apart and strictly increasing, as `drizzle-kit generate` writes them.
+ * 400 bytes, two statements): the shape of a typical small schema change.
  */
-export async function writeSyntheticMigrations(count: number): Promise<MigrationsFolder> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), `bench-migrations-${count}-`));
+export function writeSyntheticMigrations(count: number): Promise<MigrationsFolder> {
+  return writeMigrationsFolder(
+    `synthetic-${count}`,
+    Array.from({ length: count }, (_, index) => ({
+      name: `bench_table_${index}`,
+      sql: syntheticSql(index),
+    })),
+  );
+}
+
+/**
+ * A drizzle-kit style folder (journal + one `.sql` per migration) in a temp dir. Timestamps are
+ * one second apart and strictly increasing, as `drizzle-kit generate` writes them.
+ */
+export async function writeMigrationsFolder(
+  label: string,
+  migrations: { name: string; sql: string }[],
+): Promise<MigrationsFolder> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), `bench-migrations-${label}-`));
   await mkdir(path.join(folder, "meta"));
   const firstWhen = 1_700_000_000_000;
   const entries = [];
-  for (let index = 0; index < count; index++) {
-    const tag = `${String(index).padStart(4, "0")}_bench_table_${index}`;
+  for (const [index, migration] of migrations.entries()) {
+    const tag = `${String(index).padStart(4, "0")}_${migration.name}`;
     entries.push({
       idx: index,
       version: "7",
@@ -30,13 +46,17 @@ export async function writeSyntheticMigrations(count: number): Promise<Migration
       tag,
       breakpoints: true,
     });
-    await writeFile(path.join(folder, `${tag}.sql`), syntheticSql(index));
+    await writeFile(path.join(folder, `${tag}.sql`), migration.sql);
   }
   await writeFile(
     path.join(folder, "meta/_journal.json"),
     JSON.stringify({ version: "7", dialect: "postgresql", entries }, null, 2),
   );
-  return { folder, count, remove: () => rm(folder, { recursive: true, force: true }) };
+  return {
+    folder,
+    count: migrations.length,
+    remove: () => rm(folder, { recursive: true, force: true }),
+  };
 }
 
 function syntheticSql(index: number): string {
