@@ -106,8 +106,9 @@ describe("a -- no-transaction migration and drizzle-kit migrate", () => {
     const config = kitConfigFor(folder);
 
     const kitFirst = await drizzleKitMigrate(config);
-    expect(kitFirst.output).toContain("cannot run inside a transaction block");
+    expect(kitFirst.code, kitFirst.output).not.toBe(0);
     expect(await ledgerWhens(db.url)).toEqual([]);
+    expect(await tableExists(db.url, "step_0")).toBe(false);
 
     const ours = await runMigratorCli("migrate", { url: db.url, folder });
     expect(ours.code, ours.output).toBe(0);
