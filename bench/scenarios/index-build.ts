@@ -56,54 +56,32 @@ export const indexBuild: Scenario = {
       );
       const rows: BenchRow[] = [];
       for (const [variant, runs] of Object.entries(samples)) {
-        rows.push(
-          {
-            key: `${variant}.migrate`,
-            measurement: summarize(
-              runs.map((run) => run.migrateMs),
-              "ms",
-            ),
-            note: "the migrator's run, connect to close",
-          },
-          {
-            key: `${variant}.build-seen`,
-            measurement: summarize(
-              runs.map((run) => run.buildSeenMs),
-              "ms",
-            ),
-            note: "pg_stat_progress_create_index showed the build",
-          },
-          {
-            key: `${variant}.insert.p99`,
-            measurement: summarize(
-              runs.map((run) => percentile(run.during, 99)),
-              "ms",
-            ),
-            note: "p99 of the inserts started while the migrator ran",
-          },
-          {
-            key: `${variant}.insert.max`,
-            measurement: summarize(
-              runs.map((run) => Math.max(...run.during)),
-              "ms",
-            ),
-          },
-          {
-            key: `${variant}.inserts`,
-            measurement: summarize(
-              runs.map((run) => run.during.length),
-              "inserts",
-            ),
-            note: "completed by the writer meanwhile",
-          },
-          {
-            key: `${variant}.baseline.p99`,
-            measurement: summarize(
-              runs.map((run) => percentile(run.baseline, 99)),
-              "ms",
-            ),
-            note: "p99 just before the migration: the writer alone",
-          },
+        const row = (key: string, value: (run: BuildRun) => number, unit: string, note?: string) =>
+          rows.push({
+            key: `${variant}.${key}`,
+            measurement: summarize(runs.map(value), unit),
+            note,
+          });
+        row("migrate", (run) => run.migrateMs, "ms", "the migrator's run, connect to close");
+        row(
+          "build-seen",
+          (run) => run.buildSeenMs,
+          "ms",
+          "pg_stat_progress_create_index showed the build",
+        );
+        row(
+          "insert.p99",
+          (run) => percentile(run.during, 99),
+          "ms",
+          "p99 of the inserts started while the migrator ran",
+        );
+        row("insert.max", (run) => Math.max(...run.during), "ms");
+        row("inserts", (run) => run.during.length, "inserts", "completed by the writer meanwhile");
+        row(
+          "baseline.p99",
+          (run) => percentile(run.baseline, 99),
+          "ms",
+          "p99 just before the migration: the writer alone",
         );
       }
       return rows;

@@ -1,6 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { createDbConnection } from "@/lib/db/client";
-import type { TimedInsert } from "./write-load";
+import { repeatOnConnection, type TimedInsert } from "./write-load";
 
 /**
  * Watches `pg_stat_progress_create_index` for builds on one table, so a test or the bench can say
@@ -25,28 +24,19 @@ export interface IndexBuildWatch {
 }
 
 export function watchIndexBuilds(url: string, table: string, everyMs = 20): IndexBuildWatch {
-  const connection = createDbConnection({ url, max: 1, applicationName: "load:progress" });
   const samples: ProgressSample[] = [];
-  let stopping = false;
-  const loop = (async () => {
-    while (!stopping) {
-      const rows = await connection.client<Omit<ProgressSample, "at">[]>`
-        select pid, command, phase from pg_stat_progress_create_index
-        where datname = current_database() and relid = to_regclass(${table})`;
-      const at = performance.now();
-      for (const row of rows) samples.push({ at, ...row });
-      await new Promise((resolve) => setTimeout(resolve, everyMs));
-    }
-  })();
+  const loop = repeatOnConnection(url, "load:progress", async (sql) => {
+    const rows = await sql<Omit<ProgressSample, "at">[]>`
+      select pid, command, phase from pg_stat_progress_create_index
+      where datname = current_database() and relid = to_regclass(${table})`;
+    const at = performance.now();
+    for (const row of rows) samples.push({ at, ...row });
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  });
   return {
     samples,
     async stop() {
-      stopping = true;
-      try {
-        await loop;
-      } finally {
-        await connection.close();
-      }
+      await loop.stop();
       return samples;
     },
   };

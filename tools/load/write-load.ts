@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import type { Sql } from "postgres";
 import { createDbConnection } from "@/lib/db/client";
 
 /**
@@ -47,32 +48,21 @@ export interface Writer {
   stop(): Promise<WriterResult>;
 }
 
-/** One connection inserting single rows into `load_events` back to back until stopped. */
-export function startWriter(url: string): Writer {
-  const connection = createDbConnection({ url, max: 1, applicationName: "load:writer" });
-  const inserts: TimedInsert[] = [];
-  const failures: WriterResult["failures"] = [];
+/**
+ * Runs `step` on a connection of its own, again and again, until `stop()`; `stop()` lets the
+ * step in flight finish, then closes the connection.
+ */
+export function repeatOnConnection(
+  url: string,
+  applicationName: string,
+  step: (sql: Sql) => Promise<void>,
+): { stop(): Promise<void> } {
+  const connection = createDbConnection({ url, max: 1, applicationName });
   let stopping = false;
   const loop = (async () => {
-    for (let n = 0; !stopping; n++) {
-      const startedAt = performance.now();
-      try {
-        await connection.client`
-          insert into ${connection.client(LOAD_TABLE)} (tenant_id, payload)
-          values (${n % 1000}, ${`writer-${n}`})`;
-        inserts.push({ startedAt, endedAt: performance.now() });
-      } catch (error) {
-        failures.push({
-          startedAt,
-          message: error instanceof Error ? error.message : String(error),
-        });
-      }
-    }
+    while (!stopping) await step(connection.client);
   })();
   return {
-    get completed() {
-      return inserts.length;
-    },
     async stop() {
       stopping = true;
       try {
@@ -80,6 +70,32 @@ export function startWriter(url: string): Writer {
       } finally {
         await connection.close();
       }
+    },
+  };
+}
+
+/** One connection inserting single rows into `load_events` back to back until stopped. */
+export function startWriter(url: string): Writer {
+  const inserts: TimedInsert[] = [];
+  const failures: WriterResult["failures"] = [];
+  let n = 0;
+  const loop = repeatOnConnection(url, "load:writer", async (sql) => {
+    n++;
+    const startedAt = performance.now();
+    try {
+      await sql`
+        insert into ${sql(LOAD_TABLE)} (tenant_id, payload) values (${n % 1000}, ${`writer-${n}`})`;
+      inserts.push({ startedAt, endedAt: performance.now() });
+    } catch (error) {
+      failures.push({ startedAt, message: error instanceof Error ? error.message : String(error) });
+    }
+  });
+  return {
+    get completed() {
+      return inserts.length;
+    },
+    async stop() {
+      await loop.stop();
       return { inserts, failures };
     },
   };
