@@ -62,6 +62,10 @@ const schema = z.object({
   MIGRATION_STATEMENT_TIMEOUT_MS: milliseconds(300_000).describe(
     "Postgres statement_timeout for migration statements",
   ),
+  MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS: milliseconds(30_000).describe(
+    "Postgres idle_in_transaction_session_timeout of the migration transaction: a migrator that " +
+      "stops answering (paused, frozen) loses its transaction and lock after this long",
+  ),
   MIGRATION_CONNECT_WAIT_MS: milliseconds(30_000).describe(
     "how long the migrator retries an unreachable database before failing",
   ),
@@ -166,7 +170,7 @@ export function requireEnv<Name extends EnvName>(
 }
 
 /** Where links the app hands out point when BETTER_AUTH_URL is unset: `next dev`'s default. */
-export const DEVELOPMENT_APP_URL = "http://localhost:3000";
+const DEVELOPMENT_APP_URL = "http://localhost:3000";
 
 /**
  * The origin of links the app hands out (invitations): BETTER_AUTH_URL, which browsers must use

@@ -11,7 +11,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Config } from "drizzle-kit";
-import { findJournalProblems, JournalFormatError, parseJournal } from "@/lib/db/migrator/journal";
+import { JournalFormatError, parseJournal } from "@/lib/db/migrator/drizzle-0.45";
+import { findJournalProblems } from "@/lib/db/migrator/validation";
 import { runDrizzleKit } from "./drizzle-kit";
 import { checkNoTransactionMigrations } from "./no-transaction";
 

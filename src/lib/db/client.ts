@@ -10,8 +10,6 @@ export interface DbConnectionOptions {
   /** Shows in `pg_stat_activity`, so operators can tell who holds a lock. */
   applicationName?: string;
   connectTimeoutSeconds?: number;
-  /** Extra session settings sent at connect, e.g. `lock_timeout`. */
-  connection?: Record<string, string | number | boolean>;
 }
 
 /**
@@ -26,10 +24,8 @@ export function createDbConnection(options: DbConnectionOptions) {
     // Through a transaction pooler (Supabase :6543, Neon -pooler, pgbouncer=true) a prepared
     // statement may land on a server connection that never saw it.
     prepare: transactionPoolerReason(options.url) === undefined,
-    connection: {
-      application_name: options.applicationName ?? "agency-reporting",
-      ...options.connection,
-    },
+    // The only startup parameter besides user and database: poolers refuse ones they do not know.
+    connection: { application_name: options.applicationName ?? "agency-reporting" },
   });
   // Built on first use: drizzle derives its relational config from the whole schema (about 2 ms
   // cold), which the migrator's connection, made on every boot, and most scripts never use.
