@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { isNoTransaction, NO_TRANSACTION_MARKER } from "@/lib/db/migrator/no-transaction";
-import { excerpt, usesConcurrently, withoutCommentsAndQuotes } from "@/lib/db/migrator/plan";
+import { excerpt, usesConcurrently, withoutCommentsAndQuotes } from "@/lib/db/migrator/validation";
 
 /**
  * `npm run db:check`'s rules for migrations that run outside a transaction (the `-- no-transaction`

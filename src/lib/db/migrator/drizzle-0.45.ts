@@ -15,13 +15,18 @@
  * - The transaction: `migrate()` creates the schema and the ledger and reads it through the
  *   session, then runs the batch in `session.transaction()`, which is postgres.js's
  *   `client.begin(fn)`.
+ * - The entry point: `drizzle-orm/postgres-js/migrator`'s `migrate(db, config)` is
+ *   `readMigrationFiles(config)` then `new PgDialect().migrate(migrations, db session, config)`;
+ *   the dialect's `migrate()` is public and applies only the list it is given, so the migrator
+ *   calls it with the migrations up to a batch's last one, and with a file's hash and `when` and
+ *   no statements to record a `-- no-transaction` migration exactly as drizzle would.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "drizzle-orm/logger";
 import { readMigrationFiles } from "drizzle-orm/migrator";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
-import { migrate } from "drizzle-orm/postgres-js/migrator";
 import type { Sql, TransactionSql } from "postgres";
 import { z } from "zod";
 import { MigrationError } from "./errors";
@@ -177,12 +182,11 @@ export function watermarkOf(rows: LedgerRow[]): LedgerRow | undefined {
 const LEDGER_INSERT = new RegExp(`^insert into "${LEDGER.schema}"\\."${LEDGER.table}"`, "i");
 
 /**
- * Runs drizzle-orm's `migrate()` entirely inside `tx`, a transaction the caller opened (and
- * locked): drizzle's schema and ledger setup, its ledger read and the batch. `migrate()` opens
- * its batch with `client.begin(fn)`; the client handed to it runs `fn` in `tx` instead, so the
- * caller's commit or rollback covers everything. `inTransaction()` turns false once the caller's
- * transaction has ended: drizzle may still be running then (its connection was lost), and must
- * not send another statement, which postgres.js would run on a new session without the lock.
+ * Runs drizzle-orm's `migrate()` for `pending` entirely inside `tx`, a transaction the caller
+ * opened (and locked): drizzle's schema and ledger setup, its ledger read and the batch. The
+ * dialect's `migrate()` is given the folder's migrations up to the last of `pending` (drizzle's
+ * watermark picks `pending` among them), so a `-- no-transaction` migration after them is left
+ * for its own step. See `inTransactionSession` for how it stays inside `tx`.
  */
 export async function migrateInTransaction(
   tx: TransactionSql,
@@ -193,6 +197,68 @@ export async function migrateInTransaction(
   log: (line: string) => void,
 ): Promise<void> {
   let since = performance.now();
+  // Only observes: the ledger insert follows the last statement of a migration.
+  const logger: Logger = {
+    logQuery(query, params) {
+      if (!LEDGER_INSERT.test(query.trim())) return;
+      const file = pending.find((candidate) => candidate.when === Number(params[1]));
+      log(
+        `[migrate] ran ${file?.tag ?? String(params[1])} in ${ms(performance.now() - since)} ` +
+          `(${file?.statements.length ?? "?"} statement(s))`,
+      );
+      since = performance.now();
+    },
+  };
+  const last = pending.at(-1)?.when ?? Number.NEGATIVE_INFINITY;
+  const migrations = readMigrationFiles({ migrationsFolder }).filter(
+    (migration) => migration.folderMillis <= last,
+  );
+  const session = inTransactionSession(tx, client, inTransaction, logger, () => {
+    since = performance.now();
+  });
+  await new PgDialect().migrate(migrations, session, { migrationsFolder, ...LEDGER_CONFIG });
+}
+
+/**
+ * Records `file` in the ledger inside `tx`, exactly as drizzle would have: by the dialect's own
+ * `migrate()`, given the file's hash and `when` and no statements (it also creates the ledger
+ * when `file` is the first migration). For a `-- no-transaction` migration, whose statements ran
+ * and committed on their own.
+ */
+export async function recordInTransaction(
+  tx: TransactionSql,
+  client: Sql,
+  migrationsFolder: string,
+  file: MigrationFile,
+): Promise<void> {
+  const [meta] = readMigrationFiles({ migrationsFolder }).filter(
+    (migration) => migration.folderMillis === file.when && migration.hash === file.hash,
+  );
+  if (!meta) throw new Error(`${file.tag} changed in ${migrationsFolder} while it was applied`);
+  const session = inTransactionSession(tx, client, () => true);
+  await new PgDialect().migrate([{ ...meta, sql: [] }], session, {
+    migrationsFolder,
+    ...LEDGER_CONFIG,
+  });
+}
+
+const LEDGER_CONFIG = { migrationsSchema: LEDGER.schema, migrationsTable: LEDGER.table };
+
+/**
+ * A drizzle session whose every statement runs in `tx`. The dialect's `migrate()` opens its batch
+ * with `session.transaction()`, which postgres.js runs as `client.begin(fn)`; the client handed to
+ * drizzle here runs `fn` in `tx` instead, so the caller's commit or rollback covers everything.
+ * `inTransaction()` turns false once the caller's transaction has ended: drizzle may still be
+ * running then (its connection was lost), and must not send another statement, which postgres.js
+ * would run on a new session without the lock.
+ */
+function inTransactionSession(
+  tx: TransactionSql,
+  client: Sql,
+  inTransaction: () => boolean,
+  logger?: Logger,
+  onBegin?: () => void,
+): Parameters<PgDialect["migrate"]>[1] {
   // drizzle's postgres-js session uses only these three members of its client.
   interface ClientInTransaction {
     options: Sql["options"];
@@ -206,27 +272,14 @@ export async function migrateInTransaction(
       return tx.unsafe(...args);
     },
     begin: (work) => {
-      since = performance.now();
+      onBegin?.();
       return work(inside);
     },
   };
-  // Only observes: the ledger insert follows the last statement of a migration.
-  const logger: Logger = {
-    logQuery(query, params) {
-      if (!LEDGER_INSERT.test(query.trim())) return;
-      const file = pending.find((candidate) => candidate.when === Number(params[1]));
-      log(
-        `[migrate] ran ${file?.tag ?? String(params[1])} in ${ms(performance.now() - since)} ` +
-          `(${file?.statements.length ?? "?"} statement(s))`,
-      );
-      since = performance.now();
-    },
-  };
-  await migrate(drizzle(inside as unknown as Sql, { logger }), {
-    migrationsFolder,
-    migrationsSchema: LEDGER.schema,
-    migrationsTable: LEDGER.table,
-  });
+  const db = drizzle(inside as unknown as Sql, logger ? { logger } : {});
+  // The dialect's `migrate()` uses only execute/all/transaction of the session; its declared
+  // generics are narrower than a drizzle instance's.
+  return db._.session as unknown as Parameters<PgDialect["migrate"]>[1];
 }
 
 /** Where a failed statement of `migrate()` belongs: drizzle's errors carry the query text. */

@@ -106,3 +106,14 @@ export function postgresFailureOf(error: unknown): PostgresFailure | undefined {
   }
   return undefined;
 }
+
+/** What Postgres said, with its detail and hint, for a `MIGRATION_FAILED` message. */
+export function describePostgresError(error: unknown): string {
+  const failure = postgresFailureOf(error);
+  if (!failure) return error instanceof Error ? error.message : String(error);
+  return (
+    `${failure.message} (SQLSTATE ${failure.code})` +
+    (failure.detail ? `\nDetail: ${failure.detail}` : "") +
+    (failure.hint ? `\nHint: ${failure.hint}` : "")
+  );
+}

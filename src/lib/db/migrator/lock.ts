@@ -25,14 +25,22 @@ export const MIGRATION_LOCK_PG_LOCKS = {
   objsubid: 1,
 } as const;
 
-/** How often a waiting migrator logs who holds the lock; also how long one blocking wait lasts. */
+/** How often a waiting migrator logs who holds the lock. */
 const HOLDER_LOG_EVERY_MS = 5_000;
+/**
+ * The longest one blocking wait lasts, kept well under Postgres's `deadlock_timeout` (1 s by
+ * default). A waiter blocked in a statement holds a snapshot, and a `CREATE INDEX CONCURRENTLY`
+ * of a `-- no-transaction` migration (run by the lock's holder) waits for every older snapshot:
+ * a longer wait closes a cycle that Postgres breaks after `deadlock_timeout` by cancelling the
+ * waiter or the build (40P01). Ending the waiter's transaction first lets the build go on.
+ */
+const WAIT_SLICE_MS = 200;
 const LOCK_NOT_AVAILABLE = "55P03";
 const LOCK_BUSY = Symbol("the migration lock is held by another session");
 
 /** Who holds the migration lock on this database, for the logs; Postgres does not record when
  * an advisory lock was granted, so the holder's session start and current state stand in. */
-async function describeLockHolder(sql: Sql | TransactionSql): Promise<string> {
+export async function describeLockHolder(sql: Sql | TransactionSql): Promise<string> {
   const holders = await sql<
     {
       pid: number;
@@ -80,8 +88,9 @@ export interface LockedTransaction {
  * `SET LOCAL` (`set_config(..., true)`) for the same reason.
  *
  * A waiting migrator blocks in Postgres, which grants the lock the moment the holder's
- * transaction ends; each wait is bounded by `lock_timeout` so that it logs the holder every few
- * seconds and gives up at `MIGRATION_LOCK_WAIT_MS`.
+ * transaction ends; each wait is one short transaction bounded by `lock_timeout` (`WAIT_SLICE_MS`),
+ * so that it logs the holder every few seconds, gives up at `MIGRATION_LOCK_WAIT_MS`, and never
+ * holds a snapshot long enough to deadlock with an index build.
  */
 export async function withMigrationLock<T>(
   client: Sql,
@@ -97,7 +106,7 @@ export async function withMigrationLock<T>(
     try {
       const outcome = await client.begin(async (tx) => {
         const waited = performance.now() - started;
-        const waitMs = Math.max(1, Math.min(HOLDER_LOG_EVERY_MS, settings.lockWaitMs - waited));
+        const waitMs = Math.max(1, Math.min(WAIT_SLICE_MS, settings.lockWaitMs - waited));
         const [row] = await tx<{ locked: boolean; pid: number }[]>`
           select pg_try_advisory_xact_lock(${MIGRATION_LOCK_KEY.toString()}::bigint) as locked,
             pg_backend_pid() as pid,
@@ -151,17 +160,24 @@ export async function withMigrationLock<T>(
       ended = true;
     }
     const waited = performance.now() - started;
-    if (waited >= settings.lockWaitMs) {
-      throw new MigrationError(
-        "LOCK_WAIT_TIMEOUT",
-        `Gave up waiting for the migration lock after ${seconds(waited)} ` +
-          `(MIGRATION_LOCK_WAIT_MS=${settings.lockWaitMs}); it is held by ` +
-          `${await describeLockHolder(client)}. Another instance is migrating: if that session is ` +
-          "alive, let it finish (raise MIGRATION_LOCK_WAIT_MS for long migrations); if it is " +
-          "stuck, end it with `select pg_terminate_backend(<pid>)` and start again.",
-      );
-    }
+    if (waited >= settings.lockWaitMs) throw await lockWaitTimeout(client, waited, settings);
   }
+}
+
+/** `LOCK_WAIT_TIMEOUT`, naming who holds the lock. */
+export async function lockWaitTimeout(
+  client: Sql,
+  waited: number,
+  settings: MigratorSettings,
+): Promise<MigrationError> {
+  return new MigrationError(
+    "LOCK_WAIT_TIMEOUT",
+    `Gave up waiting for the migration lock after ${seconds(waited)} ` +
+      `(MIGRATION_LOCK_WAIT_MS=${settings.lockWaitMs}); it is held by ` +
+      `${await describeLockHolder(client)}. Another instance is migrating: if that session is ` +
+      "alive, let it finish (raise MIGRATION_LOCK_WAIT_MS for long migrations); if it is " +
+      "stuck, end it with `select pg_terminate_backend(<pid>)` and start again.",
+  );
 }
 
 const CONNECTION_GONE = new Set([

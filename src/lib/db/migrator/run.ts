@@ -7,11 +7,14 @@ import {
   migrateInTransaction,
   readLedger,
   readMigrationFolder,
+  recordInTransaction,
 } from "./drizzle-0.45";
-import { MigrationError, postgresFailureOf } from "./errors";
+import { describePostgresError, MigrationError, postgresFailureOf } from "./errors";
 import { type LockedTransaction, withMigrationLock } from "./lock";
 import { consoleLog, type Log, ms } from "./log";
 import { describeTarget } from "./migrations-url";
+import { isNoTransaction } from "./no-transaction";
+import { runNoTransactionMigration } from "./no-transaction-run";
 import type { MigratorSettings } from "./settings";
 import { excerpt, type MigrationPlan, planMigrations } from "./validation";
 
@@ -144,7 +147,7 @@ export async function runMigrator(
       return report(plan.version, pendingTags, []);
     }
     log(`[migrate] connected to ${target} in ${ms(connectMs)}; ${pendingList}`);
-    const appliedNow = await applyWithRetries(connection, files, settings, log);
+    const appliedNow = await applyInSteps(connection, files, settings, log);
     const version = files.at(-1)?.tag ?? null;
     log(
       `[migrate] done: applied ${appliedNow.length} migration(s), ${target} is at ` +
@@ -155,36 +158,75 @@ export async function runMigrator(
 }
 
 /**
- * Applies under the lock; a statement that hit `lock_timeout` rolled the whole transaction back
- * (lock included), and the batch is tried again after a backoff.
+ * Until nothing is pending: the ordinary migrations up to the next `-- no-transaction` one in one
+ * transaction, then that one on its own (no-transaction-run.ts), then the next ones.
+ */
+async function applyInSteps(
+  connection: DbConnection,
+  files: MigrationFile[],
+  settings: MigratorSettings,
+  log: Log,
+): Promise<string[]> {
+  const appliedNow: string[] = [];
+  for (;;) {
+    const step = await applyWithRetries(connection, files, settings, log);
+    appliedNow.push(...step.applied);
+    const next = step.noTransactionNext;
+    if (!next) return appliedNow;
+    const client = connection.client;
+    const applied = await runNoTransactionMigration(next, {
+      client,
+      settings,
+      log,
+      stillNext: async () => {
+        const plan = planMigrations(files, await readLedger(client), settings);
+        throwFirstProblem(plan);
+        return plan.pending[0]?.tag === next.tag;
+      },
+      record: () =>
+        client.begin((tx) => recordInTransaction(tx, client, settings.migrationsFolder, next)),
+    });
+    if (applied) appliedNow.push(next.tag);
+  }
+}
+
+/**
+ * Applies, in one transaction under the lock, the pending migrations up to the first
+ * `-- no-transaction` one, which it returns for its own step. A statement that hit
+ * `lock_timeout` rolled the whole transaction back (lock included), and the batch is tried again
+ * after a backoff.
  */
 async function applyWithRetries(
   connection: DbConnection,
   files: MigrationFile[],
   settings: MigratorSettings,
   log: Log,
-): Promise<string[]> {
+): Promise<{ applied: string[]; noTransactionNext?: MigrationFile }> {
   for (let attempt = 0; ; attempt++) {
     let pending: MigrationFile[] = [];
     const started = performance.now();
     try {
-      const applied = await withMigrationLock(connection.client, settings, log, async (locked) => {
-        pending = await pendingUnderLock(locked, files, settings);
-        if (pending.length === 0) {
+      const step = await withMigrationLock(connection.client, settings, log, async (locked) => {
+        const all = await pendingUnderLock(locked, files, settings);
+        if (all.length === 0) {
           log("[migrate] another instance applied the pending migrations while this one waited");
-          return [];
+          return { applied: [] };
         }
-        const { tx, inTransaction } = locked;
-        const folder = settings.migrationsFolder;
-        await migrateInTransaction(tx, connection.client, folder, pending, inTransaction, log);
-        return pending.map((file) => file.tag);
+        const end = all.findIndex((file) => isNoTransaction(file.statements));
+        pending = end === -1 ? all : all.slice(0, end);
+        if (pending.length > 0) {
+          const { tx, inTransaction } = locked;
+          const folder = settings.migrationsFolder;
+          await migrateInTransaction(tx, connection.client, folder, pending, inTransaction, log);
+        }
+        return { applied: pending.map((file) => file.tag), noTransactionNext: all[end] };
       });
-      if (applied.length > 0) {
+      if (step.applied.length > 0) {
         log(
-          `[migrate] committed ${applied.length} migration(s) in ${ms(performance.now() - started)}`,
+          `[migrate] committed ${step.applied.length} migration(s) in ${ms(performance.now() - started)}`,
         );
       }
-      return applied;
+      return step;
     } catch (error) {
       if (error instanceof MigrationError) throw error;
       const failure = postgresFailureOf(error);
@@ -234,13 +276,7 @@ function migrationFailed(
   settings: MigratorSettings,
 ): MigrationError {
   const failure = postgresFailureOf(error);
-  const postgres = failure
-    ? `${failure.message} (SQLSTATE ${failure.code})` +
-      (failure.detail ? `\nDetail: ${failure.detail}` : "") +
-      (failure.hint ? `\nHint: ${failure.hint}` : "")
-    : error instanceof Error
-      ? error.message
-      : String(error);
+  const postgres = describePostgresError(error);
   const timeoutAdvice =
     failure?.code === STATEMENT_TIMEOUT
       ? "\nThe statement ran longer than statement_timeout (MIGRATION_STATEMENT_TIMEOUT_MS=" +

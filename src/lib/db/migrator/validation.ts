@@ -6,6 +6,7 @@ import {
   watermarkOf,
 } from "./drizzle-0.45";
 import { MigrationError } from "./errors";
+import { isNoTransaction, NO_TRANSACTION_MARKER } from "./no-transaction";
 
 /**
  * Every rule the migrations folder and the ledger must meet before anything is applied, and the
@@ -194,6 +195,7 @@ function outOfOrderProblems(
 }
 
 function concurrentlyProblems(file: MigrationFile): MigrationError[] {
+  if (isNoTransaction(file.statements)) return [];
   return file.statements
     .filter(usesConcurrently)
     .map(
@@ -202,9 +204,10 @@ function concurrentlyProblems(file: MigrationFile): MigrationError[] {
           "CONCURRENTLY",
           `Migration ${file.tag} uses CONCURRENTLY: ${excerpt(statement)}\ndrizzle runs all ` +
             "pending migrations in one transaction, and Postgres refuses CONCURRENTLY inside a " +
-            "transaction block (SQLSTATE 25001). Use the plain form (it locks writes to the table " +
-            "while it runs), or run the CONCURRENTLY statement outside the migrator first and make " +
-            "the migration idempotent (`CREATE INDEX IF NOT EXISTS ...`).",
+            "transaction block (SQLSTATE 25001). Put the statement in a migration of its own whose " +
+            `first line is \`${NO_TRANSACTION_MARKER}\`: the migrator then runs it outside a ` +
+            "transaction, under the migration lock (docs/migrations.md#migrations-outside-a-transaction). " +
+            "Or use the plain form (it blocks writes to the table while it builds).",
           { tag: file.tag, statement },
         ),
     );

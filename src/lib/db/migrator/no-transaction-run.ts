@@ -1,0 +1,216 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Sql } from "postgres";
+import type { MigrationFile } from "./drizzle-0.45";
+import { describePostgresError, MigrationError, postgresFailureOf } from "./errors";
+import {
+  describeLockHolder,
+  lockWaitTimeout,
+  MIGRATION_LOCK_KEY,
+  MIGRATION_LOCK_PG_LOCKS,
+} from "./lock";
+import { type Log, ms, seconds } from "./log";
+import { concurrentIndexBuilt } from "./no-transaction";
+import type { MigratorSettings } from "./settings";
+import { excerpt } from "./validation";
+
+const LOCK_TIMEOUT = "55P03";
+const STATEMENT_TIMEOUT = "57014";
+const POLL_MS = 250;
+const HOLDER_LOG_EVERY_MS = 5_000;
+
+export interface NoTransactionStep {
+  /** The migrator's one-connection client, outside any transaction. */
+  client: Sql;
+  settings: MigratorSettings;
+  log: Log;
+  /** Under the lock: the ledger re-read and re-validated; whether `file` is still next. */
+  stillNext(): Promise<boolean>;
+  /** Records `file` in drizzle's ledger, in drizzle's own format. */
+  record(): Promise<void>;
+}
+
+/**
+ * Runs a `-- no-transaction` migration: statement by statement, each committing on its own,
+ * holding the migration lock as a session-level advisory lock on the migrator's own connection
+ * (the transaction-scoped lock cannot outlive a statement here). The same session runs every
+ * statement, so the lock ends exactly when the session that builds the index ends: a killed
+ * migrator's build is cancelled (client_connection_check_interval) before anyone else can start
+ * it again. Recorded in the ledger only after its last statement succeeded. Returns false when
+ * another instance applied it meanwhile.
+ */
+export async function runNoTransactionMigration(
+  file: MigrationFile,
+  step: NoTransactionStep,
+): Promise<boolean> {
+  const { client, settings, log } = step;
+  return withSessionLock(client, settings, log, async (pid) => {
+    if (!(await step.stillNext())) {
+      log(`[migrate] another instance applied ${file.tag} while this one waited`);
+      return false;
+    }
+    const started = performance.now();
+    await client`
+      select set_config('lock_timeout', ${String(settings.lockTimeoutMs)}, false),
+        set_config('statement_timeout', ${String(settings.noTransactionStatementTimeoutMs)}, false),
+        set_config('client_connection_check_interval', '1000', false)`;
+    try {
+      for (const index of file.statements.keys()) {
+        await runStatement(file, index, step);
+      }
+    } finally {
+      await client`reset lock_timeout; reset statement_timeout`.simple().catch(() => {});
+    }
+    await assertStillHolding(client, pid, file);
+    await step.record();
+    log(
+      `[migrate] ran ${file.tag} outside a transaction in ${ms(performance.now() - started)} ` +
+        `(${file.statements.length} statement(s))`,
+    );
+    return true;
+  });
+}
+
+async function runStatement(file: MigrationFile, index: number, step: NoTransactionStep) {
+  const { client, settings, log } = step;
+  const statement = file.statements[index] ?? "";
+  const builds = concurrentIndexBuilt(statement);
+  const where =
+    `Migration ${file.tag}.sql (statement ${index + 1} of ${file.statements.length}, ` +
+    "outside a transaction)";
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (builds) await dropInvalidIndex(client, builds, file.tag, log);
+      await client.unsafe(statement);
+      return;
+    } catch (error) {
+      const failure = postgresFailureOf(error);
+      if (failure?.code === LOCK_TIMEOUT && attempt < settings.lockTimeoutRetries) {
+        const delay = Math.min(1_000 * 2 ** attempt, 15_000);
+        log(
+          `[migrate] ${where} hit lock_timeout (${settings.lockTimeoutMs} ms); retry ` +
+            `${attempt + 1} of ${settings.lockTimeoutRetries} in ${ms(delay)}`,
+        );
+        await sleep(delay);
+        continue;
+      }
+      throw noTransactionFailed(error, where, file, index, settings);
+    }
+  }
+}
+
+/**
+ * A CONCURRENTLY build that failed, hit a timeout or lost its session leaves its index behind,
+ * marked invalid; `IF NOT EXISTS` would then accept it. Under the lock nobody else builds it.
+ */
+async function dropInvalidIndex(client: Sql, index: string, tag: string, log: Log) {
+  const [invalid] = await client<{ name: string }[]>`
+    select indexrelid::regclass::text as name from pg_index
+    where indexrelid = to_regclass(${index}) and not indisvalid`;
+  if (!invalid) return;
+  await client.unsafe(`drop index concurrently if exists ${invalid.name}`);
+  log(
+    `[migrate] ${tag}: dropped the invalid index ${invalid.name} left by an interrupted or ` +
+      "failed build (DROP INDEX CONCURRENTLY), to build it again",
+  );
+}
+
+function noTransactionFailed(
+  error: unknown,
+  where: string,
+  file: MigrationFile,
+  index: number,
+  settings: MigratorSettings,
+): MigrationError {
+  const failure = postgresFailureOf(error);
+  const statement = excerpt(file.statements[index] ?? "", 500);
+  const postgres = describePostgresError(error);
+  const advice =
+    failure?.code === STATEMENT_TIMEOUT
+      ? "\nThe statement ran longer than MIGRATION_NO_TRANSACTION_STATEMENT_TIMEOUT_MS=" +
+        `${settings.noTransactionStatementTimeoutMs}; raise it for this deploy.`
+      : failure?.code === LOCK_TIMEOUT
+        ? `\nIt hit lock_timeout (MIGRATION_LOCK_TIMEOUT_MS=${settings.lockTimeoutMs}) on every ` +
+          `attempt (MIGRATION_LOCK_TIMEOUT_RETRIES=${settings.lockTimeoutRetries}). A CONCURRENTLY ` +
+          "build also waits, under lock_timeout, for every transaction older than it: end the " +
+          "long-running one (see lock_timeout_retries_exhausted in the docs)."
+        : "";
+  const before = index === 0 ? "No statement of it" : `Its statements 1 to ${index}`;
+  return new MigrationError(
+    "MIGRATION_FAILED",
+    `${where} failed: ${postgres}\nStatement: ${statement}\n` +
+      `${file.tag} runs outside a transaction: ${before} stayed applied, it is not recorded in ` +
+      "the ledger, and the next run repeats it from the start (an invalid index a failed " +
+      "CONCURRENTLY build left is dropped first). Migrations before it are committed. If data " +
+      "blocks the statement, fix the data; if the statement is wrong, correct the file (it is " +
+      "not recorded here) and deploy again." +
+      advice,
+    { tag: file.tag, statement, sqlState: failure?.code, cause: error },
+  );
+}
+
+/**
+ * Takes the migration lock at session level, polling `pg_try_advisory_lock` so that no waiting
+ * statement holds a snapshot: a waiter blocked inside a statement holds one, and a CONCURRENTLY
+ * build waits for every older snapshot, which would deadlock with the waiter.
+ */
+async function withSessionLock<T>(
+  client: Sql,
+  settings: MigratorSettings,
+  log: Log,
+  work: (pid: number) => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  let nextHolderLog = 0;
+  let pid: number;
+  for (;;) {
+    const [row] = await client<{ locked: boolean; pid: number }[]>`
+      select pg_try_advisory_lock(${MIGRATION_LOCK_KEY.toString()}::bigint) as locked,
+        pg_backend_pid() as pid`;
+    const waited = performance.now() - started;
+    if (row?.locked) {
+      pid = row.pid;
+      break;
+    }
+    if (waited >= settings.lockWaitMs) throw await lockWaitTimeout(client, waited, settings);
+    if (waited >= nextHolderLog) {
+      log(
+        `[migrate] waiting for the migration lock (${seconds(waited)} of ` +
+          `${seconds(settings.lockWaitMs)}), held by ${await describeLockHolder(client)}`,
+      );
+      nextHolderLog = waited + HOLDER_LOG_EVERY_MS;
+    }
+    await sleep(Math.min(POLL_MS * (0.5 + Math.random()), settings.lockWaitMs - waited));
+  }
+  log(
+    `[migrate] took the migration lock for a migration outside a transaction (backend pid ${pid})`,
+  );
+  try {
+    return await work(pid);
+  } finally {
+    await client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY.toString()}::bigint)`.catch(
+      () => {},
+    );
+  }
+}
+
+/**
+ * Before recording: every statement ran in the session that holds the lock. Through a transaction
+ * pooler, or after postgres.js silently reconnected, they would not have.
+ */
+async function assertStillHolding(client: Sql, pid: number, file: MigrationFile) {
+  const [row] = await client<{ pid: number; held: boolean }[]>`
+    select pg_backend_pid() as pid, exists (
+      select 1 from pg_locks where locktype = 'advisory' and granted and pid = pg_backend_pid()
+        and database = (select oid from pg_database where datname = current_database())
+        and classid = ${MIGRATION_LOCK_PG_LOCKS.classid} and objid = ${MIGRATION_LOCK_PG_LOCKS.objid}
+        and objsubid = ${MIGRATION_LOCK_PG_LOCKS.objsubid}) as held`;
+  if (row?.pid === pid && row.held) return;
+  throw new MigrationError(
+    "CONNECTION_LOST",
+    `${file.tag} ran outside a transaction, but its session changed (the lock was taken by backend ` +
+      `pid ${pid}, the session is now pid ${row?.pid}): the connection was replaced, or the URL ` +
+      "goes through a transaction pooler, which hands each statement to any server connection. " +
+      "It is not recorded; use a direct connection (MIGRATIONS_DATABASE_URL) and run again.",
+    { tag: file.tag },
+  );
+}
