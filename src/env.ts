@@ -90,6 +90,15 @@ const schema = z.object({
     .max(65_535)
     .default(54_329)
     .describe("the port of the embedded Postgres of `npm run dev`"),
+  E2E_BASE_URL: z
+    .url()
+    .optional()
+    .describe(
+      "an already-deployed server for `npm run test:e2e` to test instead of building its own",
+    ),
+  E2E_DATABASE_URL: postgresUrl
+    .optional()
+    .describe("that deployed server's database, so the e2e tests check the rows in Postgres"),
   DOCKER_HOST: z
     .string()
     .optional()

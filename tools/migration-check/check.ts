@@ -14,17 +14,20 @@ import type { Config } from "drizzle-kit";
 import { JournalFormatError, parseJournal } from "@/lib/db/migrator/drizzle-0.45";
 import { findJournalProblems } from "@/lib/db/migrator/validation";
 import { runDrizzleKit } from "./drizzle-kit";
+import { lintMigrationFolder } from "./lint";
 import { checkNoTransactionMigrations } from "./no-transaction";
 
 /**
  * What `npm run db:check` verifies about the migrations folder, without ever writing into it:
- * drizzle-kit's `check` and a probe `generate` both run on a temporary copy.
+ * drizzle-kit's `check` and a probe `generate` both run on a temporary copy; the migration linter
+ * (./lint) reads the SQL.
  */
 
 export type CheckName =
   | "journal"
   | "drizzle-kit check"
   | "uncaptured schema changes"
+  | "migration lint"
   | "no-transaction";
 
 export interface MigrationCheckProblem {
@@ -189,16 +192,15 @@ export async function checkMigrations(
   const outDir = path.resolve(options.cwd, config.out ?? "drizzle");
   const label = path.relative(options.cwd, outDir) || ".";
 
-  const journal = checkJournal(outDir, label);
+  const { readable, problems } = checkJournal(outDir, label);
+  if (existsSync(outDir)) {
+    problems.push(...(await lintMigrationFolder(outDir, label)));
+    for (const { file: _file, ...finding } of checkNoTransactionMigrations(outDir, label)) {
+      problems.push({ check: "no-transaction", ...finding });
+    }
+  }
   // drizzle-kit would create a missing folder, or crash on a broken journal: nothing to learn.
-  if (!journal.readable) return journal.problems;
-  const problems = [
-    ...journal.problems,
-    ...checkNoTransactionMigrations(outDir, label).map(({ file: _file, ...finding }) => ({
-      check: "no-transaction" as const,
-      ...finding,
-    })),
-  ];
+  if (!readable) return problems;
 
   const workDir = mkdtempSync(path.join(tmpdir(), "db-check-"));
   try {
