@@ -61,7 +61,15 @@ export async function runNoTransactionMigration(
       await client`reset lock_timeout; reset statement_timeout`.simple().catch(() => {});
     }
     await assertStillHolding(client, pid, file);
-    await step.record();
+    await step.record().catch((error: unknown) => {
+      throw new MigrationError(
+        "MIGRATION_FAILED",
+        `Recording ${file.tag} in the ledger failed after all its statements ran outside a ` +
+          `transaction: ${describePostgresError(error)}\nIt is not recorded; the next run ` +
+          "repeats its statements (each a no-op the second time) and records it.",
+        { tag: file.tag, sqlState: postgresFailureOf(error)?.code, cause: error },
+      );
+    });
     log(
       `[migrate] ran ${file.tag} outside a transaction in ${ms(performance.now() - started)} ` +
         `(${file.statements.length} statement(s))`,
