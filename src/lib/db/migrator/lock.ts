@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Sql, TransactionSql } from "postgres";
 import { LEDGER } from "./drizzle-0.45";
 import { MigrationError, postgresFailureOf } from "./errors";
@@ -40,7 +41,7 @@ const LOCK_BUSY = Symbol("the migration lock is held by another session");
 
 /** Who holds the migration lock on this database, for the logs; Postgres does not record when
  * an advisory lock was granted, so the holder's session start and current state stand in. */
-export async function describeLockHolder(sql: Sql | TransactionSql): Promise<string> {
+async function describeLockHolder(sql: Sql | TransactionSql): Promise<string> {
   const holders = await sql<
     {
       pid: number;
@@ -165,7 +166,7 @@ export async function withMigrationLock<T>(
 }
 
 /** `LOCK_WAIT_TIMEOUT`, naming who holds the lock. */
-export async function lockWaitTimeout(
+async function lockWaitTimeout(
   client: Sql,
   waited: number,
   settings: MigratorSettings,
@@ -215,5 +216,79 @@ function connectionLost(error: unknown, settings: MigratorSettings): MigrationEr
       "pg_terminate_backend). Another instance may have applied the migrations since: run " +
       "`npm run db:status`, then start again.",
     { sqlState: failure?.code, cause: error },
+  );
+}
+
+/** How often a session-level wait polls (`withSessionLock`). */
+const SESSION_LOCK_POLL_MS = 250;
+
+/**
+ * Runs `work` holding the migration lock at session level, for a `-- no-transaction` migration
+ * whose statements each commit on their own (no transaction can carry the lock), polling `pg_try_advisory_lock` so that no waiting
+ * statement holds a snapshot: a waiter blocked inside a statement holds one, and a CONCURRENTLY
+ * build waits for every older snapshot, which would deadlock with the waiter.
+ */
+export async function withSessionLock<T>(
+  client: Sql,
+  settings: MigratorSettings,
+  log: Log,
+  work: (pid: number) => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  let nextHolderLog = 0;
+  let pid: number;
+  for (;;) {
+    const [row] = await client<{ locked: boolean; pid: number }[]>`
+      select pg_try_advisory_lock(${MIGRATION_LOCK_KEY.toString()}::bigint) as locked,
+        pg_backend_pid() as pid`;
+    const waited = performance.now() - started;
+    if (row?.locked) {
+      pid = row.pid;
+      break;
+    }
+    if (waited >= settings.lockWaitMs) throw await lockWaitTimeout(client, waited, settings);
+    if (waited >= nextHolderLog) {
+      log(
+        `[migrate] waiting for the migration lock (${seconds(waited)} of ` +
+          `${seconds(settings.lockWaitMs)}), held by ${await describeLockHolder(client)}`,
+      );
+      nextHolderLog = waited + HOLDER_LOG_EVERY_MS;
+    }
+    await sleep(
+      Math.min(SESSION_LOCK_POLL_MS * (0.5 + Math.random()), settings.lockWaitMs - waited),
+    );
+  }
+  log(
+    `[migrate] took the migration lock for a migration outside a transaction (backend pid ${pid})`,
+  );
+  try {
+    return await work(pid);
+  } finally {
+    await client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY.toString()}::bigint)`.catch(
+      () => {},
+    );
+  }
+}
+
+/**
+ * Before recording a `-- no-transaction` migration: every statement ran in the session that holds
+ * the lock. Through a transaction
+ * pooler, or after postgres.js silently reconnected, they would not have.
+ */
+export async function assertHoldingSessionLock(client: Sql, pid: number, tag: string) {
+  const [row] = await client<{ pid: number; held: boolean }[]>`
+    select pg_backend_pid() as pid, exists (
+      select 1 from pg_locks where locktype = 'advisory' and granted and pid = pg_backend_pid()
+        and database = (select oid from pg_database where datname = current_database())
+        and classid = ${MIGRATION_LOCK_PG_LOCKS.classid} and objid = ${MIGRATION_LOCK_PG_LOCKS.objid}
+        and objsubid = ${MIGRATION_LOCK_PG_LOCKS.objsubid}) as held`;
+  if (row?.pid === pid && row.held) return;
+  throw new MigrationError(
+    "CONNECTION_LOST",
+    `${tag} ran outside a transaction, but its session changed (the lock was taken by backend ` +
+      `pid ${pid}, the session is now pid ${row?.pid}): the connection was replaced, or the URL ` +
+      "goes through a transaction pooler, which hands each statement to any server connection. " +
+      "It is not recorded; use a direct connection (MIGRATIONS_DATABASE_URL) and run again.",
+    { tag },
   );
 }

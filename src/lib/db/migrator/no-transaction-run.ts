@@ -2,21 +2,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Sql } from "postgres";
 import type { MigrationFile } from "./drizzle-0.45";
 import { describePostgresError, MigrationError, postgresFailureOf } from "./errors";
-import {
-  describeLockHolder,
-  lockWaitTimeout,
-  MIGRATION_LOCK_KEY,
-  MIGRATION_LOCK_PG_LOCKS,
-} from "./lock";
-import { type Log, ms, seconds } from "./log";
+import { assertHoldingSessionLock, withSessionLock } from "./lock";
+import { type Log, ms } from "./log";
 import { concurrentIndexBuilt } from "./no-transaction";
 import type { MigratorSettings } from "./settings";
 import { excerpt } from "./validation";
 
 const LOCK_TIMEOUT = "55P03";
 const STATEMENT_TIMEOUT = "57014";
-const POLL_MS = 250;
-const HOLDER_LOG_EVERY_MS = 5_000;
 
 export interface NoTransactionStep {
   /** The migrator's one-connection client, outside any transaction. */
@@ -60,7 +53,7 @@ export async function runNoTransactionMigration(
     } finally {
       await client`reset lock_timeout; reset statement_timeout`.simple().catch(() => {});
     }
-    await assertStillHolding(client, pid, file);
+    await assertHoldingSessionLock(client, pid, file.tag);
     await step.record().catch((error: unknown) => {
       throw new MigrationError(
         "MIGRATION_FAILED",
@@ -153,72 +146,5 @@ function noTransactionFailed(
       "not recorded here) and deploy again." +
       advice,
     { tag: file.tag, statement, sqlState: failure?.code, cause: error },
-  );
-}
-
-/**
- * Takes the migration lock at session level, polling `pg_try_advisory_lock` so that no waiting
- * statement holds a snapshot: a waiter blocked inside a statement holds one, and a CONCURRENTLY
- * build waits for every older snapshot, which would deadlock with the waiter.
- */
-async function withSessionLock<T>(
-  client: Sql,
-  settings: MigratorSettings,
-  log: Log,
-  work: (pid: number) => Promise<T>,
-): Promise<T> {
-  const started = performance.now();
-  let nextHolderLog = 0;
-  let pid: number;
-  for (;;) {
-    const [row] = await client<{ locked: boolean; pid: number }[]>`
-      select pg_try_advisory_lock(${MIGRATION_LOCK_KEY.toString()}::bigint) as locked,
-        pg_backend_pid() as pid`;
-    const waited = performance.now() - started;
-    if (row?.locked) {
-      pid = row.pid;
-      break;
-    }
-    if (waited >= settings.lockWaitMs) throw await lockWaitTimeout(client, waited, settings);
-    if (waited >= nextHolderLog) {
-      log(
-        `[migrate] waiting for the migration lock (${seconds(waited)} of ` +
-          `${seconds(settings.lockWaitMs)}), held by ${await describeLockHolder(client)}`,
-      );
-      nextHolderLog = waited + HOLDER_LOG_EVERY_MS;
-    }
-    await sleep(Math.min(POLL_MS * (0.5 + Math.random()), settings.lockWaitMs - waited));
-  }
-  log(
-    `[migrate] took the migration lock for a migration outside a transaction (backend pid ${pid})`,
-  );
-  try {
-    return await work(pid);
-  } finally {
-    await client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY.toString()}::bigint)`.catch(
-      () => {},
-    );
-  }
-}
-
-/**
- * Before recording: every statement ran in the session that holds the lock. Through a transaction
- * pooler, or after postgres.js silently reconnected, they would not have.
- */
-async function assertStillHolding(client: Sql, pid: number, file: MigrationFile) {
-  const [row] = await client<{ pid: number; held: boolean }[]>`
-    select pg_backend_pid() as pid, exists (
-      select 1 from pg_locks where locktype = 'advisory' and granted and pid = pg_backend_pid()
-        and database = (select oid from pg_database where datname = current_database())
-        and classid = ${MIGRATION_LOCK_PG_LOCKS.classid} and objid = ${MIGRATION_LOCK_PG_LOCKS.objid}
-        and objsubid = ${MIGRATION_LOCK_PG_LOCKS.objsubid}) as held`;
-  if (row?.pid === pid && row.held) return;
-  throw new MigrationError(
-    "CONNECTION_LOST",
-    `${file.tag} ran outside a transaction, but its session changed (the lock was taken by backend ` +
-      `pid ${pid}, the session is now pid ${row?.pid}): the connection was replaced, or the URL ` +
-      "goes through a transaction pooler, which hands each statement to any server connection. " +
-      "It is not recorded; use a direct connection (MIGRATIONS_DATABASE_URL) and run again.",
-    { tag: file.tag },
   );
 }
