@@ -224,9 +224,10 @@ const SESSION_LOCK_POLL_MS = 250;
 
 /**
  * Runs `work` holding the migration lock at session level, for a `-- no-transaction` migration
- * whose statements each commit on their own (no transaction can carry the lock), polling `pg_try_advisory_lock` so that no waiting
- * statement holds a snapshot: a waiter blocked inside a statement holds one, and a CONCURRENTLY
- * build waits for every older snapshot, which would deadlock with the waiter.
+ * whose statements each commit on their own (no transaction can carry the lock). It polls
+ * `pg_try_advisory_lock` so that no waiting statement holds a snapshot: a CONCURRENTLY build
+ * waits for every older snapshot, which would deadlock with a waiter blocked in a statement.
+ * The unlock is best effort: if the session was lost, the lock went with it.
  */
 export async function withSessionLock<T>(
   client: Sql,
@@ -272,8 +273,8 @@ export async function withSessionLock<T>(
 
 /**
  * Before recording a `-- no-transaction` migration: every statement ran in the session that holds
- * the lock. Through a transaction
- * pooler, or after postgres.js silently reconnected, they would not have.
+ * the lock. Through a transaction pooler, or after postgres.js silently reconnected, they would
+ * not have.
  */
 export async function assertHoldingSessionLock(client: Sql, pid: number, tag: string) {
   const [row] = await client<{ pid: number; held: boolean }[]>`
