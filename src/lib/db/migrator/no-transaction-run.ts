@@ -51,7 +51,10 @@ export async function runNoTransactionMigration(
         await runStatement(file, index, step);
       }
     } finally {
-      await client`reset lock_timeout; reset statement_timeout`.simple().catch(() => {});
+      // Session settings would outlive this step: the next batch runs on this connection.
+      await client`reset lock_timeout; reset statement_timeout; reset client_connection_check_interval`
+        .simple()
+        .catch(() => {});
     }
     await assertHoldingSessionLock(client, pid, file.tag);
     await step.record().catch((error: unknown) => {
