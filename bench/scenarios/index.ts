@@ -4,15 +4,16 @@ import { coldBoots } from "./cold-boots";
 import { devLoop } from "./dev-loop";
 import { fullApply } from "./full-apply";
 import { indexBuild } from "./index-build";
+import { lockHandoff } from "./lock-handoff";
 import { scale } from "./scale";
 import { serverReadiness } from "./server-readiness";
 
-/** In the order of issue 5 (then the dev loop of issue 10 and the index build of issue 12), which is
- * also the order of the table. */
+/** In the order of the table. */
 export const scenarios: Scenario[] = [
   bootCheck,
   scale,
   coldBoots,
+  lockHandoff,
   serverReadiness,
   fullApply,
   devLoop,

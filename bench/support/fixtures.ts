@@ -13,15 +13,26 @@ export interface MigrationsFolder {
 
 /**
  * A drizzle-kit style folder of `count` migrations, each creating one table with an index (about
- * 400 bytes, two statements): the shape of a typical small schema change.
+ * 400 bytes, two statements): the shape of a typical small schema change. With
+ * `firstSleepsSeconds`, the first migration starts with a `pg_sleep`: a migration that takes time.
  */
-export function writeSyntheticMigrations(count: number): Promise<MigrationsFolder> {
+export function writeSyntheticMigrations(
+  count: number,
+  options: { firstSleepsSeconds?: number } = {},
+): Promise<MigrationsFolder> {
+  const sleep = options.firstSleepsSeconds;
   return writeMigrationsFolder(
     `synthetic-${count}`,
-    Array.from({ length: count }, (_, index) => ({
-      name: `bench_table_${index}`,
-      sql: syntheticSql(index),
-    })),
+    Array.from({ length: count }, (_, index) => {
+      const sql = syntheticSql(index);
+      return {
+        name: `bench_table_${index}`,
+        sql:
+          index === 0 && sleep
+            ? `SELECT pg_sleep(${sleep});\n--> statement-breakpoint\n${sql}`
+            : sql,
+      };
+    }),
   );
 }
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Sql } from "postgres";
 import type { MigrationFile } from "./drizzle-0.45";
-import { describePostgresError, MigrationError, postgresFailureOf } from "./errors";
+import { describeError, MigrationError, postgresFailureOf } from "./errors";
 import { assertHoldingSessionLock, withSessionLock } from "./lock";
 import { type Log, ms } from "./log";
 import { concurrentIndexBuilt } from "./no-transaction";
@@ -61,7 +61,7 @@ export async function runNoTransactionMigration(
       throw new MigrationError(
         "MIGRATION_FAILED",
         `Recording ${file.tag} in the ledger failed after all its statements ran outside a ` +
-          `transaction: ${describePostgresError(error)}\nIt is not recorded; the next run ` +
+          `transaction: ${describeError(error)}\nIt is not recorded; the next run ` +
           "repeats its statements (each a no-op the second time) and records it.",
         { tag: file.tag, sqlState: postgresFailureOf(error)?.code, cause: error },
       );
@@ -127,7 +127,7 @@ function noTransactionFailed(
 ): MigrationError {
   const failure = postgresFailureOf(error);
   const statement = excerpt(file.statements[index] ?? "", 500);
-  const postgres = describePostgresError(error);
+  const postgres = describeError(error);
   const advice =
     failure?.code === STATEMENT_TIMEOUT
       ? "\nThe statement ran longer than MIGRATION_NO_TRANSACTION_STATEMENT_TIMEOUT_MS=" +
