@@ -14,6 +14,7 @@ import {
 } from "@tools/load/write-load";
 import { describe, expect, it } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
+import { MIGRATION_LOCK_KEY } from "@/lib/db/migrator/lock";
 import {
   emptyDatabasePerTest,
   eventually,
@@ -264,6 +265,51 @@ describe("16 server processes booting at once with the build pending", () => {
     expect(await migrationLockHolders(db.url)).toEqual([]);
   }, 240_000);
 });
+
+describe("a migrator waiting for the lock", () => {
+  it("never blocks long enough to deadlock with a CONCURRENTLY build by the lock's holder", async () => {
+    // A build waits for every older snapshot, a waiter blocked in a statement holds one, and
+    // Postgres cancels one of the two (40P01) once one has waited deadlock_timeout (1 s). So the
+    // builds start when the waiter's statement has blocked for over a second, if it ever does.
+    await withSql(db.url, (sql) =>
+      sql`create table small (id int); insert into small select generate_series(1, 1000)`.simple(),
+    );
+    const holder = createDbConnection({ url: db.url, max: 1, applicationName: "lock-holder" });
+    try {
+      const key = MIGRATION_LOCK_KEY.toString();
+      await holder.client`select pg_advisory_lock(${key}::bigint)`;
+      const waiter = startMigratorCli("migrate", {
+        url: db.url,
+        folder: writeMigrationFolder([fixtureMigration(0)]),
+      });
+      await waiter.waitForOutput(/waiting for the migration lock/);
+      for (const n of [1, 2, 3]) {
+        const deadline = performance.now() + 1_500;
+        while (performance.now() < deadline && !(await waiterBlockedOverASecond(db.url))) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await holder.client.unsafe(`create index concurrently small_${n}_idx on small (id)`);
+      }
+      await holder.client`select pg_advisory_unlock(${key}::bigint)`;
+      const result = await waiter.exited;
+      expect(result.code, result.output).toBe(0);
+    } finally {
+      await holder.close();
+    }
+  });
+});
+
+function waiterBlockedOverASecond(url: string): Promise<boolean> {
+  return withSql(url, async (sql) => {
+    const [row] = await sql<{ blocked: boolean }[]>`
+      select exists (
+        select 1 from pg_stat_activity
+        where datname = current_database() and application_name like 'agency-reporting:migrator%'
+          and state = 'active' and wait_event_type = 'Lock'
+          and now() - query_start > interval '1.1 seconds') as blocked`;
+    return row?.blocked ?? false;
+  });
+}
 
 describe("ALTER TYPE ... ADD VALUE", () => {
   const createType = fixtureMigration(0, [
