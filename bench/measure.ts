@@ -109,3 +109,11 @@ export function linearFit(xs: readonly number[], ys: readonly number[]): LinearF
   const r2 = syy === 0 ? 1 : (sxy * sxy) / (sxx * syy);
   return { slope, intercept, r2 };
 }
+
+/** The nearest-rank `p`-th percentile (0 < p ≤ 100) of `values`. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new Error(`percentile of no values: nothing was measured`);
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
+}

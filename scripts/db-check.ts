@@ -11,7 +11,11 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { config: { type: "string", default: "drizzle.config.ts" } },
   });
-  const problems = await checkMigrations({ cwd: process.cwd(), configPath: values.config });
+  const findings = await checkMigrations({ cwd: process.cwd(), configPath: values.config });
+  for (const { check, problem, fix } of findings.filter((finding) => finding.note)) {
+    console.log(`ℹ [${check}] ${problem}\n  ${fix}\n`);
+  }
+  const problems = findings.filter((finding) => !finding.note);
   if (problems.length === 0) {
     console.log(
       "db:check: migrations match the schema; journal and snapshots are consistent; no migration hazards.",

@@ -72,6 +72,9 @@ const schema = z.object({
     "Postgres idle_in_transaction_session_timeout of the migration transaction: a migrator that " +
       "stops answering (paused, frozen) loses its transaction and lock after this long",
   ),
+  MIGRATION_NO_TRANSACTION_STATEMENT_TIMEOUT_MS: milliseconds(3_600_000).describe(
+    "Postgres statement_timeout for the statements of a -- no-transaction migration (index builds)",
+  ),
   MIGRATION_CONNECT_WAIT_MS: milliseconds(30_000).describe(
     "how long the migrator retries an unreachable database before failing",
   ),

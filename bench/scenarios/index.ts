@@ -4,6 +4,7 @@ import { coldBoots } from "./cold-boots";
 import { coldStart } from "./cold-start";
 import { devLoop } from "./dev-loop";
 import { fullApply } from "./full-apply";
+import { indexBuild } from "./index-build";
 import { lockHandoff } from "./lock-handoff";
 import { scale } from "./scale";
 import { serverReadiness } from "./server-readiness";
@@ -18,4 +19,5 @@ export const scenarios: Scenario[] = [
   fullApply,
   devLoop,
   coldStart,
+  indexBuild,
 ];

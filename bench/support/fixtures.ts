@@ -13,20 +13,43 @@ export interface MigrationsFolder {
 
 /**
  * A drizzle-kit style folder of `count` migrations, each creating one table with an index (about
- * 400 bytes, two statements): the shape of a typical small schema change. Timestamps are one
- * second apart and strictly increasing, as `drizzle-kit generate` writes them. With
+ * 400 bytes, two statements): the shape of a typical small schema change. With
  * `firstSleepsSeconds`, the first migration starts with a `pg_sleep`: a migration that takes time.
  */
-export async function writeSyntheticMigrations(
+export function writeSyntheticMigrations(
   count: number,
   options: { firstSleepsSeconds?: number } = {},
 ): Promise<MigrationsFolder> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), `bench-migrations-${count}-`));
+  const sleep = options.firstSleepsSeconds;
+  return writeMigrationsFolder(
+    `synthetic-${count}`,
+    Array.from({ length: count }, (_, index) => {
+      const sql = syntheticSql(index);
+      return {
+        name: `bench_table_${index}`,
+        sql:
+          index === 0 && sleep
+            ? `SELECT pg_sleep(${sleep});\n--> statement-breakpoint\n${sql}`
+            : sql,
+      };
+    }),
+  );
+}
+
+/**
+ * A drizzle-kit style folder (journal + one `.sql` per migration) in a temp dir. Timestamps are
+ * one second apart and strictly increasing, as `drizzle-kit generate` writes them.
+ */
+export async function writeMigrationsFolder(
+  label: string,
+  migrations: { name: string; sql: string }[],
+): Promise<MigrationsFolder> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), `bench-migrations-${label}-`));
   await mkdir(path.join(folder, "meta"));
   const firstWhen = 1_700_000_000_000;
   const entries = [];
-  for (let index = 0; index < count; index++) {
-    const tag = `${String(index).padStart(4, "0")}_bench_table_${index}`;
+  for (const [index, migration] of migrations.entries()) {
+    const tag = `${String(index).padStart(4, "0")}_${migration.name}`;
     entries.push({
       idx: index,
       version: "7",
@@ -34,18 +57,17 @@ export async function writeSyntheticMigrations(
       tag,
       breakpoints: true,
     });
-    const sleep = index === 0 && options.firstSleepsSeconds;
-    const sql = syntheticSql(index);
-    await writeFile(
-      path.join(folder, `${tag}.sql`),
-      sleep ? `SELECT pg_sleep(${sleep});\n--> statement-breakpoint\n${sql}` : sql,
-    );
+    await writeFile(path.join(folder, `${tag}.sql`), migration.sql);
   }
   await writeFile(
     path.join(folder, "meta/_journal.json"),
     JSON.stringify({ version: "7", dialect: "postgresql", entries }, null, 2),
   );
-  return { folder, count, remove: () => rm(folder, { recursive: true, force: true }) };
+  return {
+    folder,
+    count: migrations.length,
+    remove: () => rm(folder, { recursive: true, force: true }),
+  };
 }
 
 function syntheticSql(index: number): string {

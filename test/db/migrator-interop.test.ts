@@ -8,6 +8,7 @@ import {
   fixtureMigration,
   ledgerWhens,
   migratorChildEnv,
+  noTransactionMigration,
   runMigratorCli,
   tableExists,
   writeMigrationFolder,
@@ -87,5 +88,50 @@ describe("taking turns with drizzle-kit migrate on the same folder", () => {
     expect(status.stdout).toMatch(/applied \(3\):[\s\S]*pending \(0\):\nproblems \(0\):/);
     expect(await ledgerWhens(db.url)).toEqual([FIXTURE_T0, FIXTURE_T0 + 1000, FIXTURE_T0 + 2000]);
     expect(await tableExists(db.url, "step_2")).toBe(true);
+  });
+});
+
+describe("a -- no-transaction migration and drizzle-kit migrate", () => {
+  const step = fixtureMigration;
+
+  it("drizzle-kit migrate cannot apply a CONCURRENTLY file and records nothing; db:migrate does, after which drizzle-kit migrate is a no-op", async () => {
+    const migrations = [
+      step(0),
+      noTransactionMigration(1, [
+        "create index concurrently if not exists step_0_idx on step_0 (id)",
+      ]),
+      step(2),
+    ];
+    const folder = writeMigrationFolder(migrations);
+    const config = kitConfigFor(folder);
+
+    const kitFirst = await drizzleKitMigrate(config);
+    expect(kitFirst.code, kitFirst.output).not.toBe(0);
+    expect(await ledgerWhens(db.url)).toEqual([]);
+    expect(await tableExists(db.url, "step_0")).toBe(false);
+
+    const ours = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(ours.code, ours.output).toBe(0);
+    const whens = migrations.map((migration) => migration.when);
+    expect(await ledgerWhens(db.url)).toEqual(whens);
+
+    const kitAfter = await drizzleKitMigrate(config);
+    expect(kitAfter.code, kitAfter.output).toBe(0);
+    expect(await ledgerWhens(db.url)).toEqual(whens);
+  });
+
+  it("a file drizzle-kit migrate can apply (a new enum value nobody uses yet) leaves db:migrate nothing to do", async () => {
+    const migrations = [
+      step(0, ["create type step_status as enum ('draft')"]),
+      noTransactionMigration(1, ["alter type step_status add value if not exists 'sent'"]),
+    ];
+    const folder = writeMigrationFolder(migrations);
+
+    const kit = await drizzleKitMigrate(kitConfigFor(folder));
+    expect(kit.code, kit.output).toBe(0);
+    const ours = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(ours.code, ours.output).toBe(0);
+    expect(ours.stdout).toContain(`is up to date at ${migrations[1]?.tag}`);
+    expect(await ledgerWhens(db.url)).toEqual(migrations.map((migration) => migration.when));
   });
 });

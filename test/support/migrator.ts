@@ -28,6 +28,16 @@ export function fixtureMigration(
   return { tag: `000${n}_step-${n}`, when: FIXTURE_T0 + n * 1000, statements };
 }
 
+/** Fixture migration `n` whose file starts with the `-- no-transaction` marker line. */
+export function noTransactionMigration(n: number, statements: string[]): FixtureMigration {
+  const [first = "", ...rest] = statements;
+  return {
+    tag: `000${n}_no-transaction-${n}`,
+    when: FIXTURE_T0 + n * 1000,
+    statements: [`-- no-transaction\n${first}`, ...rest],
+  };
+}
+
 const temporaryFolders: string[] = [];
 afterAll(() => {
   for (const folder of temporaryFolders.splice(0)) rmSync(folder, { recursive: true, force: true });
@@ -80,6 +90,17 @@ export function writeMigrationFolder(migrations: FixtureMigration[], folder?: st
   return target;
 }
 
+/**
+ * A server's working directory holding `drizzle/` with `migrations` (boot reads `./drizzle`), in a
+ * temp dir removed after the file's tests.
+ */
+export function writeBootDirectory(migrations: FixtureMigration[]): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "migrator-boot-"));
+  temporaryFolders.push(dir);
+  writeMigrationFolder(migrations, path.join(dir, "drizzle"));
+  return dir;
+}
+
 /** Variables a child must not inherit, so that only what a test passes decides its behaviour. */
 const MIGRATOR_VARIABLES =
   /^(DATABASE_URL|DATABASE_URL_UNPOOLED|POSTGRES_URL_NON_POOLING|MIGRATIONS_DATABASE_URL|MIGRATE_ON_BOOT|MIGRATION_.*)$/;
@@ -103,6 +124,21 @@ export function startMigratorCli(
   ];
   return startScript(`scripts/db-${script}.ts`, args, {
     env: migratorChildEnv({ MIGRATIONS_DATABASE_URL: options.url, ...options.env }),
+  });
+}
+
+/**
+ * A server process's boot (test/support/fixtures/boot-migrations.ts: `bootMigrations()` without
+ * Next) in `dir`, with `DATABASE_URL` set as a deployment would.
+ */
+export function startBoot(
+  url: string,
+  dir: string,
+  env: Record<string, string> = {},
+): RunningProcess {
+  return startScript("test/support/fixtures/boot-migrations.ts", [], {
+    cwd: dir,
+    env: migratorChildEnv({ DATABASE_URL: url, ...env }),
   });
 }
 

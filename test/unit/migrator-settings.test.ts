@@ -117,6 +117,7 @@ describe("migrator settings", () => {
       lockTimeoutRetries: 5,
       statementTimeoutMs: 300_000,
       idleInTransactionTimeoutMs: 30_000,
+      noTransactionStatementTimeoutMs: 3_600_000,
       connectWaitMs: 30_000,
       allowUnknownApplied: false,
     });
@@ -130,6 +131,7 @@ describe("migrator settings", () => {
       MIGRATION_LOCK_TIMEOUT_RETRIES: "3",
       MIGRATION_STATEMENT_TIMEOUT_MS: "4000",
       MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS: "6000",
+      MIGRATION_NO_TRANSACTION_STATEMENT_TIMEOUT_MS: "4500",
       MIGRATION_CONNECT_WAIT_MS: "5000",
       MIGRATION_ALLOW_UNKNOWN_APPLIED: "true",
     });
@@ -140,6 +142,7 @@ describe("migrator settings", () => {
       lockTimeoutRetries: 3,
       statementTimeoutMs: 4000,
       idleInTransactionTimeoutMs: 6000,
+      noTransactionStatementTimeoutMs: 4500,
       connectWaitMs: 5000,
       allowUnknownApplied: true,
     });

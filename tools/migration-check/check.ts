@@ -15,6 +15,7 @@ import { JournalFormatError, parseJournal } from "@/lib/db/migrator/drizzle-0.45
 import { findJournalProblems } from "@/lib/db/migrator/validation";
 import { runDrizzleKit } from "./drizzle-kit";
 import { lintMigrationFolder } from "./lint";
+import { checkNoTransactionMigrations } from "./no-transaction";
 
 /**
  * What `npm run db:check` verifies about the migrations folder, without ever writing into it:
@@ -26,12 +27,15 @@ export type CheckName =
   | "journal"
   | "drizzle-kit check"
   | "uncaptured schema changes"
-  | "migration lint";
+  | "migration lint"
+  | "no-transaction";
 
 export interface MigrationCheckProblem {
   check: CheckName;
   problem: string;
   fix: string;
+  /** A fact to know rather than a fault: printed, but the check still passes. */
+  note?: true;
 }
 
 export interface MigrationCheckOptions {
@@ -189,7 +193,12 @@ export async function checkMigrations(
   const label = path.relative(options.cwd, outDir) || ".";
 
   const { readable, problems } = checkJournal(outDir, label);
-  if (existsSync(outDir)) problems.push(...(await lintMigrationFolder(outDir, label)));
+  if (existsSync(outDir)) {
+    problems.push(...(await lintMigrationFolder(outDir, label)));
+    for (const { file: _file, ...finding } of checkNoTransactionMigrations(outDir, label)) {
+      problems.push({ check: "no-transaction", ...finding });
+    }
+  }
   // drizzle-kit would create a missing folder, or crash on a broken journal: nothing to learn.
   if (!readable) return problems;
 

@@ -20,7 +20,8 @@ export function watchSchemaDrift(options: SchemaDriftWatchOptions): () => void {
   let lastReport = "";
   const check = async () => {
     try {
-      const problems = await checkMigrations(options);
+      // Notes (e.g. that drizzle-kit migrate cannot apply a -- no-transaction file) are not drift.
+      const problems = (await checkMigrations(options)).filter((finding) => !finding.note);
       const report = problems
         .flatMap((problem) => [...problem.problem.split("\n"), problem.fix])
         .map((line) => `[dev] ${line}`)

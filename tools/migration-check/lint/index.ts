@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { isNoTransaction } from "@/lib/db/migrator/no-transaction";
 import type { MigrationCheckProblem } from "../check";
 import { LISTED_WAIVERS, type ListedWaiver } from "./listed-waivers";
 import { docsLink, RULES } from "./rules";
@@ -23,11 +24,6 @@ import { isSquawkIgnore, parseWaiver, WAIVER_SYNTAX, waiverProblem } from "./wai
  */
 
 const CHECK = "migration lint" as const;
-
-/** Such a file runs outside the batch transaction: its first line is `-- no-transaction`. */
-function runsOutsideTransaction(source: string): boolean {
-  return source.split("\n", 1)[0]?.replace(/\r$/, "") === "-- no-transaction";
-}
 
 function finding(where: string, rule: string, text: string): MigrationCheckProblem {
   return {
@@ -165,7 +161,8 @@ export async function lintMigrationFolder(
       ),
     );
   const sources = new Map(files.map((file) => [file, readFileSync(path.join(folder, file))]));
-  const outside = files.filter((file) => runsOutsideTransaction(String(sources.get(file))));
+  // A `-- no-transaction` file runs outside the batch transaction.
+  const outside = files.filter((file) => isNoTransaction([String(sources.get(file))]));
   const inside = files.filter((file) => !outside.includes(file));
   const findings = [
     ...(await lintWithSquawk(inside, { cwd: folder, inTransaction: true })),

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Sql, TransactionSql } from "postgres";
 import { LEDGER } from "./drizzle-0.45";
 import { describeError, MigrationError, postgresFailureOf } from "./errors";
@@ -23,8 +24,16 @@ export const MIGRATION_LOCK_PG_LOCKS = {
   objsubid: 1,
 } as const;
 
-/** How long one blocking wait lasts: how often a waiting migrator logs the holder. */
-const WAIT_SLICE_MS = 5_000;
+/** How often a waiting migrator logs who holds the lock. */
+const HOLDER_LOG_EVERY_MS = 5_000;
+/**
+ * The longest one blocking wait lasts, kept well under Postgres's `deadlock_timeout` (1 s by
+ * default). A waiter blocked in a statement holds a snapshot, and a `CREATE INDEX CONCURRENTLY`
+ * of a `-- no-transaction` migration (run by the lock's holder) waits for every older snapshot:
+ * a longer wait closes a cycle that Postgres breaks after `deadlock_timeout` by cancelling the
+ * waiter or the build (40P01). Ending the waiter's transaction first lets the build go on.
+ */
+const WAIT_SLICE_MS = 200;
 const LOCK_BUSY = Symbol("the migration lock is held by another session");
 /** What `work` returns, when it holds the lock shared, to say it must hold it exclusively. */
 export const EXCLUSIVE_NEEDED = Symbol("the work needs the migration lock exclusively");
@@ -64,9 +73,10 @@ export interface LockedTransaction {
  * A migrator that finds the lock taken waits for it in shared mode, blocking in Postgres: when
  * the holder's transaction ends, every shared waiter is granted at once and can see the work done
  * (readers do not exclude each other). If `work` still has something to write, it returns
- * `EXCLUSIVE_NEEDED` and the next transaction waits for the lock exclusively. Each wait is
- * bounded by `lock_timeout`, so that it logs the holder every few seconds and gives up at
- * `MIGRATION_LOCK_WAIT_MS`.
+ * `EXCLUSIVE_NEEDED` and the next transaction waits for the lock exclusively. Each wait is one
+ * short transaction bounded by `lock_timeout` (`WAIT_SLICE_MS`), so that it logs the holder every
+ * few seconds, gives up at `MIGRATION_LOCK_WAIT_MS`, and never holds a snapshot long enough to
+ * deadlock with an index build.
  */
 export async function withMigrationLock<T>(
   client: Sql,
@@ -124,7 +134,7 @@ async function lockAndRun<T>(
                 `${seconds(settings.lockWaitMs)}), held by ${holder}`,
               { waitedMs: waited, lockWaitMs: settings.lockWaitMs, holder },
             );
-            nextHolderLog = waited + WAIT_SLICE_MS;
+            nextHolderLog = waited + HOLDER_LOG_EVERY_MS;
           }
           const wait = waitExclusively
             ? tx`select pg_advisory_xact_lock(${key}::bigint)`
@@ -174,16 +184,23 @@ async function lockAndRun<T>(
       ended = true;
     }
     const waited = performance.now() - started;
-    if (waited >= settings.lockWaitMs) {
-      throw new MigrationError(
-        "LOCK_WAIT_TIMEOUT",
-        `Gave up waiting for the migration lock after ${seconds(waited)} ` +
-          `(MIGRATION_LOCK_WAIT_MS=${settings.lockWaitMs}); it is held by ` +
-          `${await describeLockHolder(client)}. If that session is another instance migrating, ` +
-          "let it finish; if it is stuck, end it with `select pg_terminate_backend(<pid>)`.",
-      );
-    }
+    if (waited >= settings.lockWaitMs) throw await lockWaitTimeout(client, waited, settings);
   }
+}
+
+/** `LOCK_WAIT_TIMEOUT`, naming who holds the lock. */
+async function lockWaitTimeout(
+  client: Sql,
+  waited: number,
+  settings: MigratorSettings,
+): Promise<MigrationError> {
+  return new MigrationError(
+    "LOCK_WAIT_TIMEOUT",
+    `Gave up waiting for the migration lock after ${seconds(waited)} ` +
+      `(MIGRATION_LOCK_WAIT_MS=${settings.lockWaitMs}); it is held by ` +
+      `${await describeLockHolder(client)}. If that session is another instance migrating, ` +
+      "let it finish; if it is stuck, end it with `select pg_terminate_backend(<pid>)`.",
+  );
 }
 
 /** The session is gone (closed, terminated 57P01, idle timeout 25P03); drizzle wraps the cause. */
@@ -206,5 +223,85 @@ function connectionLost(error: unknown, settings: MigratorSettings): MigrationEr
       "or frozen), or the database ended the session (restart, failover, pg_terminate_backend). " +
       "Another instance may have migrated since: run `npm run db:status`, then start again.",
     { cause: error },
+  );
+}
+
+/** How often a session-level wait polls (`withSessionLock`). */
+const SESSION_LOCK_POLL_MS = 250;
+
+/**
+ * Runs `work` holding the migration lock at session level, for a `-- no-transaction` migration
+ * whose statements each commit on their own (no transaction can carry the lock). It polls
+ * `pg_try_advisory_lock` so that no waiting statement holds a snapshot: a CONCURRENTLY build
+ * waits for every older snapshot, which would deadlock with a waiter blocked in a statement.
+ * The unlock is best effort: if the session was lost, the lock went with it.
+ */
+export async function withSessionLock<T>(
+  client: Sql,
+  settings: MigratorSettings,
+  log: Log,
+  work: (pid: number) => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  let nextHolderLog = 0;
+  let pid: number;
+  for (;;) {
+    const [row] = await client<{ locked: boolean; pid: number }[]>`
+      select pg_try_advisory_lock(${MIGRATION_LOCK_KEY.toString()}::bigint) as locked,
+        pg_backend_pid() as pid`;
+    const waited = performance.now() - started;
+    if (row?.locked) {
+      pid = row.pid;
+      break;
+    }
+    if (waited >= settings.lockWaitMs) throw await lockWaitTimeout(client, waited, settings);
+    if (waited >= nextHolderLog) {
+      const holder = await describeLockHolder(client);
+      log.info(
+        "migrate.lock_wait",
+        `waiting for the migration lock (${seconds(waited)} of ` +
+          `${seconds(settings.lockWaitMs)}), held by ${holder}`,
+        { waitedMs: waited, holder },
+      );
+      nextHolderLog = waited + HOLDER_LOG_EVERY_MS;
+    }
+    await sleep(
+      Math.min(SESSION_LOCK_POLL_MS * (0.5 + Math.random()), settings.lockWaitMs - waited),
+    );
+  }
+  log.info(
+    "migrate.lock_acquired",
+    `took the migration lock for a migration outside a transaction (backend pid ${pid})`,
+    { pid },
+  );
+  try {
+    return await work(pid);
+  } finally {
+    await client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY.toString()}::bigint)`.catch(
+      () => {},
+    );
+  }
+}
+
+/**
+ * Before recording a `-- no-transaction` migration: every statement ran in the session that holds
+ * the lock. Through a transaction pooler, or after postgres.js silently reconnected, they would
+ * not have.
+ */
+export async function assertHoldingSessionLock(client: Sql, pid: number, tag: string) {
+  const [row] = await client<{ pid: number; held: boolean }[]>`
+    select pg_backend_pid() as pid, exists (
+      select 1 from pg_locks where locktype = 'advisory' and granted and pid = pg_backend_pid()
+        and database = (select oid from pg_database where datname = current_database())
+        and classid = ${MIGRATION_LOCK_PG_LOCKS.classid} and objid = ${MIGRATION_LOCK_PG_LOCKS.objid}
+        and objsubid = ${MIGRATION_LOCK_PG_LOCKS.objsubid}) as held`;
+  if (row?.pid === pid && row.held) return;
+  throw new MigrationError(
+    "CONNECTION_LOST",
+    `${tag} ran outside a transaction, but its session changed (the lock was taken by backend ` +
+      `pid ${pid}, the session is now pid ${row?.pid}): the connection was replaced, or the URL ` +
+      "goes through a transaction pooler, which hands each statement to any server connection. " +
+      "It is not recorded; use a direct connection (MIGRATIONS_DATABASE_URL) and run again.",
+    { tag },
   );
 }

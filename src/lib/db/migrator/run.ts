@@ -8,11 +8,14 @@ import {
   migrateInTransaction,
   readLedger,
   readMigrationFolder,
+  recordInTransaction,
 } from "./drizzle-0.45";
 import { describeError, MigrationError, postgresFailureOf } from "./errors";
 import { EXCLUSIVE_NEEDED, withMigrationLock } from "./lock";
 import { type Log, migratorLog, ms } from "./log";
 import { describeTarget } from "./migrations-url";
+import { isNoTransaction } from "./no-transaction";
+import { runNoTransactionMigration } from "./no-transaction-run";
 import type { MigratorSettings } from "./settings";
 import { MigrationSpans, traced } from "./tracing";
 import { excerpt, type MigrationPlan, planMigrations } from "./validation";
@@ -242,7 +245,7 @@ async function bringUpToDate(
       `connected to ${target} in ${ms(connectMs)}; ${pendingList(plan)}`,
       { connectMs, pending: plan.pending.map((file) => file.tag) },
     );
-    const appliedNow = await applyWithRetries(connection, files, settings, log);
+    const appliedNow = await applyInSteps(connection, files, settings, log);
     const version = files.at(-1)?.tag ?? null;
     log.info(
       "migrate.done",
@@ -259,32 +262,70 @@ function pendingList(plan: MigrationPlan): string {
 }
 
 /**
- * Applies under the lock. A statement that hit `lock_timeout` (55P03) rolled the transaction back,
- * lock included, and the batch runs again after a backoff.
+ * Until nothing is pending: the ordinary migrations up to the next `-- no-transaction` one in one
+ * transaction, then that one on its own (no-transaction-run.ts), then the next ones.
+ */
+async function applyInSteps(
+  connection: DbConnection,
+  files: MigrationFile[],
+  settings: MigratorSettings,
+  log: Log,
+): Promise<string[]> {
+  const appliedNow: string[] = [];
+  for (;;) {
+    const step = await applyWithRetries(connection, files, settings, log);
+    appliedNow.push(...step.applied);
+    const next = step.noTransactionNext;
+    if (!next) return appliedNow;
+    const client = connection.client;
+    const applied = await runNoTransactionMigration(next, {
+      client,
+      settings,
+      log,
+      stillNext: async () => {
+        const plan = planMigrations(files, await readLedger(client), settings);
+        throwFirstProblem(plan);
+        return plan.pending[0]?.tag === next.tag;
+      },
+      record: () =>
+        client.begin((tx) => recordInTransaction(tx, client, settings.migrationsFolder, next)),
+    });
+    if (applied) appliedNow.push(next.tag);
+  }
+}
+
+/**
+ * Applies, in one transaction under the lock, the pending migrations up to the first
+ * `-- no-transaction` one, which it returns for its own step. A statement that hit
+ * `lock_timeout` (55P03) rolled the transaction back, lock included, and the batch runs again
+ * after a backoff.
  */
 async function applyWithRetries(
   connection: DbConnection,
   files: MigrationFile[],
   settings: MigratorSettings,
   log: Log,
-): Promise<string[]> {
+): Promise<{ applied: string[]; noTransactionNext?: MigrationFile }> {
   for (let attempt = 0; ; attempt++) {
     let pending: MigrationFile[] = [];
     let spans: MigrationSpans | undefined;
     const started = performance.now();
     try {
-      const applied = await withMigrationLock(connection.client, settings, log, async (locked) => {
+      const step = await withMigrationLock(connection.client, settings, log, async (locked) => {
         const rows = await readLedger(locked.tx, { inTransaction: true });
         const plan = planMigrations(files, rows, settings);
         throwFirstProblem(plan);
-        pending = plan.pending;
-        if (pending.length === 0) {
+        if (plan.pending.length === 0) {
           log.info(
             "migrate.applied_elsewhere",
             "another instance applied the pending migrations while this one waited",
           );
-          return [];
+          return { applied: [] };
         }
+        const end = plan.pending.findIndex((file) => isNoTransaction(file.statements));
+        pending = end === -1 ? plan.pending : plan.pending.slice(0, end);
+        const noTransactionNext = plan.pending[end];
+        if (pending.length === 0) return { applied: [], noTransactionNext };
         if (!locked.exclusive) return EXCLUSIVE_NEEDED;
         spans = new MigrationSpans(pending);
         await migrateInTransaction(
@@ -295,16 +336,20 @@ async function applyWithRetries(
           log,
           spans,
         );
-        return pending.map((file) => file.tag);
+        return { applied: pending.map((file) => file.tag), noTransactionNext };
       });
-      if (applied.length > 0) {
+      if (step.applied.length > 0) {
         const took = performance.now() - started;
-        log.info("migrate.committed", `committed ${applied.length} migration(s) in ${ms(took)}`, {
-          applied,
-          durationMs: took,
-        });
+        log.info(
+          "migrate.committed",
+          `committed ${step.applied.length} migration(s) in ${ms(took)}`,
+          {
+            applied: step.applied,
+            durationMs: took,
+          },
+        );
       }
-      return applied;
+      return step;
     } catch (error) {
       const fatal = (failure: MigrationError) => {
         spans?.fail(failure);

@@ -6,6 +6,7 @@ import {
   watermarkOf,
 } from "./drizzle-0.45";
 import { MigrationError } from "./errors";
+import { isNoTransaction, NO_TRANSACTION_MARKER } from "./no-transaction";
 
 /**
  * Every rule the folder and the ledger must meet before anything is applied (and the journal
@@ -131,14 +132,15 @@ export function planMigrations(
       );
     }
   }
-  for (const file of pending) {
+  for (const file of pending.filter((candidate) => !isNoTransaction(candidate.statements))) {
     for (const statement of file.statements.filter(usesConcurrently)) {
       problems.push(
         new MigrationError(
           "CONCURRENTLY",
           `Migration ${file.tag} uses CONCURRENTLY: ${excerpt(statement)}\nPostgres refuses it ` +
-            "inside the migrations' transaction (SQLSTATE 25001): use the plain form, or run it " +
-            "outside the migrator first and make the migration idempotent.",
+            "inside the migrations' transaction (SQLSTATE 25001): put it in a migration of its " +
+            `own whose first line is \`${NO_TRANSACTION_MARKER}\`, which runs outside a ` +
+            "transaction under the migration lock, or use the plain form.",
           { tag: file.tag },
         ),
       );
@@ -166,7 +168,9 @@ export function usesConcurrently(statement: string): boolean {
   return mentions > refreshes;
 }
 
-function withoutCommentsAndQuotes(sql: string): string {
+/** `sql` with comments, string literals and quoted identifiers blanked out: only keywords and
+ * plain names remain. */
+export function withoutCommentsAndQuotes(sql: string): string {
   let out = "";
   const skipTo = (end: string, from: number) => {
     const found = sql.indexOf(end, from);

@@ -1,0 +1,141 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { isNoTransaction, NO_TRANSACTION_MARKER } from "@/lib/db/migrator/no-transaction";
+import { excerpt, usesConcurrently, withoutCommentsAndQuotes } from "@/lib/db/migrator/validation";
+
+/**
+ * `npm run db:check`'s rules for migrations that run outside a transaction (the `-- no-transaction`
+ * marker, docs/migrations.md#migrations-outside-a-transaction). Such a file is not atomic: a
+ * failure or a kill part-way leaves its earlier statements applied and no ledger row, and the next
+ * run starts the file again, so every statement must be a no-op the second time.
+ */
+
+export interface NoTransactionFinding {
+  /** The `.sql` file, relative to the project (e.g. `drizzle/0004_reports-index.sql`). */
+  file: string;
+  problem: string;
+  fix: string;
+  /** A fact to know rather than a fault: reported, but does not fail the check. */
+  note?: true;
+}
+
+/** drizzle-orm splits a migration file into statements on this line. */
+const BREAKPOINT = "--> statement-breakpoint";
+const NEAR_MARKER = /^--\s*no[\s_-]*transaction\b/i;
+
+interface RepeatabilityRule {
+  statement: RegExp;
+  repeatable: RegExp;
+  fix: string;
+}
+
+// Matched against the statement without comments and quoted text, so only keywords count.
+const RULES: RepeatabilityRule[] = [
+  {
+    statement: /^\s*alter\s+type\b[\s\S]*\badd\s+value\b/i,
+    repeatable: /\badd\s+value\s+if\s+not\s+exists\b/i,
+    fix: "ALTER TYPE <type> ADD VALUE IF NOT EXISTS '<value>'",
+  },
+  {
+    statement: /^\s*create\s+(?:unique\s+)?index\b/i,
+    repeatable: /^\s*create\s+(?:unique\s+)?index\s+(?:concurrently\s+)?if\s+not\s+exists\b/i,
+    fix: "CREATE INDEX CONCURRENTLY IF NOT EXISTS <name> ON <table> (...)",
+  },
+  {
+    statement: /^\s*drop\s+index\b/i,
+    repeatable: /^\s*drop\s+index\s+(?:concurrently\s+)?if\s+exists\b/i,
+    fix: "DROP INDEX CONCURRENTLY IF EXISTS <name>",
+  },
+  {
+    statement: /^\s*create\b/i,
+    repeatable: /\bif\s+not\s+exists\b/i,
+    fix: "CREATE ... IF NOT EXISTS",
+  },
+  { statement: /^\s*drop\b/i, repeatable: /\bif\s+exists\b/i, fix: "DROP ... IF EXISTS" },
+  // Rebuilding an index again only repeats work.
+  { statement: /^\s*reindex\b/i, repeatable: /^/, fix: "" },
+];
+
+function repeatabilityProblem(
+  file: string,
+  statement: string,
+  position: string,
+): NoTransactionFinding | undefined {
+  const code = withoutCommentsAndQuotes(statement);
+  if (code.trim() === "") return undefined;
+  const rule = RULES.find((candidate) => candidate.statement.test(code));
+  if (rule?.repeatable.test(code)) return undefined;
+  const why =
+    `${file} (${position}) runs outside a transaction, so after a failure or a kill the next ` +
+    "run repeats it, but it is not written to be a no-op the second time: " +
+    excerpt(statement.replace(NEAR_MARKER, ""));
+  return rule
+    ? { file, problem: why, fix: `Write it as \`${rule.fix}\`.` }
+    : {
+        file,
+        problem: why,
+        fix:
+          "Only statements that need to run outside a transaction belong in such a file, each " +
+          "with IF NOT EXISTS / IF EXISTS (CREATE/DROP INDEX CONCURRENTLY, ALTER TYPE ... ADD " +
+          "VALUE, REINDEX ... CONCURRENTLY): move this one into an ordinary migration.",
+      };
+}
+
+/** Findings for one migration file's text. */
+export function checkNoTransactionFile(file: string, text: string): NoTransactionFinding[] {
+  const statements = text.split(BREAKPOINT);
+  const firstLine = text.split("\n", 1)[0]?.replace(/\r$/, "") ?? "";
+  if (!isNoTransaction(statements)) {
+    const findings: NoTransactionFinding[] = [];
+    if (NEAR_MARKER.test(firstLine)) {
+      findings.push({
+        file,
+        problem: `${file} starts with \`${firstLine}\`, which is not the marker: the migrator runs it in a transaction.`,
+        fix: `Make its first line exactly \`${NO_TRANSACTION_MARKER}\`.`,
+      });
+    }
+    for (const statement of statements.filter(usesConcurrently)) {
+      findings.push({
+        file,
+        problem:
+          `${file} uses CONCURRENTLY, which Postgres refuses inside a transaction, and ` +
+          `migrations run in one unless marked: ${excerpt(statement)}`,
+        fix:
+          `Put the statement in a migration of its own whose first line is \`${NO_TRANSACTION_MARKER}\` ` +
+          "(docs/migrations.md#migrations-outside-a-transaction).",
+      });
+    }
+    return findings;
+  }
+  const findings = statements.flatMap((statement, index) => {
+    const problem = repeatabilityProblem(
+      file,
+      statement,
+      `statement ${index + 1} of ${statements.length}`,
+    );
+    return problem ? [problem] : [];
+  });
+  findings.push({
+    file,
+    note: true,
+    problem:
+      `${file} runs outside a transaction (${NO_TRANSACTION_MARKER}): \`drizzle-kit migrate\` ` +
+      "cannot apply it, because it runs all pending migrations in one transaction (CONCURRENTLY " +
+      "fails there with SQLSTATE 25001, and a new enum value cannot be used before it commits).",
+    fix: "Apply migrations with `npm run db:migrate` or a booting server, which run it on its own.",
+  });
+  return findings;
+}
+
+/** Findings for every `.sql` file of the migrations folder `outDir`, shown as `label/<file>`. */
+export function checkNoTransactionMigrations(
+  outDir: string,
+  label: string,
+): NoTransactionFinding[] {
+  return readdirSync(outDir)
+    .filter((name) => name.endsWith(".sql"))
+    .sort()
+    .flatMap((name) =>
+      checkNoTransactionFile(`${label}/${name}`, readFileSync(path.join(outDir, name), "utf8")),
+    );
+}
