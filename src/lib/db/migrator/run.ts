@@ -384,7 +384,7 @@ async function applyWithRetries(
               `${settings.lockTimeoutMs}) for a table lock in ${attempt + 1} attempt(s); nothing ` +
               "was applied. A long-running transaction holds that table: end it or wait for it " +
               "(pg_stat_activity shows it), or raise MIGRATION_LOCK_TIMEOUT_RETRIES.",
-            { tag, statement, sqlState, cause: error },
+            { tag, statement: statement?.trim(), sqlState, cause: error },
           ),
         );
       }
@@ -398,7 +398,7 @@ async function applyWithRetries(
               ? "\nThe statement ran longer than statement_timeout (MIGRATION_STATEMENT_TIMEOUT_MS=" +
                 `${settings.statementTimeoutMs}); raise it for this deploy if that is expected.`
               : ""),
-          { tag, statement, sqlState, cause: error },
+          { tag, statement: statement?.trim(), sqlState, cause: error },
         ),
       );
     }
