@@ -108,6 +108,10 @@ const schema = z.object({
         "in X-Forwarded-For",
     ),
 
+  SIGN_UP_ENABLED: flag(false).describe(
+    "whether anyone may create an account at /sign-up (otherwise accounts come from invitations)",
+  ),
+
   INVITE_TTL_DAYS: z.coerce
     .number()
     .int()

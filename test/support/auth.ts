@@ -24,6 +24,7 @@ export function createTestAuth(url: string, settings: Partial<AuthSettings> = {}
     trustedOrigins: [],
     trustedProxies: [],
     production: false,
+    signUpEnabled: true,
     ...settings,
   });
   return {

@@ -25,6 +25,7 @@ describe("auth settings in production", () => {
       trustedOrigins: [],
       trustedProxies: [],
       production: true,
+      signUpEnabled: false,
     });
   });
 
@@ -92,6 +93,11 @@ describe("auth settings outside production", () => {
       trustedOrigins: [],
       trustedProxies: [],
       production: false,
+      signUpEnabled: false,
     });
+  });
+
+  it("open sign-up only when SIGN_UP_ENABLED says so", () => {
+    expect(settings({ SIGN_UP_ENABLED: "true" }).signUpEnabled).toBe(true);
   });
 });

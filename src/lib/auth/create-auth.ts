@@ -12,6 +12,7 @@ import {
   verifications,
 } from "@/lib/db/schema";
 import { AUTH_BODY_CHECKS, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./input";
+import { SIGN_UP_CLOSED_MESSAGE } from "./messages";
 import type { AuthSettings } from "./settings";
 
 export interface CreateAuthOptions extends AuthSettings {
@@ -19,6 +20,11 @@ export interface CreateAuthOptions extends AuthSettings {
 }
 
 const ACCOUNT_NOT_ACTIVE = "ACCOUNT_NOT_ACTIVE";
+
+const SIGN_UP_CLOSED = {
+  code: "SIGN_UP_CLOSED",
+  message: SIGN_UP_CLOSED_MESSAGE,
+};
 
 const NOT_ACTIVE_MESSAGES: Record<string, string> = {
   invited:
@@ -46,6 +52,8 @@ export function createAuth({ db, ...settings }: CreateAuthOptions) {
     }),
     emailAndPassword: {
       enabled: true,
+      // The hook below answers first, with a sentence; this keeps sign-up closed for any path.
+      disableSignUp: !settings.signUpEnabled,
       minPasswordLength: PASSWORD_MIN_LENGTH,
       maxPasswordLength: PASSWORD_MAX_LENGTH,
     },
@@ -85,6 +93,9 @@ export function createAuth({ db, ...settings }: CreateAuthOptions) {
     },
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path === "/sign-up/email" && !settings.signUpEnabled) {
+          throw new APIError("FORBIDDEN", SIGN_UP_CLOSED);
+        }
         const check = AUTH_BODY_CHECKS[ctx.path];
         const problem = check?.(ctx.body);
         if (problem) throw new APIError("BAD_REQUEST", problem);

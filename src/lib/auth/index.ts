@@ -1,4 +1,5 @@
 import { headers } from "next/headers";
+import { readEnv } from "@/env";
 import { getDb } from "@/lib/db";
 import { type Auth, createAuth } from "./create-auth";
 import { withBodyLimit } from "./request-limits";
@@ -36,5 +37,11 @@ export async function getActiveSession(): Promise<AuthSession | null> {
   return session?.user.status === "active" ? session : null;
 }
 
+/** Whether /sign-up is open (SIGN_UP_ENABLED); closed, accounts come from invitations only. */
+export function isSignUpEnabled(): boolean {
+  return readEnv().SIGN_UP_ENABLED;
+}
+
 export { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./input";
+export { SIGN_UP_CLOSED_MESSAGE } from "./messages";
 export { authSettingsFromEnv } from "./settings";

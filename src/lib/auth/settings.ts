@@ -9,6 +9,8 @@ export interface AuthSettings {
   trustedProxies: string[];
   /** Rate limiting on (shared database storage) and secure cookies. */
   production: boolean;
+  /** Open sign-up at /sign-up; off by default, so every account comes from an invitation. */
+  signUpEnabled: boolean;
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -83,6 +85,7 @@ export function authSettingsFromEnv(env: Env = readEnv()): AuthSettings {
     trustedOrigins,
     trustedProxies: splitList(env.BETTER_AUTH_TRUSTED_PROXIES),
     production,
+    signUpEnabled: env.SIGN_UP_ENABLED,
   };
 }
 
