@@ -108,6 +108,14 @@ const schema = z.object({
         "in X-Forwarded-For",
     ),
 
+  CLIENT_IP_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, "must be a header name, e.g. cf-connecting-ip")
+    .optional()
+    .describe(
+      "a header your platform's edge sets to the client's address (clients cannot set it), used " +
+        "instead of the socket address for rate limiting",
+    ),
   SIGN_UP_ENABLED: flag(false).describe(
     "whether anyone may create an account at /sign-up (otherwise accounts come from invitations)",
   ),

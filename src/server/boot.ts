@@ -1,4 +1,5 @@
 import type { Env } from "@/env";
+import { clientAddressSettingsFromEnv, installClientAddress } from "@/lib/auth/client-address";
 import {
   describeFailure,
   migratorSettingsFromEnv,
@@ -11,6 +12,8 @@ import { assertServerEnv } from "./server-env";
 
 export interface BootDependencies {
   assertServerEnv: () => Env;
+  /** Makes rate limiting see the socket's address from the next request on (client-address.ts). */
+  installClientAddress: (env: Env) => void;
   runMigrator: typeof runMigrator;
   log: (line: string) => void;
   logError: (text: string) => void;
@@ -20,6 +23,7 @@ export interface BootDependencies {
 
 const defaultDependencies: BootDependencies = {
   assertServerEnv: () => assertServerEnv(),
+  installClientAddress: (env) => installClientAddress(clientAddressSettingsFromEnv(env)),
   runMigrator,
   log: (line) => console.log(line),
   logError: (text) => console.error(text),
@@ -39,6 +43,7 @@ export async function runBootMigrations(
   publishMigrationState({ status: "starting" });
   try {
     const env = deps.assertServerEnv();
+    deps.installClientAddress(env);
     const mode = env.MIGRATE_ON_BOOT ? "apply" : "check";
     const report = await deps.runMigrator(migratorSettingsFromEnv(env), {
       mode,

@@ -22,7 +22,6 @@ export function createTestAuth(url: string, settings: Partial<AuthSettings> = {}
     secret: TEST_SECRET,
     baseURL: TEST_BASE_URL,
     trustedOrigins: [],
-    trustedProxies: [],
     production: false,
     signUpEnabled: true,
     ...settings,

@@ -1,5 +1,7 @@
+import http from "node:http";
+
 /**
- * What an attacker's script does: plain HTTP requests with a cookie jar of one, no browser. Every
+ * What an attacker's script does: plain HTTP requests (Node's own client), no browser. Every
  * request carries the server's own Origin unless told otherwise (the auth API checks it).
  */
 export interface HttpAnswer {
@@ -15,6 +17,11 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** `null` sends no Origin header. */
   origin?: string | null;
+  /**
+   * The local address the connection comes from: any of 127.0.0.0/8 reaches a server on
+   * 127.0.0.1, so a test can be several clients the server tells apart by their sockets.
+   */
+  from?: string;
 }
 
 export async function request(
@@ -31,14 +38,50 @@ export async function request(
     body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
   }
-  const response = await fetch(new URL(path, baseUrl), {
+  return send(new URL(path, baseUrl), {
     method: options.method ?? (body === undefined ? "GET" : "POST"),
     headers,
     body,
-    redirect: "manual",
-    signal: AbortSignal.timeout(30_000),
+    from: options.from,
   });
-  return { status: response.status, headers: response.headers, body: await response.text() };
+}
+
+function send(
+  url: URL,
+  options: { method: string; headers: Headers; body: string | undefined; from: string | undefined },
+): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const outgoing = http.request(
+      url,
+      {
+        method: options.method,
+        headers: Object.fromEntries(options.headers),
+        localAddress: options.from,
+        timeout: 30_000,
+      },
+      (incoming) => {
+        const chunks: Buffer[] = [];
+        incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+        incoming.on("error", reject);
+        incoming.on("end", () => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(incoming.headers)) {
+            for (const item of Array.isArray(value) ? value : [value ?? ""]) {
+              headers.append(name, item);
+            }
+          }
+          resolve({
+            status: incoming.statusCode ?? 0,
+            headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+          });
+        });
+      },
+    );
+    outgoing.on("timeout", () => outgoing.destroy(new Error(`${url} did not answer in 30 s`)));
+    outgoing.on("error", reject);
+    outgoing.end(options.body);
+  });
 }
 
 /** The `name=value` pairs of an answer's Set-Cookie headers, as a Cookie header. */
@@ -61,13 +104,12 @@ export async function signUp(baseUrl: string, email: string, name = "Someone") {
 
 export async function signIn(
   baseUrl: string,
-  email: string,
-  password = PASSWORD,
-  headers: Record<string, string> = {},
+  credentials: { email: string; password?: string },
+  options: RequestOptions = {},
 ) {
   const answer = await request(baseUrl, "/api/auth/sign-in/email", {
-    body: { email, password },
-    headers,
+    ...options,
+    body: { email: credentials.email, password: credentials.password ?? PASSWORD },
   });
   return { answer, cookie: cookieOf(answer) };
 }

@@ -33,6 +33,8 @@ function harness(env: Record<string, string>, outcome: () => Promise<MigratorRep
   };
   const deps: Partial<BootDependencies> = {
     assertServerEnv: () => assertServerEnv(parseEnv(env)),
+    // The real hook rewrites every HTTP request of the process; the attack suite tests it.
+    installClientAddress: () => {},
     runMigrator: (_settings, options) => {
       calls.modes.push(options.mode);
       return outcome();

@@ -1,6 +1,7 @@
 import { headers } from "next/headers";
 import { readEnv } from "@/env";
 import { getDb } from "@/lib/db";
+import { withResolvedClientAddress } from "./client-address";
 import { type Auth, createAuth } from "./create-auth";
 import { withBodyLimit } from "./request-limits";
 import { authSettingsFromEnv } from "./settings";
@@ -22,8 +23,13 @@ export function getAuth(): Auth {
   return holder[authKey];
 }
 
-/** What `app/api/auth/[...all]` serves: Better Auth behind the body-size cap. */
-export const handleAuthRequest = withBodyLimit((request) => getAuth().handler(request));
+/**
+ * What `app/api/auth/[...all]` serves: Better Auth behind the body-size cap, seeing the client
+ * address `installClientAddress` resolved (never one the client chose).
+ */
+export const handleAuthRequest = withBodyLimit((request) =>
+  getAuth().handler(withResolvedClientAddress(request)),
+);
 
 /**
  * The signed-in user's session, or null. A user who is no longer active counts as signed out even
