@@ -37,6 +37,13 @@ const schema = z.object({
     .optional()
     .describe("the Postgres connection string of the app (its pooled connections)"),
   DATABASE_POOL_MAX: count(10).describe("the app's postgres.js pool size per process"),
+  DATABASE_CONNECT_TIMEOUT_MS: milliseconds(5_000).describe(
+    "how long the app's pool waits for a new database connection before failing the request",
+  ),
+  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(10_000).describe(
+    "how long the app waits for any one statement (or for a pooled connection) before " +
+      "cancelling it and failing the request",
+  ),
 
   MIGRATIONS_DATABASE_URL: postgresUrl
     .optional()

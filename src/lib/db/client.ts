@@ -1,6 +1,7 @@
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { transactionPoolerReason } from "./pooler";
+import { withQueryDeadline } from "./query-deadline";
 import * as schema from "./schema";
 
 export interface DbConnectionOptions {
@@ -10,6 +11,8 @@ export interface DbConnectionOptions {
   /** Shows in `pg_stat_activity`, so operators can tell who holds a lock. */
   applicationName?: string;
   connectTimeoutSeconds?: number;
+  /** Every statement's deadline, enforced by the client (see ./query-deadline.ts). */
+  statementTimeoutMs?: number;
   /** Extra session settings sent at connect, e.g. `lock_timeout`. */
   connection?: Record<string, string | number | boolean>;
 }
@@ -19,7 +22,7 @@ export interface DbConnectionOptions {
  * (in `finally`); the app's long-lived instance lives in `./index.ts`.
  */
 export function createDbConnection(options: DbConnectionOptions) {
-  const client = postgres(withoutClientMarkers(options.url), {
+  const pool = postgres(withoutClientMarkers(options.url), {
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
     onnotice: () => {},
@@ -31,6 +34,10 @@ export function createDbConnection(options: DbConnectionOptions) {
       ...options.connection,
     },
   });
+  const client =
+    options.statementTimeoutMs === undefined
+      ? pool
+      : withQueryDeadline(pool, options.statementTimeoutMs);
   // Built on first use: drizzle derives its relational config from the whole schema (about 2 ms
   // cold), which the migrator's connection, made on every boot, and most scripts never use.
   let db: ReturnType<typeof drizzle<typeof schema>> | undefined;
