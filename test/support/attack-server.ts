@@ -6,7 +6,8 @@ import { get, type ServerProcess, startServer } from "./next-app";
 /**
  * A production server (`next start` of the suite's shared build) on a fresh migrated database,
  * for one attack file: started in `beforeAll`, stopped and dropped in `afterAll`. `env` adds
- * settings (SIGN_UP_ENABLED, …); `databaseUrl` points the app somewhere else (a black hole).
+ * settings (SIGN_UP_ENABLED, …); `appDatabaseUrl` gives the app's pool another way to the
+ * database (a proxy), while the boot migrator keeps the direct one.
  */
 export interface AttackServer {
   readonly url: string;
@@ -30,6 +31,7 @@ export function attackServerForFile(
     const appUrl = (await options.appDatabaseUrl?.(database.url)) ?? database.url;
     server = await startServer("next start", inject("attackAppDir"), {
       DATABASE_URL: appUrl,
+      MIGRATIONS_DATABASE_URL: database.url,
       ...env,
     });
     await untilHealthy(server);
