@@ -1,14 +1,49 @@
 import { getSessionCookie } from "better-auth/cookies";
 import { type NextRequest, NextResponse } from "next/server";
+import { readEnv } from "./src/env";
+import { contentSecurityPolicy, NON_PAGE_POLICY } from "./src/server/security-headers";
 
 /**
- * Sends visitors without a session cookie straight to sign-in. It only looks for the cookie (it
- * cannot tell a valid session from an expired one), so it saves a render, nothing more: every page
- * and action checks the session itself.
+ * Runs before every route except Next's static files:
+ * - gives each page its Content-Security-Policy with a fresh nonce (Next reads it from the
+ *   request's header and puts it on the scripts it renders), and API answers a policy that allows
+ *   nothing;
+ * - sends visitors of private pages without a session cookie straight to sign-in. It only looks
+ *   for the cookie (it cannot tell a valid session from an expired one), so it saves a render,
+ *   nothing more: every page and action checks the session itself.
  */
 export function proxy(request: NextRequest) {
-  if (getSessionCookie(request)) return NextResponse.next();
-  return NextResponse.redirect(new URL("/sign-in", request.url));
+  const { pathname } = request.nextUrl;
+  if (pathname.startsWith("/api/")) {
+    const response = NextResponse.next();
+    response.headers.set("Content-Security-Policy", NON_PAGE_POLICY);
+    return response;
+  }
+  const nonce = btoa(crypto.randomUUID());
+  const policy = contentSecurityPolicy(nonce, {
+    development: readEnv().NODE_ENV === "development",
+  });
+  const response =
+    isPrivate(pathname) && !getSessionCookie(request)
+      ? NextResponse.redirect(new URL("/sign-in", request.url))
+      : NextResponse.next({ request: { headers: withHeader(request.headers, policy) } });
+  response.headers.set("Content-Security-Policy", policy);
+  // Invite links carry their token in the path: no Referer may take it to another site.
+  if (pathname.startsWith("/invite/")) response.headers.set("Referrer-Policy", "no-referrer");
+  return response;
 }
 
-export const config = { matcher: ["/dashboard/:path*"] };
+function isPrivate(pathname: string): boolean {
+  return pathname === "/dashboard" || pathname.startsWith("/dashboard/");
+}
+
+function withHeader(headers: Headers, policy: string): Headers {
+  const copy = new Headers(headers);
+  copy.set("Content-Security-Policy", policy);
+  return copy;
+}
+
+export const config = {
+  // Next's own files get their headers from next.config.ts.
+  matcher: ["/((?!_next/|favicon.ico).*)"],
+};

@@ -17,11 +17,8 @@ import { ActionForm } from "../../_components/action-form";
 import { Field } from "../../_components/field";
 import { acceptGrantAction, acceptInvitationAction } from "./actions";
 
-// The token is in this page's URL: no Referer header may carry it to another site.
-export const metadata: Metadata = {
-  title: "Invitation · Agency Reporting",
-  referrer: "no-referrer",
-};
+// The token is in this page's URL: proxy.ts sends `Referrer-Policy: no-referrer` for it.
+export const metadata: Metadata = { title: "Invitation · Agency Reporting" };
 
 type GrantInvitation = Extract<Awaited<ReturnType<typeof findInvitation>>, { state: "grant" }>;
 
