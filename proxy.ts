@@ -14,6 +14,9 @@ import { contentSecurityPolicy, NON_PAGE_POLICY } from "./src/server/security-he
  */
 export function proxy(request: NextRequest) {
   const { pathname } = request.nextUrl;
+  if (!pathname.startsWith("/api/") && !isSafeMethod(request.method) && !isSameOrigin(request)) {
+    return crossOriginRefused();
+  }
   if (pathname.startsWith("/api/")) {
     const response = NextResponse.next();
     response.headers.set("Content-Security-Policy", NON_PAGE_POLICY);
@@ -31,6 +34,41 @@ export function proxy(request: NextRequest) {
   // Invite links carry their token in the path: no Referer may take it to another site.
   if (pathname.startsWith("/invite/")) response.headers.set("Referrer-Policy", "no-referrer");
   return response;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+function isSafeMethod(method: string): boolean {
+  return SAFE_METHODS.has(method.toUpperCase());
+}
+
+/**
+ * Server actions (and any other write to a page) only from the app's own pages. Next's own check
+ * lets a POST without an Origin header through and answers a foreign one with a 500; here the
+ * Origin must be the app's, or, when a browser sends none, `Sec-Fetch-Site` must say the request
+ * came from the same origin. Anything else is refused before it reaches an action. (`/api/auth`
+ * has Better Auth's origin check.)
+ */
+function isSameOrigin(request: NextRequest): boolean {
+  const origin = request.headers.get("origin");
+  if (origin !== null) return origin === appOrigin(request);
+  return request.headers.get("sec-fetch-site") === "same-origin";
+}
+
+/** BETTER_AUTH_URL (required in production, and what browsers use), else the request's own. */
+function appOrigin(request: NextRequest): string {
+  const configured = readEnv().BETTER_AUTH_URL;
+  return configured ? new URL(configured).origin : request.nextUrl.origin;
+}
+
+function crossOriginRefused(): NextResponse {
+  return NextResponse.json(
+    {
+      code: "CROSS_ORIGIN_REQUEST",
+      message: "This request did not come from the app's own pages, so it was refused.",
+    },
+    { status: 403, headers: { "Content-Security-Policy": NON_PAGE_POLICY } },
+  );
 }
 
 function isPrivate(pathname: string): boolean {

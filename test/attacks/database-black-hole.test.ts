@@ -52,6 +52,12 @@ describe("with the database black-holed", () => {
       expect(answer.ms).toBeLessThan(BOUND_MS);
     }
     expect(performance.now() - started).toBeLessThan(BOUND_MS);
+
+    // Finding 9: the failed session lookups are logged, without the token they looked for.
+    const token = decodeURIComponent(/session_token=([^;.]+)/.exec(cookie)?.[1] ?? "");
+    expect(token.length).toBeGreaterThan(20);
+    expect(app.output()).toMatch(/Failed query/);
+    expect(app.output()).not.toContain(token);
   });
 
   it("sign-up fails within the deadline instead of hanging", async () => {

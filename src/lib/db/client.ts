@@ -1,8 +1,8 @@
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { transactionPoolerReason } from "./pooler";
-import { withQueryDeadline } from "./query-deadline";
 import * as schema from "./schema";
+import { guardStatements } from "./statements";
 
 export interface DbConnectionOptions {
   url: string;
@@ -11,7 +11,7 @@ export interface DbConnectionOptions {
   /** Shows in `pg_stat_activity`, so operators can tell who holds a lock. */
   applicationName?: string;
   connectTimeoutSeconds?: number;
-  /** Every statement's deadline, enforced by the client (see ./query-deadline.ts). */
+  /** Every statement's deadline, enforced by the client (see ./statements.ts). */
   statementTimeoutMs?: number;
   /** Extra session settings sent at connect, e.g. `lock_timeout`. */
   connection?: Record<string, string | number | boolean>;
@@ -34,10 +34,8 @@ export function createDbConnection(options: DbConnectionOptions) {
       ...options.connection,
     },
   });
-  const client =
-    options.statementTimeoutMs === undefined
-      ? pool
-      : withQueryDeadline(pool, options.statementTimeoutMs);
+  // Failed statements keep their parameters (session tokens…) out of errors; see ./statements.ts.
+  const client = guardStatements(pool, { deadlineMs: options.statementTimeoutMs });
   // Built on first use: drizzle derives its relational config from the whole schema (about 2 ms
   // cold), which the migrator's connection, made on every boot, and most scripts never use.
   let db: ReturnType<typeof drizzle<typeof schema>> | undefined;

@@ -1,11 +1,13 @@
-import { sql } from "drizzle-orm";
+import { inspect } from "node:util";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDbConnection, type DbConnection } from "@/lib/db/client";
-import { QueryDeadlineError } from "@/lib/db/query-deadline";
-import { tenants } from "@/lib/db/schema";
+import { sessions, tenants } from "@/lib/db/schema";
+import { QueryDeadlineError, REDACTED_PARAMETER } from "@/lib/db/statements";
 import { migratedDatabaseForFile } from "../support/migrated-database";
 
-// The app pool's statement deadline (DATABASE_STATEMENT_TIMEOUT_MS) against a real Postgres.
+// What the app pool does around statements (src/lib/db/statements.ts), against a real Postgres:
+// the deadline (DATABASE_STATEMENT_TIMEOUT_MS) and parameters kept out of errors.
 
 const database = migratedDatabaseForFile();
 const DEADLINE_MS = 400;
@@ -66,6 +68,21 @@ describe("a statement past its deadline", () => {
     const rows = await database.client`select 1 from tenants where slug = ${slug}`;
     expect(rows).toHaveLength(0);
   });
+});
+
+it("keeps a failed statement's parameters (a session token) out of the error and its log", async () => {
+  const token = `secret-session-token-${Date.now()}`;
+  const failing = app.db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.token, token), sql`1 / 0 = 1`));
+  const error = await failing.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(String(error)).toMatch(/Failed query/);
+  expect(String(error)).toContain(REDACTED_PARAMETER);
+  expect(inspect(error, { depth: 10 })).not.toContain(token);
 });
 
 it("leaves statements that answer in time alone, in every drizzle form", async () => {

@@ -1,7 +1,15 @@
 import type postgres from "postgres";
 
 /**
- * A deadline for every statement of a pool, enforced by the client. Postgres's own
+ * What the client does around every statement of a pool:
+ *
+ * 1. Parameters stay out of error messages. drizzle wraps a failed statement's error as
+ *    `Failed query: … params: <values>`, and the values include session tokens (every session
+ *    lookup is `where token = $1`), which Next and Better Auth then print to the log. When a
+ *    statement fails, its parameter array (the very array drizzle prints) is overwritten with a
+ *    placeholder per value before drizzle sees the failure.
+ *
+ * 2. A deadline (optional), enforced by the client. Postgres's own
  * `statement_timeout` would have to be sent as a startup parameter (PgBouncer refuses unknown ones)
  * or with `SET` (through a transaction pooler it lands on whichever server connection runs it,
  * and stays there for the next client); and it does nothing when the database or the network
@@ -26,16 +34,24 @@ type Sql = postgres.Sql<Record<string, never>> | postgres.TransactionSql<Record<
 /** postgres.js settles a query through these two properties (its `Query` class). */
 type SettledBy = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
-export function withQueryDeadline<T extends Sql>(sql: T, deadlineMs: number): T {
+/** What a failed statement's parameters read as in errors and logs. */
+export const REDACTED_PARAMETER = "[parameter not logged]";
+
+export function guardStatements<T extends Sql>(sql: T, options: { deadlineMs?: number }): T {
+  const { deadlineMs } = options;
   const unsafe = (...args: Parameters<Sql["unsafe"]>) => {
     const query = sql.unsafe(...args);
     const settle = query as unknown as SettledBy;
     const { resolve, reject } = settle;
-    const timer = setTimeout(() => {
-      // A queued statement leaves the queue; a running one gets Postgres's cancel request.
-      Promise.resolve(query.cancel() as unknown).catch(() => {});
-      settle.reject(deadlineError(deadlineMs, args[0]));
-    }, deadlineMs);
+    const parameters = args[1];
+    const timer =
+      deadlineMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            // A queued statement leaves the queue; a running one gets Postgres's cancel request.
+            Promise.resolve(query.cancel() as unknown).catch(() => {});
+            settle.reject(deadlineError(deadlineMs, args[0]));
+          }, deadlineMs);
     // Not `query.finally(…)`: postgres.js starts a query on its first `then`, and drizzle still
     // has to ask for `.values()`.
     settle.resolve = (value) => {
@@ -44,6 +60,7 @@ export function withQueryDeadline<T extends Sql>(sql: T, deadlineMs: number): T 
     };
     settle.reject = (error) => {
       clearTimeout(timer);
+      if (Array.isArray(parameters)) parameters.fill(REDACTED_PARAMETER as never);
       reject(error);
     };
     return query;
@@ -51,9 +68,10 @@ export function withQueryDeadline<T extends Sql>(sql: T, deadlineMs: number): T 
   const begin = (callback: (tx: postgres.TransactionSql<Record<string, never>>) => unknown) => {
     let late = false;
     const transaction = (sql as postgres.Sql<Record<string, never>>).begin((tx) => {
-      if (late) throw deadlineError(deadlineMs, "BEGIN");
-      return callback(withQueryDeadline(tx, deadlineMs));
+      if (late) throw deadlineError(deadlineMs ?? 0, "BEGIN");
+      return callback(guardStatements(tx, options));
     });
+    if (deadlineMs === undefined) return transaction;
     return raceDeadline(transaction, deadlineMs, () => {
       late = true;
     });
