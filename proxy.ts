@@ -1,10 +1,17 @@
 import { getSessionCookie } from "better-auth/cookies";
 import { type NextRequest, NextResponse } from "next/server";
-import { readEnv } from "./src/env";
-import { contentSecurityPolicy, NON_PAGE_POLICY } from "./src/server/security-headers";
+import { readEnv } from "@/env";
+import { migrationFailureResponse } from "@/server/migration-gate";
+import { contentSecurityPolicy, NON_PAGE_POLICY } from "@/server/security-headers";
 
 /**
- * Runs before every route except Next's static files:
+ * Runs before every route except Next's static files (Node runtime, the same process as the boot
+ * migrator):
+ * - refuses writes to pages that do not come from the app's own pages (below);
+ * - while the published migration state is "failed" (`next dev` or a serverless instance; a
+ *   production Node server exits instead), everything but `/api/health` (which reports the
+ *   failure itself, with its own access rules) answers 503, so no page queries a schema the code
+ *   does not match;
  * - gives each page its Content-Security-Policy with a fresh nonce (Next reads it from the
  *   request's header and puts it on the scripts it renders), and API answers a policy that allows
  *   nothing;
@@ -16,6 +23,11 @@ export function proxy(request: NextRequest) {
   const { pathname } = request.nextUrl;
   if (!pathname.startsWith("/api/") && !isSafeMethod(request.method) && !isSameOrigin(request)) {
     return crossOriginRefused();
+  }
+  const failure = pathname === "/api/health" ? undefined : migrationFailureResponse(request);
+  if (failure) {
+    failure.headers.set("Content-Security-Policy", NON_PAGE_POLICY);
+    return failure;
   }
   if (pathname.startsWith("/api/")) {
     const response = NextResponse.next();

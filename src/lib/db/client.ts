@@ -13,8 +13,6 @@ export interface DbConnectionOptions {
   connectTimeoutSeconds?: number;
   /** Every statement's deadline, enforced by the client (see ./statements.ts). */
   statementTimeoutMs?: number;
-  /** Extra session settings sent at connect, e.g. `lock_timeout`. */
-  connection?: Record<string, string | number | boolean>;
 }
 
 /**
@@ -29,10 +27,8 @@ export function createDbConnection(options: DbConnectionOptions) {
     // Through a transaction pooler (Supabase :6543, Neon -pooler, pgbouncer=true) a prepared
     // statement may land on a server connection that never saw it.
     prepare: transactionPoolerReason(options.url) === undefined,
-    connection: {
-      application_name: options.applicationName ?? "agency-reporting",
-      ...options.connection,
-    },
+    // The only startup parameter besides user and database: poolers refuse ones they do not know.
+    connection: { application_name: options.applicationName ?? "agency-reporting" },
   });
   // Failed statements keep their parameters (session tokens…) out of errors; see ./statements.ts.
   const client = guardStatements(pool, { deadlineMs: options.statementTimeoutMs });

@@ -64,7 +64,7 @@ export type Delivery =
   | { status: "not-sent"; link: string; error?: string };
 
 /** The message for an invitation's outcome. */
-export function invitationMessage(result: InvitationResult): InvitationMessage {
+function invitationMessage(result: InvitationResult): InvitationMessage {
   return {
     kind: result.outcome === "granted" ? "grant" : "invitation",
     to: result.email,
@@ -100,7 +100,7 @@ export async function deliverInvitation(
 }
 
 /** "Ada Admin invited bob@example.com to Acme as Member (link valid until …)". */
-export function describeInvitation(message: InvitationMessage): string {
+function describeInvitation(message: InvitationMessage): string {
   const by = message.invitedByName ? `${message.invitedByName} invited` : "Invitation for";
   const where = message.tenantName ?? "the agency";
   const until = message.expiresAt ? ` (valid until ${message.expiresAt.toISOString()})` : "";

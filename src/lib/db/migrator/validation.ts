@@ -1,0 +1,273 @@
+import {
+  type Journal,
+  type JournalEntry,
+  type LedgerRow,
+  type MigrationFile,
+  watermarkOf,
+} from "./drizzle-0.45";
+import { MigrationError } from "./errors";
+
+/**
+ * Every rule the folder and the ledger must meet before anything is applied (and the journal
+ * rules `npm run db:check` applies too). Most exist because drizzle-orm picks pending migrations
+ * by a watermark (drizzle-0.45.ts): whatever it would silently get wrong is refused here. Each
+ * code's recovery is in docs/migrations.md.
+ */
+
+export interface MigrationPlan {
+  /** Migrations of the folder that the ledger records, in journal order. */
+  applied: { tag: string; when: number; hash: string; ledgerId: number }[];
+  /** Migrations of the folder that the ledger does not record, in journal order. */
+  pending: MigrationFile[];
+  /** Ledger rows that match no migration of the folder. */
+  unknown: LedgerRow[];
+  /** Everything that makes applying unsafe; empty when the plan may run. */
+  problems: MigrationError[];
+  /** Tag of the newest applied migration of the folder. */
+  version: string | null;
+  total: number;
+}
+
+export interface PlanOptions {
+  /** Tolerate ledger rows the folder does not know (older code against a newer database). */
+  allowUnknownApplied: boolean;
+  /** The server's `server_version`, when known. */
+  serverVersion?: string;
+}
+
+/** The oldest Postgres the migrations run on (14 rejects `UNIQUE NULLS NOT DISTINCT`). */
+export const MINIMUM_POSTGRES_MAJOR = 15;
+
+const iso = (when: number) => new Date(when).toISOString();
+
+/** Compares the folder with the ledger; a row records the file whose `when` is its `created_at`. */
+export function planMigrations(
+  files: MigrationFile[],
+  rows: LedgerRow[],
+  options: PlanOptions,
+): MigrationPlan {
+  const problems: MigrationError[] = [];
+  if (Number.parseInt(options.serverVersion ?? "", 10) < MINIMUM_POSTGRES_MAJOR) {
+    problems.push(
+      new MigrationError(
+        "POSTGRES_VERSION",
+        `The server runs Postgres ${options.serverVersion}; this app needs Postgres ` +
+          `${MINIMUM_POSTGRES_MAJOR} or newer. Nothing was written: upgrade the server, or point ` +
+          "the migrations URL at a supported one.",
+      ),
+    );
+  }
+  for (const { tag, problem, fix } of findOrderProblems(files)) {
+    const message = `meta/_journal.json is out of order: ${problem} ${fix}`;
+    problems.push(new MigrationError("JOURNAL_ORDER", message, { tag }));
+  }
+
+  const fileByWhen = new Map(files.map((file) => [file.when, file] as const).reverse());
+  const rowByWhen = new Map<number, LedgerRow>();
+  const unknown: LedgerRow[] = [];
+  for (const row of rows) {
+    const file = row.createdAt === null ? undefined : fileByWhen.get(row.createdAt);
+    if (row.createdAt === null) {
+      problems.push(
+        new MigrationError(
+          "LEDGER_INVALID",
+          `Ledger row id ${row.id} in drizzle.__drizzle_migrations has no created_at: drizzle's ` +
+            "migrate() would run every migration again. Set it to the `when` of the migration " +
+            "whose hash it holds, or delete the row.",
+        ),
+      );
+    } else if (!file) {
+      unknown.push(row);
+    } else if (!rowByWhen.has(row.createdAt)) {
+      // A second row for one migration (an earlier unlocked race) is harmless.
+      rowByWhen.set(row.createdAt, row);
+      if (row.hash !== file.hash) {
+        problems.push(
+          new MigrationError(
+            "CHECKSUM_MISMATCH",
+            `Migration ${file.tag} was changed after it was applied: the file's SHA-256 is ` +
+              `${file.hash} but the database recorded ${row.hash} (ledger id ${row.id}). Restore ` +
+              `drizzle/${file.tag}.sql and put the change in a new migration.`,
+            { tag: file.tag },
+          ),
+        );
+      }
+    }
+  }
+
+  const pending = files.filter((file) => !rowByWhen.has(file.when));
+  const applied = files.flatMap((file) => {
+    const row = rowByWhen.get(file.when);
+    return row ? [{ tag: file.tag, when: file.when, hash: file.hash, ledgerId: row.id }] : [];
+  });
+  for (const row of options.allowUnknownApplied ? [] : unknown) {
+    const sameContent = pending.find((file) => file.hash === row.hash);
+    problems.push(
+      new MigrationError(
+        "UNKNOWN_APPLIED",
+        `The database records a migration this code does not have: ledger id ${row.id}, ` +
+          `created_at ${row.createdAt} (${iso(row.createdAt ?? 0)}), hash ${row.hash.slice(0, 12)}…. ` +
+          (sameContent
+            ? `Its hash matches ${sameContent.tag}, whose journal "when" is now ` +
+              `${sameContent.when}: restore that entry's original value. `
+            : "This build is older than the database, or a migration file was deleted. ") +
+          "Deploy code that has it, or set MIGRATION_ALLOW_UNKNOWN_APPLIED=true to run older code " +
+          "on the newer schema on purpose.",
+      ),
+    );
+  }
+  const watermark = watermarkOf(rows);
+  for (const file of pending) {
+    if (watermark?.createdAt != null && file.when <= watermark.createdAt) {
+      const newest = fileByWhen.get(watermark.createdAt)?.tag ?? `ledger id ${watermark.id}`;
+      problems.push(
+        new MigrationError(
+          "OUT_OF_ORDER",
+          `Migration ${file.tag} (when ${iso(file.when)}) is pending, but the database already ` +
+            `has a newer one, ${newest} (${iso(watermark.createdAt)}): drizzle's migrate() would ` +
+            "skip it forever. Regenerate it on top of the current migrations.",
+          { tag: file.tag },
+        ),
+      );
+    }
+  }
+  for (const file of pending) {
+    for (const statement of file.statements.filter(usesConcurrently)) {
+      problems.push(
+        new MigrationError(
+          "CONCURRENTLY",
+          `Migration ${file.tag} uses CONCURRENTLY: ${excerpt(statement)}\nPostgres refuses it ` +
+            "inside the migrations' transaction (SQLSTATE 25001): use the plain form, or run it " +
+            "outside the migrator first and make the migration idempotent.",
+          { tag: file.tag },
+        ),
+      );
+    }
+  }
+  return {
+    applied,
+    pending,
+    unknown,
+    problems,
+    version: applied.at(-1)?.tag ?? null,
+    total: files.length,
+  };
+}
+
+/**
+ * Whether a statement uses a CONCURRENTLY form that cannot run in a transaction (CREATE/DROP
+ * INDEX, REINDEX, DETACH PARTITION); REFRESH MATERIALIZED VIEW CONCURRENTLY can. Comments, string
+ * literals and quoted identifiers are ignored.
+ */
+export function usesConcurrently(statement: string): boolean {
+  const code = withoutCommentsAndQuotes(statement);
+  const mentions = code.match(/\bconcurrently\b/gi)?.length ?? 0;
+  const refreshes = code.match(/\brefresh\s+materialized\s+view\s+concurrently\b/gi)?.length ?? 0;
+  return mentions > refreshes;
+}
+
+function withoutCommentsAndQuotes(sql: string): string {
+  let out = "";
+  const skipTo = (end: string, from: number) => {
+    const found = sql.indexOf(end, from);
+    return found === -1 ? sql.length : found + end.length;
+  };
+  for (let index = 0, next: number; index < sql.length; index = next) {
+    const char = sql[index] ?? "";
+    next = index + 1;
+    if (sql.startsWith("--", index)) next = skipTo("\n", index);
+    else if (sql.startsWith("/*", index)) next = skipTo("*/", index + 2);
+    else if (char === "'" || char === '"') {
+      // A doubled quote inside is an escaped quote: keep scanning past it.
+      do next = skipTo(char, next);
+      while (sql[next] === char && ++next);
+    } else if (char === "$" && !/[\w$]/.test(sql[index - 1] ?? "")) {
+      const tag = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(index))?.[0];
+      if (tag) next = skipTo(tag, index + tag.length);
+    }
+    out += next === index + 1 ? char : " ";
+  }
+  return out;
+}
+
+/** The start of a statement, on one line, for messages. */
+export function excerpt(statement: string, length = 200): string {
+  const oneLine = statement.replace(/\s+/g, " ").trim();
+  return oneLine.length > length ? `${oneLine.slice(0, length)}…` : oneLine;
+}
+
+export interface JournalProblem {
+  problem: string;
+  fix: string;
+  /** The entry the problem is about, when it is about one. */
+  tag?: string;
+}
+
+const describeWhen = (when: number) => `when ${when}, ${iso(when)}`;
+
+/**
+ * Each entry whose `when` is not later than every entry before it: drizzle-orm would never run it
+ * on a database that has the earlier one. Comparing with the newest so far (not only the entry
+ * before) also reports the entries after a misplaced one that are still too old.
+ */
+export function findOrderProblems(
+  entries: readonly Pick<JournalEntry, "tag" | "when">[],
+): JournalProblem[] {
+  const problems: JournalProblem[] = [];
+  let newest: Pick<JournalEntry, "tag" | "when"> | undefined;
+  for (const entry of entries) {
+    if (!newest || entry.when > newest.when) {
+      newest = entry;
+      continue;
+    }
+    problems.push({
+      tag: entry.tag,
+      problem:
+        `${entry.tag} (${describeWhen(entry.when)}) follows ${newest.tag} ` +
+        `(${describeWhen(newest.when)}) but is not later, so drizzle-orm would never run it on a ` +
+        "database that already has the earlier one.",
+      fix:
+        `Usually two branches each generated a migration. If ${entry.tag} is applied nowhere yet, ` +
+        "delete its .sql file, its meta/*_snapshot.json and its journal entry, then run " +
+        "`npm run db:generate -- --name <readable-name>` again on top of the others.",
+    });
+  }
+  return problems;
+}
+
+/**
+ * Everything in the journal that would make a migration skipped or never applied. `sqlFileNames`
+ * are the names of the `.sql` files beside the journal's `meta/` folder.
+ */
+export function findJournalProblems(
+  journal: Journal,
+  sqlFileNames: readonly string[],
+): JournalProblem[] {
+  const problems = findOrderProblems(journal.entries);
+  const tags = journal.entries.map((entry) => entry.tag);
+  for (const tag of new Set(tags.filter((tag, index) => tags.indexOf(tag) !== index))) {
+    problems.push({
+      problem: `the journal lists ${tag} more than once.`,
+      fix: "Keep one entry per migration; restore meta/_journal.json from version control.",
+    });
+  }
+  for (const tag of new Set(tags)) {
+    if (sqlFileNames.includes(`${tag}.sql`)) continue;
+    problems.push({
+      problem: `the journal lists ${tag} but ${tag}.sql does not exist.`,
+      fix:
+        `Restore ${tag}.sql from version control; if that migration was never applied anywhere, ` +
+        "remove its journal entry and its meta snapshot instead.",
+    });
+  }
+  for (const file of sqlFileNames) {
+    if (tags.includes(file.replace(/\.sql$/, ""))) continue;
+    problems.push({
+      problem: `${file} is not in meta/_journal.json, so no migrator will ever apply it.`,
+      fix:
+        "Create migrations with `npm run db:generate -- --name <readable-name>` (`--custom` for " +
+        "hand-written SQL), which records them in the journal; move this file's SQL into one.",
+    });
+  }
+  return problems;
+}
