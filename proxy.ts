@@ -2,7 +2,11 @@ import { getSessionCookie } from "better-auth/cookies";
 import { type NextRequest, NextResponse } from "next/server";
 import { readEnv } from "@/env";
 import { migrationFailureResponse } from "@/server/migration-gate";
-import { contentSecurityPolicy, NON_PAGE_POLICY } from "@/server/security-headers";
+import {
+  contentSecurityPolicy,
+  NON_PAGE_POLICY,
+  SCRIPTLESS_PAGE_POLICY,
+} from "@/server/security-headers";
 
 /**
  * Runs before every route except Next's static files (Node runtime, the same process as the boot
@@ -26,7 +30,7 @@ export function proxy(request: NextRequest) {
   }
   const failure = pathname === "/api/health" ? undefined : migrationFailureResponse(request);
   if (failure) {
-    failure.headers.set("Content-Security-Policy", NON_PAGE_POLICY);
+    failure.headers.set("Content-Security-Policy", SCRIPTLESS_PAGE_POLICY);
     return failure;
   }
   if (pathname.startsWith("/api/")) {

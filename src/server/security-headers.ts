@@ -26,6 +26,13 @@ export function contentSecurityPolicy(nonce: string, options: { development: boo
 /** For responses that are not pages (files, API answers): nothing may run or frame them. */
 export const NON_PAGE_POLICY = "default-src 'none'; frame-ancestors 'none'";
 
+/**
+ * For pages the server writes itself with their styles inline and no script (the migration
+ * failure page): styles only.
+ */
+export const SCRIPTLESS_PAGE_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+
 /** One year; browsers then use https only for this host. Sent by production builds only. */
 const HSTS = "max-age=31536000; includeSubDomains";
 
