@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "@/env";
-import { clientAddressResolver, clientAddressSettingsFromEnv } from "@/lib/auth/client-address";
+import {
+  clientAddressResolver,
+  clientAddressSettingsFromEnv,
+  withResolvedClientAddress,
+} from "@/lib/auth/client-address";
 
 const resolverFor = (vars: Record<string, string>) =>
   clientAddressResolver(clientAddressSettingsFromEnv(parseEnv(vars)));
@@ -32,5 +36,26 @@ describe("the client address rate limiting keys on", () => {
     expect(() =>
       clientAddressSettingsFromEnv(parseEnv({ BETTER_AUTH_TRUSTED_PROXIES: "10.0.0.0/33,proxy" })),
     ).toThrow(/BETTER_AUTH_TRUSTED_PROXIES: "10.0.0.0\/33", "proxy"/);
+  });
+});
+
+describe("a request the hook did not see (before it was installed, or serverless)", () => {
+  const claimed = (headers: Record<string, string>) =>
+    new Request("http://app.example/api/auth/sign-in/email", { headers });
+
+  it("loses the X-Forwarded-For its client claimed", () => {
+    const request = withResolvedClientAddress(
+      claimed({ "x-forwarded-for": "198.51.100.1" }),
+      clientAddressSettingsFromEnv(parseEnv({})),
+    );
+    expect(request.headers.get("x-forwarded-for")).toBeNull();
+  });
+
+  it("takes the platform's header when CLIENT_IP_HEADER names one", () => {
+    const request = withResolvedClientAddress(
+      claimed({ "x-forwarded-for": "198.51.100.1", "x-real-ip": "203.0.113.4" }),
+      clientAddressSettingsFromEnv(parseEnv({ CLIENT_IP_HEADER: "x-real-ip" })),
+    );
+    expect(request.headers.get("x-forwarded-for")).toBe("203.0.113.4");
   });
 });

@@ -109,16 +109,26 @@ export function installClientAddress(settings: ClientAddressSettings): void {
 
 /**
  * The request as Better Auth must see it: its `X-Forwarded-For` only if `installClientAddress`
- * wrote it. Otherwise (the request predates the hook, or the hook is not installed) the header is
- * dropped, and Better Auth counts such requests in one shared bucket rather than in one the
- * client chose.
+ * wrote it. Otherwise (the request predates the hook, or the platform runs Next without a Node
+ * HTTP server, as serverless functions do) the address comes from `CLIENT_IP_HEADER` when one is
+ * configured, and is dropped when not: Better Auth then counts such requests in one shared
+ * bucket rather than in one the client chose.
  */
-export function withResolvedClientAddress(request: Request): Request {
+export function withResolvedClientAddress(
+  request: Request,
+  settings: ClientAddressSettings = clientAddressSettingsFromEnv(),
+): Request {
   const proof = (globalThis as ProofHolder)[proofKey];
   if (proof !== undefined && request.headers.get(PROOF_HEADER) === proof) return request;
   const headers = new Headers(request.headers);
   headers.delete("x-forwarded-for");
   headers.delete(PROOF_HEADER);
+  if (settings.clientIpHeader) {
+    const address = clientAddressResolver(settings)(undefined, {
+      [settings.clientIpHeader]: request.headers.get(settings.clientIpHeader) ?? undefined,
+    });
+    if (address !== undefined) headers.set("x-forwarded-for", address);
+  }
   return new Request(request, { headers });
 }
 
