@@ -81,6 +81,8 @@ export default defineConfig<E2eOptions>({
           NODE_ENV: "production",
           NEXT_TELEMETRY_DISABLED: "1",
           BETTER_AUTH_URL: ownServerURL,
+          // The smoke test signs up through /sign-up, which production keeps closed by default.
+          SIGN_UP_ENABLED: "true",
           BETTER_AUTH_SECRET: randomBytes(32).toString("base64"),
         },
         // SIGTERM lets the server and the database stop cleanly; Playwright's default is SIGKILL.

@@ -25,6 +25,18 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        resolve: { alias },
+        test: {
+          // The attack suite (docs/security.md): a production build, real HTTP, real Postgres.
+          name: "attacks",
+          include: ["test/attacks/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/support/global-setup.ts", "test/support/attack-build.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import type { Database } from "@/lib/db/client";
 import { memberships, tenants, users } from "@/lib/db/schema";
 import { issueInvitation } from "@/lib/invitations/invite";
+import { expectDashboardFor, signUpThroughPage } from "./support/fixtures";
 import { acceptThroughPage, expect, inviteThroughClientPage, test } from "./support/invitations";
 
 // Against a deployed server without E2E_DATABASE_URL there is no way to bootstrap the admin.
@@ -140,4 +141,43 @@ test("suspending a user from the admin page ends their open session; reactivatin
   await expect(row.getByRole("status")).toHaveText("Reactivated (active).");
   const [after] = await db.select().from(users).where(eq(users.email, user.email));
   expect(after?.status).toBe("active");
+});
+
+test("an existing account gains a client only by accepting the link while signed in as itself", async ({
+  adminPage: admin,
+  page,
+  user,
+}) => {
+  const charlie = `Charlie ${user.email}`;
+  // The user already has an account (self sign-up is on for this run).
+  await signUpThroughPage(page, user);
+  await expectDashboardFor(page, user);
+
+  await admin.goto("/admin");
+  await admin.getByLabel("Name", { exact: true }).fill(charlie);
+  await admin.getByRole("button", { name: "Create client" }).click();
+  await admin.getByRole("link", { name: charlie }).click();
+  const link = await inviteThroughClientPage(admin, user.email, "Member");
+  // The admin reads what they would for a new address; the list shows a pending invitation.
+  await expect(admin.getByRole("status")).toContainText(`Invited ${user.email} to ${charlie}`);
+  await expect(admin.getByRole("row", { name: new RegExp(user.email) })).toContainText("invited");
+
+  // Nothing yet: the invitation alone grants no access.
+  await page.goto("/dashboard");
+  await expect(page.getByText(charlie)).toHaveCount(0);
+
+  // Signed in as that account, the link offers Accept, and accepting grants the client.
+  await page.goto(link);
+  await expect(page.getByText(`invited ${user.email} to ${charlie} as Member`)).toBeVisible();
+  await page.getByRole("button", { name: "Accept" }).click();
+  await expect(page.getByRole("status")).toContainText(`You now have access to ${charlie}`);
+  await page.goto("/dashboard");
+  await expect(page.getByTestId("client-list").getByRole("listitem")).toContainText([charlie]);
+
+  // Signed out, the (used) link gives nothing to whoever holds it.
+  await page.context().clearCookies();
+  await page.goto(link);
+  await expect(
+    page.getByRole("alert").filter({ hasText: "This invitation link is not valid" }),
+  ).toBeVisible();
 });

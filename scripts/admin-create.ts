@@ -2,6 +2,7 @@
  * `npm run admin:create -- --email <email> --name <name> [--new-link]`: makes the first (or
  * another) agency admin and prints their one-time invite link. Running it again for the same email
  * changes nothing and says so; `--new-link` replaces a lost link while the invitation is pending.
+ * For an address that already has an account it prints a link its owner must open signed in.
  * Reads DATABASE_URL (and the .env files, as Next does), else uses the dev database of
  * `npm run dev`; links use BETTER_AUTH_URL, or
  * http://localhost:3000 outside production. Exit codes: 0 done or nothing to do, 1 refused or
@@ -73,23 +74,22 @@ async function invite(
       return 0;
     }
     const { invitation } = result;
-    if (!invitation.link) {
-      console.log(
-        `${invitation.email} already had an account and is now an agency admin: they sign in ` +
-          `with their password at ${new URL("/sign-in", baseUrl)}.`,
-      );
-      return 0;
-    }
+    const until = `valid until ${invitation.expiresAt?.toISOString()}`;
     console.log(
       [
-        invitation.outcome === "invited"
-          ? `Invited ${invitation.email} as agency admin.`
-          : `Replaced the invite link of ${invitation.email} (agency admin); the old link no longer works.`,
-        `One-time invite link, valid until ${invitation.expiresAt?.toISOString()}:`,
+        invitation.outcome === "granted"
+          ? `${invitation.email} already has an account. It becomes an agency admin only when its ` +
+            `owner opens this link while signed in as ${invitation.email} (one-time, ${until}):`
+          : invitation.outcome === "invited"
+            ? `Invited ${invitation.email} as agency admin. One-time invite link, ${until}:`
+            : `Replaced the invite link of ${invitation.email} (agency admin); the old link no ` +
+              `longer works. One-time invite link, ${until}:`,
         "",
         `  ${invitation.link}`,
         "",
-        "Open it to choose a name and password. It is shown only this once and is not stored.",
+        invitation.outcome === "granted"
+          ? "Send it to that address only: it is shown only this once and is not stored."
+          : "Open it to choose a name and password. It is shown only this once and is not stored.",
       ].join("\n"),
     );
     return 0;

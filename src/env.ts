@@ -43,6 +43,13 @@ const schema = z.object({
     .optional()
     .describe("the Postgres connection string of the app (its pooled connections)"),
   DATABASE_POOL_MAX: count(10).describe("the app's postgres.js pool size per process"),
+  DATABASE_CONNECT_TIMEOUT_MS: milliseconds(5_000).describe(
+    "how long the app's pool waits for a new database connection before failing the request",
+  ),
+  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(10_000).describe(
+    "how long the app waits for any one statement (or for a pooled connection) before " +
+      "cancelling it and failing the request",
+  ),
 
   MIGRATIONS_DATABASE_URL: postgresUrl
     .optional()
@@ -166,6 +173,18 @@ const schema = z.object({
       "comma-separated IPs/CIDRs of your reverse proxies, so rate limiting sees the client's IP " +
         "in X-Forwarded-For",
     ),
+
+  CLIENT_IP_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, "must be a header name, e.g. cf-connecting-ip")
+    .optional()
+    .describe(
+      "a header your platform's edge sets to the client's address (clients cannot set it), used " +
+        "instead of the socket address for rate limiting",
+    ),
+  SIGN_UP_ENABLED: flag(false).describe(
+    "whether anyone may create an account at /sign-up (otherwise accounts come from invitations)",
+  ),
 
   INVITE_TTL_DAYS: z.coerce
     .number()

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { getActiveSession } from "@/lib/auth";
+import { getActiveSession, isSignUpEnabled, SIGN_UP_CLOSED_MESSAGE } from "@/lib/auth";
 import { CredentialsForm } from "../_components/credentials-form";
 
 export const metadata: Metadata = { title: "Create an account · Agency Reporting" };
@@ -11,7 +11,11 @@ export default async function SignUpPage() {
   return (
     <main>
       <h1>Create an account</h1>
-      <CredentialsForm mode="sign-up" />
+      {isSignUpEnabled() ? (
+        <CredentialsForm mode="sign-up" />
+      ) : (
+        <p role="alert">{SIGN_UP_CLOSED_MESSAGE}</p>
+      )}
       <p>
         Already have an account? <Link href="/sign-in">Sign in</Link>
       </p>

@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from "@playwright/test";
+import { type BrowserContext, test as base, expect, type Page } from "@playwright/test";
 import { createDbConnection, type Database } from "@/lib/db/client";
 import { appRecords, databaseRecords, type Records } from "./records";
 import { readE2eState } from "./state";
@@ -23,11 +23,52 @@ interface WorkerFixtures extends E2eOptions {
   connection: Database | undefined;
   /** That database, to check what the pages wrote; a test that uses it needs one. */
   db: Database;
+  /** Content-Security-Policy violations reported by any page of any context of this worker. */
+  cspViolations: string[];
   /** The checks: in that database when there is one, else through the app. */
   records: Records;
 }
 
-export const test = base.extend<{ user: Credentials }, WorkerFixtures>({
+/** Chromium reports every CSP violation on the console, e.g. "Refused to execute inline script…". */
+const CSP_VIOLATION = /Content Security Policy/i;
+const watched = new WeakSet<BrowserContext>();
+
+function watchCsp(context: BrowserContext, violations: string[]): void {
+  if (watched.has(context)) return;
+  watched.add(context);
+  context.on("console", (message) => {
+    if (CSP_VIOLATION.test(message.text())) {
+      violations.push(`${message.page()?.url()}: ${message.text()}`);
+    }
+  });
+}
+
+export const test = base.extend<{ user: Credentials; noCspViolations: undefined }, WorkerFixtures>({
+  cspViolations: [
+    async ({ browser }, use) => {
+      const violations: string[] = [];
+      // Every context, including those tests open themselves (a second user, the invitee).
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (...args) => {
+        const context = await newContext(...args);
+        watchCsp(context, violations);
+        return context;
+      };
+      await use(violations);
+    },
+    { scope: "worker", auto: true },
+  ],
+  // The pages pass the Content-Security-Policy: whatever a test did, nothing was refused.
+  noCspViolations: [
+    async ({ cspViolations, context }, use) => {
+      // The default context is made before this fixture can wrap newContext: watch it too.
+      cspViolations.length = 0;
+      watchCsp(context, cspViolations);
+      await use(undefined);
+      expect(cspViolations, "Content-Security-Policy violations").toEqual([]);
+    },
+    { auto: true },
+  ],
   stateFile: ["", { option: true, scope: "worker" }],
   deployed: [undefined, { option: true, scope: "worker" }],
   databaseUrl: [

@@ -1,4 +1,5 @@
 import { type Env, type LogFormat, readEnv, readLogFormat } from "@/env";
+import { clientAddressSettingsFromEnv, installClientAddress } from "@/lib/auth/client-address";
 import { appPoolFor } from "@/lib/db";
 import {
   describeFailure,
@@ -19,6 +20,8 @@ import { flushTraces, startTracing } from "./tracing";
 
 export interface BootDependencies {
   readEnv: () => Env;
+  /** Makes rate limiting see the socket's address from the next request on (client-address.ts). */
+  installClientAddress: (env: Env) => void;
   runMigrator: typeof runMigrator;
   inspectMigrations: typeof inspectMigrations;
   /** Development: calls `apply` whenever `folder` changes, one call at a time. */
@@ -33,6 +36,7 @@ export interface BootDependencies {
 
 const defaultDependencies: BootDependencies = {
   readEnv: () => readEnv(),
+  installClientAddress: (env) => installClientAddress(clientAddressSettingsFromEnv(env)),
   runMigrator,
   inspectMigrations,
   // Imported only when used, so a production server never loads the file watcher.
@@ -75,6 +79,7 @@ export async function runBootMigrations(
     policy = chosen;
     assertServerEnv(env);
     await startTracing(env);
+    deps.installClientAddress(env);
     if (chosen.followFolder) {
       const followLog = log;
       follow = {

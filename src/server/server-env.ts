@@ -1,5 +1,6 @@
 import { type Env, readEnv, requireEnv } from "@/env";
 import { authSettingsFromEnv } from "@/lib/auth";
+import { clientAddressSettingsFromEnv } from "@/lib/auth/client-address";
 
 /**
  * Checks the configuration the running server needs, before it migrates or serves anything;
@@ -11,5 +12,6 @@ export function assertServerEnv(env: Env = readEnv()): Env {
   requireEnv("DATABASE_URL", env);
   // In production: a strong BETTER_AUTH_SECRET and an explicit BETTER_AUTH_URL (see docs/auth.md).
   authSettingsFromEnv(env);
+  clientAddressSettingsFromEnv(env);
   return env;
 }

@@ -3,11 +3,13 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { findInvitation } from "@/lib/invitations/accept";
+import { acceptGrant } from "@/lib/invitations/grants";
 import { hashInviteToken } from "@/lib/invitations/tokens";
+import { loadActor } from "@/lib/tenancy/access";
 import { createTestDatabase } from "../support/database";
 import { migratedDatabaseForFile } from "../support/migrated-database";
 import { type ProcessResult, startScript } from "../support/processes";
-import { snapshotTables } from "../support/tenancy";
+import { createUserRow, snapshotTables } from "../support/tenancy";
 
 const BASE = "https://reports.example.com";
 const LINK = /https:\/\/reports\.example\.com\/invite\/([A-Za-z0-9_-]{43})/;
@@ -72,6 +74,19 @@ describe("npm run admin:create", () => {
     expect(token).not.toBe(firstToken);
     expect(await findInvitation(firstToken, database.db)).toEqual({ state: "invalid" });
     expect(await findInvitation(token, database.db)).toMatchObject({ state: "valid", email });
+  });
+
+  it("on an existing account grants nothing until its owner accepts the printed link signed in", async () => {
+    // Whoever registered the address first (an attacker, say) must not become agency admin.
+    const user = await createUserRow(database.db);
+    const run = await adminCreate(["--email", user.email, "--name", "Real Owner"]);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain(`${user.email} already has an account.`);
+    const token = LINK.exec(run.output)?.[1] ?? "";
+    expect(await loadActor(user.id, database.db)).toMatchObject({ agencyAdmin: false });
+
+    await acceptGrant(user.id, token, database.db);
+    expect(await loadActor(user.id, database.db)).toMatchObject({ agencyAdmin: true });
   });
 
   it.each([

@@ -123,6 +123,31 @@ describe("server-only user fields", () => {
     expect(user?.status).toBe("active");
     expect(user?.inviteToken).toBeNull();
   });
+
+  it.each([
+    ["an empty name", { name: "" }],
+    ["a blank name", { name: "   " }],
+    ["a 16,000-character name", { name: "n".repeat(16_000) }],
+  ])("refuses %s in an update, as at sign-up, and keeps the old one", async (_what, change) => {
+    const body = newUser();
+    const signUp = await t.handle(authPost("/sign-up/email", body));
+    const update = await t.handle(
+      authPost("/update-user", change, { cookie: cookiesFrom(signUp) }),
+    );
+    expect(update.status).toBe(400);
+    expect(await update.json()).toMatchObject({ code: "INVALID_NAME" });
+    expect((await userByEmail(body.email))?.name).toBe(body.name);
+  });
+
+  it("accepts a valid new name", async () => {
+    const body = newUser();
+    const signUp = await t.handle(authPost("/sign-up/email", body));
+    const update = await t.handle(
+      authPost("/update-user", { name: "New Name" }, { cookie: cookiesFrom(signUp) }),
+    );
+    expect(update.status).toBe(200);
+    expect((await userByEmail(body.email))?.name).toBe("New Name");
+  });
 });
 
 describe("bad sign-up input gets a clear 4xx and writes no row", () => {

@@ -3,9 +3,11 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseEnv, readEnv } from "@/env";
 import type { Database } from "@/lib/db/client";
-import { accounts, memberships, users } from "@/lib/db/schema";
+import { accounts, membershipGrants, memberships, users } from "@/lib/db/schema";
 import { acceptInvitation, findInvitation } from "@/lib/invitations/accept";
+import { acceptGrant } from "@/lib/invitations/grants";
 import { inviteAgencyAdmin, inviteToTenant } from "@/lib/invitations/invite";
+import { invitationOutcomeMessage } from "@/lib/invitations/messages";
 import type { Actor } from "@/lib/tenancy/access";
 import { TenancyError } from "@/lib/tenancy/errors";
 import { suspendUser } from "@/lib/tenancy/users";
@@ -140,18 +142,61 @@ describe("inviting to a tenant", () => {
     expect((await userRow(db, second.userId)).status).toBe("active");
   });
 
-  it("gives an active user of another tenant the membership directly, without a link", async () => {
+  it("gives an existing account only a grant: access once its owner accepts it signed in", async () => {
     const other = await createTenantRow(db);
     const user = await createUserRow(db, { memberships: [{ tenantId: other.id, role: "member" }] });
-    const { tenant, result } = await invite(user.email);
-    expect(result).toMatchObject({ outcome: "added", userId: user.id });
-    expect(result.link).toBeUndefined();
-    const row = await userRow(db, user.id);
-    expect(row).toMatchObject({ status: "active", inviteToken: null, inviteExpiresAt: null });
-    const tenantIds = (
-      await db.select().from(memberships).where(eq(memberships.userId, user.id))
-    ).map((membership) => membership.tenantId);
-    expect(tenantIds.sort()).toEqual([other.id, tenant.id].sort());
+    const { tenant, result, token } = await invite(user.email);
+    expect(result).toMatchObject({ outcome: "granted", userId: user.id });
+    expect(result.link).toBe(`${INVITE_BASE_URL}/invite/${token}`);
+    const tenantIds = async () =>
+      (await db.select().from(memberships).where(eq(memberships.userId, user.id)))
+        .map((membership) => membership.tenantId)
+        .sort();
+    expect(await tenantIds()).toEqual([other.id]);
+    const [grant] = await db
+      .select()
+      .from(membershipGrants)
+      .where(eq(membershipGrants.userId, user.id));
+    expect(grant).toMatchObject({ tenantId: tenant.id, role: "member", tokenHash: sha256(token) });
+    expect(await findInvitation(token, db)).toMatchObject({
+      state: "grant",
+      userId: user.id,
+      email: user.email,
+      grant: { tenantName: tenant.name, role: "member" },
+    });
+
+    // Someone else signed in, holding the link, gains nothing and uses nothing up.
+    const stranger = await createUserRow(db);
+    await expectRefusedWithoutWrites(db, () => acceptGrant(stranger.id, token, db), "FORBIDDEN");
+
+    expect(await acceptGrant(user.id, token, db)).toBe(
+      `You now have access to ${tenant.name} as Member.`,
+    );
+    expect(await tenantIds()).toEqual([other.id, tenant.id].sort());
+    expect((await userRow(db, user.id)).emailVerified).toBe(true);
+    await expectRefusedWithoutWrites(db, () => acceptGrant(user.id, token, db), "INVITE_NOT_FOUND");
+  });
+
+  it("tells a client admin the same whether or not the address has an account", async () => {
+    const tenant = await createTenantRow(db);
+    const admin = await createActor(db, [{ tenantId: tenant.id, role: "tenant_admin" }]);
+    const [fresh, active, suspended, agencyWide] = [
+      uniqueEmail("fresh"),
+      (await createUserRow(db)).email,
+      (await createUserRow(db, { status: "suspended" })).email,
+      (await createUserRow(db, { memberships: [{ tenantId: null, role: "agency_admin" }] })).email,
+    ];
+    const answers = [];
+    for (const email of [fresh, active, suspended, agencyWide]) {
+      const result = await inviteToTenant(
+        admin,
+        { tenantId: tenant.id, email, role: "member" },
+        invitationOptions(db),
+      );
+      const { message } = invitationOutcomeMessage(result, { status: "not-sent", link: "L" });
+      answers.push(message.replace(email, "<email>"));
+    }
+    expect(new Set(answers).size).toBe(1);
   });
 
   it("can invite an agency admin (agency admins only): a membership with no tenant", async () => {

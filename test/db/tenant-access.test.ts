@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/lib/db/client";
 import { memberships, tenants, users } from "@/lib/db/schema";
@@ -149,15 +149,24 @@ describe("a member of tenant A, holding tenant B's UUID", () => {
       { tenantId: a.id, email: active.email, role: "tenant_admin" },
       invitationOptions(db),
     );
-    expect(added.outcome).toBe("added");
     const joined = await inviteToTenant(
       adminOfA,
       { tenantId: a.id, email: pending.email, role: "member" },
       invitationOptions(db),
     );
-    // B's invitation link keeps working; it now grants A's membership too.
-    expect(joined).toMatchObject({ outcome: "added-to-pending" });
-    expect(joined.link).toBeUndefined();
+    // Without their consent nobody joins A: both only get a link of their own to accept.
+    expect(added).toMatchObject({ outcome: "granted" });
+    expect(joined).toMatchObject({ outcome: "granted" });
+    const inA = await db
+      .select()
+      .from(memberships)
+      .where(
+        and(
+          eq(memberships.tenantId, a.id),
+          inArray(memberships.userId, [active.id, pending.userId]),
+        ),
+      );
+    expect(inA).toEqual([]);
     const pendingAfter = await userRow(db, pending.userId);
     expect(pendingAfter.inviteToken).toBe(pendingBefore.inviteToken);
     expect(pendingAfter.inviteExpiresAt).toEqual(pendingBefore.inviteExpiresAt);
@@ -165,9 +174,9 @@ describe("a member of tenant A, holding tenant B's UUID", () => {
       before,
     );
     const view = await findInvitation(pending.token, db);
-    expect(view.state === "valid" && view.grants.map((grant) => grant.tenantName).sort()).toEqual(
-      [a.name, b.name].sort(),
-    );
+    expect(view.state === "valid" && view.grants.map((grant) => grant.tenantName)).toEqual([
+      b.name,
+    ]);
   });
 
   it("as a plain member of A may see A but not its people", async () => {

@@ -22,8 +22,8 @@ export function createTestAuth(url: string, settings: Partial<AuthSettings> = {}
     secret: TEST_SECRET,
     baseURL: TEST_BASE_URL,
     trustedOrigins: [],
-    trustedProxies: [],
     production: false,
+    signUpEnabled: true,
     ...settings,
   });
   return {

@@ -5,6 +5,7 @@ import type { Database } from "@/lib/db/client";
 import {
   accounts,
   type MembershipRole,
+  membershipGrants,
   memberships,
   sessions,
   type Tenant,
@@ -105,14 +106,16 @@ export async function createActor(
 
 /** Everything a tenancy action could write, to show that a refused one wrote nothing. */
 export async function snapshotTables(db: Database) {
-  const [userRows, membershipRows, accountRows, sessionRows, tenantRows] = await Promise.all([
-    db.select().from(users).orderBy(users.id),
-    db.select().from(memberships).orderBy(memberships.id),
-    db.select().from(accounts).orderBy(accounts.id),
-    db.select().from(sessions).orderBy(sessions.id),
-    db.select().from(tenants).orderBy(tenants.id),
-  ]);
-  return { userRows, membershipRows, accountRows, sessionRows, tenantRows };
+  const [userRows, membershipRows, grantRows, accountRows, sessionRows, tenantRows] =
+    await Promise.all([
+      db.select().from(users).orderBy(users.id),
+      db.select().from(memberships).orderBy(memberships.id),
+      db.select().from(membershipGrants).orderBy(membershipGrants.id),
+      db.select().from(accounts).orderBy(accounts.id),
+      db.select().from(sessions).orderBy(sessions.id),
+      db.select().from(tenants).orderBy(tenants.id),
+    ]);
+  return { userRows, membershipRows, grantRows, accountRows, sessionRows, tenantRows };
 }
 
 /** Asserts `action` is refused with `code` and leaves every table as it was. */

@@ -23,8 +23,8 @@ describe("auth settings in production", () => {
       secret: STRONG_SECRET,
       baseURL: "https://reports.example.com",
       trustedOrigins: [],
-      trustedProxies: [],
       production: true,
+      signUpEnabled: false,
     });
   });
 
@@ -68,12 +68,10 @@ describe("auth settings in production", () => {
       production({
         BETTER_AUTH_URL: "http://localhost:3100/",
         BETTER_AUTH_TRUSTED_ORIGINS: "https://admin.example.com, https://*.example.org",
-        BETTER_AUTH_TRUSTED_PROXIES: "10.0.0.0/8,192.168.1.1",
       }),
     ).toMatchObject({
       baseURL: "http://localhost:3100",
       trustedOrigins: ["https://admin.example.com", "https://*.example.org"],
-      trustedProxies: ["10.0.0.0/8", "192.168.1.1"],
     });
   });
 
@@ -90,8 +88,12 @@ describe("auth settings outside production", () => {
       secret: DEVELOPMENT_SECRET,
       baseURL: undefined,
       trustedOrigins: [],
-      trustedProxies: [],
       production: false,
+      signUpEnabled: false,
     });
+  });
+
+  it("open sign-up only when SIGN_UP_ENABLED says so", () => {
+    expect(settings({ SIGN_UP_ENABLED: "true" }).signUpEnabled).toBe(true);
   });
 });

@@ -54,7 +54,6 @@ const invitation: InvitationResult = {
   token: "tok",
   expiresAt: new Date("2030-01-08T00:00:00Z"),
 };
-const BASE = "https://reports.example.com";
 
 describe("invitation senders", () => {
   afterEach(() => {
@@ -76,11 +75,10 @@ describe("invitation senders", () => {
 
   it("get the link and the context; success says where it went", async () => {
     const sent: InvitationMessage[] = [];
-    const delivery = await deliverInvitation(
-      invitation,
-      { channel: "email", send: async (message) => void sent.push(message) },
-      BASE,
-    );
+    const delivery = await deliverInvitation(invitation, {
+      channel: "email",
+      send: async (message) => void sent.push(message),
+    });
     expect(delivery).toEqual({ status: "sent", channel: "email" });
     expect(sent).toEqual([
       {
@@ -96,7 +94,7 @@ describe("invitation senders", () => {
   });
 
   it("without a sender, hand the link back for the admin to copy", async () => {
-    expect(await deliverInvitation(invitation, null, BASE)).toEqual({
+    expect(await deliverInvitation(invitation, null)).toEqual({
       status: "not-sent",
       link: invitation.link,
     });
@@ -110,28 +108,23 @@ describe("invitation senders", () => {
         throw new Error("SMTP down");
       },
     };
-    expect(await deliverInvitation(invitation, failing, BASE)).toEqual({
+    expect(await deliverInvitation(invitation, failing)).toEqual({
       status: "not-sent",
       link: invitation.link,
       error: "Sending through email failed",
     });
   });
 
-  it("tell an active user to sign in, and send nothing for a pending user's extra membership", async () => {
-    const added = { ...invitation, outcome: "added" as const, link: undefined, token: undefined };
-    expect(await deliverInvitation(added, null, BASE)).toEqual({
-      status: "not-sent",
-      link: `${BASE}/sign-in`,
-    });
-    const pending = { ...added, outcome: "added-to-pending" as const };
-    expect(await deliverInvitation(pending, logSender, BASE)).toEqual({
-      status: "nothing-to-send",
-    });
+  it("send a grant to an existing account as a link to open signed in", async () => {
+    const sent: InvitationMessage[] = [];
+    const granted = { ...invitation, outcome: "granted" as const };
+    await deliverInvitation(granted, { channel: "email", send: async (m) => void sent.push(m) });
+    expect(sent).toMatchObject([{ kind: "grant", link: invitation.link }]);
   });
 
   it("log the link in development", async () => {
     const info = vi.spyOn(console, "info").mockImplementation(() => {});
-    await deliverInvitation(invitation, logSender, BASE);
+    await deliverInvitation(invitation, logSender);
     expect(info).toHaveBeenCalledWith(
       "[invitations] Ada invited bob@example.com to Acme as Member (valid until " +
         "2030-01-08T00:00:00.000Z): https://reports.example.com/invite/tok",
@@ -166,20 +159,11 @@ describe("what the admin reads after inviting", () => {
     expect(failed.link).toBe(link);
   });
 
-  it("shows no link for people who already have an account or a pending link", () => {
-    const added = invitationOutcomeMessage(
-      { ...invitation, outcome: "added", link: undefined },
-      { status: "not-sent", link: `${BASE}/sign-in` },
+  it("reads the same for an existing account as for a new one (no account is revealed)", () => {
+    const link = invitation.link;
+    const delivery = { status: "not-sent", link } as const;
+    expect(invitationOutcomeMessage({ ...invitation, outcome: "granted" }, delivery)).toEqual(
+      invitationOutcomeMessage(invitation, delivery),
     );
-    expect(added).toEqual({
-      message:
-        "bob@example.com already has an account and now has access to Acme as Member. They sign in as usual.",
-    });
-    const pending = invitationOutcomeMessage(
-      { ...invitation, outcome: "added-to-pending", link: undefined },
-      { status: "nothing-to-send" },
-    );
-    expect(pending.link).toBeUndefined();
-    expect(pending.message).toMatch(/pending invitation from another client/);
   });
 });

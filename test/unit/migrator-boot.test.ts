@@ -40,6 +40,8 @@ function harness(env: Record<string, string>, outcome: () => Promise<MigratorRep
         BETTER_AUTH_URL: "https://reports.example.com",
         ...env,
       }),
+    // The real hook rewrites every HTTP request of the process; the attack suite tests it.
+    installClientAddress: () => {},
     runMigrator: (_settings, options) => {
       calls.modes.push(options.mode);
       return outcome();

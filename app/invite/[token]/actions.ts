@@ -3,8 +3,8 @@
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getAuth } from "@/lib/auth";
-import { acceptInvitation } from "@/lib/invitations";
-import { type ActionState, refusalState } from "@/lib/tenancy";
+import { acceptGrant, acceptInvitation } from "@/lib/invitations";
+import { type ActionState, actAsCurrentActor, refusalState } from "@/lib/tenancy";
 
 /**
  * Accepts the invitation in the form and signs the invitee in: `acceptInvitation` calls Better
@@ -26,4 +26,12 @@ export async function acceptInvitationAction(
     return refusalState(error);
   }
   redirect(signedIn ? "/dashboard" : "/sign-in");
+}
+
+/** Accepts a grant for the signed-in account; `acceptGrant` refuses any other account. */
+export async function acceptGrantAction(_state: ActionState, form: FormData): Promise<ActionState> {
+  return actAsCurrentActor(async (actor) => ({
+    status: "success",
+    message: await acceptGrant(actor.userId, form.get("token")),
+  }));
 }

@@ -1,6 +1,11 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/auth";
+import {
+  getActiveSession,
+  NAME_MAX_LENGTH,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+} from "@/lib/auth";
 import {
   findInvitation,
   formatUtc,
@@ -10,19 +15,54 @@ import {
 import { ROLE_NAMES } from "@/lib/tenancy";
 import { ActionForm } from "../../_components/action-form";
 import { Field } from "../../_components/field";
-import { acceptInvitationAction } from "./actions";
+import { acceptGrantAction, acceptInvitationAction } from "./actions";
 
-// The token is in this page's URL: no Referer header may carry it to another site.
-export const metadata: Metadata = {
-  title: "Invitation · Agency Reporting",
-  referrer: "no-referrer",
-};
+// The token is in this page's URL: proxy.ts sends `Referrer-Policy: no-referrer` for it.
+export const metadata: Metadata = { title: "Invitation · Agency Reporting" };
+
+type GrantInvitation = Extract<Awaited<ReturnType<typeof findInvitation>>, { state: "grant" }>;
+
+/**
+ * Access for an account that already exists: it takes effect only when the account's owner,
+ * signed in, accepts it here (docs/security.md). Anyone else holding the link is told whom it is
+ * for and nothing more.
+ */
+async function GrantView({ token, invitation }: { token: string; invitation: GrantInvitation }) {
+  const session = await getActiveSession();
+  const { grant } = invitation;
+  const signedInAsInvitee = session?.user.id === invitation.userId;
+  return (
+    <main>
+      <h1>You are invited</h1>
+      <p>
+        {grant.invitedByName ?? "An administrator"} invited <strong>{invitation.email}</strong> to{" "}
+        {grant.tenantName ?? "the agency (every client)"} as {ROLE_NAMES[grant.role]}. The
+        invitation is valid until {formatUtc(invitation.expiresAt)}.
+      </p>
+      {signedInAsInvitee ? (
+        <ActionForm action={acceptGrantAction} submitLabel="Accept" pendingLabel="Accepting…">
+          <input type="hidden" name="token" value={token} />
+        </ActionForm>
+      ) : (
+        <p role="alert">
+          {session
+            ? `You are signed in as ${session.user.email}. This invitation is for ${invitation.email}: sign out, sign in as ${invitation.email}, then open this link again.`
+            : `${invitation.email} already has an account: sign in as ${invitation.email}, then open this link again to accept.`}{" "}
+          <Link href={session ? "/dashboard" : "/sign-in"}>
+            {session ? "Go to the dashboard" : "Sign in"}
+          </Link>
+        </p>
+      )}
+    </main>
+  );
+}
 
 /** Shows the invitation; opening it changes nothing (link previews and scanners fetch it too). */
 export default async function InvitePage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
   const invitation = await findInvitation(token);
 
+  if (invitation.state === "grant") return <GrantView token={token} invitation={invitation} />;
   if (invitation.state !== "valid") {
     return (
       <main>

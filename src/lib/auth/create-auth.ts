@@ -1,5 +1,5 @@
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
-import { APIError, createAuthMiddleware } from "better-auth/api";
+import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
 import { betterAuth } from "better-auth/minimal";
 import { nextCookies } from "better-auth/next-js";
 import type { Database } from "@/lib/db/client";
@@ -11,7 +11,17 @@ import {
   users,
   verifications,
 } from "@/lib/db/schema";
+import {
+  ACCOUNT_FAILURE_LIMIT,
+  ACCOUNT_WINDOW_MINUTES,
+  accountKey,
+  isAccountLimited,
+  KNOWN_BROWSER_COOKIE,
+  KNOWN_BROWSER_MAX_AGE_SECONDS,
+  recordFailure,
+} from "./account-limit";
 import { AUTH_BODY_CHECKS, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./input";
+import { SIGN_UP_CLOSED_MESSAGE } from "./messages";
 import type { AuthSettings } from "./settings";
 
 export interface CreateAuthOptions extends AuthSettings {
@@ -19,6 +29,19 @@ export interface CreateAuthOptions extends AuthSettings {
 }
 
 const ACCOUNT_NOT_ACTIVE = "ACCOUNT_NOT_ACTIVE";
+
+const SIGN_UP_CLOSED = {
+  code: "SIGN_UP_CLOSED",
+  message: SIGN_UP_CLOSED_MESSAGE,
+};
+
+const ACCOUNT_LIMITED = {
+  code: "ACCOUNT_SIGN_IN_LIMITED",
+  message:
+    `This account had ${ACCOUNT_FAILURE_LIMIT} failed sign-ins from browsers it never used ` +
+    `within ${ACCOUNT_WINDOW_MINUTES} minutes. Sign in from a browser you have used before, or ` +
+    "wait and try again.",
+};
 
 const NOT_ACTIVE_MESSAGES: Record<string, string> = {
   invited:
@@ -46,6 +69,8 @@ export function createAuth({ db, ...settings }: CreateAuthOptions) {
     }),
     emailAndPassword: {
       enabled: true,
+      // The hook below answers first, with a sentence; this keeps sign-up closed for any path.
+      disableSignUp: !settings.signUpEnabled,
       minPasswordLength: PASSWORD_MIN_LENGTH,
       maxPasswordLength: PASSWORD_MAX_LENGTH,
     },
@@ -85,9 +110,37 @@ export function createAuth({ db, ...settings }: CreateAuthOptions) {
     },
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path === "/sign-up/email" && !settings.signUpEnabled) {
+          throw new APIError("FORBIDDEN", SIGN_UP_CLOSED);
+        }
         const check = AUTH_BODY_CHECKS[ctx.path];
         const problem = check?.(ctx.body);
         if (problem) throw new APIError("BAD_REQUEST", problem);
+        if (ctx.path === "/sign-in/email") {
+          const key = accountKey(ctx.body.email);
+          const cookie = ctx.context.createAuthCookie(KNOWN_BROWSER_COOKIE);
+          const known = await ctx.getSignedCookie(cookie.name, settings.secret);
+          if (known !== key && (await isAccountLimited(db, key))) {
+            throw new APIError("TOO_MANY_REQUESTS", ACCOUNT_LIMITED);
+          }
+        }
+      }),
+      after: createAuthMiddleware(async (ctx) => {
+        // Signing up proves the password as much as signing in: both make the browser known.
+        if (ctx.path !== "/sign-in/email" && ctx.path !== "/sign-up/email") return;
+        const key = accountKey(ctx.body.email);
+        if (ctx.context.newSession) {
+          const cookie = ctx.context.createAuthCookie(KNOWN_BROWSER_COOKIE, {
+            maxAge: KNOWN_BROWSER_MAX_AGE_SECONDS,
+          });
+          await ctx.setSignedCookie(cookie.name, key, settings.secret, cookie.attributes);
+        } else if (
+          ctx.path === "/sign-in/email" &&
+          isAPIError(ctx.context.returned) &&
+          ctx.context.returned.statusCode === 401
+        ) {
+          await recordFailure(db, key);
+        }
       }),
     },
     rateLimit: {
@@ -104,7 +157,9 @@ export function createAuth({ db, ...settings }: CreateAuthOptions) {
       // the tests exercise what production runs.
       disableOriginCheck: false,
       disableCSRFCheck: false,
-      ipAddress: { trustedProxies: settings.trustedProxies },
+      // X-Forwarded-For holds exactly one address, resolved from the socket and the trusted
+      // proxies before Next saw the request (./client-address.ts): Better Auth takes it as is.
+      ipAddress: { ipAddressHeaders: ["x-forwarded-for"] },
     },
     telemetry: { enabled: false },
     // Must stay last: it copies the cookies other plugins set onto Next's response.

@@ -1,5 +1,7 @@
 import { headers } from "next/headers";
+import { readEnv } from "@/env";
 import { getDb } from "@/lib/db";
+import { withResolvedClientAddress } from "./client-address";
 import { type Auth, createAuth } from "./create-auth";
 import { withBodyLimit } from "./request-limits";
 import { authSettingsFromEnv } from "./settings";
@@ -21,8 +23,13 @@ export function getAuth(): Auth {
   return holder[authKey];
 }
 
-/** What `app/api/auth/[...all]` serves: Better Auth behind the body-size cap. */
-export const handleAuthRequest = withBodyLimit((request) => getAuth().handler(request));
+/**
+ * What `app/api/auth/[...all]` serves: Better Auth behind the body-size cap, seeing the client
+ * address `installClientAddress` resolved (never one the client chose).
+ */
+export const handleAuthRequest = withBodyLimit((request) =>
+  getAuth().handler(withResolvedClientAddress(request)),
+);
 
 /**
  * The signed-in user's session, or null. A user who is no longer active counts as signed out even
@@ -36,5 +43,11 @@ export async function getActiveSession(): Promise<AuthSession | null> {
   return session?.user.status === "active" ? session : null;
 }
 
+/** Whether /sign-up is open (SIGN_UP_ENABLED); closed, accounts come from invitations only. */
+export function isSignUpEnabled(): boolean {
+  return readEnv().SIGN_UP_ENABLED;
+}
+
 export { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./input";
+export { SIGN_UP_CLOSED_MESSAGE } from "./messages";
 export { authSettingsFromEnv } from "./settings";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * Strict checks of the bodies of Better Auth's sign-up and sign-in endpoints, run as a
+ * Strict checks of the bodies of Better Auth's sign-up, sign-in and update-user endpoints, run as a
  * `hooks.before` (see `createAuth`). Better Auth on its own ignores unknown fields, silently
  * replaces `status` with its default, and reports a missing name as a schema dump; here every
  * such body gets a 400 with a code and a sentence, before anything touches the database.
@@ -36,8 +36,10 @@ const email = z.string().max(EMAIL_MAX_LENGTH).pipe(z.email());
 
 const password = z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH);
 
+const name = z.string().trim().min(1).max(NAME_MAX_LENGTH);
+
 const signUpBody = z.strictObject({
-  name: z.string().trim().min(1).max(NAME_MAX_LENGTH),
+  name,
   email,
   password,
   image: z.string().max(URL_MAX_LENGTH).optional(),
@@ -53,17 +55,25 @@ const signInBody = z.strictObject({
   rememberMe: z.boolean().optional(),
 });
 
-function checkSignUpBody(body: unknown): InputProblem | undefined {
-  if (isPlainObject(body)) {
-    const forbidden = SERVER_ONLY_USER_FIELDS.find((field) => Object.hasOwn(body, field));
-    if (forbidden) {
-      return {
-        code: "FIELD_NOT_ALLOWED",
-        message: `${forbidden} is set by the server and cannot be sent at sign-up.`,
-      };
+/** What a user may change about themselves: the same rules as at sign-up. */
+const updateUserBody = z.strictObject({
+  name: name.optional(),
+  image: z.string().max(URL_MAX_LENGTH).nullable().optional(),
+});
+
+function checkUserBody(schema: z.ZodType, when: string) {
+  return (body: unknown): InputProblem | undefined => {
+    if (isPlainObject(body)) {
+      const forbidden = SERVER_ONLY_USER_FIELDS.find((field) => Object.hasOwn(body, field));
+      if (forbidden) {
+        return {
+          code: "FIELD_NOT_ALLOWED",
+          message: `${forbidden} is set by the server and cannot be sent ${when}.`,
+        };
+      }
     }
-  }
-  return firstProblem(signUpBody, body);
+    return firstProblem(schema, body);
+  };
 }
 
 function checkSignInBody(body: unknown): InputProblem | undefined {
@@ -72,7 +82,8 @@ function checkSignInBody(body: unknown): InputProblem | undefined {
 
 /** The endpoints whose bodies are checked, by Better Auth path. */
 export const AUTH_BODY_CHECKS: Record<string, (body: unknown) => InputProblem | undefined> = {
-  "/sign-up/email": checkSignUpBody,
+  "/sign-up/email": checkUserBody(signUpBody, "at sign-up"),
+  "/update-user": checkUserBody(updateUserBody, "to update a user"),
   "/sign-in/email": checkSignInBody,
 };
 

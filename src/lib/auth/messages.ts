@@ -1,5 +1,8 @@
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./input";
 
+export const SIGN_UP_CLOSED_MESSAGE =
+  "Accounts are created by invitation only: ask an administrator to invite you.";
+
 /** The shape of an error from the Better Auth client (`{ error }` of a call). */
 export interface AuthErrorLike {
   code?: string | undefined;

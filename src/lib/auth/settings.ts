@@ -6,9 +6,10 @@ export interface AuthSettings {
   /** Undefined outside production when BETTER_AUTH_URL is unset: Better Auth then uses the request's origin. */
   baseURL: string | undefined;
   trustedOrigins: string[];
-  trustedProxies: string[];
   /** Rate limiting on (shared database storage) and secure cookies. */
   production: boolean;
+  /** Open sign-up at /sign-up; off by default, so every account comes from an invitation. */
+  signUpEnabled: boolean;
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -81,8 +82,8 @@ export function authSettingsFromEnv(env: Env = readEnv()): AuthSettings {
     secret,
     baseURL: baseURL === undefined ? undefined : new URL(baseURL).origin,
     trustedOrigins,
-    trustedProxies: splitList(env.BETTER_AUTH_TRUSTED_PROXIES),
     production,
+    signUpEnabled: env.SIGN_UP_ENABLED,
   };
 }
 

@@ -2,6 +2,7 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { transactionPoolerReason } from "./pooler";
 import * as schema from "./schema";
+import { guardStatements } from "./statements";
 
 export interface DbConnectionOptions {
   url: string;
@@ -10,6 +11,8 @@ export interface DbConnectionOptions {
   /** Shows in `pg_stat_activity`, so operators can tell who holds a lock. */
   applicationName?: string;
   connectTimeoutSeconds?: number;
+  /** Every statement's deadline, enforced by the client (see ./statements.ts). */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -17,7 +20,7 @@ export interface DbConnectionOptions {
  * (in `finally`); the app's long-lived instance lives in `./index.ts`.
  */
 export function createDbConnection(options: DbConnectionOptions) {
-  const client = postgres(withoutClientMarkers(options.url), {
+  const pool = postgres(withoutClientMarkers(options.url), {
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
     onnotice: () => {},
@@ -27,6 +30,8 @@ export function createDbConnection(options: DbConnectionOptions) {
     // The only startup parameter besides user and database: poolers refuse ones they do not know.
     connection: { application_name: options.applicationName ?? "agency-reporting" },
   });
+  // Failed statements keep their parameters (session tokens…) out of errors; see ./statements.ts.
+  const client = guardStatements(pool, { deadlineMs: options.statementTimeoutMs });
   // Built on first use: drizzle derives its relational config from the whole schema (about 2 ms
   // cold), which the migrator's connection, made on every boot, and most scripts never use.
   let db: ReturnType<typeof drizzle<typeof schema>> | undefined;

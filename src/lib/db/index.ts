@@ -16,6 +16,9 @@ export function getDbConnection(env: Env = readEnv()): DbConnection {
       url: requireEnv("DATABASE_URL", env),
       max: env.DATABASE_POOL_MAX,
       applicationName: "agency-reporting:app",
+      // A database that stops answering gives pages an error within these bounds, not a hang.
+      connectTimeoutSeconds: env.DATABASE_CONNECT_TIMEOUT_MS / 1000,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
     });
   }
   return globalForDb.appDbConnection;

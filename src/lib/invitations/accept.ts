@@ -5,30 +5,16 @@ import type { Auth } from "@/lib/auth/create-auth";
 import { NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/auth/input";
 import { getDb } from "@/lib/db";
 import type { Database } from "@/lib/db/client";
-import { accounts, type MembershipRole, memberships, tenants, users } from "@/lib/db/schema";
+import { accounts, memberships, tenants, users } from "@/lib/db/schema";
 import { TenancyError } from "@/lib/tenancy/errors";
+import { findGrant, type InvitationGrant } from "./grants";
+import { INVITE_NOT_FOUND_MESSAGE, inviteExpiredMessage } from "./refusals";
 import { hashInviteToken, isInviteTokenShaped } from "./tokens";
-
-export const INVITE_NOT_FOUND_MESSAGE =
-  "This invitation link is not valid: it has been used already, replaced by a newer invitation, " +
-  "or never existed. If you have set your password, sign in; otherwise ask for a new invitation.";
-
-export function inviteExpiredMessage(expiresAt: Date): string {
-  return (
-    `This invitation expired on ${expiresAt.toUTCString()}. ` +
-    "Ask the person who invited you to send a new one."
-  );
-}
-
-export interface InvitationGrant {
-  /** Null for the agency-admin role, which covers every tenant. */
-  tenantName: string | null;
-  role: MembershipRole;
-  invitedByName: string | null;
-}
 
 export type InvitationView =
   | { state: "valid"; email: string; name: string; expiresAt: Date; grants: InvitationGrant[] }
+  /** Access for an account that exists: its owner accepts it signed in (`acceptGrant`). */
+  | { state: "grant"; userId: string; email: string; expiresAt: Date; grant: InvitationGrant }
   | { state: "expired"; expiresAt: Date }
   | { state: "invalid" };
 
@@ -41,8 +27,15 @@ export async function findInvitation(
   db: Database = getDb(),
 ): Promise<InvitationView> {
   if (!isInviteTokenShaped(token)) return { state: "invalid" };
-  const user = await pendingInvitation(db, hashInviteToken(token));
-  if (!user?.expiresAt) return { state: "invalid" };
+  const tokenHash = hashInviteToken(token);
+  const user = await pendingInvitation(db, tokenHash);
+  if (!user?.expiresAt) {
+    const pending = await findGrant(tokenHash, db);
+    if (!pending) return { state: "invalid" };
+    if (pending.expired) return { state: "expired", expiresAt: pending.expiresAt };
+    const { userId, email, expiresAt, grant } = pending;
+    return { state: "grant", userId, email, expiresAt, grant };
+  }
   if (user.expired) return { state: "expired", expiresAt: user.expiresAt };
 
   const inviter = alias(users, "inviter");

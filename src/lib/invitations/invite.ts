@@ -4,7 +4,13 @@ import { appBaseUrl, readEnv } from "@/env";
 import { EMAIL_MAX_LENGTH, NAME_MAX_LENGTH } from "@/lib/auth/input";
 import { getDb } from "@/lib/db";
 import type { Database } from "@/lib/db/client";
-import { type MembershipRole, memberships, users } from "@/lib/db/schema";
+import {
+  type MembershipRole,
+  membershipGrants,
+  memberships,
+  type UserStatus,
+  users,
+} from "@/lib/db/schema";
 import { type Actor, can, requireAgencyAdmin, requireTenant } from "@/lib/tenancy/access";
 import { TenancyError } from "@/lib/tenancy/errors";
 import { ROLE_NAMES, TENANT_ROLES } from "@/lib/tenancy/roles";
@@ -20,13 +26,12 @@ export interface InvitationOptions {
 
 export interface InvitationResult {
   /**
-   * `invited`: a new user; `reinvited`: a user still invited, whose old link stops working;
-   * `added`: an active user, who simply gains the membership (no link: they have a password);
-   * `added-to-pending`: a user with a pending invitation to a tenant the inviter does not manage,
-   * whose link is left alone (replacing it would change the other tenant's invitation); accepting
-   * that link grants this membership too.
+   * `invited`: a new user; `reinvited`: a user still invited (only by tenants the inviter
+   * manages), whose old link stops working; `granted`: anyone else with an account, who gets a
+   * link that grants the access once they open it signed in as that account (a repeated grant
+   * replaces the previous link).
    */
-  outcome: "invited" | "reinvited" | "added" | "added-to-pending";
+  outcome: "invited" | "reinvited" | "granted";
   userId: string;
   email: string;
   /** Null for an agency-admin invitation. */
@@ -34,9 +39,9 @@ export interface InvitationResult {
   role: MembershipRole;
   invitedByName: string | null;
   /** The one-time link and its token: in memory only, for the sender or the admin to copy. */
-  link?: string;
-  token?: string;
-  expiresAt?: Date;
+  link: string;
+  token: string;
+  expiresAt?: Date | undefined;
 }
 
 /** What an invitation grants, already authorized by the caller. */
@@ -177,33 +182,48 @@ export async function issueInvitation(
     }
     if (!user) throw new Error(`users row for ${email} vanished during an invitation`);
 
-    if (user.status === "suspended") {
-      throw new TenancyError(
-        "USER_SUSPENDED",
-        `${email} is suspended: an agency admin must reactivate them before they can be invited.`,
-        "email",
-      );
-    }
     const held = await tx
       .select({ id: memberships.id, tenantId: memberships.tenantId, role: memberships.role })
       .from(memberships)
       .where(eq(memberships.userId, user.id));
-    if (tenant && held.some((membership) => membership.tenantId === null)) {
-      throw new TenancyError(
-        "ALREADY_AGENCY_ADMIN",
-        `${email} is an agency admin and already sees every client.`,
-        "email",
-      );
-    }
     const current = held.find((membership) => membership.tenantId === (tenant?.id ?? null));
+    const result = { userId: user.id, email, tenant, role, invitedByName: invitedBy?.name ?? null };
 
-    if (user.status === "active" && current) {
-      throw new TenancyError(
-        "ALREADY_MEMBER",
-        `${email} is already ${ROLE_NAMES[current.role]} of ${tenant?.name ?? "the agency"}.`,
-        "email",
-      );
+    // Someone who already has an account (or a pending invitation from a client this inviter does
+    // not manage) only gets a grant: a link that works for whoever signs in as that account
+    // (docs/security.md). Whoever registered the address first gains nothing from the invitation.
+    const ownInvitation =
+      created || (user.status === "invited" && held.every((other) => manages(other.tenantId)));
+    if (!ownInvitation) {
+      if (current) throw alreadyMember(email, current.role, tenant);
+      // Only an agency admin, who sees every account anyway, is told about the account's state;
+      // a client admin gets the same answer whoever the address belongs to.
+      if (manages(null)) refuseForAgencyAdmin(email, user.status, held, tenant);
+      const [granted] = await tx
+        .insert(membershipGrants)
+        .values({
+          userId: user.id,
+          tenantId: tenant?.id ?? null,
+          role,
+          invitedByUserId: invitedBy?.userId ?? null,
+          tokenHash,
+          expiresAt,
+        })
+        .onConflictDoUpdate({
+          target: [membershipGrants.userId, membershipGrants.tenantId],
+          set: { role, invitedByUserId: invitedBy?.userId ?? null, tokenHash, expiresAt },
+        })
+        .returning({ expiresAt: membershipGrants.expiresAt });
+      return {
+        ...result,
+        outcome: "granted" as const,
+        link: inviteLink(baseUrl, token),
+        token,
+        expiresAt: granted?.expiresAt,
+      };
     }
+
+    refuseForAgencyAdmin(email, user.status, held, tenant);
     const membership = { role, invitedByUserId: invitedBy?.userId ?? null };
     if (current) {
       await tx.update(memberships).set(membership).where(eq(memberships.id, current.id));
@@ -211,11 +231,6 @@ export async function issueInvitation(
       await tx
         .insert(memberships)
         .values({ ...membership, userId: user.id, tenantId: tenant?.id ?? null });
-    }
-    const result = { userId: user.id, email, tenant, role, invitedByName: invitedBy?.name ?? null };
-    if (user.status === "active") return { ...result, outcome: "added" as const };
-    if (!held.every((other) => manages(other.tenantId))) {
-      return { ...result, outcome: "added-to-pending" as const };
     }
 
     let expires = user.inviteExpiresAt;
@@ -236,4 +251,39 @@ export async function issueInvitation(
       expiresAt: expires ?? undefined,
     };
   });
+}
+
+function alreadyMember(
+  email: string,
+  role: MembershipRole,
+  tenant: { name: string } | null,
+): TenancyError {
+  return new TenancyError(
+    "ALREADY_MEMBER",
+    `${email} is already ${ROLE_NAMES[role]} of ${tenant?.name ?? "the agency"}.`,
+    "email",
+  );
+}
+
+/** The refusals only an agency admin sees (they list every user and their state anyway). */
+function refuseForAgencyAdmin(
+  email: string,
+  status: UserStatus,
+  held: { tenantId: string | null }[],
+  tenant: { id: string } | null,
+): void {
+  if (status === "suspended") {
+    throw new TenancyError(
+      "USER_SUSPENDED",
+      `${email} is suspended: an agency admin must reactivate them before they can be invited.`,
+      "email",
+    );
+  }
+  if (tenant && held.some((membership) => membership.tenantId === null)) {
+    throw new TenancyError(
+      "ALREADY_AGENCY_ADMIN",
+      `${email} is an agency admin and already sees every client.`,
+      "email",
+    );
+  }
 }

@@ -14,36 +14,21 @@ export function invitationOutcomeMessage(
 ): { message: string; link?: string } {
   const where = result.tenant?.name ?? "the agency";
   const grant = `${where} as ${ROLE_NAMES[result.role]}`;
-  switch (result.outcome) {
-    case "added":
-      return {
-        message: `${result.email} already has an account and now has access to ${grant}. They sign in as usual.`,
-      };
-    case "added-to-pending":
-      return {
-        message:
-          `${result.email} has a pending invitation from another client. Accepting it will also ` +
-          `give them access to ${grant}.`,
-      };
-    default: {
-      const what =
-        result.outcome === "reinvited"
-          ? `Sent ${result.email} a new invitation to ${grant}; their previous link no longer works.`
-          : `Invited ${result.email} to ${grant}.`;
-      const until = result.expiresAt ? ` It is valid until ${formatUtc(result.expiresAt)}.` : "";
-      if (delivery.status === "sent") {
-        return { message: `${what} The link went to ${delivery.channel}.${until}` };
-      }
-      const why =
-        delivery.status === "not-sent" && delivery.error
-          ? `${delivery.error}: `
-          : "No invitation sender is configured: ";
-      return {
-        message: `${what} ${why}copy the link below and send it to them yourself; it works once.${until}`,
-        link: delivery.status === "not-sent" ? delivery.link : undefined,
-      };
-    }
+  // A grant reads exactly like an invitation: a client admin must not learn from the answer
+  // whether the address already has an account (docs/security.md).
+  const what =
+    result.outcome === "reinvited"
+      ? `Sent ${result.email} a new invitation to ${grant}; their previous link no longer works.`
+      : `Invited ${result.email} to ${grant}.`;
+  const until = result.expiresAt ? ` It is valid until ${formatUtc(result.expiresAt)}.` : "";
+  if (delivery.status === "sent") {
+    return { message: `${what} The link went to ${delivery.channel}.${until}` };
   }
+  const why = delivery.error ? `${delivery.error}: ` : "No invitation sender is configured: ";
+  return {
+    message: `${what} ${why}copy the link below and send it to them yourself; it works once.${until}`,
+    link: delivery.link,
+  };
 }
 
 /** Delivers a committed invitation and says what happened, for the page that made it. */

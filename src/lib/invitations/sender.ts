@@ -1,14 +1,17 @@
-import { appBaseUrl, type Env, readEnv } from "@/env";
+import { type Env, readEnv } from "@/env";
 import type { MembershipRole } from "@/lib/db/schema";
 import { ROLE_NAMES } from "@/lib/tenancy/roles";
 import type { InvitationResult } from "./invite";
 
 /** What a sender gets: everything needed to write the email (or chat message, or log line). */
 export interface InvitationMessage {
-  /** `invitation`: a link to choose a password; `access-granted`: an active user gained a tenant. */
-  kind: "invitation" | "access-granted";
+  /**
+   * `invitation`: a link to choose a password; `grant`: a link that gives an existing account the
+   * access once its owner opens it signed in.
+   */
+  kind: "invitation" | "grant";
   to: string;
-  /** The one-time invite link, or the sign-in page for `access-granted`. */
+  /** The one-time link. */
   link: string;
   tenantName: string | null;
   role: MembershipRole;
@@ -58,17 +61,14 @@ export function invitationSender(env: Env = readEnv()): InvitationSender | null 
 export type Delivery =
   | { status: "sent"; channel: string }
   /** The admin must pass `link` on; `error` says why the sender did not take it, if it failed. */
-  | { status: "not-sent"; link: string; error?: string }
-  /** `added-to-pending`: the user's pending link (sent earlier) covers the new membership. */
-  | { status: "nothing-to-send" };
+  | { status: "not-sent"; link: string; error?: string };
 
-/** The message for an invitation's outcome, or null when there is nothing new to tell. */
-function invitationMessage(result: InvitationResult, baseUrl: string): InvitationMessage | null {
-  if (result.outcome === "added-to-pending") return null;
+/** The message for an invitation's outcome. */
+function invitationMessage(result: InvitationResult): InvitationMessage {
   return {
-    kind: result.link ? "invitation" : "access-granted",
+    kind: result.outcome === "granted" ? "grant" : "invitation",
     to: result.email,
-    link: result.link ?? new URL("/sign-in", baseUrl).toString(),
+    link: result.link,
     tenantName: result.tenant?.name ?? null,
     role: result.role,
     invitedByName: result.invitedByName,
@@ -83,10 +83,8 @@ function invitationMessage(result: InvitationResult, baseUrl: string): Invitatio
 export async function deliverInvitation(
   result: InvitationResult,
   sender: InvitationSender | null = invitationSender(),
-  baseUrl: string = appBaseUrl(),
 ): Promise<Delivery> {
-  const message = invitationMessage(result, baseUrl);
-  if (!message) return { status: "nothing-to-send" };
+  const message = invitationMessage(result);
   if (!sender) return { status: "not-sent", link: message.link };
   try {
     await sender.send(message);
@@ -106,6 +104,7 @@ function describeInvitation(message: InvitationMessage): string {
   const by = message.invitedByName ? `${message.invitedByName} invited` : "Invitation for";
   const where = message.tenantName ?? "the agency";
   const until = message.expiresAt ? ` (valid until ${message.expiresAt.toISOString()})` : "";
-  const what = message.kind === "invitation" ? "" : "; they already have an account: sign in";
+  const what =
+    message.kind === "invitation" ? "" : "; they already have an account: open it signed in";
   return `${by} ${message.to} to ${where} as ${ROLE_NAMES[message.role]}${until}${what}`;
 }

@@ -5,6 +5,7 @@ import { getDb } from "@/lib/db";
 import type { Database } from "@/lib/db/client";
 import {
   type MembershipRole,
+  membershipGrants,
   memberships,
   type Tenant,
   tenants,
@@ -123,7 +124,11 @@ export interface TenantMember {
   inviteExpiresAt: Date | null;
 }
 
-/** The people of a tenant, for its admins and agency admins; otherwise refused. */
+/**
+ * The people of a tenant, for its admins and agency admins; otherwise refused. Pending grants to
+ * existing accounts are listed like pending invitations (named by their email's local part, as a
+ * new invitee is), so the list does not tell a client admin which addresses have accounts.
+ */
 export async function listTenantMembers(
   actor: Actor,
   tenantId: unknown,
@@ -131,7 +136,7 @@ export async function listTenantMembers(
 ): Promise<TenantMember[]> {
   const tenant = await requireTenant(actor, tenantId, "tenant:manage", db);
   const inviter = alias(users, "inviter");
-  return db
+  const members = await db
     .select({
       userId: users.id,
       name: users.name,
@@ -144,6 +149,23 @@ export async function listTenantMembers(
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .leftJoin(inviter, eq(inviter.id, memberships.invitedByUserId))
-    .where(eq(memberships.tenantId, tenant.id))
-    .orderBy(asc(users.email));
+    .where(eq(memberships.tenantId, tenant.id));
+  const granted = await db
+    .select({
+      userId: users.id,
+      email: users.email,
+      role: membershipGrants.role,
+      invitedByName: inviter.name,
+      inviteExpiresAt: membershipGrants.expiresAt,
+    })
+    .from(membershipGrants)
+    .innerJoin(users, eq(users.id, membershipGrants.userId))
+    .leftJoin(inviter, eq(inviter.id, membershipGrants.invitedByUserId))
+    .where(eq(membershipGrants.tenantId, tenant.id));
+  const pending = granted.map((row) => ({
+    ...row,
+    name: row.email.split("@")[0] ?? row.email,
+    status: "invited" as const,
+  }));
+  return [...members, ...pending].sort((a, b) => a.email.localeCompare(b.email));
 }

@@ -128,6 +128,23 @@ export const rateLimits = pgTable(
   (table) => [unique("rate_limits_key_uidx").on(table.key)],
 );
 
+/**
+ * Failed sign-ins per account, shared by every replica: the per-account limit
+ * (src/lib/auth/account-limit.ts). Keyed by the SHA-256 of the lowercased email, so it counts
+ * attempts on addresses that have no account too (without storing them) and reveals nothing.
+ */
+export const signInFailures = pgTable(
+  "sign_in_failures",
+  {
+    id: id(),
+    accountKey: text("account_key").notNull(),
+    failures: integer("failures").notNull(),
+    windowStartedAt: timestamp("window_started_at", { withTimezone: true }).defaultNow().notNull(),
+    ...timestamps(),
+  },
+  (table) => [unique("sign_in_failures_account_key_uidx").on(table.accountKey)],
+);
+
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 export type Session = typeof sessions.$inferSelect;

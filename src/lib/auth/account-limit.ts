@@ -1,0 +1,55 @@
+import { createHash } from "node:crypto";
+import { eq, sql } from "drizzle-orm";
+import type { Database } from "@/lib/db/client";
+import { signInFailures } from "@/lib/db/schema";
+
+/**
+ * The per-account sign-in limit, on top of Better Auth's per-address one (which an attacker with
+ * many addresses spreads thin). Counts live in Postgres (`sign_in_failures`), so every replica
+ * shares them.
+ *
+ * A plain per-account lockout would let anyone lock a victim out by failing on purpose. Here the
+ * limit applies only to browsers that have never signed in to the account: a successful sign-in
+ * leaves a signed "known browser" cookie naming the account, and a request carrying it is never
+ * held back. So an attacker guessing (without that cookie) gets at most FAILURE_LIMIT tries per
+ * window per account, whatever their address, while the account's owner signs in as usual from
+ * any browser they used before. The price, written down in docs/security.md: during an attack, the
+ * owner on a browser they never used waits for the window to pass.
+ */
+export const ACCOUNT_FAILURE_LIMIT = 10;
+export const ACCOUNT_WINDOW_MINUTES = 15;
+export const KNOWN_BROWSER_COOKIE = "known_browser";
+/** How long a browser stays known after a successful sign-in. */
+export const KNOWN_BROWSER_MAX_AGE_SECONDS = 180 * 24 * 60 * 60;
+
+/** The counter's key: no address is stored, and unknown addresses are counted like real ones. */
+export function accountKey(email: string): string {
+  return createHash("sha256").update(email.trim().toLowerCase(), "utf8").digest("hex");
+}
+
+/** Whether the account has used up its failures in the current window. */
+export async function isAccountLimited(db: Database, key: string): Promise<boolean> {
+  const [row] = await db
+    .select({
+      limited: sql<boolean>`${signInFailures.failures} >= ${ACCOUNT_FAILURE_LIMIT}
+        and ${signInFailures.windowStartedAt} > now() - make_interval(mins => ${ACCOUNT_WINDOW_MINUTES})`,
+    })
+    .from(signInFailures)
+    .where(eq(signInFailures.accountKey, key));
+  return row?.limited ?? false;
+}
+
+/** Counts a failed sign-in; a window that has passed starts over. One statement, race-free. */
+export async function recordFailure(db: Database, key: string): Promise<void> {
+  const expired = sql`${signInFailures.windowStartedAt} <= now() - make_interval(mins => ${ACCOUNT_WINDOW_MINUTES})`;
+  await db
+    .insert(signInFailures)
+    .values({ accountKey: key, failures: 1 })
+    .onConflictDoUpdate({
+      target: signInFailures.accountKey,
+      set: {
+        failures: sql`case when ${expired} then 1 else ${signInFailures.failures} + 1 end`,
+        windowStartedAt: sql`case when ${expired} then now() else ${signInFailures.windowStartedAt} end`,
+      },
+    });
+}

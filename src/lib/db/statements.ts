@@ -1,0 +1,113 @@
+import type postgres from "postgres";
+
+/**
+ * What the client does around every statement of a pool:
+ *
+ * 1. Parameters stay out of error messages. drizzle wraps a failed statement's error as
+ *    `Failed query: … params: <values>`, and the values include session tokens (every session
+ *    lookup is `where token = $1`), which Next and Better Auth then print to the log. When a
+ *    statement fails, its parameter array (the very array drizzle prints) is overwritten with a
+ *    placeholder per value before drizzle sees the failure.
+ *
+ * 2. A deadline (optional), enforced by the client. Postgres's own
+ * `statement_timeout` would have to be sent as a startup parameter (PgBouncer refuses unknown ones)
+ * or with `SET` (through a transaction pooler it lands on whichever server connection runs it,
+ * and stays there for the next client); and it does nothing when the database or the network
+ * stops answering, which is when pages hang. So when a statement passes its deadline:
+ *
+ * - postgres.js's `cancel()`: a statement still waiting for a pooled connection leaves the queue
+ *   (requests do not pile up behind a dead pool); a running one is cancelled by Postgres's own
+ *   cancel request on a separate connection, which PgBouncer forwards in every pool mode;
+ * - the caller's promise rejects with `QueryDeadlineError` at once, whether or not the cancel got
+ *   through, so a page renders its error within the deadline.
+ *
+ * Transactions get the same deadline per statement, and one for getting their connection: a
+ * transaction that only gets a connection after its deadline runs nothing (its callback throws,
+ * so it rolls back), since its caller was already told it failed.
+ */
+export class QueryDeadlineError extends Error {
+  override name = "QueryDeadlineError";
+  readonly code = "QUERY_DEADLINE";
+}
+
+type Sql = postgres.Sql<Record<string, never>> | postgres.TransactionSql<Record<string, never>>;
+/** postgres.js settles a query through these two properties (its `Query` class). */
+type SettledBy = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
+
+/** What a failed statement's parameters read as in errors and logs. */
+export const REDACTED_PARAMETER = "[parameter not logged]";
+
+export function guardStatements<T extends Sql>(sql: T, options: { deadlineMs?: number }): T {
+  const { deadlineMs } = options;
+  const unsafe = (...args: Parameters<Sql["unsafe"]>) => {
+    const query = sql.unsafe(...args);
+    const settle = query as unknown as SettledBy;
+    const { resolve, reject } = settle;
+    const parameters = args[1];
+    const timer =
+      deadlineMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            // A queued statement leaves the queue; a running one gets Postgres's cancel request.
+            Promise.resolve(query.cancel() as unknown).catch(() => {});
+            settle.reject(deadlineError(deadlineMs, args[0]));
+          }, deadlineMs);
+    // Not `query.finally(…)`: postgres.js starts a query on its first `then`, and drizzle still
+    // has to ask for `.values()`.
+    settle.resolve = (value) => {
+      clearTimeout(timer);
+      resolve(value);
+    };
+    settle.reject = (error) => {
+      clearTimeout(timer);
+      if (Array.isArray(parameters)) parameters.fill(REDACTED_PARAMETER as never);
+      reject(error);
+    };
+    return query;
+  };
+  const begin = (callback: (tx: postgres.TransactionSql<Record<string, never>>) => unknown) => {
+    let late = false;
+    const transaction = (sql as postgres.Sql<Record<string, never>>).begin((tx) => {
+      if (late) throw deadlineError(deadlineMs ?? 0, "BEGIN");
+      return callback(guardStatements(tx, options));
+    });
+    if (deadlineMs === undefined) return transaction;
+    return raceDeadline(transaction, deadlineMs, () => {
+      late = true;
+    });
+  };
+  return new Proxy(sql, {
+    get(target, property, receiver) {
+      if (property === "unsafe") return unsafe;
+      if (property === "begin" && "begin" in target) return begin;
+      return Reflect.get(target, property, receiver);
+    },
+  });
+}
+
+function deadlineError(deadlineMs: number, statement: string): QueryDeadlineError {
+  const what = statement.replace(/\s+/g, " ").slice(0, 60);
+  return new QueryDeadlineError(
+    `The database did not answer within ${deadlineMs} ms (DATABASE_STATEMENT_TIMEOUT_MS): ${what}…`,
+  );
+}
+
+/** `promise`, or a rejection once `deadlineMs` has passed while it waits for a connection. */
+function raceDeadline<T>(promise: Promise<T>, deadlineMs: number, onLate: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onLate();
+      reject(deadlineError(deadlineMs, "BEGIN"));
+    }, deadlineMs);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
