@@ -7,6 +7,7 @@ import {
   insert,
   insertTenant,
   insertUser,
+  membershipTables,
   type Row,
   rows,
 } from "../support/schema-rows";
@@ -71,23 +72,43 @@ const cases: Case[] = [
     () => rows.tenant({ slug: "acme-" }),
   ],
   ["tenants_name_check", "tenants", "a blank name", () => rows.tenant({ name: "   " })],
+  ...membershipTables.flatMap(([table, row]): Case[] => [
+    [
+      `${table}_role_check`,
+      table,
+      "an unknown role",
+      () => row({ user_id: userId, tenant_id: tenantId, role: "owner" }),
+    ],
+    [
+      `${table}_agency_admin_tenant_check`,
+      table,
+      "an agency_admin tied to one tenant",
+      () => row({ user_id: userId, tenant_id: tenantId, role: "agency_admin" }),
+    ],
+    [
+      `${table}_agency_admin_tenant_check`,
+      table,
+      "a member without a tenant",
+      () => row({ user_id: userId, tenant_id: null, role: "member" }),
+    ],
+  ]),
   [
-    "memberships_role_check",
-    "memberships",
-    "an unknown role",
-    () => rows.membership({ user_id: userId, tenant_id: tenantId, role: "owner" }),
+    "membership_grants_token_hash_sha256_check",
+    "membership_grants",
+    "a token hash that is the raw token",
+    () =>
+      rows.membershipGrant({ user_id: userId, tenant_id: tenantId, token_hash: "the-raw-token" }),
   ],
   [
-    "memberships_agency_admin_tenant_check",
-    "memberships",
-    "an agency_admin tied to one tenant",
-    () => rows.membership({ user_id: userId, tenant_id: tenantId, role: "agency_admin" }),
-  ],
-  [
-    "memberships_agency_admin_tenant_check",
-    "memberships",
-    "a member without a tenant",
-    () => rows.membership({ user_id: userId, tenant_id: null, role: "member" }),
+    "membership_grants_token_hash_sha256_check",
+    "membership_grants",
+    "a token hash in upper-case hex",
+    () =>
+      rows.membershipGrant({
+        user_id: userId,
+        tenant_id: tenantId,
+        token_hash: sha256.toUpperCase(),
+      }),
   ],
   [
     "report_weeks_status_check",
@@ -169,16 +190,16 @@ describe("check constraints", () => {
     await expectRejected(database.client, table, row(), constraint);
   });
 
-  it.each([
+  it.each<[table: string, row: () => Row]>([
     [
       "users",
       () => rows.user({ status: "invited", invite_token: sha256, invite_expires_at: nextWeek }),
     ],
     ["tenants", () => rows.tenant({ slug: "acme-dental-2" })],
-    [
-      "memberships",
-      () => rows.membership({ user_id: userId, tenant_id: null, role: "agency_admin" }),
-    ],
+    ...membershipTables.map(([table, row]): [string, () => Row] => [
+      table,
+      () => row({ user_id: userId, tenant_id: null, role: "agency_admin" }),
+    ]),
     [
       "report_weeks",
       () => rows.reportWeek(tenantId, { status: "published", published_at: finished }),

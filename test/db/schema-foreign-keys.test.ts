@@ -7,6 +7,7 @@ import {
   insert,
   insertTenant,
   insertUser,
+  membershipTables,
   type Row,
   rows,
 } from "../support/schema-rows";
@@ -25,26 +26,28 @@ const nowhere = () => randomUUID();
 const dangling: [fk: string, table: string, row: () => Promise<Row>][] = [
   ["sessions_user_id_fk", "sessions", async () => rows.session(nowhere())],
   ["accounts_user_id_fk", "accounts", async () => rows.account(nowhere())],
-  [
-    "memberships_user_id_fk",
-    "memberships",
-    async () => rows.membership({ user_id: nowhere(), tenant_id: await newTenant() }),
-  ],
-  [
-    "memberships_tenant_id_fk",
-    "memberships",
-    async () => rows.membership({ user_id: await newUser(), tenant_id: nowhere() }),
-  ],
-  [
-    "memberships_invited_by_user_id_fk",
-    "memberships",
-    async () =>
-      rows.membership({
-        user_id: await newUser(),
-        tenant_id: await newTenant(),
-        invited_by_user_id: nowhere(),
-      }),
-  ],
+  ...membershipTables.flatMap(([table, row]): [string, string, () => Promise<Row>][] => [
+    [
+      `${table}_user_id_fk`,
+      table,
+      async () => row({ user_id: nowhere(), tenant_id: await newTenant() }),
+    ],
+    [
+      `${table}_tenant_id_fk`,
+      table,
+      async () => row({ user_id: await newUser(), tenant_id: nowhere() }),
+    ],
+    [
+      `${table}_invited_by_user_id_fk`,
+      table,
+      async () =>
+        row({
+          user_id: await newUser(),
+          tenant_id: await newTenant(),
+          invited_by_user_id: nowhere(),
+        }),
+    ],
+  ]),
   ["report_weeks_tenant_id_fk", "report_weeks", async () => rows.reportWeek(nowhere())],
   ["sync_runs_tenant_id_fk", "sync_runs", async () => rows.syncRun(nowhere())],
   ["ct_raw_snapshots_tenant_id_fk", "ct_raw_snapshots", async () => rows.snapshot(nowhere())],
@@ -85,38 +88,40 @@ const onDeleteCases: OnDeleteCase[] = [
       return { parent: ["users", userId], child: await child("accounts", rows.account(userId)) };
     },
   },
-  {
-    fk: "memberships_user_id_fk",
-    onDelete: "cascade",
-    setup: async () => {
-      const userId = await newUser();
-      const row = rows.membership({ user_id: userId, tenant_id: await newTenant() });
-      return { parent: ["users", userId], child: await child("memberships", row) };
+  ...membershipTables.flatMap(([table, row]): OnDeleteCase[] => [
+    {
+      fk: `${table}_user_id_fk`,
+      onDelete: "cascade",
+      setup: async () => {
+        const userId = await newUser();
+        const member = row({ user_id: userId, tenant_id: await newTenant() });
+        return { parent: ["users", userId], child: await child(table, member) };
+      },
     },
-  },
-  {
-    fk: "memberships_tenant_id_fk",
-    onDelete: "cascade",
-    setup: async () => {
-      const tenantId = await newTenant();
-      const row = rows.membership({ user_id: await newUser(), tenant_id: tenantId });
-      return { parent: ["tenants", tenantId], child: await child("memberships", row) };
+    {
+      fk: `${table}_tenant_id_fk`,
+      onDelete: "cascade",
+      setup: async () => {
+        const tenantId = await newTenant();
+        const member = row({ user_id: await newUser(), tenant_id: tenantId });
+        return { parent: ["tenants", tenantId], child: await child(table, member) };
+      },
     },
-  },
-  {
-    fk: "memberships_invited_by_user_id_fk",
-    onDelete: "set null",
-    column: "invited_by_user_id",
-    setup: async () => {
-      const inviterId = await newUser();
-      const row = rows.membership({
-        user_id: await newUser(),
-        tenant_id: await newTenant(),
-        invited_by_user_id: inviterId,
-      });
-      return { parent: ["users", inviterId], child: await child("memberships", row) };
+    {
+      fk: `${table}_invited_by_user_id_fk`,
+      onDelete: "set null",
+      column: "invited_by_user_id",
+      setup: async () => {
+        const inviterId = await newUser();
+        const member = row({
+          user_id: await newUser(),
+          tenant_id: await newTenant(),
+          invited_by_user_id: inviterId,
+        });
+        return { parent: ["users", inviterId], child: await child(table, member) };
+      },
     },
-  },
+  ]),
   {
     fk: "report_weeks_tenant_id_fk",
     onDelete: "cascade",

@@ -7,6 +7,7 @@ import {
   insert,
   insertTenant,
   insertUser,
+  membershipTables,
   type Row,
   rows,
 } from "../support/schema-rows";
@@ -15,6 +16,7 @@ const database = migratedDatabaseForFile();
 
 const newUser = () => insertUser(database.client);
 const newTenant = () => insertTenant(database.client);
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 describe("users.email", () => {
   // Better Auth lowercases every email it reads or writes; the database refuses any other
@@ -33,50 +35,69 @@ describe("users.email", () => {
   });
 });
 
-describe("memberships: one per user and tenant, the null (agency-wide) tenant included", () => {
-  it("rejects a second membership of a user in the same tenant", async () => {
-    const membership = rows.membership({ user_id: await newUser(), tenant_id: await newTenant() });
-    await insert(database.client, "memberships", membership);
+// A grant is keyed like the membership it offers: inviting someone again replaces the grant's
+// token rather than adding a second grant.
+describe.each(membershipTables)(
+  "%s: one per user and tenant, the null (agency-wide) tenant included",
+  (table, row) => {
+    const constraint = `${table}_user_id_tenant_id_uidx`;
 
-    await expectRejected(
-      database.client,
-      "memberships",
-      { ...membership, role: "tenant_admin" },
-      "memberships_user_id_tenant_id_uidx",
-    );
-  });
+    it("rejects a second row for a user in the same tenant", async () => {
+      const key = { user_id: await newUser(), tenant_id: await newTenant() };
+      await insert(database.client, table, row(key));
 
-  it("rejects a second agency_admin row (null tenant) for the same user: NULLS NOT DISTINCT", async () => {
-    const admin = rows.membership({
-      user_id: await newUser(),
-      tenant_id: null,
-      role: "agency_admin",
+      await expectRejected(
+        database.client,
+        table,
+        row({ ...key, role: "tenant_admin" }),
+        constraint,
+      );
     });
-    await insert(database.client, "memberships", admin);
+
+    it("rejects a second agency_admin row (null tenant) for the same user: NULLS NOT DISTINCT", async () => {
+      const admin = { user_id: await newUser(), tenant_id: null, role: "agency_admin" };
+      await insert(database.client, table, row(admin));
+
+      await expectRejected(database.client, table, row(admin), constraint);
+    });
+
+    it("accepts one user in several tenants, and several agency admins", async () => {
+      const sql = database.client;
+      const userId = await newUser();
+      for (const key of [
+        { user_id: userId, tenant_id: await newTenant() },
+        { user_id: userId, tenant_id: await newTenant() },
+        { user_id: await newUser(), tenant_id: null, role: "agency_admin" },
+        { user_id: await newUser(), tenant_id: null, role: "agency_admin" },
+      ]) {
+        await expect(insert(sql, table, row(key))).resolves.toHaveProperty("id");
+      }
+    });
+  },
+);
+
+describe("membership_grants.token_hash", () => {
+  // The emailed link's token is what finds the grant, so it must lead to exactly one.
+  it("rejects a second grant with the same token hash, even for another user and tenant", async () => {
+    const tokenHash = sha256("a grant token");
+    const grant = async () =>
+      rows.membershipGrant({
+        user_id: await newUser(),
+        tenant_id: await newTenant(),
+        token_hash: tokenHash,
+      });
+    await insert(database.client, "membership_grants", await grant());
 
     await expectRejected(
       database.client,
-      "memberships",
-      admin,
-      "memberships_user_id_tenant_id_uidx",
+      "membership_grants",
+      await grant(),
+      "membership_grants_token_hash_uidx",
     );
-  });
-
-  it("accepts one user in several tenants, and several agency admins", async () => {
-    const sql = database.client;
-    const userId = await newUser();
-    for (const row of [
-      rows.membership({ user_id: userId, tenant_id: await newTenant() }),
-      rows.membership({ user_id: userId, tenant_id: await newTenant() }),
-      rows.membership({ user_id: await newUser(), tenant_id: null, role: "agency_admin" }),
-      rows.membership({ user_id: await newUser(), tenant_id: null, role: "agency_admin" }),
-    ]) {
-      await expect(insert(sql, "memberships", row)).resolves.toHaveProperty("id");
-    }
   });
 });
 
-const inviteToken = createHash("sha256").update("an invite token").digest("hex");
+const inviteToken = sha256("an invite token");
 
 interface Parents {
   userId: string;
@@ -115,6 +136,14 @@ const onceOnly: [constraint: string, table: string, row: (parents: Parents) => R
     ({ tenantId }) => rows.reportWeek(tenantId, { week_ending_date: "2026-11-22" }),
   ],
   ["rate_limits_key_uidx", "rate_limits", () => rows.rateLimit({ key: "127.0.0.1/sign-in" })],
+  [
+    "sign_in_failures_account_key_uidx",
+    "sign_in_failures",
+    () =>
+      rows.signInFailure({
+        account_key: sha256("ada@example.com"),
+      }),
+  ],
 ];
 
 describe("other unique constraints", () => {
@@ -133,7 +162,8 @@ describe("other unique constraints", () => {
     const tested = new Set([
       ...onceOnly.map(([constraint]) => constraint),
       "users_email_uidx",
-      "memberships_user_id_tenant_id_uidx",
+      ...membershipTables.map(([table]) => `${table}_user_id_tenant_id_uidx`),
+      "membership_grants_token_hash_uidx",
       // Not a rule of its own (id alone is unique): the target of ct_raw_snapshots' composite
       // foreign key, tested in schema-foreign-keys.test.ts.
       "sync_runs_id_tenant_id_uidx",

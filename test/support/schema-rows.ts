@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { expect } from "vitest";
 import type { DbConnection } from "@/lib/db/client";
@@ -12,6 +12,8 @@ type Sql = DbConnection["client"];
 export type Row = Record<string, unknown>;
 
 const unique = () => randomUUID().slice(0, 8);
+/** What the schema stores instead of a secret: its SHA-256 as 64 lower-case hex characters. */
+const randomSha256 = () => createHash("sha256").update(randomUUID()).digest("hex");
 
 export const rows = {
   user: (overrides: Row = {}): Row => ({
@@ -25,6 +27,12 @@ export const rows = {
     ...overrides,
   }),
   membership: (overrides: Row & { user_id: string }): Row => ({ role: "member", ...overrides }),
+  membershipGrant: (overrides: Row & { user_id: string }): Row => ({
+    role: "member",
+    token_hash: randomSha256(),
+    expires_at: "2100-01-01T00:00:00Z",
+    ...overrides,
+  }),
   session: (userId: string, overrides: Row = {}): Row => ({
     user_id: userId,
     token: randomUUID(),
@@ -53,6 +61,11 @@ export const rows = {
     key: `127.0.0.1/sign-in/${unique()}`,
     count: 1,
     last_request: Date.now(),
+    ...overrides,
+  }),
+  signInFailure: (overrides: Row = {}): Row => ({
+    account_key: randomSha256(),
+    failures: 1,
     ...overrides,
   }),
 };
@@ -101,3 +114,12 @@ export async function insertUser(sql: Sql): Promise<string> {
 export async function insertTenant(sql: Sql): Promise<string> {
   return (await insert(sql, "tenants", rows.tenant())).id;
 }
+
+/**
+ * A grant offers exactly what a membership gives, so both tables carry the same columns, checks,
+ * keys and uniqueness rule, and the schema tests run those cases over both.
+ */
+export const membershipTables = [
+  ["memberships", rows.membership],
+  ["membership_grants", rows.membershipGrant],
+] as const;
