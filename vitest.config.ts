@@ -25,6 +25,18 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        resolve: { alias },
+        test: {
+          // Debian's PgBouncer in front of this run's Postgres (docs/deployment.md, "Poolers").
+          name: "pooler",
+          include: ["test/pooler/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/support/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

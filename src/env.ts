@@ -37,6 +37,13 @@ const schema = z.object({
     .optional()
     .describe("the Postgres connection string of the app (its pooled connections)"),
   DATABASE_POOL_MAX: count(10).describe("the app's postgres.js pool size per process"),
+  DATABASE_POOLER: z
+    .enum(["transaction", "session", "none"])
+    .optional()
+    .describe(
+      "what DATABASE_URL goes through: transaction (a transaction pooler: prepared statements " +
+        "off), session or none; unset: guessed from the URL",
+    ),
 
   MIGRATIONS_DATABASE_URL: postgresUrl
     .optional()

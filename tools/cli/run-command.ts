@@ -31,11 +31,13 @@ export interface CommandRun extends CommandResult {
 export function startCommand(
   command: string,
   args: readonly string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; runAs?: { uid: number; gid: number } },
 ): StartedCommand {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
+    uid: options.runAs?.uid,
+    gid: options.runAs?.gid,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

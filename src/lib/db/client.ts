@@ -10,6 +10,11 @@ export interface DbConnectionOptions {
   /** Shows in `pg_stat_activity`, so operators can tell who holds a lock. */
   applicationName?: string;
   connectTimeoutSeconds?: number;
+  /**
+   * Whether `url` goes through a transaction pooler; unset, guessed from the URL. A PgBouncer on a
+   * plain URL looks like Postgres, so the app declares it (DATABASE_POOLER).
+   */
+  transactionPooler?: boolean;
   /** Extra session settings sent at connect, e.g. `lock_timeout`. */
   connection?: Record<string, string | number | boolean>;
 }
@@ -23,9 +28,9 @@ export function createDbConnection(options: DbConnectionOptions) {
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
     onnotice: () => {},
-    // Through a transaction pooler (Supabase :6543, Neon -pooler, pgbouncer=true) a prepared
-    // statement may land on a server connection that never saw it.
-    prepare: transactionPoolerReason(options.url) === undefined,
+    // Through a transaction pooler a prepared statement may land on a server connection that
+    // never saw it; under concurrent load PgBouncer's pool then wedges ("idle server got dirty").
+    prepare: !(options.transactionPooler ?? transactionPoolerReason(options.url) !== undefined),
     connection: {
       application_name: options.applicationName ?? "agency-reporting",
       ...options.connection,

@@ -15,6 +15,8 @@ export function getDbConnection(): DbConnection {
     globalForDb.appDbConnection = createDbConnection({
       url: requireEnv("DATABASE_URL", env),
       max: env.DATABASE_POOL_MAX,
+      transactionPooler:
+        env.DATABASE_POOLER === undefined ? undefined : env.DATABASE_POOLER === "transaction",
       applicationName: "agency-reporting:app",
     });
   }
