@@ -28,9 +28,10 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
-          // Debian's PgBouncer in front of this run's Postgres (docs/deployment.md, "Poolers").
-          name: "pooler",
-          include: ["test/pooler/**/*.test.ts"],
+          // The production build and topologies: `npm start` after an --omit=dev install, Debian's
+          // PgBouncer in front of this run's Postgres (docs/deployment.md).
+          name: "production",
+          include: ["test/production/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/support/global-setup.ts"],
           testTimeout: 120_000,
