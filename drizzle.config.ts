@@ -1,6 +1,6 @@
 import { defineConfig } from "drizzle-kit";
 import { readEnv } from "./src/env";
-import { chooseMigrationsUrl } from "./src/lib/db/migrator/settings";
+import { chooseMigrationsUrl } from "./src/lib/db/migrator/migrations-url";
 
 // `generate` and `check` need no database. `drizzle-kit migrate` (kept working: it and the boot
 // migrator share drizzle's ledger, so each is a no-op after the other) connects with the same URL

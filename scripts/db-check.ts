@@ -1,6 +1,7 @@
 /**
  * `npm run db:check [-- --config <drizzle config>]`: fails when the migrations in drizzle/ do not
- * match the schema, fail drizzle-kit's own check, or have a journal the migrator would misread.
+ * match the schema, fail drizzle-kit's own check, have a journal the migrator would misread, or
+ * hold a statement the migration linter flags (docs/migrations.md, "Migration lint").
  * Reads drizzle/ only; drizzle-kit runs on a temporary copy.
  */
 import { parseArgs } from "node:util";
@@ -12,7 +13,9 @@ async function main(): Promise<number> {
   });
   const problems = await checkMigrations({ cwd: process.cwd(), configPath: values.config });
   if (problems.length === 0) {
-    console.log("db:check: migrations match the schema; journal and snapshots are consistent.");
+    console.log(
+      "db:check: migrations match the schema; journal and snapshots are consistent; no migration hazards.",
+    );
     return 0;
   }
   console.error(`db:check found ${problems.length} problem(s):\n`);

@@ -69,6 +69,10 @@ const schema = z.object({
   MIGRATION_STATEMENT_TIMEOUT_MS: milliseconds(300_000).describe(
     "Postgres statement_timeout for migration statements",
   ),
+  MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS: milliseconds(30_000).describe(
+    "Postgres idle_in_transaction_session_timeout of the migration transaction: a migrator that " +
+      "stops answering (paused, frozen) loses its transaction and lock after this long",
+  ),
   MIGRATION_CONNECT_WAIT_MS: milliseconds(30_000).describe(
     "how long the migrator retries an unreachable database before failing",
   ),
@@ -90,6 +94,15 @@ const schema = z.object({
     .max(65_535)
     .default(54_329)
     .describe("the port of the embedded Postgres of `npm run dev`"),
+  E2E_BASE_URL: z
+    .url()
+    .optional()
+    .describe(
+      "an already-deployed server for `npm run test:e2e` to test instead of building its own",
+    ),
+  E2E_DATABASE_URL: postgresUrl
+    .optional()
+    .describe("that deployed server's database, so the e2e tests check the rows in Postgres"),
   DOCKER_HOST: z
     .string()
     .optional()
@@ -173,7 +186,7 @@ export function requireEnv<Name extends EnvName>(
 }
 
 /** Where links the app hands out point when BETTER_AUTH_URL is unset: `next dev`'s default. */
-export const DEVELOPMENT_APP_URL = "http://localhost:3000";
+const DEVELOPMENT_APP_URL = "http://localhost:3000";
 
 /**
  * The origin of links the app hands out (invitations): BETTER_AUTH_URL, which browsers must use

@@ -1,4 +1,4 @@
-import { readMigrationFolder } from "@/lib/db/migrator/files";
+import { readMigrationFolder } from "@/lib/db/migrator/drizzle-0.45";
 import { summarize } from "../measure";
 import type { BenchRow, Scenario } from "../scenario";
 import { countLedgerRows, withBenchDatabase } from "../support/databases";

@@ -5,7 +5,7 @@ import {
   uniqueDatabaseName,
 } from "@tools/database-source/databases";
 import { createDbConnection } from "@/lib/db/client";
-import { readLedger } from "@/lib/db/migrator/ledger";
+import { readLedger } from "@/lib/db/migrator/drizzle-0.45";
 
 export interface BenchDatabase {
   name: string;

@@ -1,10 +1,13 @@
 import { test as base, expect, type Page } from "@playwright/test";
 import { createDbConnection, type Database } from "@/lib/db/client";
+import { appRecords, databaseRecords, type Records } from "./records";
 import { readE2eState } from "./state";
 
 export interface E2eOptions {
   /** Where the web server wrote the database URL (set in playwright.config.ts). */
   stateFile: string;
+  /** Set when the run tests an already-deployed server (E2E_BASE_URL) instead of its own. */
+  deployed: { databaseUrl: string | undefined } | undefined;
 }
 
 export interface Credentials {
@@ -14,15 +17,31 @@ export interface Credentials {
 }
 
 interface WorkerFixtures extends E2eOptions {
-  /** The database of the server under test, to check what the pages wrote. */
+  /** The database of the server under test, when this run can reach it. */
+  databaseUrl: string | undefined;
+  /** A connection to it, when there is one. */
+  connection: Database | undefined;
+  /** That database, to check what the pages wrote; a test that uses it needs one. */
   db: Database;
+  /** The checks: in that database when there is one, else through the app. */
+  records: Records;
 }
 
 export const test = base.extend<{ user: Credentials }, WorkerFixtures>({
   stateFile: ["", { option: true, scope: "worker" }],
-  db: [
-    async ({ stateFile }, use) => {
-      const { databaseUrl } = await readE2eState(stateFile);
+  deployed: [undefined, { option: true, scope: "worker" }],
+  databaseUrl: [
+    async ({ stateFile, deployed }, use) => {
+      await use(deployed ? deployed.databaseUrl : (await readE2eState(stateFile)).databaseUrl);
+    },
+    { scope: "worker" },
+  ],
+  connection: [
+    async ({ databaseUrl }, use) => {
+      if (!databaseUrl) {
+        await use(undefined);
+        return;
+      }
       const connection = createDbConnection({
         url: databaseUrl,
         max: 2,
@@ -30,6 +49,21 @@ export const test = base.extend<{ user: Credentials }, WorkerFixtures>({
       });
       await use(connection.db);
       await connection.close();
+    },
+    { scope: "worker" },
+  ],
+  db: [
+    async ({ connection }, use) => {
+      if (!connection) {
+        throw new Error("This test reads the server's database: set E2E_DATABASE_URL.");
+      }
+      await use(connection);
+    },
+    { scope: "worker" },
+  ],
+  records: [
+    async ({ connection }, use) => {
+      await use(connection ? databaseRecords(connection) : appRecords);
     },
     { scope: "worker" },
   ],

@@ -1,7 +1,6 @@
 import type { BrowserContext, Page } from "@playwright/test";
 import { startScript } from "../../test/support/processes";
 import { test as base, type Credentials, expect } from "./fixtures";
-import { readE2eState } from "./state";
 
 /**
  * `npm run admin:create` against the e2e server's database, as an operator bootstrapping a
@@ -77,8 +76,8 @@ export const test = base.extend<InvitationFixtures, InvitationWorkerFixtures>({
     await context.close();
   },
   adminState: [
-    async ({ browser, stateFile }, use, workerInfo) => {
-      const { databaseUrl } = await readE2eState(stateFile);
+    async ({ browser, databaseUrl }, use, workerInfo) => {
+      if (!databaseUrl) throw new Error("admin:create needs the server's database.");
       const baseURL = String(workerInfo.project.use.baseURL);
       const unique = `${Date.now().toString(36)}-${workerInfo.workerIndex}`;
       const admin = {

@@ -74,22 +74,22 @@ describe("many processes booting at once", () => {
 
 describe("a migration interrupted in the middle", () => {
   // The second statement sleeps only while the marker table exists, so the next run is quick.
-  const slowFolder = () =>
+  const slowFolder = (sleepSeconds = 120) =>
     writeMigrationFolder([
       {
         tag: "0000_slow",
         when: FIXTURE_T0,
         statements: [
           "create table slow_target (id int)",
-          "select pg_sleep(case when to_regclass('public.go_slow') is null then 0 else 120 end)",
+          `select pg_sleep(case when to_regclass('public.go_slow') is null then 0 else ${sleepSeconds} end)`,
         ],
       },
     ]);
 
   /** Starts the migrator on the slow migration; resolves with its backend pid once it sleeps. */
-  async function migratorInsideSlowStatement(folder: string) {
+  async function migratorInsideSlowStatement(folder: string, env: Record<string, string> = {}) {
     await withSql(db.url, (sql) => sql`create table go_slow ()`);
-    const migrator = startMigratorCli("migrate", { url: db.url, folder });
+    const migrator = startMigratorCli("migrate", { url: db.url, folder, env });
     let backendPid = 0;
     await eventually("the migrator is inside pg_sleep", () =>
       withSql(db.url, async (sql) => {
@@ -130,13 +130,44 @@ describe("a migration interrupted in the middle", () => {
     await expectNothingLeftThenCleanRun(folder);
   });
 
-  it("by the database ending its session: the process exits non-zero and nothing is left", async () => {
+  it("by the database ending its session: CONNECTION_LOST, exit 1, and nothing is left", async () => {
     const folder = slowFolder();
     const { migrator, backendPid } = await migratorInsideSlowStatement(folder);
     await withSql(db.url, (sql) => sql`select pg_terminate_backend(${backendPid})`);
-    // postgres.js 3.4.9 may crash here with "Cannot read properties of null (reading 'write')"
-    // (porsager/postgres#1208) instead of our MIGRATION_FAILED: either way a non-zero exit.
-    expect((await migrator.exited).code).not.toBe(0);
+    const result = await migrator.exited;
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr).toContain("[migrate] failed (CONNECTION_LOST)");
+    expect(result.stderr).toContain("nothing of this run was applied");
     await expectNothingLeftThenCleanRun(folder);
+  });
+
+  it("by a pause (SIGSTOP): the idle timeout frees the lock, another process applies everything, the paused one then exits non-zero and writes nothing", async () => {
+    // Paused inside a 2 s statement: it ends, and the session then sits idle in its transaction.
+    const folder = slowFolder(2);
+    const { migrator: paused } = await migratorInsideSlowStatement(folder, {
+      MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS: "1000",
+    });
+    paused.child.kill("SIGSTOP");
+    try {
+      await withSql(db.url, (sql) => sql`drop table go_slow`);
+      const next = await runMigratorCli("migrate", {
+        url: db.url,
+        folder,
+        env: { MIGRATION_LOCK_WAIT_MS: "20000" },
+      });
+      expect(next.code, next.output).toBe(0);
+      expect(next.stdout).toContain("[migrate] ran 0000_slow ");
+      expect(await ledgerWhens(db.url)).toEqual([FIXTURE_T0]);
+    } finally {
+      paused.child.kill("SIGCONT");
+    }
+    const resumed = await paused.exited;
+    expect(resumed.code, resumed.output).toBe(1);
+    expect(resumed.stderr).toContain("[migrate] failed (CONNECTION_LOST)");
+    expect(resumed.stderr).toContain("MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS=1000");
+    expect(resumed.stdout).not.toContain("committed");
+    expect(await ledgerWhens(db.url)).toEqual([FIXTURE_T0]);
+    expect(await tableExists(db.url, "slow_target")).toBe(true);
+    expect(await migrationLockHolders(db.url)).toEqual([]);
   });
 });

@@ -85,7 +85,9 @@ describe("runMigrator", () => {
       expect.stringMatching(
         /^\[migrate\] connected to .* in \d+ ms; 2 of 2 migrations pending \(0000_step-0, 0001_step-1\)$/,
       ),
-      expect.stringMatching(/^\[migrate\] took the migration lock in \d+ ms \(backend pid \d+\)$/),
+      expect.stringMatching(
+        /^\[migrate\] took the migration lock in \d+ ms \(backend pid \d+; lock_timeout 5s, statement_timeout 5min, idle_in_transaction_session_timeout 30s\)$/,
+      ),
       expect.stringMatching(/^\[migrate\] ran 0000_step-0 in \d+ ms \(1 statement\(s\)\)$/),
       expect.stringMatching(/^\[migrate\] ran 0001_step-1 in \d+ ms \(1 statement\(s\)\)$/),
       expect.stringMatching(/^\[migrate\] committed 2 migration\(s\) in \d+ ms$/),

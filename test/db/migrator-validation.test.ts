@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { LEDGER } from "@/lib/db/migrator/ledger";
+import { LEDGER } from "@/lib/db/migrator/drizzle-0.45";
 import {
   emptyDatabasePerTest,
   type FixtureMigration,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeEach } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
-import { LEDGER } from "@/lib/db/migrator/ledger";
+import { LEDGER } from "@/lib/db/migrator/drizzle-0.45";
 import { MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
 import { createTestDatabase, type TestDatabase } from "./database";
 import { type ProcessResult, type RunningProcess, startScript } from "./processes";

@@ -152,6 +152,24 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
     expect(result.output).toContain("9999_by-hand.sql is not in meta/_journal.json");
   });
 
+  it("fails on a migration the linter flags, naming file, line, rule and the safe way", async () => {
+    await addCustomMigration("index-users-name");
+    const tag = readJournal().entries.at(-1)?.tag;
+    writeFileSync(
+      path.join(project.drizzleDir, `${tag}.sql`),
+      '-- Speeds up the member search.\nCREATE INDEX "users_name_idx" ON "users" ("name");\n',
+    );
+
+    const result = await dbCheck();
+
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(
+      `✗ [migration lint] drizzle/${tag}.sql:2 [require-concurrent-index-creation]`,
+    );
+    expect(result.output).toContain("CREATE INDEX CONCURRENTLY");
+    expect(result.output).toContain("docs/migrations.md#require-concurrent-index-creation");
+  });
+
   it("fails, naming the file, when the journal is not valid JSON", async () => {
     writeFileSync(journalPath(), "{");
 

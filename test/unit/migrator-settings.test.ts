@@ -116,6 +116,7 @@ describe("migrator settings", () => {
       lockTimeoutMs: 5_000,
       lockTimeoutRetries: 5,
       statementTimeoutMs: 300_000,
+      idleInTransactionTimeoutMs: 30_000,
       connectWaitMs: 30_000,
       allowUnknownApplied: false,
     });
@@ -128,6 +129,7 @@ describe("migrator settings", () => {
       MIGRATION_LOCK_TIMEOUT_MS: "2000",
       MIGRATION_LOCK_TIMEOUT_RETRIES: "3",
       MIGRATION_STATEMENT_TIMEOUT_MS: "4000",
+      MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS: "6000",
       MIGRATION_CONNECT_WAIT_MS: "5000",
       MIGRATION_ALLOW_UNKNOWN_APPLIED: "true",
     });
@@ -137,6 +139,7 @@ describe("migrator settings", () => {
       lockTimeoutMs: 2000,
       lockTimeoutRetries: 3,
       statementTimeoutMs: 4000,
+      idleInTransactionTimeoutMs: 6000,
       connectWaitMs: 5000,
       allowUnknownApplied: true,
     });

@@ -69,7 +69,7 @@ export function startCommand(
 export async function runCommand(
   command: string,
   args: readonly string[],
-  options: { cwd: string; timeoutMs?: number },
+  options: { cwd: string; timeoutMs?: number; env?: NodeJS.ProcessEnv },
 ): Promise<CommandRun> {
   const { child, exited } = startCommand(command, args, options);
   let timedOut = false;

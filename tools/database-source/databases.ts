@@ -9,7 +9,7 @@ export function uniqueDatabaseName(prefix: string): string {
   return assertDatabaseName(name);
 }
 
-export function assertDatabaseName(name: string): string {
+function assertDatabaseName(name: string): string {
   if (!NAME.test(name)) {
     throw new Error(
       `"${name}" is not a usable database name: use lower-case letters, digits and _ (max 63).`,

@@ -11,15 +11,22 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Config } from "drizzle-kit";
-import { findJournalProblems, JournalFormatError, parseJournal } from "@/lib/db/migrator/journal";
+import { JournalFormatError, parseJournal } from "@/lib/db/migrator/drizzle-0.45";
+import { findJournalProblems } from "@/lib/db/migrator/validation";
 import { runDrizzleKit } from "./drizzle-kit";
+import { lintMigrationFolder } from "./lint";
 
 /**
  * What `npm run db:check` verifies about the migrations folder, without ever writing into it:
- * drizzle-kit's `check` and a probe `generate` both run on a temporary copy.
+ * drizzle-kit's `check` and a probe `generate` both run on a temporary copy; the migration linter
+ * (./lint) reads the SQL.
  */
 
-export type CheckName = "journal" | "drizzle-kit check" | "uncaptured schema changes";
+export type CheckName =
+  | "journal"
+  | "drizzle-kit check"
+  | "uncaptured schema changes"
+  | "migration lint";
 
 export interface MigrationCheckProblem {
   check: CheckName;
@@ -182,6 +189,7 @@ export async function checkMigrations(
   const label = path.relative(options.cwd, outDir) || ".";
 
   const { readable, problems } = checkJournal(outDir, label);
+  if (existsSync(outDir)) problems.push(...(await lintMigrationFolder(outDir, label)));
   // drizzle-kit would create a missing folder, or crash on a broken journal: nothing to learn.
   if (!readable) return problems;
 

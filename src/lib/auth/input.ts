@@ -16,7 +16,7 @@ export const EMAIL_MAX_LENGTH = 254;
 const URL_MAX_LENGTH = 2048;
 
 /** User columns only the server writes (invitations, suspension); a client sending one is refused. */
-export const SERVER_ONLY_USER_FIELDS = [
+const SERVER_ONLY_USER_FIELDS = [
   "status",
   "inviteToken",
   "inviteExpiresAt",

@@ -15,8 +15,6 @@ export interface DbConnectionOptions {
    * plain URL looks like Postgres, so the app declares it (DATABASE_POOLER).
    */
   transactionPooler?: boolean;
-  /** Extra session settings sent at connect, e.g. `lock_timeout`. */
-  connection?: Record<string, string | number | boolean>;
 }
 
 /**
@@ -31,10 +29,8 @@ export function createDbConnection(options: DbConnectionOptions) {
     // Through a transaction pooler a prepared statement may land on a server connection that
     // never saw it; under concurrent load PgBouncer's pool then wedges ("idle server got dirty").
     prepare: !(options.transactionPooler ?? transactionPoolerReason(options.url) !== undefined),
-    connection: {
-      application_name: options.applicationName ?? "agency-reporting",
-      ...options.connection,
-    },
+    // The only startup parameter besides user and database: poolers refuse ones they do not know.
+    connection: { application_name: options.applicationName ?? "agency-reporting" },
   });
   // Built on first use: drizzle derives its relational config from the whole schema (about 2 ms
   // cold), which the migrator's connection, made on every boot, and most scripts never use.

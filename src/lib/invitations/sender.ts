@@ -63,10 +63,7 @@ export type Delivery =
   | { status: "nothing-to-send" };
 
 /** The message for an invitation's outcome, or null when there is nothing new to tell. */
-export function invitationMessage(
-  result: InvitationResult,
-  baseUrl: string,
-): InvitationMessage | null {
+function invitationMessage(result: InvitationResult, baseUrl: string): InvitationMessage | null {
   if (result.outcome === "added-to-pending") return null;
   return {
     kind: result.link ? "invitation" : "access-granted",
@@ -105,7 +102,7 @@ export async function deliverInvitation(
 }
 
 /** "Ada Admin invited bob@example.com to Acme as Member (link valid until …)". */
-export function describeInvitation(message: InvitationMessage): string {
+function describeInvitation(message: InvitationMessage): string {
   const by = message.invitedByName ? `${message.invitedByName} invited` : "Invitation for";
   const where = message.tenantName ?? "the agency";
   const until = message.expiresAt ? ` (valid until ${message.expiresAt.toISOString()})` : "";

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 
 /** 256 random bits; the issue asks for at least 128. */
-export const INVITE_TOKEN_BYTES = 32;
+const INVITE_TOKEN_BYTES = 32;
 /** base64url of 32 bytes, no padding. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 

@@ -25,7 +25,7 @@ const tenantInput = z.object({
 });
 
 /** `Dr. Müller & Söhne` → `dr-muller-sohne`: what the slug field defaults to. */
-export function slugify(name: string): string {
+function slugify(name: string): string {
   return name
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")

@@ -1,6 +1,9 @@
 import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createDbConnection, type DbConnection } from "../client";
-import { MigrationError, postgresFailureOf } from "./errors";
+import { MigrationError, PoolerUrlError, postgresFailureOf } from "./errors";
+import { type Log, seconds } from "./log";
+import { describeTarget, directUrlFix } from "./migrations-url";
 import type { MigratorSettings } from "./settings";
 
 /**
@@ -9,12 +12,6 @@ import type { MigratorSettings } from "./settings";
  */
 export function migratorApplicationName(): string {
   return `agency-reporting:migrator@${hostname()}/${process.pid}`.slice(0, 63);
-}
-
-/** `host:port/database` of a URL, never its credentials. */
-export function describeTarget(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`;
 }
 
 /**
@@ -45,33 +42,44 @@ function isTransient(error: unknown): boolean {
   );
 }
 
+/**
+ * PgBouncer refuses a startup parameter it does not know (`unsupported startup parameter: x`,
+ * SQLSTATE 08P01, sent without a severity, unlike Postgres's own errors). postgres.js sends the
+ * URL's query parameters as startup parameters; the migrator itself sends only
+ * application_name.
+ */
+function poolerRefusal(error: unknown): string | undefined {
+  const { code, message, severity } = (error ?? {}) as Record<string, unknown>;
+  const fromPooler = code === "08P01" && severity === undefined;
+  if (!fromPooler && !/unsupported startup parameter/i.test(String(message))) return undefined;
+  return `${String(message)} (SQLSTATE ${String(code)})`;
+}
+
 function describeConnectError(error: unknown): string {
   const failure = postgresFailureOf(error);
   if (failure) return `${failure.message} (SQLSTATE ${failure.code})`;
   return error instanceof Error ? error.message : String(error);
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
 export interface MigratorConnection {
   connection: DbConnection;
   connectMs: number;
+  /** The server's `server_version`, as it reported it on connecting. */
+  serverVersion: string;
 }
 
 /**
- * The migrator's own session: one connection (`max: 1`), so the advisory lock, the ledger reads
- * and drizzle's transaction all run in the same Postgres session; `lock_timeout` and
- * `statement_timeout` are sent as startup parameters, so they cost no extra query. Retries a
- * database that is not reachable yet until `connectWaitMs`, logging each attempt. The caller
- * closes the connection.
+ * The migrator's own session: one connection (`max: 1`), so its transaction, the ledger reads and
+ * drizzle's `migrate()` all run on it. Nothing but application_name goes in the startup packet
+ * (poolers reject what they do not know); the timeouts are set inside the migration transaction
+ * (lock.ts). Retries a database that is not reachable yet until `connectWaitMs`, logging each
+ * attempt. The caller closes the connection.
  */
 export async function openMigratorConnection(
   settings: MigratorSettings,
-  log: (line: string) => void,
+  log: Log,
 ): Promise<MigratorConnection> {
-  const target = `${describeTarget(settings.url)} (${settings.urlVariable})`;
+  const target = describeTarget(settings);
   const started = performance.now();
   for (let attempt = 1; ; attempt++) {
     // A new client per attempt: postgres.js spaces reconnects of one client by its own growing
@@ -81,21 +89,27 @@ export async function openMigratorConnection(
       max: 1,
       applicationName: migratorApplicationName(),
       connectTimeoutSeconds: Math.min(10, Math.max(1, Math.ceil(settings.connectWaitMs / 1000))),
-      connection: {
-        lock_timeout: settings.lockTimeoutMs,
-        statement_timeout: settings.statementTimeoutMs,
-      },
     });
     try {
       // reserve() opens the connection without sending a query; releasing keeps it open.
       const reserved = await connection.client.reserve();
       reserved.release();
-      return { connection, connectMs: performance.now() - started };
+      const serverVersion = String(connection.client.parameters.server_version ?? "unknown");
+      return { connection, connectMs: performance.now() - started, serverVersion };
     } catch (error) {
       const elapsed = performance.now() - started;
       const remaining = settings.connectWaitMs - elapsed;
       const reason = describeConnectError(error);
       await connection.close();
+      const refusal = poolerRefusal(error);
+      if (refusal) {
+        throw new PoolerUrlError(
+          `${target} is a connection pooler that refused the connection: ${refusal}. ` +
+            "postgres.js sends the URL's query parameters as startup parameters, which a pooler " +
+            `rejects: remove them from ${settings.urlVariable}, or ${directUrlFix(settings.urlVariable)}.`,
+          { cause: error },
+        );
+      }
       if (!isTransient(error) || remaining <= 0) {
         const why = isTransient(error)
           ? `still unreachable after ${attempt} attempt(s) in ${seconds(elapsed)} ` +

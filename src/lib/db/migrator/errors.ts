@@ -6,6 +6,7 @@ import { ConfigError } from "@/env";
  */
 export type MigrationErrorCode =
   | "MIGRATIONS_FOLDER"
+  | "POSTGRES_VERSION"
   | "LEDGER_INVALID"
   | "CHECKSUM_MISMATCH"
   | "UNKNOWN_APPLIED"
@@ -14,10 +15,9 @@ export type MigrationErrorCode =
   | "CONCURRENTLY"
   | "DATABASE_UNREACHABLE"
   | "LOCK_WAIT_TIMEOUT"
-  | "LOCK_LOST"
+  | "CONNECTION_LOST"
   | "LOCK_TIMEOUT_RETRIES_EXHAUSTED"
-  | "MIGRATION_FAILED"
-  | "APPLY_MISMATCH";
+  | "MIGRATION_FAILED";
 
 export interface MigrationErrorDetails {
   /** The migration the error is about (its journal tag, also the file name without `.sql`). */
@@ -103,15 +103,6 @@ export function postgresFailureOf(error: unknown): PostgresFailure | undefined {
       };
     }
     current = candidate.cause;
-  }
-  return undefined;
-}
-
-/** The SQL text drizzle reported for a failed query (`DrizzleQueryError.query`). */
-export function failedQueryOf(error: unknown): string | undefined {
-  if (error && typeof error === "object" && "query" in error) {
-    const query = (error as { query: unknown }).query;
-    return typeof query === "string" ? query : undefined;
   }
   return undefined;
 }

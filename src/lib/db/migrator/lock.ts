@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import type { Sql } from "postgres";
-import { sleep } from "./connection";
-import { MigrationError } from "./errors";
-import { LEDGER } from "./ledger";
+import type { Sql, TransactionSql } from "postgres";
+import { LEDGER } from "./drizzle-0.45";
+import { MigrationError, postgresFailureOf } from "./errors";
+import { type Log, ms, seconds } from "./log";
+import type { MigratorSettings } from "./settings";
 
 /**
  * The advisory lock key: the first 8 bytes of SHA-256("drizzle.__drizzle_migrations") read as a
@@ -24,14 +25,14 @@ export const MIGRATION_LOCK_PG_LOCKS = {
   objsubid: 1,
 } as const;
 
-const POLL_MS = 250;
+/** How often a waiting migrator logs who holds the lock; also how long one blocking wait lasts. */
 const HOLDER_LOG_EVERY_MS = 5_000;
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const LOCK_NOT_AVAILABLE = "55P03";
+const LOCK_BUSY = Symbol("the migration lock is held by another session");
 
 /** Who holds the migration lock on this database, for the logs; Postgres does not record when
  * an advisory lock was granted, so the holder's session start and current state stand in. */
-export async function describeLockHolder(sql: Sql): Promise<string> {
+async function describeLockHolder(sql: Sql | TransactionSql): Promise<string> {
   const holders = await sql<
     {
       pid: number;
@@ -65,89 +66,138 @@ export async function describeLockHolder(sql: Sql): Promise<string> {
   return parts.join(", ");
 }
 
-/**
- * Runs `work` holding the session-level migration lock, on `sql`'s one connection (`max: 1`, so
- * the lock and the work share a Postgres session). An unlock failure after `work` failed is only
- * logged: the migration's own error is the one to report.
- */
-export async function withMigrationLock<T>(
-  sql: Sql,
-  waitMs: number,
-  log: (line: string) => void,
-  work: () => Promise<T>,
-): Promise<T> {
-  const lock = await acquireMigrationLock(sql, waitMs, log);
-  log(
-    `[migrate] took the migration lock in ${Math.round(lock.waitedMs)} ms (backend pid ${lock.pid})`,
-  );
-  let result: T;
-  try {
-    result = await work();
-  } catch (error) {
-    await releaseMigrationLock(sql, lock.pid).catch((unlockError: Error) =>
-      log(`[migrate] also: ${unlockError.message.split("\n")[0]}`),
-    );
-    throw error;
-  }
-  await releaseMigrationLock(sql, lock.pid);
-  return result;
+export interface LockedTransaction {
+  tx: TransactionSql;
+  /** False once the transaction has ended, even if `work` is still running (connection lost). */
+  inTransaction: () => boolean;
 }
 
 /**
- * Takes the session-level migration lock, polling `pg_try_advisory_lock` (a blocking
- * `pg_advisory_lock` could not log who holds it, nor give up at our deadline). Returns how long it
- * waited and the session's pid, which the unlock checks.
+ * Runs `work` in one transaction that holds the migration lock, taken with
+ * `pg_advisory_xact_lock`: it ends with the transaction (commit, rollback, or the session's end),
+ * so it can neither outlive the work nor stay behind on a pooled server connection, and a
+ * transaction pooler keeps the whole transaction on one server connection. Every setting is
+ * `SET LOCAL` (`set_config(..., true)`) for the same reason.
+ *
+ * A waiting migrator blocks in Postgres, which grants the lock the moment the holder's
+ * transaction ends; each wait is bounded by `lock_timeout` so that it logs the holder every few
+ * seconds and gives up at `MIGRATION_LOCK_WAIT_MS`.
  */
-async function acquireMigrationLock(
-  sql: Sql,
-  waitMs: number,
-  log: (line: string) => void,
-): Promise<{ waitedMs: number; pid: number }> {
+export async function withMigrationLock<T>(
+  client: Sql,
+  settings: MigratorSettings,
+  log: Log,
+  work: (locked: LockedTransaction) => Promise<T>,
+): Promise<T> {
   const started = performance.now();
   let nextHolderLog = 0;
   for (;;) {
-    const [row] = await sql<{ locked: boolean; pid: number }[]>`
-      select pg_try_advisory_lock(${MIGRATION_LOCK_KEY.toString()}::bigint) as locked,
-        pg_backend_pid() as pid`;
+    let ended = false;
+    let seenInside: unknown;
+    try {
+      const outcome = await client.begin(async (tx) => {
+        const waited = performance.now() - started;
+        const waitMs = Math.max(1, Math.min(HOLDER_LOG_EVERY_MS, settings.lockWaitMs - waited));
+        const [row] = await tx<{ locked: boolean; pid: number }[]>`
+          select pg_try_advisory_xact_lock(${MIGRATION_LOCK_KEY.toString()}::bigint) as locked,
+            pg_backend_pid() as pid,
+            set_config('lock_timeout', ${String(waitMs)}, true),
+            set_config('statement_timeout', ${String(settings.statementTimeoutMs)}, true),
+            set_config('idle_in_transaction_session_timeout',
+              ${String(settings.idleInTransactionTimeoutMs)}, true),
+            set_config('client_connection_check_interval', '1000', true)`;
+        if (!row?.locked) {
+          if (waited >= settings.lockWaitMs) return LOCK_BUSY;
+          if (waited >= nextHolderLog) {
+            log(
+              `[migrate] waiting for the migration lock (${seconds(waited)} of ` +
+                `${seconds(settings.lockWaitMs)}), held by ${await describeLockHolder(tx)}`,
+            );
+            nextHolderLog = waited + HOLDER_LOG_EVERY_MS;
+          }
+          await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY.toString()}::bigint)`.catch(
+            (error: unknown) => {
+              throw postgresFailureOf(error)?.code === LOCK_NOT_AVAILABLE ? LOCK_BUSY : error;
+            },
+          );
+        }
+        const [effective] = await tx<Record<string, string>[]>`
+          select set_config('lock_timeout', ${String(settings.lockTimeoutMs)}, true) as lock_timeout,
+            current_setting('statement_timeout') as statement_timeout,
+            current_setting('idle_in_transaction_session_timeout') as idle`;
+        log(
+          `[migrate] took the migration lock in ${ms(performance.now() - started)} (backend pid ` +
+            `${row?.pid}; lock_timeout ${effective?.lock_timeout}, statement_timeout ` +
+            `${effective?.statement_timeout}, idle_in_transaction_session_timeout ${effective?.idle})`,
+        );
+        try {
+          return { value: await work({ tx, inTransaction: () => !ended }) };
+        } catch (error) {
+          seenInside = error;
+          // postgres.js would roll back on a dead connection and crash (porsager/postgres#1208):
+          // ended, the client refuses instead.
+          if (isConnectionLoss(error)) await client.end({ timeout: 0 });
+          throw error;
+        }
+      });
+      if (outcome !== LOCK_BUSY) return outcome.value;
+    } catch (error) {
+      if (error !== LOCK_BUSY) {
+        if (!isConnectionLoss(error)) throw error;
+        await client.end({ timeout: 0 });
+        throw connectionLost(seenInside ?? error, settings);
+      }
+    } finally {
+      ended = true;
+    }
     const waited = performance.now() - started;
-    if (row?.locked) return { waitedMs: waited, pid: row.pid };
-    if (waited >= waitMs) {
+    if (waited >= settings.lockWaitMs) {
       throw new MigrationError(
         "LOCK_WAIT_TIMEOUT",
         `Gave up waiting for the migration lock after ${seconds(waited)} ` +
-          `(MIGRATION_LOCK_WAIT_MS=${waitMs}); it is held by ${await describeLockHolder(sql)}. ` +
-          "Another instance is migrating: if that session is alive, let it finish (raise " +
-          "MIGRATION_LOCK_WAIT_MS for long migrations); if it is stuck, end it with " +
-          "`select pg_terminate_backend(<pid>)` and start again.",
+          `(MIGRATION_LOCK_WAIT_MS=${settings.lockWaitMs}); it is held by ` +
+          `${await describeLockHolder(client)}. Another instance is migrating: if that session is ` +
+          "alive, let it finish (raise MIGRATION_LOCK_WAIT_MS for long migrations); if it is " +
+          "stuck, end it with `select pg_terminate_backend(<pid>)` and start again.",
       );
     }
-    if (waited >= nextHolderLog) {
-      log(
-        `[migrate] waiting for the migration lock (${seconds(waited)} of ${seconds(waitMs)}), ` +
-          `held by ${await describeLockHolder(sql)}`,
-      );
-      nextHolderLog = waited + HOLDER_LOG_EVERY_MS;
-    }
-    await sleep(Math.min(POLL_MS * (0.5 + Math.random()), Math.max(0, waitMs - waited)));
   }
 }
 
-/**
- * Releases the lock. `pg_advisory_unlock` answers false when this session does not hold it, which
- * means the connection was replaced since the lock was taken (postgres.js reconnects silently):
- * the migration then ran without the lock's protection, and the caller must say so.
- */
-async function releaseMigrationLock(sql: Sql, lockedByPid: number): Promise<void> {
-  const [row] = await sql<{ unlocked: boolean; pid: number }[]>`
-    select pg_advisory_unlock(${MIGRATION_LOCK_KEY.toString()}::bigint) as unlocked,
-      pg_backend_pid() as pid`;
-  if (!row?.unlocked) {
-    throw new MigrationError(
-      "LOCK_LOST",
-      `The migration lock was no longer held when releasing it (taken by backend pid ` +
-        `${lockedByPid}, released from pid ${row?.pid}): the connection was lost and replaced ` +
-        "while migrating, so another instance may have migrated at the same time. Run " +
-        "`npm run db:status` to check the ledger against the folder.",
-    );
+const CONNECTION_GONE = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "ECONNRESET",
+  "57P01", // terminated by pg_terminate_backend or a shutdown
+  "25P03", // idle_in_transaction_session_timeout
+]);
+
+/** The session is gone; drizzle wraps the driver's error, so the causes are looked at too. */
+function isConnectionLoss(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    if (CONNECTION_GONE.has(String((current as { code?: unknown }).code))) return true;
+    current = (current as { cause?: unknown }).cause;
   }
+  return false;
+}
+
+function connectionLost(error: unknown, settings: MigratorSettings): MigrationError {
+  const failure = postgresFailureOf(error);
+  const reason = failure
+    ? `${failure.message} (SQLSTATE ${failure.code})`
+    : error instanceof Error
+      ? error.message
+      : String(error);
+  return new MigrationError(
+    "CONNECTION_LOST",
+    `The migrator's connection ended in the middle of its migration transaction (${reason}). ` +
+      "Postgres rolled the transaction back and released the lock: nothing of this run was " +
+      "applied. Either this process stopped answering for longer than " +
+      `MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS=${settings.idleInTransactionTimeoutMs} (paused, ` +
+      "frozen or overloaded), or the database ended the session (restart, failover, " +
+      "pg_terminate_backend). Another instance may have applied the migrations since: run " +
+      "`npm run db:status`, then start again.",
+    { sqlState: failure?.code, cause: error },
+  );
 }

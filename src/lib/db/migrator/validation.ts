@@ -1,14 +1,18 @@
+import {
+  type Journal,
+  type JournalEntry,
+  type LedgerRow,
+  type MigrationFile,
+  watermarkOf,
+} from "./drizzle-0.45";
 import { MigrationError } from "./errors";
-import type { MigrationFile } from "./files";
-import { findOrderProblems } from "./journal";
 
-/** A row of drizzle's ledger, `drizzle.__drizzle_migrations`. */
-export interface LedgerRow {
-  id: number;
-  hash: string;
-  /** The journal `when` of the migration it records (drizzle's watermark); NULL if hand-made. */
-  createdAt: number | null;
-}
+/**
+ * Every rule the migrations folder and the ledger must meet before anything is applied, and the
+ * journal rules `npm run db:check` applies too. The rules exist because of how drizzle-orm picks
+ * pending migrations (see drizzle-0.45.ts): whatever its watermark would silently get wrong is
+ * refused here.
+ */
 
 export interface AppliedMigration {
   tag: string;
@@ -34,6 +38,24 @@ export interface MigrationPlan {
 export interface PlanOptions {
   /** Tolerate ledger rows the folder does not know (older code against a newer database). */
   allowUnknownApplied: boolean;
+  /** The server's `server_version`, when known: older than 15 is refused. */
+  serverVersion?: string;
+}
+
+/** The oldest Postgres major the migrations run on (14 rejects `UNIQUE NULLS NOT DISTINCT`). */
+export const MINIMUM_POSTGRES_MAJOR = 15;
+
+function serverVersionProblems(serverVersion: string | undefined): MigrationError[] {
+  const major = Number.parseInt(serverVersion ?? "", 10);
+  if (Number.isNaN(major) || major >= MINIMUM_POSTGRES_MAJOR) return [];
+  return [
+    new MigrationError(
+      "POSTGRES_VERSION",
+      `The database server runs Postgres ${serverVersion}; this app needs Postgres ` +
+        `${MINIMUM_POSTGRES_MAJOR} or newer (its migrations use syntax older servers reject). ` +
+        "Nothing was written. Upgrade the server, or point the migrations URL at a supported one.",
+    ),
+  ];
 }
 
 const iso = (when: number | null) => (when === null ? "NULL" : new Date(when).toISOString());
@@ -50,7 +72,10 @@ export function planMigrations(
   rows: LedgerRow[],
   options: PlanOptions,
 ): MigrationPlan {
-  const problems: MigrationError[] = [...journalOrderProblems(files)];
+  const problems = [
+    ...serverVersionProblems(options.serverVersion),
+    ...journalOrderProblems(files),
+  ];
   const filesByWhen = new Map<number, MigrationFile>();
   for (const file of files) if (!filesByWhen.has(file.when)) filesByWhen.set(file.when, file);
 
@@ -147,11 +172,7 @@ function outOfOrderProblems(
   rows: LedgerRow[],
   filesByWhen: Map<number, MigrationFile>,
 ): MigrationError[] {
-  const newest = rows.reduce<LedgerRow | undefined>(
-    (found, row) =>
-      row.createdAt !== null && (!found || row.createdAt > (found.createdAt ?? 0)) ? row : found,
-    undefined,
-  );
+  const newest = watermarkOf(rows);
   if (!newest || newest.createdAt === null) return [];
   const watermark = newest.createdAt;
   const newestName = filesByWhen.get(watermark)?.tag ?? `ledger id ${newest.id}`;
@@ -238,18 +259,100 @@ export function excerpt(statement: string, length = 200): string {
   return oneLine.length > length ? `${oneLine.slice(0, length)}…` : oneLine;
 }
 
+export interface JournalProblem {
+  kind: "when-not-increasing" | "duplicate-tag" | "missing-sql" | "unlisted-sql";
+  problem: string;
+  fix: string;
+  /** The entry the problem is about, when it is about one. */
+  tag?: string;
+}
+
+const REGENERATE =
+  "delete its .sql file, its meta/*_snapshot.json and its journal entry, then run " +
+  "`npm run db:generate -- --name <readable-name>` again so it is generated on top of the others";
+
+function describeWhen(when: number): string {
+  return `when ${when}, ${new Date(when).toISOString()}`;
+}
+
 /**
- * What drizzle-orm 0.45's `migrate()` will run given this ledger: every migration whose `when` is
- * greater than the `created_at` of the ledger's first row `order by created_at desc` (where NULL
- * sorts first, and `Number(null)` is 0). Used to check that it equals the validated plan.
+ * Each entry whose `when` is not later than every entry before it. drizzle-orm's migrator skips a
+ * migration whose `when` is not greater than the newest applied one, so such an entry would never
+ * run on a database that already has the earlier one. Comparing with the newest so far (not just
+ * the entry before) also reports the entries after a misplaced one that are still too old.
  */
-export function drizzleWouldApply(files: MigrationFile[], rows: LedgerRow[]): MigrationFile[] {
-  const sorted = [...rows].sort((a, b) => {
-    if (a.createdAt === null || b.createdAt === null) {
-      return a.createdAt === b.createdAt ? 0 : a.createdAt === null ? -1 : 1;
+export function findOrderProblems(
+  entries: readonly Pick<JournalEntry, "tag" | "when">[],
+): JournalProblem[] {
+  const problems: JournalProblem[] = [];
+  let newest: Pick<JournalEntry, "tag" | "when"> | undefined;
+  for (const entry of entries) {
+    if (newest && entry.when <= newest.when) {
+      problems.push({
+        kind: "when-not-increasing",
+        tag: entry.tag,
+        problem:
+          `${entry.tag} (${describeWhen(entry.when)}) follows ${newest.tag} ` +
+          `(${describeWhen(newest.when)}) but is not later. drizzle-orm's migrator skips every ` +
+          "migration whose `when` is not greater than the last applied one, so it would never run " +
+          "on a database that already has the earlier one.",
+        fix:
+          `Usually two branches each generated a migration. If ${entry.tag} is applied nowhere yet, ` +
+          `${REGENERATE}.`,
+      });
+    } else {
+      newest = entry;
     }
-    return b.createdAt - a.createdAt;
-  });
-  const last = sorted[0];
-  return files.filter((file) => !last || Number(last.createdAt) < file.when);
+  }
+  return problems;
+}
+
+/**
+ * Everything in the journal that would make a migration silently skipped or never applied.
+ * `sqlFileNames` are the names (not paths) of the `.sql` files beside the journal's `meta/` folder.
+ */
+export function findJournalProblems(
+  journal: Journal,
+  sqlFileNames: readonly string[],
+): JournalProblem[] {
+  const problems = findOrderProblems(journal.entries);
+
+  const seen = new Set<string>();
+  for (const entry of journal.entries) {
+    if (seen.has(entry.tag)) {
+      problems.push({
+        kind: "duplicate-tag",
+        problem: `the journal lists ${entry.tag} more than once.`,
+        fix: "Keep one entry per migration; restore meta/_journal.json from version control.",
+      });
+    }
+    seen.add(entry.tag);
+  }
+
+  const present = new Set(sqlFileNames);
+  for (const tag of seen) {
+    if (!present.has(`${tag}.sql`)) {
+      problems.push({
+        kind: "missing-sql",
+        problem: `the journal lists ${tag} but ${tag}.sql does not exist.`,
+        fix:
+          `Restore ${tag}.sql from version control. If that migration was abandoned before ` +
+          "it was applied anywhere, remove its journal entry and its meta snapshot instead.",
+      });
+    }
+  }
+  for (const file of sqlFileNames) {
+    if (!seen.has(file.replace(/\.sql$/, ""))) {
+      problems.push({
+        kind: "unlisted-sql",
+        problem: `${file} is not in meta/_journal.json, so no migrator will ever apply it.`,
+        fix:
+          "Create migrations with `npm run db:generate -- --name <readable-name>` (or add " +
+          "`--custom` for hand-written SQL), which records them in the journal; move this " +
+          "file's SQL into one and delete the file.",
+      });
+    }
+  }
+
+  return problems;
 }

@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { MigrationFile } from "@/lib/db/migrator/files";
+import type { LedgerRow, MigrationFile } from "@/lib/db/migrator/drizzle-0.45";
 import { MIGRATION_LOCK_KEY, MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
-import {
-  drizzleWouldApply,
-  type LedgerRow,
-  planMigrations,
-  usesConcurrently,
-} from "@/lib/db/migrator/plan";
+import { planMigrations, usesConcurrently } from "@/lib/db/migrator/validation";
 
 const file = (
   index: number,
@@ -87,26 +82,6 @@ describe("planMigrations", () => {
       "OUT_OF_ORDER",
       "CONCURRENTLY",
     ]);
-  });
-});
-
-describe("drizzleWouldApply (drizzle-orm 0.45's watermark)", () => {
-  const files = [file(0, 1000), file(1, 2000), file(2, 3000)];
-
-  it("is everything newer than the newest created_at", () => {
-    expect(drizzleWouldApply(files, [row(1, 1000)]).map((m) => m.tag)).toEqual([
-      "0001_m1",
-      "0002_m2",
-    ]);
-    expect(drizzleWouldApply(files, [row(1, 1000), row(2, 3000)]).map((m) => m.tag)).toEqual([]);
-  });
-
-  it("is everything when a row has no created_at (NULL sorts first in `desc`)", () => {
-    expect(drizzleWouldApply(files, [row(1, 1000), row(2, null)])).toHaveLength(3);
-  });
-
-  it("skips a pending migration older than the watermark: why OUT_OF_ORDER exists", () => {
-    expect(drizzleWouldApply(files, [row(1, 1000), row(3, 3000, "hash-2")])).toEqual([]);
   });
 });
 

@@ -1,0 +1,261 @@
+/**
+ * Everything the migrator knows about drizzle-orm 0.45's migrator (`drizzle-orm/migrator`,
+ * `pg-core/dialect.js` `migrate()`, `postgres-js/session.js`). An upgrade of drizzle-orm changes
+ * this file and no other; docs/upgrading-drizzle.md says what 1.0 changes.
+ *
+ * - The folder: `meta/_journal.json` lists the migrations in order; each `<tag>.sql` is split on
+ *   `--> statement-breakpoint` and hashed whole (SHA-256), and the journal's `when` is its
+ *   `folderMillis`.
+ * - The ledger: `drizzle.__drizzle_migrations (id serial, hash text, created_at bigint)`, one row
+ *   `(hash, folderMillis)` per applied migration.
+ * - The watermark: `migrate()` runs every migration whose `when` is greater than the `created_at`
+ *   of the ledger's first row `order by created_at desc` (NULL sorts first there, and
+ *   `Number(null)` is 0); it never compares hashes. A row therefore identifies its migration by
+ *   `created_at = when`.
+ * - The transaction: `migrate()` creates the schema and the ledger and reads it through the
+ *   session, then runs the batch in `session.transaction()`, which is postgres.js's
+ *   `client.begin(fn)`.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { Logger } from "drizzle-orm/logger";
+import { readMigrationFiles } from "drizzle-orm/migrator";
+import { drizzle } from "drizzle-orm/postgres-js";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
+import type { Sql, TransactionSql } from "postgres";
+import { z } from "zod";
+import { MigrationError } from "./errors";
+import { ms } from "./log";
+
+/**
+ * drizzle's own ledger, kept as is so that `drizzle-kit migrate` and this migrator each see the
+ * other's work; passed to `migrate()` explicitly so the two can never drift apart.
+ */
+export const LEDGER = { schema: "drizzle", table: "__drizzle_migrations" } as const;
+
+const journalSchema = z.object({
+  dialect: z.string(),
+  entries: z.array(
+    z.object({
+      idx: z.number().int(),
+      when: z.number().int(),
+      tag: z.string().min(1),
+      breakpoints: z.boolean(),
+    }),
+  ),
+});
+
+export type Journal = z.infer<typeof journalSchema>;
+export type JournalEntry = Journal["entries"][number];
+
+export class JournalFormatError extends Error {
+  override name = "JournalFormatError";
+}
+
+/** `source` names the file in the error, e.g. `drizzle/meta/_journal.json`. */
+export function parseJournal(text: string, source: string): Journal {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new JournalFormatError(
+      `${source} is not valid JSON (${(error as Error).message}). Restore it from version control ` +
+        "or resolve the merge conflict in it; drizzle-kit writes it, it is not edited by hand.",
+    );
+  }
+  const result = journalSchema.safeParse(json);
+  if (!result.success) {
+    const where = result.error.issues
+      .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
+      .join("; ");
+    throw new JournalFormatError(
+      `${source} is not a drizzle-kit journal (${where}). Restore it from version control.`,
+    );
+  }
+  return result.data;
+}
+
+/** One migration of the folder, as drizzle-orm's `migrate()` will see it. */
+export interface MigrationFile {
+  /** Position in the journal. */
+  index: number;
+  /** The journal tag, also the file name without `.sql` (e.g. `0003_add-invites`). */
+  tag: string;
+  /** The journal's `when` (ms): drizzle stores it as the ledger's `created_at`. */
+  when: number;
+  /** SHA-256 (hex) of the whole file, as drizzle stores it in the ledger. */
+  hash: string;
+  /** The file split on `--> statement-breakpoint`, each chunk run as is. */
+  statements: string[];
+}
+
+/**
+ * Reads a drizzle-kit migrations folder. Hashes and statements come from drizzle-orm's own
+ * `readMigrationFiles`, so validation compares exactly what `migrate()` hashes and runs; the
+ * journal is read again only for the tags, which drizzle drops.
+ */
+export function readMigrationFolder(folder: string): MigrationFile[] {
+  const journalPath = path.join(folder, "meta", "_journal.json");
+  if (!existsSync(journalPath)) {
+    throw new MigrationError(
+      "MIGRATIONS_FOLDER",
+      `No migrations journal at ${journalPath}. Point the migrator at drizzle-kit's output folder ` +
+        "(default: ./drizzle next to package.json; CLI: --migrations-folder), and make sure the " +
+        "build ships it.",
+    );
+  }
+  let entries: JournalEntry[];
+  let metas: ReturnType<typeof readMigrationFiles>;
+  try {
+    entries = parseJournal(readFileSync(journalPath, "utf8"), journalPath).entries;
+    metas = readMigrationFiles({ migrationsFolder: folder });
+  } catch (error) {
+    const message =
+      error instanceof JournalFormatError
+        ? error.message
+        : `Cannot read the migrations in ${folder}: ${(error as Error).message}. Every journal ` +
+          "entry needs its <tag>.sql file; restore it from version control.";
+    throw new MigrationError("MIGRATIONS_FOLDER", message, { cause: error });
+  }
+  return entries.map((entry, index) => {
+    const meta = metas[index];
+    if (!meta) throw new Error(`drizzle read fewer migrations than ${journalPath} lists`);
+    return { index, tag: entry.tag, when: entry.when, hash: meta.hash, statements: meta.sql };
+  });
+}
+
+/** A row of drizzle's ledger. */
+export interface LedgerRow {
+  id: number;
+  hash: string;
+  /** The journal `when` of the migration it records (drizzle's watermark); NULL if hand-made. */
+  createdAt: number | null;
+}
+
+const UNDEFINED_TABLE = "42P01";
+
+/**
+ * The ledger in one query. On a database that was never migrated the table is missing and
+ * Postgres answers 42P01, which means "nothing applied": selecting and catching costs one round
+ * trip, where a `to_regclass` probe first would add a query to every boot. Inside a transaction
+ * an error would abort it, so there the probe comes first.
+ */
+export async function readLedger(
+  sql: Sql | TransactionSql,
+  options: { inTransaction?: boolean } = {},
+): Promise<LedgerRow[]> {
+  if (options.inTransaction) {
+    const [found] = await sql<{ exists: boolean }[]>`
+      select to_regclass(${`${LEDGER.schema}.${LEDGER.table}`}) is not null as exists`;
+    if (!found?.exists) return [];
+  }
+  try {
+    const rows = await sql<{ id: number; hash: string; created_at: string | null }[]>`
+      select id, hash, created_at::text
+      from ${sql(LEDGER.schema)}.${sql(LEDGER.table)}
+      order by id`;
+    return rows.map((row) => ({
+      id: row.id,
+      hash: row.hash,
+      createdAt: row.created_at === null ? null : Number(row.created_at),
+    }));
+  } catch (error) {
+    if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return [];
+    throw error;
+  }
+}
+
+/** The ledger row `migrate()` compares with: the newest `created_at`, or `undefined`. */
+export function watermarkOf(rows: LedgerRow[]): LedgerRow | undefined {
+  return rows.reduce<LedgerRow | undefined>(
+    (found, row) =>
+      row.createdAt !== null && (!found || row.createdAt > (found.createdAt ?? 0)) ? row : found,
+    undefined,
+  );
+}
+
+const LEDGER_INSERT = new RegExp(`^insert into "${LEDGER.schema}"\\."${LEDGER.table}"`, "i");
+
+/**
+ * Runs drizzle-orm's `migrate()` entirely inside `tx`, a transaction the caller opened (and
+ * locked): drizzle's schema and ledger setup, its ledger read and the batch. `migrate()` opens
+ * its batch with `client.begin(fn)`; the client handed to it runs `fn` in `tx` instead, so the
+ * caller's commit or rollback covers everything. `inTransaction()` turns false once the caller's
+ * transaction has ended: drizzle may still be running then (its connection was lost), and must
+ * not send another statement, which postgres.js would run on a new session without the lock.
+ */
+export async function migrateInTransaction(
+  tx: TransactionSql,
+  client: Sql,
+  migrationsFolder: string,
+  pending: MigrationFile[],
+  inTransaction: () => boolean,
+  log: (line: string) => void,
+): Promise<void> {
+  let since = performance.now();
+  // drizzle's postgres-js session uses only these three members of its client.
+  interface ClientInTransaction {
+    options: Sql["options"];
+    unsafe: TransactionSql["unsafe"];
+    begin: (work: (sql: ClientInTransaction) => unknown) => unknown;
+  }
+  const inside: ClientInTransaction = {
+    options: client.options,
+    unsafe: (...args: Parameters<TransactionSql["unsafe"]>) => {
+      if (!inTransaction()) throw new Error("the migration transaction has ended");
+      return tx.unsafe(...args);
+    },
+    begin: (work) => {
+      since = performance.now();
+      return work(inside);
+    },
+  };
+  // Only observes: the ledger insert follows the last statement of a migration.
+  const logger: Logger = {
+    logQuery(query, params) {
+      if (!LEDGER_INSERT.test(query.trim())) return;
+      const file = pending.find((candidate) => candidate.when === Number(params[1]));
+      log(
+        `[migrate] ran ${file?.tag ?? String(params[1])} in ${ms(performance.now() - since)} ` +
+          `(${file?.statements.length ?? "?"} statement(s))`,
+      );
+      since = performance.now();
+    },
+  };
+  await migrate(drizzle(inside as unknown as Sql, { logger }), {
+    migrationsFolder,
+    migrationsSchema: LEDGER.schema,
+    migrationsTable: LEDGER.table,
+  });
+}
+
+/** Where a failed statement of `migrate()` belongs: drizzle's errors carry the query text. */
+export function locateFailure(
+  error: unknown,
+  pending: MigrationFile[],
+): { tag: string | undefined; statement: string | undefined; summary: string } {
+  const query = (error as { query?: unknown } | null)?.query;
+  if (typeof query !== "string")
+    return { tag: undefined, statement: undefined, summary: "migrate()" };
+  for (const file of pending) {
+    const index = file.statements.indexOf(query);
+    if (index >= 0) {
+      const position = `statement ${index + 1} of ${file.statements.length}`;
+      return {
+        tag: file.tag,
+        statement: query,
+        summary: `Migration ${file.tag}.sql (${position})`,
+      };
+    }
+  }
+  if (LEDGER_INSERT.test(query.trim())) {
+    const when = Number((error as { params?: unknown[] }).params?.[1]);
+    const tag = pending.find((file) => file.when === when)?.tag;
+    return {
+      tag,
+      statement: query,
+      summary: `Recording ${tag} in ${LEDGER.schema}.${LEDGER.table}`,
+    };
+  }
+  return { tag: undefined, statement: query, summary: "drizzle's ledger setup" };
+}

@@ -1,0 +1,86 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../support/database";
+import { withSql } from "../support/migrator";
+import {
+  type BuiltApp,
+  buildAppCopy,
+  copyStandalone,
+  get,
+  type ServerProcess,
+  startServer,
+} from "../support/next-app";
+import { REPO_ROOT, startProcess } from "../support/processes";
+
+// `npm run test:e2e` with E2E_BASE_URL against a standalone server this file starts itself, the
+// way QA points it at staging: Playwright must use that server and build nothing of its own.
+
+let app: BuiltApp;
+let standalone: { dir: string; remove(): Promise<void> };
+let database: TestDatabase;
+let server: ServerProcess;
+let outputDir: string;
+
+// A `next build` (20–100 s here) that may share the cores with other files' builds.
+beforeAll(async () => {
+  app = await buildAppCopy();
+  standalone = await copyStandalone(app);
+  database = await createTestDatabase();
+  server = await startServer("standalone", standalone.dir, { DATABASE_URL: database.url });
+  for (let waited = 0; (await get(`${server.url}/api/health`)).status !== 200; waited += 200) {
+    if (waited > 60_000) throw new Error(`the server never became healthy:\n${server.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  outputDir = await mkdtemp(path.join(os.tmpdir(), "e2e-deployed-"));
+}, 600_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await database?.drop();
+  await standalone?.remove();
+  await app?.remove();
+  if (outputDir) await rm(outputDir, { recursive: true, force: true });
+});
+
+/** `npm run test:e2e` as QA would run it, with only these variables. */
+async function testE2e(env: Record<string, string>) {
+  const run = startProcess(
+    process.execPath,
+    [path.join(REPO_ROOT, "node_modules/@playwright/test/cli.js"), "test", "--output", outputDir],
+    {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test", ...env },
+    },
+  );
+  return run.exited;
+}
+
+const e2eUsers = (url: string) =>
+  withSql(url, (sql) => sql<{ email: string }[]>`select email from users where email like 'e2e-%'`);
+
+describe("npm run test:e2e against an already-deployed server", { timeout: 180_000 }, () => {
+  test("without a database URL: the sign-up smoke checks through the app; the invitation smoke is skipped", async () => {
+    const run = await testE2e({ E2E_BASE_URL: server.url });
+
+    expect(run.output).toMatch(/\b2 passed\b/);
+    expect(run.output).toMatch(/\b3 skipped\b/);
+    expect(run.code).toBe(0);
+    // It tested this server (its users are in this server's database) and started none of its own.
+    expect(await e2eUsers(database.url)).toHaveLength(2);
+    expect(run.output).not.toContain("[e2e web server]");
+  });
+
+  test("with E2E_DATABASE_URL: the checks read Postgres and the invitation smoke runs too", async () => {
+    // Sign-up and sign-in allow 3 requests per 10 s per client address in production; the run
+    // above used 2 of each.
+    await new Promise((resolve) => setTimeout(resolve, 10_500));
+
+    const run = await testE2e({ E2E_BASE_URL: server.url, E2E_DATABASE_URL: database.url });
+
+    expect(run.output).toMatch(/\b5 passed\b/);
+    expect(run.code).toBe(0);
+    expect(run.output).not.toContain("[e2e web server]");
+  });
+});

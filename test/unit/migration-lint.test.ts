@@ -1,0 +1,324 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { MigrationCheckProblem } from "@tools/migration-check/check";
+import { lintMigrationFolder } from "@tools/migration-check/lint";
+import type { ListedWaiver } from "@tools/migration-check/lint/listed-waivers";
+import { RULES } from "@tools/migration-check/lint/rules";
+import { afterEach, describe, expect, it } from "vitest";
+
+// The linter over real squawk runs: each case writes migration files into a fresh folder, as if
+// they followed the committed ones (tables like users and sessions already exist).
+
+const folders: string[] = [];
+
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+/** Lints files named 0100_step-<n>.sql, in order. */
+async function lint(...files: string[]): Promise<MigrationCheckProblem[]> {
+  const folder = mkdtempSync(path.join(tmpdir(), "migration-lint-"));
+  folders.push(folder);
+  files.forEach((sql, i) => {
+    writeFileSync(path.join(folder, `${String(100 + i).padStart(4, "0")}_step-${i}.sql`), sql);
+  });
+  return lintMigrationFolder(folder, "drizzle");
+}
+
+const NO_TRANSACTION = "-- no-transaction\n";
+
+interface RuleCase {
+  rule: string;
+  unsafe: string;
+  /** The rewrite docs/migrations.md recommends, as one or more migrations. */
+  safe: string[];
+}
+
+const cases: RuleCase[] = [
+  {
+    rule: "require-concurrent-index-creation",
+    unsafe: 'CREATE INDEX "users_name_idx" ON "users" USING btree ("name");',
+    safe: [
+      `${NO_TRANSACTION}CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_name_idx" ON "users" USING btree ("name");`,
+    ],
+  },
+  {
+    rule: "require-concurrent-index-deletion",
+    unsafe: 'DROP INDEX "users_name_idx";',
+    safe: [`${NO_TRANSACTION}DROP INDEX CONCURRENTLY IF EXISTS "users_name_idx";`],
+  },
+  {
+    rule: "constraint-missing-not-valid",
+    unsafe: 'ALTER TABLE "users" ADD CONSTRAINT "users_name_check" CHECK (length("name") > 0);',
+    safe: [
+      'ALTER TABLE "users" ADD CONSTRAINT "users_name_check" CHECK (length("name") > 0) NOT VALID;',
+      'ALTER TABLE "users" VALIDATE CONSTRAINT "users_name_check";',
+    ],
+  },
+  {
+    rule: "adding-foreign-key-constraint",
+    unsafe:
+      'ALTER TABLE "sessions" ADD CONSTRAINT "sessions_owner_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id");',
+    safe: [
+      'ALTER TABLE "sessions" ADD CONSTRAINT "sessions_owner_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") NOT VALID;',
+      'ALTER TABLE "sessions" VALIDATE CONSTRAINT "sessions_owner_fk";',
+    ],
+  },
+  {
+    rule: "disallowed-unique-constraint",
+    unsafe: 'ALTER TABLE "users" ADD CONSTRAINT "users_name_uidx" UNIQUE ("name");',
+    safe: [
+      `${NO_TRANSACTION}CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_name_uidx" ON "users" ("name");`,
+      'ALTER TABLE "users" ADD CONSTRAINT "users_name_uidx" UNIQUE USING INDEX "users_name_uidx";',
+    ],
+  },
+  {
+    rule: "changing-column-type",
+    unsafe: 'ALTER TABLE "users" ALTER COLUMN "name" SET DATA TYPE varchar(200);',
+    safe: ['ALTER TABLE "users" ADD COLUMN "display_name" varchar(200);'],
+  },
+  {
+    rule: "adding-not-nullable-field",
+    unsafe: 'ALTER TABLE "users" ALTER COLUMN "image" SET NOT NULL;',
+    safe: [
+      'ALTER TABLE "users" ADD CONSTRAINT "users_image_not_null" CHECK ("image" IS NOT NULL) NOT VALID;',
+      'ALTER TABLE "users" VALIDATE CONSTRAINT "users_image_not_null";',
+      // squawk cannot see that the check was validated by an earlier migration: the waiver says so.
+      [
+        "-- lint-waiver adding-not-nullable-field: users_image_not_null is validated (0101), so Postgres skips the scan",
+        'ALTER TABLE "users" ALTER COLUMN "image" SET NOT NULL;',
+        "--> statement-breakpoint",
+        'ALTER TABLE "users" DROP CONSTRAINT "users_image_not_null";',
+      ].join("\n"),
+    ],
+  },
+  {
+    rule: "adding-required-field",
+    unsafe: 'ALTER TABLE "users" ADD COLUMN "plan" text NOT NULL;',
+    safe: ['ALTER TABLE "users" ADD COLUMN "plan" text DEFAULT \'free\' NOT NULL;'],
+  },
+  {
+    rule: "adding-field-with-default",
+    unsafe: 'ALTER TABLE "users" ADD COLUMN "public_id" uuid DEFAULT gen_random_uuid();',
+    safe: [
+      'ALTER TABLE "users" ADD COLUMN "public_id" uuid;\n--> statement-breakpoint\nALTER TABLE "users" ALTER COLUMN "public_id" SET DEFAULT gen_random_uuid();',
+    ],
+  },
+  {
+    rule: "ban-drop-column",
+    unsafe: 'ALTER TABLE "users" DROP COLUMN "image";',
+    safe: [
+      '-- lint-waiver ban-drop-column: release 2026-12-01 stopped reading users.image (test:compat passed against it)\nALTER TABLE "users" DROP COLUMN "image";',
+    ],
+  },
+  {
+    rule: "ban-drop-table",
+    unsafe: 'DROP TABLE "verifications";',
+    safe: [
+      '-- lint-waiver ban-drop-table: no release since 2026-12-01 reads verifications\nDROP TABLE "verifications";',
+    ],
+  },
+  {
+    rule: "renaming-column",
+    unsafe: 'ALTER TABLE "users" RENAME COLUMN "image" TO "avatar_url";',
+    safe: ['ALTER TABLE "users" ADD COLUMN "avatar_url" text;'],
+  },
+  {
+    rule: "renaming-table",
+    unsafe: 'ALTER TABLE "verifications" RENAME TO "verification_tokens";',
+    safe: [
+      'CREATE TABLE "verification_tokens" ("id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL);',
+    ],
+  },
+  {
+    rule: "syntax-error",
+    unsafe: 'ALTER TABLE "users" ADD COLUM "plan" text;',
+    safe: ['ALTER TABLE "users" ADD COLUMN "plan" text;'],
+  },
+];
+
+describe("the migration linter", () => {
+  it("has a case below for every rule it enforces", () => {
+    expect(cases.map((c) => c.rule).sort()).toEqual(Object.keys(RULES).sort());
+  });
+
+  it("links to a section of docs/migrations.md for every rule and for waivers", () => {
+    const docs = readFileSync(path.resolve("docs/migrations.md"), "utf8");
+    for (const anchor of [...Object.keys(RULES), "waivers"]) {
+      expect(docs).toMatch(new RegExp(`^#+ ${anchor}$`, "im"));
+    }
+  });
+
+  describe.each(cases)("$rule", ({ rule, unsafe, safe }) => {
+    it("fails the unsafe statement, naming file, line, rule, the safe way and the docs", async () => {
+      const problems = await lint("SELECT 1;\n--> statement-breakpoint\n", `\n${unsafe}\n`);
+
+      // A UNIQUE or FOREIGN KEY constraint also breaks constraint-missing-not-valid.
+      expect(problems).toContainEqual({
+        check: "migration lint",
+        problem: expect.stringMatching(
+          new RegExp(`^drizzle/0101_step-1\\.sql:2 \\[${rule}\\] \\S`),
+        ),
+        fix: `${RULES[rule]} See docs/migrations.md#${rule}.`,
+      });
+      for (const { problem } of problems) expect(problem).toMatch(/^drizzle\/0101_step-1\.sql:2 /);
+    });
+
+    it("passes the safe rewrite", async () => {
+      expect(await lint(...safe)).toEqual([]);
+    });
+  });
+
+  it("lets statements through on a table created earlier in the same migration", async () => {
+    const problems = await lint(
+      [
+        'CREATE TABLE "invoices" ("id" uuid PRIMARY KEY, "tenant_id" uuid, "total" integer);',
+        'CREATE INDEX "invoices_tenant_id_idx" ON "invoices" ("tenant_id");',
+        'ALTER TABLE "invoices" ADD CONSTRAINT "invoices_tenant_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id");',
+        'ALTER TABLE "invoices" ADD CONSTRAINT "invoices_total_check" CHECK ("total" >= 0);',
+        'ALTER TABLE "invoices" ADD COLUMN "number" text NOT NULL;',
+        'ALTER TABLE "invoices" ALTER COLUMN "tenant_id" SET NOT NULL;',
+        'ALTER TABLE "invoices" ALTER COLUMN "total" SET DATA TYPE bigint;',
+        'ALTER TABLE "invoices" RENAME COLUMN "number" TO "invoice_number";',
+      ].join("\n--> statement-breakpoint\n"),
+    );
+
+    expect(problems).toEqual([]);
+  });
+
+  it("still flags that table in a later migration, and any other table in the same one", async () => {
+    const problems = await lint(
+      'CREATE TABLE "invoices" ("id" uuid PRIMARY KEY, "total" integer);\n--> statement-breakpoint\nCREATE INDEX "users_name_idx" ON "users" ("name");',
+      'CREATE INDEX "invoices_total_idx" ON "invoices" ("total");',
+    );
+
+    expect(problems.map((p) => p.problem.split(" ").slice(0, 2).join(" "))).toEqual([
+      "drizzle/0100_step-0.sql:3 [require-concurrent-index-creation]",
+      "drizzle/0101_step-1.sql:1 [require-concurrent-index-creation]",
+    ]);
+  });
+
+  describe("waivers", () => {
+    const dropImage = 'ALTER TABLE "users" DROP COLUMN "image";';
+
+    it("a waiver with a reason excuses its own statement only", async () => {
+      const problems = await lint(
+        `-- lint-waiver ban-drop-column: release 2026-12-01 stopped reading users.image\n${dropImage}\n--> statement-breakpoint\nALTER TABLE "users" DROP COLUMN "name";`,
+      );
+
+      expect(problems.map((p) => p.problem)).toEqual([
+        expect.stringMatching(/^drizzle\/0100_step-0\.sql:4 \[ban-drop-column\]/),
+      ]);
+    });
+
+    it("a waiver inside the statement counts too", async () => {
+      expect(
+        await lint(
+          `ALTER TABLE "users" -- lint-waiver ban-drop-column: nothing reads users.image since 2026-12-01\n  DROP COLUMN "image";`,
+        ),
+      ).toEqual([]);
+    });
+
+    it("a waiver without a reason fails, and excuses nothing", async () => {
+      const problems = await lint(`-- lint-waiver ban-drop-column\n${dropImage}`);
+
+      expect(problems.map((p) => p.problem)).toEqual([
+        "drizzle/0100_step-0.sql:1 the waiver gives no reason (write -- lint-waiver <rule>[, <rule>]: <reason>: why this is safe here).",
+        expect.stringMatching(/^drizzle\/0100_step-0\.sql:2 \[ban-drop-column\]/),
+      ]);
+    });
+
+    it("an empty reason after the colon is no reason", async () => {
+      const problems = await lint(`-- lint-waiver ban-drop-column:   \n${dropImage}`);
+
+      expect(problems[0]?.problem).toContain("the waiver gives no reason");
+    });
+
+    it("a waiver naming a rule that is not enforced fails", async () => {
+      const problems = await lint(`-- lint-waiver ban-drop-colum: typo\n${dropImage}`);
+
+      expect(problems[0]?.problem).toBe(
+        "drizzle/0100_step-0.sql:1 the waiver names rules db:check does not enforce: ban-drop-colum.",
+      );
+    });
+
+    it("a waiver its statement does not need fails, so none outlives its reason", async () => {
+      const problems = await lint(
+        `-- lint-waiver ban-drop-column: left over\nALTER TABLE "users" ADD COLUMN "plan" text;`,
+      );
+
+      expect(problems.map((p) => p.problem)).toEqual([
+        "drizzle/0100_step-0.sql:1 the waiver for ban-drop-column excuses nothing: its statement breaks no such rule.",
+      ]);
+    });
+
+    it("squawk's own squawk-ignore comment, which takes no reason, fails", async () => {
+      const problems = await lint(`-- squawk-ignore ban-drop-column\n${dropImage}`);
+
+      expect(problems.map((p) => p.problem)).toContain(
+        "drizzle/0100_step-0.sql:1 squawk-ignore silences a rule without a reason.",
+      );
+    });
+  });
+
+  describe("listed waivers, for committed migrations that cannot be edited", () => {
+    const dropImage =
+      'SELECT 1;\n--> statement-breakpoint\nALTER TABLE "users" DROP COLUMN "image";';
+    const reason = "release 2026-12-01 stopped reading users.image";
+
+    /** The hash db:check prints with the finding, as a developer would copy it. */
+    async function printedHash(): Promise<string> {
+      const [finding] = await lint(dropImage);
+      const hash = /\[statement ([0-9a-f]{16})\]$/.exec(finding?.problem ?? "")?.[1];
+      if (!hash) throw new Error(`no statement hash in ${finding?.problem}`);
+      return hash;
+    }
+
+    async function lintListed(waivers: ListedWaiver[]): Promise<string[]> {
+      const folder = mkdtempSync(path.join(tmpdir(), "migration-lint-"));
+      folders.push(folder);
+      writeFileSync(path.join(folder, "0100_drop-image.sql"), dropImage);
+      return (await lintMigrationFolder(folder, "drizzle", waivers)).map((p) => p.problem);
+    }
+
+    it("an entry with the printed hash and a reason excuses that statement", async () => {
+      const statement = await printedHash();
+      const file = "0100_drop-image.sql";
+
+      expect(await lintListed([{ file, statement, rules: ["ban-drop-column"], reason }])).toEqual(
+        [],
+      );
+    });
+
+    it("an entry without a reason, for another statement, or for a missing file fails", async () => {
+      const statement = await printedHash();
+      const file = "0100_drop-image.sql";
+      const rules = ["ban-drop-column"];
+
+      expect(await lintListed([{ file, statement, rules, reason: " " }])).toContainEqual(
+        expect.stringContaining(`statement ${statement} gives no reason`),
+      );
+      expect(
+        await lintListed([{ file, statement: "0123456789abcdef", rules, reason }]),
+      ).toContainEqual(expect.stringContaining("matches no statement of that file"));
+      expect(
+        await lintListed([{ file: "0099_gone.sql", statement, rules, reason }]),
+      ).toContainEqual(expect.stringContaining("drizzle/0099_gone.sql, which does not exist"));
+    });
+
+    it("an entry whose statement breaks none of its rules fails", async () => {
+      const statement = await printedHash();
+      const file = "0100_drop-image.sql";
+      const rules = ["ban-drop-column", "renaming-column"];
+
+      expect(await lintListed([{ file, statement, rules, reason }])).toEqual([
+        expect.stringContaining("the waiver for renaming-column excuses nothing"),
+      ]);
+    });
+  });
+
+  it("passes the committed migrations with no waivers", async () => {
+    expect(await lintMigrationFolder(path.resolve("drizzle"), "drizzle")).toEqual([]);
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * The squawk rules db:check enforces, each with the safe way to do what it flags. The rest of
+ * squawk's rules are off on purpose; docs/migrations.md ("Migration lint") says why for each.
+ * Every rule has a section of that name in docs/migrations.md.
+ */
+
+const NO_TRANSACTION = "a migration whose first line is `-- no-transaction`";
+
+const CONTRACT =
+  "This is a contract step: ship it only once no deployed release reads what it removes, " +
+  "and say so in a waiver on the statement (`-- lint-waiver <rule>: <which release stopped reading it>`).";
+
+export const RULES: Readonly<Record<string, string>> = {
+  // Lock hazards: each blocks reads or writes on an existing table while it scans or rewrites it.
+  "require-concurrent-index-creation": `Build the index with CREATE INDEX CONCURRENTLY in ${NO_TRANSACTION}.`,
+  "require-concurrent-index-deletion": `Drop the index with DROP INDEX CONCURRENTLY in ${NO_TRANSACTION}.`,
+  "constraint-missing-not-valid":
+    "Add the constraint with NOT VALID, then VALIDATE CONSTRAINT in a later migration (it scans without blocking writes).",
+  "adding-foreign-key-constraint":
+    "Add the foreign key with NOT VALID, then VALIDATE CONSTRAINT in a later migration.",
+  "disallowed-unique-constraint": `Build a unique index CONCURRENTLY in ${NO_TRANSACTION}, then ADD CONSTRAINT ... UNIQUE USING INDEX.`,
+  "changing-column-type":
+    "Add a column of the new type, write both, backfill in batches, move reads over, and drop the old column in a later release.",
+  "adding-not-nullable-field":
+    "Add CHECK (column IS NOT NULL) NOT VALID, VALIDATE it in a later migration, then SET NOT NULL (Postgres skips the scan) and drop the check.",
+  "adding-required-field":
+    "Give the column a constant DEFAULT (no rewrite), or add it nullable, backfill, and make it NOT NULL later.",
+  "adding-field-with-default":
+    "Add the column nullable (or with a constant default), backfill in batches, then SET DEFAULT for new rows.",
+  // Changes the previous release, still serving during a rolling deploy, cannot survive.
+  "ban-drop-column": CONTRACT,
+  "ban-drop-table": CONTRACT,
+  "renaming-column": `Add the new column, write both, backfill, move reads over; drop the old one later. ${CONTRACT}`,
+  "renaming-table": `Create the new table, write both, copy, move reads over; drop the old one later. ${CONTRACT}`,
+  // Not a hazard but a certain failure at boot.
+  "syntax-error": "Fix the SQL: Postgres would reject it and the boot migration would fail.",
+};
+
+const DOCS = "docs/migrations.md";
+
+export function docsLink(rule: string): string {
+  return `${DOCS}#${rule}`;
+}
