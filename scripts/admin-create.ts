@@ -2,12 +2,14 @@
  * `npm run admin:create -- --email <email> --name <name> [--new-link]`: makes the first (or
  * another) agency admin and prints their one-time invite link. Running it again for the same email
  * changes nothing and says so; `--new-link` replaces a lost link while the invitation is pending.
- * Reads DATABASE_URL (and the .env files, as Next does); links use BETTER_AUTH_URL, or
+ * Reads DATABASE_URL (and the .env files, as Next does), else uses the dev database of
+ * `npm run dev`; links use BETTER_AUTH_URL, or
  * http://localhost:3000 outside production. Exit codes: 0 done or nothing to do, 1 refused or
  * failed, 2 bad usage or configuration. See docs/invitations.md.
  */
 import { parseArgs } from "node:util";
 import { loadEnvFilesLikeNext } from "@tools/cli/env-files";
+import { onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
 import { appBaseUrl, ConfigError, parseEnv, readEnv, requireEnv } from "../src/env";
 import { createDbConnection } from "../src/lib/db/client";
 import { bootstrapAgencyAdmin } from "../src/lib/invitations";
@@ -29,24 +31,38 @@ async function main(): Promise<number> {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
   }
-  if (!values.email || !values.name) {
+  const { email, name } = values;
+  if (!email || !name) {
     console.error(`--email and --name are required.\n${USAGE}`);
     return 2;
   }
+  const request = { email, name, newLink: values["new-link"] === true };
 
   loadEnvFilesLikeNext(parseEnv(process.env).NODE_ENV !== "production");
+  return onConfiguredOrDevDatabase(
+    readEnv().DATABASE_URL !== undefined,
+    (line) => console.log(`[admin:create] ${line}`),
+    (dev) => invite(request, dev?.url),
+  );
+}
+
+async function invite(
+  request: { email: string; name: string; newLink: boolean },
+  devUrl: string | undefined,
+): Promise<number> {
   const env = readEnv();
   const baseUrl = appBaseUrl(env);
   const connection = createDbConnection({
-    url: requireEnv("DATABASE_URL", env),
+    url: devUrl ?? requireEnv("DATABASE_URL", env),
     max: 1,
     applicationName: "agency-reporting:admin-create",
   });
   try {
-    const result = await bootstrapAgencyAdmin(
-      { email: values.email, name: values.name, newLink: values["new-link"] === true },
-      { db: connection.db, baseUrl, ttlDays: env.INVITE_TTL_DAYS },
-    );
+    const result = await bootstrapAgencyAdmin(request, {
+      db: connection.db,
+      baseUrl,
+      ttlDays: env.INVITE_TTL_DAYS,
+    });
     if (!result.changed) {
       console.log(
         `${result.email} is already an agency admin (status: ${result.status}). Nothing changed.` +

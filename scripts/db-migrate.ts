@@ -1,17 +1,37 @@
 /**
  * `npm run db:migrate [-- --migrations-folder <dir>]`: applies pending migrations exactly as a
  * booting server does (same lock, validation, timeouts and logs), for release steps and CI.
+ * Without any database URL it migrates the dev database of `npm run dev` (docs/database-source.md).
  * Exit codes: 0 up to date, 1 failed or refused, 2 bad configuration or usage.
  */
+import { devResetHint, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
+import { readEnv } from "../src/env";
+import { describeFailure } from "../src/lib/db/migrator";
 import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
+import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
 import { runMigrator } from "../src/lib/db/migrator/run";
 
 const USAGE = "usage: npm run db:migrate [-- --migrations-folder <dir>]";
 
 async function main(): Promise<number> {
-  const { settings } = migratorCliOptions(process.argv.slice(2), USAGE);
-  await runMigrator(settings, { mode: "apply" });
-  return EXIT.ok;
+  const configured = chooseMigrationsUrl(readEnv()) !== undefined;
+  return onConfiguredOrDevDatabase(configured, say, async (dev) => {
+    const overrides = dev ? { url: dev.url, urlVariable: "DEV_DATABASE_DIR" as const } : {};
+    try {
+      const { settings } = migratorCliOptions(process.argv.slice(2), USAGE, [], overrides);
+      await runMigrator(settings, { mode: "apply" });
+      return EXIT.ok;
+    } catch (error) {
+      const code = reportCliFailure(error);
+      const hint = dev && devResetHint([describeFailure(error).code]);
+      if (hint) say(hint);
+      return code;
+    }
+  });
+}
+
+function say(line: string): void {
+  console.error(`[migrate] ${line}`);
 }
 
 main().then(

@@ -1,10 +1,14 @@
 /**
  * `npm run db:status [-- --migrations-folder <dir>] [--fail-on-pending]`: compares the database's
  * ledger with the migrations folder (applied, pending, problems) without locking or writing.
+ * Without any database URL it inspects the dev database of `npm run dev`.
  * Exit codes: 0 no problems, 1 problems found (or pending, with --fail-on-pending) or the
  * database unreachable, 2 bad configuration or usage.
  */
+import { devResetHint, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
+import { readEnv } from "../src/env";
 import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
+import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
 import { inspectMigrations } from "../src/lib/db/migrator/run";
 
 const USAGE =
@@ -14,7 +18,27 @@ const USAGE =
 const when = (ms: number | null) => (ms === null ? "NULL" : new Date(ms).toISOString());
 
 async function main(): Promise<number> {
-  const { settings, flags } = migratorCliOptions(process.argv.slice(2), USAGE, ["fail-on-pending"]);
+  const configured = chooseMigrationsUrl(readEnv()) !== undefined;
+  return onConfiguredOrDevDatabase(
+    configured,
+    (line) => console.error(`[status] ${line}`),
+    async (dev) => {
+      const overrides = dev ? { url: dev.url, urlVariable: "DEV_DATABASE_DIR" as const } : {};
+      return report(overrides, dev !== undefined);
+    },
+  );
+}
+
+async function report(
+  overrides: Parameters<typeof migratorCliOptions>[3],
+  devDatabase: boolean,
+): Promise<number> {
+  const { settings, flags } = migratorCliOptions(
+    process.argv.slice(2),
+    USAGE,
+    ["fail-on-pending"],
+    overrides,
+  );
   const status = await inspectMigrations(settings, { log: (line) => console.error(line) });
   const width = Math.max(8, ...[...status.applied, ...status.pending].map((m) => m.tag.length));
   const lines = [
@@ -41,6 +65,8 @@ async function main(): Promise<number> {
   for (const problem of status.problems) {
     lines.push(`  ✗ ${problem.code}: ${problem.message.split("\n").join("\n    ")}`);
   }
+  const hint = devDatabase && devResetHint(status.problems.map((problem) => problem.code));
+  if (hint) lines.push(hint);
   console.log(lines.join("\n"));
   if (status.problems.length > 0) return EXIT.failed;
   if (flags["fail-on-pending"] && status.pending.length > 0) return EXIT.failed;

@@ -10,8 +10,9 @@ import { loadEnvFilesLikeNext } from "@tools/cli/env-files";
 import { watchTerminationSignals } from "@tools/cli/signals";
 import { startDatabaseServer } from "@tools/database-source";
 import { databaseUrl, ensureDatabase } from "@tools/database-source/databases";
+import { DEV_APP_DATABASE } from "@tools/database-source/dev-database";
+import { watchSchemaDrift } from "@tools/migration-check/watch";
 
-const APP_DATABASE = "agency_reporting";
 const say = (line: string) => console.log(`[dev] ${line}`);
 
 async function main(): Promise<number> {
@@ -22,17 +23,25 @@ async function main(): Promise<number> {
     log: say,
     postgresLog: showPostgresProblems,
   });
+  let stopDriftWatch: (() => void) | undefined;
   try {
     let url = server.adminUrl;
     if (server.kind === "url") {
       say("using DATABASE_URL");
     } else {
-      if (await ensureDatabase(server.adminUrl, APP_DATABASE))
-        say(`created database ${APP_DATABASE}`);
-      url = databaseUrl(server.adminUrl, APP_DATABASE);
+      if (await ensureDatabase(server.adminUrl, DEV_APP_DATABASE))
+        say(`created database ${DEV_APP_DATABASE}`);
+      url = databaseUrl(server.adminUrl, DEV_APP_DATABASE);
       say(`embedded Postgres with its data in ${server.dataDir}; psql ${url}`);
     }
     const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+    // Here, not in the server: the check spawns drizzle-kit, which must stay off the request path.
+    stopDriftWatch = watchSchemaDrift({
+      cwd: process.cwd(),
+      configPath: "drizzle.config.ts",
+      folders: ["src/lib/db/schema", "drizzle"],
+      log: (text) => console.log(text),
+    });
     return await runSharingTerminal(
       watch,
       process.execPath,
@@ -44,6 +53,7 @@ async function main(): Promise<number> {
       },
     );
   } finally {
+    stopDriftWatch?.();
     if (server.kind !== "url") say("stopping Postgres");
     await server.stop();
   }

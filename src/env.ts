@@ -29,6 +29,8 @@ const count = (defaultValue: number) => z.coerce.number().int().min(0).default(d
 
 /** `npm run dev` moves its data elsewhere only when this default is unusable (see database-source). */
 export const DEFAULT_DEV_DATABASE_DIR = ".data/dev-postgres";
+/** `npm run dev`'s port unless DEV_DATABASE_PORT is set; when taken, another is picked and kept. */
+export const DEFAULT_DEV_DATABASE_PORT = 54_329;
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -80,6 +82,19 @@ const schema = z.object({
     "whether the migrator accepts a database that records migrations this build does not have",
   ),
 
+  VERCEL: flag(false).describe(
+    "set to 1 by Vercel in its builds and functions: the server then only checks migrations " +
+      "(the build step applies them) and answers 503 instead of exiting when they are not applied",
+  ),
+  HEALTH_TOKEN: z
+    .string()
+    .min(24, "must be at least 24 characters (e.g. openssl rand -hex 24)")
+    .optional()
+    .describe(
+      "a bearer token that lets a caller of /api/health see the details (version, pending " +
+        "migrations, failure) outside development; unset: anonymous callers get the status alone",
+    ),
+
   TEST_DATABASE_URL: postgresUrl
     .optional()
     .describe("a Postgres server for the tests; each test file gets its own database on it"),
@@ -92,8 +107,11 @@ const schema = z.object({
     .int()
     .min(1)
     .max(65_535)
-    .default(54_329)
-    .describe("the port of the embedded Postgres of `npm run dev`"),
+    .optional()
+    .describe(
+      "the port of the embedded Postgres of `npm run dev` (unset: 54329, or a free port kept " +
+        "for the data directory when 54329 is taken)",
+    ),
   E2E_BASE_URL: z
     .url()
     .optional()

@@ -14,9 +14,13 @@ export interface MigrationsFolder {
 /**
  * A drizzle-kit style folder of `count` migrations, each creating one table with an index (about
  * 400 bytes, two statements): the shape of a typical small schema change. Timestamps are one
- * second apart and strictly increasing, as `drizzle-kit generate` writes them.
+ * second apart and strictly increasing, as `drizzle-kit generate` writes them. With
+ * `firstSleepsSeconds`, the first migration starts with a `pg_sleep`: a migration that takes time.
  */
-export async function writeSyntheticMigrations(count: number): Promise<MigrationsFolder> {
+export async function writeSyntheticMigrations(
+  count: number,
+  options: { firstSleepsSeconds?: number } = {},
+): Promise<MigrationsFolder> {
   const folder = await mkdtemp(path.join(os.tmpdir(), `bench-migrations-${count}-`));
   await mkdir(path.join(folder, "meta"));
   const firstWhen = 1_700_000_000_000;
@@ -30,7 +34,12 @@ export async function writeSyntheticMigrations(count: number): Promise<Migration
       tag,
       breakpoints: true,
     });
-    await writeFile(path.join(folder, `${tag}.sql`), syntheticSql(index));
+    const sleep = index === 0 && options.firstSleepsSeconds;
+    const sql = syntheticSql(index);
+    await writeFile(
+      path.join(folder, `${tag}.sql`),
+      sleep ? `SELECT pg_sleep(${sleep});\n--> statement-breakpoint\n${sql}` : sql,
+    );
   }
   await writeFile(
     path.join(folder, "meta/_journal.json"),

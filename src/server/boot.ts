@@ -1,17 +1,25 @@
-import type { Env } from "@/env";
+import { type Env, readEnv } from "@/env";
 import {
   describeFailure,
+  inspectMigrations,
+  MigrationError,
+  type MigrationState,
+  type MigrationStatus,
   migratorSettingsFromEnv,
   prefixLines,
   publishMigrationState,
   runMigrator,
   stateFromReport,
 } from "@/lib/db/migrator";
+import { type MigrationPolicy, migrationPolicy } from "./migration-policy";
 import { assertServerEnv } from "./server-env";
 
 export interface BootDependencies {
-  assertServerEnv: () => Env;
+  readEnv: () => Env;
   runMigrator: typeof runMigrator;
+  inspectMigrations: typeof inspectMigrations;
+  /** Development: calls `apply` whenever `folder` changes, one call at a time. */
+  followFolder: (folder: string, apply: () => Promise<void>) => Promise<void>;
   log: (line: string) => void;
   logError: (text: string) => void;
   /** Ends the process; tests pass a recorder instead. */
@@ -19,58 +27,149 @@ export interface BootDependencies {
 }
 
 const defaultDependencies: BootDependencies = {
-  assertServerEnv: () => assertServerEnv(),
+  readEnv: () => readEnv(),
   runMigrator,
+  inspectMigrations,
+  // Imported only when used, so a production server never loads the file watcher.
+  followFolder: async (folder, apply) => {
+    const { followMigrationsFolder } = await import("./dev-migrations");
+    followMigrationsFolder(folder, apply, (line) => console.log(line));
+  },
   log: (line) => console.log(line),
   logError: (text) => console.error(text),
   exit: (code) => process.exit(code),
 };
 
+/** Serverless: the build step applies migrations, so one still pending at run time is a failure. */
+class MigrationsNotAppliedError extends Error {
+  readonly code = "MIGRATIONS_NOT_APPLIED";
+}
+
 /**
- * Brings the database up to date (or, with MIGRATE_ON_BOOT=false, only checks it) and publishes
- * the outcome for `/api/health`. On any failure it prints why and exits the process with code 1:
- * when `register()` rejects, `next start` keeps running and answers every request with 500, which
- * an orchestrator would not restart and a load balancer would keep routing to.
+ * Brings the database up to date (or only checks it, see `migrationPolicy`) and publishes the
+ * outcome for `/api/health` and `proxy.ts`. On failure it prints why, publishes it, and then
+ * follows the policy: a production Node server exits with code 1 (when `register()` rejects,
+ * `next start` keeps running and answers every request with 500, which an orchestrator would not
+ * restart and a load balancer would keep routing to); `next dev` and serverless instances stay up
+ * and answer 503 with the reason. In development it then follows `drizzle/` and applies new or
+ * fixed migrations without a restart.
  */
 export async function runBootMigrations(
   dependencies: Partial<BootDependencies> = {},
 ): Promise<void> {
   const deps = { ...defaultDependencies, ...dependencies };
   publishMigrationState({ status: "starting" });
+  let policy: MigrationPolicy | undefined;
+  let follow: { folder: string; apply: () => Promise<void> } | undefined;
   try {
-    const env = deps.assertServerEnv();
-    const mode = env.MIGRATE_ON_BOOT ? "apply" : "check";
-    const report = await deps.runMigrator(migratorSettingsFromEnv(env), {
-      mode,
-      log: deps.log,
-    });
-    const state = stateFromReport(report);
-    publishMigrationState(state);
-    if (state.status === "pending") {
-      deps.log(
-        `[migrate] MIGRATE_ON_BOOT=false and ${state.pending.length} migration(s) pending ` +
-          `(${state.pending.join(", ")}): serving, but /api/health answers 503 until they are ` +
-          "applied with `npm run db:migrate`.",
-      );
+    const env = deps.readEnv();
+    const chosen = migrationPolicy(env);
+    policy = chosen;
+    assertServerEnv(env);
+    if (chosen.followFolder) {
+      follow = {
+        folder: migratorSettingsFromEnv(env).migrationsFolder,
+        apply: () =>
+          migrateAndPublish(env, chosen, deps).catch((error: unknown) =>
+            reportFailure(error, chosen, deps),
+          ),
+      };
     }
+    await migrateAndPublish(env, chosen, deps);
   } catch (error) {
-    const failure = describeFailure(error);
-    publishMigrationState({
-      status: "failed",
-      error: failure.message,
-      code: failure.code,
-      at: new Date().toISOString(),
-    });
-    deps.logError(
-      prefixLines(
-        `failed (${failure.code}): ${failure.message}\n` +
-          "The server will not serve requests on this schema: exiting with code 1.",
-      ),
-    );
-    deps.exit(1);
-    // Only reached when `exit` does not end the process (tests): `register()` must still reject.
-    throw error;
+    reportFailure(error, policy, deps);
+    if (policy?.onFailure !== "serve-503") {
+      deps.exit(1);
+      // Only reached when `exit` does not end the process (tests): `register()` must still reject.
+      throw error;
+    }
   }
+  // Set only once the configuration is usable: without a database there is nothing to follow.
+  if (follow) await deps.followFolder(follow.folder, follow.apply);
+}
+
+async function migrateAndPublish(
+  env: Env,
+  policy: MigrationPolicy,
+  deps: BootDependencies,
+): Promise<void> {
+  const settings = migratorSettingsFromEnv(env);
+  if (policy.followFolder) {
+    // `drizzle-kit generate --custom` writes a migration with a comment and no SQL; applying it
+    // would record it, and the SQL written a moment later would then be a CHECKSUM_MISMATCH.
+    const status = await deps.inspectMigrations(settings, { log: () => {} });
+    const unwritten = status.pending.filter(hasNoStatements);
+    if (status.problems.length === 0 && unwritten.length > 0) {
+      const tags = unwritten.map((file) => file.tag);
+      deps.log(
+        `[migrate] waiting for SQL in ${tags.map((tag) => `drizzle/${tag}.sql`).join(", ")} ` +
+          "(empty so far); it is applied as soon as the file has content",
+      );
+      publishMigrationState(
+        stateFromReport({ version: status.version, pending: status.pending.map((f) => f.tag) }),
+      );
+      return;
+    }
+  }
+  const state = stateFromReport(
+    await deps.runMigrator(settings, { mode: policy.mode, log: deps.log }),
+  );
+  if (state.status === "pending" && policy.pendingIsFailure) {
+    throw new MigrationsNotAppliedError(
+      `${state.pending.length} migration(s) not applied to the database ` +
+        `(${state.pending.join(", ")}; it is at ${state.version ?? "no migration"}). On a ` +
+        "serverless platform the build step applies migrations (docs/deployment.md): run the " +
+        "build again, or apply them with `npm run db:migrate` against the direct URL.",
+    );
+  }
+  publishMigrationState(state);
+  if (state.status === "pending") {
+    deps.log(
+      `[migrate] MIGRATE_ON_BOOT=false and ${state.pending.length} migration(s) pending ` +
+        `(${state.pending.join(", ")}): serving, but /api/health answers 503 until they are ` +
+        "applied with `npm run db:migrate`.",
+    );
+  }
+}
+
+/** A migration whose file holds comments and blank lines only. */
+function hasNoStatements(file: MigrationStatus["pending"][number]): boolean {
+  return file.statements.every(
+    (statement) =>
+      statement
+        .replace(/\/\*[\s\S]*?\*\//g, "")
+        .replace(/--.*$/gm, "")
+        .trim() === "",
+  );
+}
+
+function reportFailure(
+  error: unknown,
+  policy: MigrationPolicy | undefined,
+  deps: BootDependencies,
+): void {
+  const state = failedState(error);
+  publishMigrationState(state);
+  const consequence =
+    policy?.onFailure !== "serve-503"
+      ? "The server will not serve requests on this schema: exiting with code 1."
+      : policy.followFolder
+        ? "Every page answers 503 with this reason until it is fixed: the server applies the " +
+          "migrations again as soon as drizzle/ changes (no restart needed)."
+        : "Every request is answered with 503 until the migrations are applied.";
+  deps.logError(prefixLines(`failed (${state.code}): ${state.error}\n${consequence}`));
+}
+
+function failedState(error: unknown): Extract<MigrationState, { status: "failed" }> {
+  const { code, message } =
+    error instanceof MigrationsNotAppliedError
+      ? { code: error.code, message: error.message }
+      : describeFailure(error);
+  const where =
+    error instanceof MigrationError
+      ? { tag: error.tag, statement: error.statement, sqlState: error.sqlState }
+      : {};
+  return { status: "failed", code, error: message, at: new Date().toISOString(), ...where };
 }
 
 const bootKey = Symbol.for("agency-reporting.bootMigrations");

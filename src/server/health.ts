@@ -1,39 +1,56 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { readEnv } from "@/env";
+import { type Env, readEnv } from "@/env";
 import { getDb } from "@/lib/db";
 import {
+  inspectMigrations,
   type MigrationState,
-  type MigratorReport,
   migratorSettingsFromEnv,
-  publishMigrationState,
   readMigrationState,
-  runMigrator,
-  stateFromReport,
 } from "@/lib/db/migrator";
 
-export type HealthBody =
-  | { status: "ok"; version: string | null; pending: 0 }
-  | {
-      status: "unavailable";
-      reason: string;
-      version?: string | null;
-      pending?: string[];
-      code?: string;
-    };
+/** What anyone may see: whether the server is fit for traffic, nothing about its insides. */
+export type PublicHealthBody = { status: "ok" | "unavailable" };
+
+/** What development and callers with HEALTH_TOKEN see. */
+export interface DetailedHealthBody {
+  status: "ok" | "unavailable";
+  /** Why the server is unavailable. */
+  reason?: string;
+  /** The newest migration of this build that the ledger records. */
+  version?: string | null;
+  /** Migrations of this build the ledger lacks. */
+  pending?: string[];
+  /** Ledger rows this build does not know: a newer release migrated the database. */
+  ahead?: number;
+  /** The boot's (or the dev loop's) failure, as the migrator named it. */
+  failure?: { code: string; file?: string; statement?: string; sqlState?: string };
+}
 
 export interface HealthReport {
   httpStatus: 200 | 503;
-  body: HealthBody;
+  body: PublicHealthBody | DetailedHealthBody;
+}
+
+/** The ledger compared with this build's folder, as read at `readAt`. */
+export interface LedgerReading {
+  version: string | null;
+  pending: string[];
+  ahead: number;
+  /** Problems other than a database ahead of this build (those block migrating). */
+  problems: { code: string; message: string }[];
 }
 
 export interface HealthDependencies {
+  env: () => Env;
   readState: () => MigrationState | undefined;
-  publishState: (state: MigrationState) => void;
   /** Resolves when the app's own pool answers `select 1`. */
   pingDatabase: () => Promise<void>;
-  /** A read-only migrator run ("check" mode): one connection, one ledger read, no lock. */
-  checkMigrations: () => Promise<Pick<MigratorReport, "version" | "pending">>;
-  now: () => Date;
+  /** One read-only look at the ledger (the migrator's inspect: one connection, no lock). */
+  readLedger: () => Promise<LedgerReading>;
+  now: () => number;
+  /** Where a 503's full reason goes: the server log keeps what anonymous callers are not shown. */
+  logError: (line: string) => void;
 }
 
 /**
@@ -43,101 +60,158 @@ export interface HealthDependencies {
 export const PING_TIMEOUT_MS = 2_000;
 
 /**
- * With MIGRATE_ON_BOOT=false, someone applies the pending migrations from a release step while
- * this server runs; health re-reads the ledger at most this often so it turns 200 without a
- * restart, and a flood of probes costs at most one extra connection per interval.
+ * The ledger is read at most this often (and again whenever the published migration state
+ * changes), so health follows a `db:migrate` from elsewhere within seconds while a flood of probes
+ * costs at most one migrator connection per interval.
  */
-export const PENDING_RECHECK_INTERVAL_MS = 5_000;
+export const LEDGER_CACHE_MS = 3_000;
 
 const defaultDependencies: HealthDependencies = {
+  env: readEnv,
   readState: readMigrationState,
-  publishState: publishMigrationState,
   pingDatabase: async () => {
     await withTimeout(getDb().execute(sql`select 1`), PING_TIMEOUT_MS, "select 1");
   },
-  checkMigrations: () =>
-    runMigrator(
-      // No connect retries: the ping has just reached the database, and a probe must not hang.
-      migratorSettingsFromEnv(readEnv(), { connectWaitMs: 0 }),
-      { mode: "check", log: () => {} },
-    ),
-  now: () => new Date(),
+  readLedger: async () => {
+    // No connect retries: the ping has just reached the database, and a probe must not hang.
+    const settings = migratorSettingsFromEnv(readEnv(), {
+      connectWaitMs: 0,
+      allowUnknownApplied: true,
+    });
+    const status = await inspectMigrations(settings, { log: () => {} });
+    return {
+      version: status.version,
+      pending: status.pending.map((file) => file.tag),
+      ahead: status.unknown.length,
+      problems: status.problems.map(({ code, message }) => ({ code, message })),
+    };
+  },
+  now: () => Date.now(),
+  logError: (line) => console.error(line),
 };
 
-let recheckInFlight: Promise<void> | undefined;
+interface CachedReading {
+  at: number;
+  state: MigrationState | undefined;
+  reading: Promise<LedgerReading>;
+}
 
-/** What `/api/health` answers: 200 only when the database answers and no migration is owed. */
+const cacheKey = Symbol.for("agency-reporting.healthLedgerReading");
+const lastLoggedKey = Symbol.for("agency-reporting.healthLastLogged");
+type HealthHolder = { [cacheKey]?: CachedReading; [lastLoggedKey]?: string };
+const holder = globalThis as HealthHolder;
+
+/** Forgets the cached ledger reading (tests, one per case). */
+export function forgetLedgerReading(): void {
+  delete holder[cacheKey];
+  delete holder[lastLoggedKey];
+}
+
+/**
+ * What `/api/health` answers: 200 when the database answers and this build's migrations are all
+ * applied. A database ahead of this build (a newer release migrated it during a rolling deploy)
+ * stays 200 in production: the previous release must keep serving until it is replaced, and
+ * failing its probes would take capacity away in the middle of the deploy. Details (version,
+ * pending, the failure) only in development or with `Authorization: Bearer <HEALTH_TOKEN>`.
+ */
 export async function checkHealth(
+  authorization: string | null,
   dependencies: Partial<HealthDependencies> = {},
 ): Promise<HealthReport> {
   const deps = { ...defaultDependencies, ...dependencies };
+  const env = deps.env();
+  const detailed = await assess(env, deps);
+  if (detailed.status === "unavailable") {
+    if (holder[lastLoggedKey] !== detailed.reason) {
+      deps.logError(`[health] 503: ${detailed.reason}`);
+      holder[lastLoggedKey] = detailed.reason;
+    }
+  } else {
+    delete holder[lastLoggedKey];
+  }
+  const httpStatus = detailed.status === "ok" ? 200 : 503;
+  const body = mayShowDetails(authorization, env) ? detailed : { status: detailed.status };
+  return { httpStatus, body };
+}
+
+async function assess(env: Env, deps: HealthDependencies): Promise<DetailedHealthBody> {
   const state = deps.readState();
   if (state === undefined) {
     return unavailable("the boot migrator has not run in this process (instrumentation missing?)");
   }
   if (state.status === "starting") return unavailable("migrations are still being checked");
   if (state.status === "failed") {
-    return unavailable(`migrations failed: ${state.error}`, { code: state.code });
+    return {
+      ...unavailable(`migrations failed (${state.code}): ${state.error}`),
+      failure: {
+        code: state.code,
+        file: state.tag === undefined ? undefined : `drizzle/${state.tag}.sql`,
+        statement: state.statement,
+        sqlState: state.sqlState,
+      },
+    };
   }
-
   try {
     await deps.pingDatabase();
   } catch (error) {
-    return unavailable(`the database is unreachable: ${errorMessage(error)}`, {
-      version: state.version,
-    });
+    return unavailable(`the database is unreachable: ${errorMessage(error)}`);
   }
-
-  if (state.status === "ready") {
-    return { httpStatus: 200, body: { status: "ok", version: state.version, pending: 0 } };
-  }
-
-  let recheckError: unknown;
-  const age = deps.now().getTime() - Date.parse(state.checkedAt);
-  if (age >= PENDING_RECHECK_INTERVAL_MS) {
-    recheckInFlight ??= recheck(state, deps).finally(() => {
-      recheckInFlight = undefined;
-    });
-    recheckError = await recheckInFlight.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-  }
-  const current = deps.readState() ?? state;
-  if (current.status === "ready") {
-    return { httpStatus: 200, body: { status: "ok", version: current.version, pending: 0 } };
-  }
-  if (recheckError !== undefined) {
-    return unavailable(`could not re-check migrations: ${errorMessage(recheckError)}`, {
-      version: state.version,
-      pending: state.pending,
-    });
-  }
-  const pending = current.status === "pending" ? current.pending : state.pending;
-  return unavailable(
-    `${pending.length} migration(s) pending; apply them with \`npm run db:migrate\``,
-    { version: state.version, pending },
-  );
-}
-
-async function recheck(
-  previous: Extract<MigrationState, { status: "pending" }>,
-  deps: HealthDependencies,
-): Promise<void> {
+  let reading: LedgerReading;
   try {
-    deps.publishState(stateFromReport(await deps.checkMigrations(), deps.now()));
+    reading = await cachedReading(state, deps);
   } catch (error) {
-    // Keep reporting what boot found, but wait a full interval before trying again.
-    deps.publishState({ ...previous, checkedAt: deps.now().toISOString() });
-    throw error;
+    return unavailable(`could not read the migrations ledger: ${errorMessage(error)}`);
   }
+  const live = { version: reading.version, pending: reading.pending, ahead: reading.ahead };
+  const [problem] = reading.problems;
+  if (problem) return { ...unavailable(`${problem.code}: ${problem.message}`), ...live };
+  if (reading.pending.length > 0) {
+    return {
+      ...unavailable(
+        `${reading.pending.length} migration(s) pending (${reading.pending.join(", ")}); apply ` +
+          "them with `npm run db:migrate`",
+      ),
+      ...live,
+    };
+  }
+  // In development an unknown migration means a branch switch: the boot refuses it, and so does this.
+  if (reading.ahead > 0 && env.NODE_ENV === "development") {
+    return {
+      ...unavailable(
+        `the database records ${reading.ahead} migration(s) this checkout does not have; ` +
+          "`npm run db:reset` rebuilds the dev database",
+      ),
+      ...live,
+    };
+  }
+  return { status: "ok", ...live };
 }
 
-function unavailable(
-  reason: string,
-  details: Omit<Extract<HealthBody, { status: "unavailable" }>, "status" | "reason"> = {},
-): HealthReport {
-  return { httpStatus: 503, body: { status: "unavailable", reason, ...details } };
+function cachedReading(state: MigrationState, deps: HealthDependencies): Promise<LedgerReading> {
+  const cached = holder[cacheKey];
+  const now = deps.now();
+  if (cached && cached.state === state && now - cached.at < LEDGER_CACHE_MS) return cached.reading;
+  const reading = deps.readLedger();
+  holder[cacheKey] = { at: now, state, reading };
+  // A failed read is not kept: the next probe tries again.
+  reading.catch(() => {
+    if (holder[cacheKey]?.reading === reading) delete holder[cacheKey];
+  });
+  return reading;
+}
+
+/** Development shows everything; otherwise only a caller presenting HEALTH_TOKEN. */
+function mayShowDetails(authorization: string | null, env: Env): boolean {
+  if (env.NODE_ENV === "development") return true;
+  const token = env.HEALTH_TOKEN;
+  if (!token || !authorization?.startsWith("Bearer ")) return false;
+  // Digests have one length, so the comparison takes the same time whatever was sent.
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(authorization.slice("Bearer ".length)), digest(token));
+}
+
+function unavailable(reason: string): DetailedHealthBody & { reason: string } {
+  return { status: "unavailable", reason };
 }
 
 function errorMessage(error: unknown): string {

@@ -1,3 +1,6 @@
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { findInvitation } from "@/lib/invitations/accept";
 import { hashInviteToken } from "@/lib/invitations/tokens";
@@ -97,9 +100,22 @@ describe("npm run admin:create", () => {
     }
   });
 
-  it("names the missing variable when there is no database to use", async () => {
-    const run = await adminCreate(["--email", "x@example.com", "--name", "X"], {});
-    expect(run.code).toBe(2);
-    expect(run.output).toContain("DATABASE_URL is not set");
+  it("without DATABASE_URL uses the dev database of npm run dev, and says so", async () => {
+    const scratch = await mkdtemp(path.join(os.tmpdir(), "admin-create-dev-"));
+    // As root, Postgres runs as the postgres user, which must enter every parent of a data dir.
+    await chmod(scratch, 0o755);
+    try {
+      const dataDir = path.join(scratch, "dev-postgres");
+      const run = await adminCreate(["--email", "x@example.com", "--name", "X"], {
+        DEV_DATABASE_DIR: dataDir,
+      });
+
+      expect(run.output).toContain(`started the dev database in ${dataDir} for this command`);
+      // A dev database nobody has migrated yet: the usual advice.
+      expect(run.code).toBe(1);
+      expect(run.output).toContain("run `npm run db:migrate`");
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 });

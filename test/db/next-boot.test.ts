@@ -8,6 +8,7 @@ import { applyMigrations, createTestDatabase, type TestDatabase } from "../suppo
 import { ledgerWhens, migrationLockHolders, withSql } from "../support/migrator";
 import {
   addMigration,
+  asOperator,
   type BuiltApp,
   buildAppCopy,
   copyStandalone,
@@ -74,7 +75,7 @@ async function serverDir(kind: ServerKind): Promise<string> {
 /** Polls until something answers (the port opens before `register()` finishes). */
 async function firstAnswer(server: ServerProcess, route: string) {
   for (;;) {
-    const response = await get(server.url + route);
+    const response = await get(server.url + route, asOperator);
     if (response.status !== 0) return response;
     const exited = await Promise.race([server.exited.then(() => true), sleep(100)]);
     if (exited) throw new Error(`the server exited before answering:\n${server.output()}`);
@@ -104,7 +105,17 @@ describe.each<ServerKind>(["next start", "standalone"])("%s", (kind) => {
     const first = await firstAnswer(server, "/api/health");
 
     expect(first.status).toBe(200);
-    expect(JSON.parse(first.body)).toEqual({ status: "ok", version: latestTag, pending: 0 });
+    expect(JSON.parse(first.body)).toEqual({
+      status: "ok",
+      version: latestTag,
+      pending: [],
+      ahead: 0,
+    });
+    // Without the token: the status alone, nothing about the schema.
+    expect(await get(`${server.url}/api/health`)).toEqual({
+      status: 200,
+      body: JSON.stringify({ status: "ok" }),
+    });
     expect(await ledgerWhens(db.url)).toHaveLength(journal.entries.length);
     expect(await withSql(db.url, publicTables)).toEqual(
       expect.arrayContaining(["users", "tenants"]),
@@ -191,7 +202,7 @@ describe("standalone server", () => {
     await server.waitForOutput(/\[migrate\] waiting for the migration lock.*lock-holder/);
 
     const events: string[] = [];
-    const request = get(`${server.url}/api/health`).then((response) => {
+    const request = get(`${server.url}/api/health`, asOperator).then((response) => {
       events.push(`response ${response.status}`);
       return response;
     });
@@ -203,6 +214,41 @@ describe("standalone server", () => {
 
     expect(events).toEqual(["lock released", "response 200"]);
     expect(JSON.parse(response.body)).toMatchObject({ version: latestTag });
+  });
+
+  test("serverless (VERCEL=1): a migration the build step did not apply makes every request 503 with the reason; the instance stays up", async () => {
+    const dir = await serverDir("standalone");
+    await addMigration(
+      path.join(dir, "drizzle"),
+      "9999_broken",
+      "ALTER TABLE no_such_table ADD COLUMN x int;\n",
+    );
+    const db = later(await createTestDatabase({ migrated: true }));
+    const server = await start("standalone", dir, { DATABASE_URL: db.url, VERCEL: "1" });
+
+    const health = await firstAnswer(server, "/api/health");
+    const [anonymous, page, api] = await Promise.all([
+      get(`${server.url}/api/health`),
+      get(`${server.url}/sign-in`),
+      get(`${server.url}/api/auth/ok`),
+    ]);
+    await sleep(1_000);
+
+    expect(health.status).toBe(503);
+    expect(JSON.parse(health.body)).toMatchObject({
+      reason: expect.stringContaining("9999_broken"),
+      failure: { code: "MIGRATIONS_NOT_APPLIED" },
+    });
+    expect(anonymous).toEqual({ status: 503, body: JSON.stringify({ status: "unavailable" }) });
+    expect(page.status).toBe(503);
+    expect(page.body).toContain("MIGRATIONS_NOT_APPLIED");
+    // A production page names the code only; the reason is in the log and behind the token.
+    expect(page.body).not.toContain("9999_broken");
+    expect(api.status).toBe(503);
+    expect(await Promise.race([server.exited, sleep(0).then(() => "running")])).toBe("running");
+    expect(server.output()).toContain("[migrate] failed (MIGRATIONS_NOT_APPLIED)");
+    expect(server.output()).not.toContain("took the migration lock");
+    expect(await ledgerWhens(db.url)).toHaveLength(journal.entries.length);
   });
 
   test("without DATABASE_URL: exits 1 naming the variable and what it is for", async () => {
@@ -223,7 +269,7 @@ describe("standalone server", () => {
 
     // WITH (FORCE) also ends the sessions of the server's pool.
     await db.drop();
-    const health = await get(`${server.url}/api/health`);
+    const health = await get(`${server.url}/api/health`, asOperator);
 
     expect(health.status).toBe(503);
     expect(JSON.parse(health.body)).toMatchObject({
@@ -251,12 +297,17 @@ describe("standalone server", () => {
     // What a release step does: `npm run db:migrate` against the same database.
     await applyMigrations(db.url, path.join(dir, "drizzle"));
 
-    let health = await get(`${server.url}/api/health`);
+    let health = await get(`${server.url}/api/health`, asOperator);
     for (let attempt = 0; health.status !== 200 && attempt < 100; attempt++) {
       await sleep(200);
-      health = await get(`${server.url}/api/health`);
+      health = await get(`${server.url}/api/health`, asOperator);
     }
     expect(health.status).toBe(200);
-    expect(JSON.parse(health.body)).toEqual({ status: "ok", version: latestTag, pending: 0 });
+    expect(JSON.parse(health.body)).toEqual({
+      status: "ok",
+      version: latestTag,
+      pending: [],
+      ahead: 0,
+    });
   });
 });

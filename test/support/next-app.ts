@@ -5,7 +5,7 @@ import { findFreePort } from "@tools/database-source/free-port";
 import { REPO_ROOT, type RunningProcess, startProcess } from "./processes";
 
 /**
- * Real `next build` / `next start` / standalone `server.js` processes for tests. The build runs in
+ * Real `next dev` / `next build` / `next start` / standalone `server.js` processes for tests. The build runs in
  * a copy of the app outside the repository, so a test never races another `next build` over the
  * repository's `.next`, and a test may change the copy's `drizzle/` freely.
  */
@@ -32,14 +32,18 @@ const appEntries = [
   "tsconfig.json",
 ];
 
-export interface BuiltApp {
-  /** The copy's root: `next start` runs here; `.next/standalone` holds the standalone server. */
+export interface AppCopy {
+  /** The copy's root: `next dev` and `next start` run here; `.next/standalone` holds the standalone server. */
   dir: string;
-  buildOutput: string;
   remove(): Promise<void>;
 }
 
-export async function buildAppCopy(): Promise<BuiltApp> {
+export interface BuiltApp extends AppCopy {
+  buildOutput: string;
+}
+
+/** The app's files (and a hard-linked node_modules) in a temporary directory. */
+export async function copyApp(): Promise<AppCopy> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "next-app-"));
   for (const entry of appEntries) {
     if (await exists(path.join(REPO_ROOT, entry))) {
@@ -52,13 +56,14 @@ export async function buildAppCopy(): Promise<BuiltApp> {
     path.join(REPO_ROOT, "node_modules"),
     path.join(dir, "node_modules"),
   ]);
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export async function buildAppCopy(): Promise<BuiltApp> {
+  const copy = await copyApp();
   // `npm run build`, as a deploy runs it: next build, then the standalone server's assets.
-  const buildOutput = await succeed("npm", ["run", "build"], { cwd: dir, env: baseEnv({}) });
-  return {
-    dir,
-    buildOutput,
-    remove: () => rm(dir, { recursive: true, force: true }),
-  };
+  const buildOutput = await succeed("npm", ["run", "build"], { cwd: copy.dir, env: baseEnv({}) });
+  return { ...copy, buildOutput };
 }
 
 /** The standalone server copied elsewhere, as a deploy would ship it (with its static files). */
@@ -129,33 +134,46 @@ export interface ServerProcess extends Pick<RunningProcess, "output" | "waitForO
 export type ServerKind = "next start" | "standalone" | "npm start";
 
 /**
- * Starts `next start` (in a built copy) or `node server.js` (in a standalone copy) on a free port,
+ * Starts `next dev` or `next start` (in an app copy) or `node server.js` (in a standalone copy) on a free port,
  * with only the variables given: the test runner's own environment (TEST_DATABASE_URL, a developer's
  * MIGRATIONS_DATABASE_URL…) must not leak into the server under test.
  */
 export async function startServer(
-  kind: ServerKind,
+  kind: ServerKind | "next dev",
   dir: string,
   env: Record<string, string>,
 ): Promise<ServerProcess> {
   const port = await findFreePort();
-  const [command, args] = {
-    "next start": [
-      process.execPath,
-      [nextBin(dir), "start", "--port", String(port), "--hostname", "127.0.0.1"],
-    ],
-    standalone: [process.execPath, ["server.js"]],
-    "npm start": ["npm", ["start"]],
-  }[kind] as [string, string[]];
+  const [command, args] =
+    kind === "standalone"
+      ? [process.execPath, ["server.js"]]
+      : kind === "npm start"
+        ? ["npm", ["start"]]
+        : [
+            process.execPath,
+            [
+              nextBin(dir),
+              kind.slice("next ".length),
+              "--port",
+              String(port),
+              "--hostname",
+              "127.0.0.1",
+            ],
+          ];
   const server = startProcess(command, args, {
     ownProcessGroup: kind === "npm start",
     cwd: dir,
     env: baseEnv({
       PORT: String(port),
       HOSTNAME: "127.0.0.1",
-      // A production server refuses to boot without these (src/lib/auth/settings.ts).
-      BETTER_AUTH_SECRET: "next-app-test-server-secret-5f0c9a1e7b3d",
-      BETTER_AUTH_URL: `http://127.0.0.1:${port}`,
+      ...(kind === "next dev"
+        ? { NODE_ENV: "development" }
+        : {
+            // A production server refuses to boot without these (src/lib/auth/settings.ts).
+            BETTER_AUTH_SECRET: "next-app-test-server-secret-5f0c9a1e7b3d",
+            BETTER_AUTH_URL: `http://127.0.0.1:${port}`,
+            HEALTH_TOKEN: HEALTH_TEST_TOKEN,
+          }),
       ...env,
     }),
   });
@@ -183,10 +201,17 @@ async function succeed(
   return output;
 }
 
+/** The HEALTH_TOKEN of servers under test: `/api/health` shows its details to `asOperator`. */
+export const HEALTH_TEST_TOKEN = "next-app-test-health-token-8c2e4b6a";
+export const asOperator = { authorization: `Bearer ${HEALTH_TEST_TOKEN}` };
+
 /** A request that never throws: status 0 when nothing answered (port closed, reset). */
-export async function get(url: string): Promise<{ status: number; body: string }> {
+export async function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(60_000) });
     return { status: response.status, body: await response.text() };
   } catch {
     return { status: 0, body: "" };

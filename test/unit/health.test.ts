@@ -1,168 +1,223 @@
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
+import { parseEnv } from "@/env";
 import type { MigrationState } from "@/lib/db/migrator/state";
-import { checkHealth, type HealthDependencies, PENDING_RECHECK_INTERVAL_MS } from "@/server/health";
+import {
+  checkHealth,
+  forgetLedgerReading,
+  type HealthDependencies,
+  LEDGER_CACHE_MS,
+  type LedgerReading,
+} from "@/server/health";
 
-// The real route against a real server and database is in test/db/next-boot.test.ts; these pin
-// down the decisions (which state answers what, how often pending migrations are re-read).
+// The real route against a real server and database is in test/db/next-boot.test.ts and
+// test/db/next-dev.test.ts; these pin down the decisions (which state answers what, who sees the
+// details, how often the ledger is read).
 
-const t0 = new Date("2026-01-01T00:00:00.000Z");
+const TOKEN = "health-token-for-the-unit-tests-0123";
+const ready: MigrationState = {
+  status: "ready",
+  version: "0001_invites",
+  pending: [],
+  checkedAt: new Date(0).toISOString(),
+};
+const upToDate: LedgerReading = { version: "0001_invites", pending: [], ahead: 0, problems: [] };
 
-function harness(initial: MigrationState | undefined, overrides: Partial<HealthDependencies> = {}) {
-  let state = initial;
-  let now = t0;
-  const calls = { checks: 0, pings: 0 };
+function harness(
+  state: MigrationState | undefined,
+  options: { env?: Record<string, string>; reading?: () => Promise<LedgerReading> } = {},
+  overrides: Partial<HealthDependencies> = {},
+) {
+  let now = 0;
+  const calls = { reads: 0, pings: 0, logged: [] as string[] };
+  const env = parseEnv({ NODE_ENV: "production", HEALTH_TOKEN: TOKEN, ...options.env });
   const deps: Partial<HealthDependencies> = {
+    env: () => env,
     readState: () => state,
-    publishState: (next) => {
-      state = next;
-    },
     pingDatabase: async () => {
       calls.pings++;
     },
-    checkMigrations: async () => {
-      calls.checks++;
-      return { version: "0000_initial", pending: ["0001_invites"] };
+    readLedger: () => {
+      calls.reads++;
+      return options.reading?.() ?? Promise.resolve(upToDate);
     },
     now: () => now,
+    logError: (line) => calls.logged.push(line),
     ...overrides,
   };
   return {
     deps,
     calls,
     advance: (ms: number) => {
-      now = new Date(now.getTime() + ms);
+      now += ms;
     },
-    state: () => state,
   };
 }
 
-const pending: MigrationState = {
-  status: "pending",
-  version: "0000_initial",
-  pending: ["0001_invites"],
-  checkedAt: t0.toISOString(),
-};
+const asOperator = `Bearer ${TOKEN}`;
+
+afterEach(() => forgetLedgerReading());
 
 describe("health", () => {
-  test("ready and the database answers: 200 with the version and 0 pending", async () => {
-    const { deps } = harness({
-      status: "ready",
-      version: "0001_invites",
-      pending: [],
-      checkedAt: t0.toISOString(),
-    });
+  test("up to date: 200; anonymous callers get the status alone, the token shows the version", async () => {
+    const { deps } = harness(ready);
 
-    expect(await checkHealth(deps)).toEqual({
+    expect(await checkHealth(null, deps)).toEqual({ httpStatus: 200, body: { status: "ok" } });
+    expect(await checkHealth(asOperator, deps)).toEqual({
       httpStatus: 200,
-      body: { status: "ok", version: "0001_invites", pending: 0 },
+      body: { status: "ok", version: "0001_invites", pending: [], ahead: 0 },
     });
   });
 
-  test("ready but the database does not answer: 503 saying so", async () => {
-    const { deps } = harness(
-      { status: "ready", version: "0001_invites", pending: [], checkedAt: t0.toISOString() },
+  test("a wrong token, another scheme or no HEALTH_TOKEN at all shows no details", async () => {
+    const { deps } = harness(ready);
+    const { deps: noToken } = harness(ready, { env: { HEALTH_TOKEN: "" } });
+
+    for (const header of [`Bearer ${TOKEN}x`, `Basic ${TOKEN}`, "Bearer ", TOKEN]) {
+      expect((await checkHealth(header, deps)).body).toEqual({ status: "ok" });
+    }
+    expect((await checkHealth("Bearer ", noToken)).body).toEqual({ status: "ok" });
+  });
+
+  test("development shows the details to anyone", async () => {
+    const { deps } = harness(ready, { env: { NODE_ENV: "development", HEALTH_TOKEN: "" } });
+
+    expect((await checkHealth(null, deps)).body).toMatchObject({ version: "0001_invites" });
+  });
+
+  test("the database does not answer: 503; the reason goes to the log and the operator, not to anonymous callers", async () => {
+    const { deps, calls } = harness(
+      ready,
+      {},
       {
         pingDatabase: async () => {
-          throw new Error("connect ECONNREFUSED 10.0.0.5:5432");
+          throw new Error("connect ECONNREFUSED 10.0.0.5:5432 (DATABASE_URL)");
         },
       },
     );
 
-    const health = await checkHealth(deps);
+    const anonymous = await checkHealth(null, deps);
+    const operator = await checkHealth(asOperator, deps);
+
+    expect(anonymous).toEqual({ httpStatus: 503, body: { status: "unavailable" } });
+    expect(operator.body).toMatchObject({
+      reason: "the database is unreachable: connect ECONNREFUSED 10.0.0.5:5432 (DATABASE_URL)",
+    });
+    // Logged once while the reason stays the same.
+    expect(calls.logged).toEqual([
+      "[health] 503: the database is unreachable: connect ECONNREFUSED 10.0.0.5:5432 (DATABASE_URL)",
+    ]);
+  });
+
+  test("failed: 503 with the file, statement and SQLSTATE, without touching the database", async () => {
+    const { deps, calls } = harness({
+      status: "failed",
+      error: 'Migration 0002_notes.sql (statement 1 of 1) failed: relation "nope" does not exist',
+      code: "MIGRATION_FAILED",
+      at: new Date(0).toISOString(),
+      tag: "0002_notes",
+      statement: "alter table nope add column x int",
+      sqlState: "42P01",
+    });
+
+    const health = await checkHealth(asOperator, deps);
 
     expect(health.httpStatus).toBe(503);
     expect(health.body).toMatchObject({
-      reason: "the database is unreachable: connect ECONNREFUSED 10.0.0.5:5432",
+      failure: {
+        code: "MIGRATION_FAILED",
+        file: "drizzle/0002_notes.sql",
+        statement: "alter table nope add column x int",
+        sqlState: "42P01",
+      },
     });
-  });
-
-  test("failed: 503 with the migrator's code, without touching the database", async () => {
-    const { deps, calls } = harness({
-      status: "failed",
-      error: "Migration 0001_invites.sql failed",
-      code: "MIGRATION_FAILED",
-      at: t0.toISOString(),
-    });
-
-    const health = await checkHealth(deps);
-
-    expect(health.httpStatus).toBe(503);
-    expect(health.body).toMatchObject({ code: "MIGRATION_FAILED" });
-    expect(calls.pings).toBe(0);
+    expect(calls.pings + calls.reads).toBe(0);
+    expect((await checkHealth(null, deps)).body).toEqual({ status: "unavailable" });
   });
 
   test("no state (instrumentation never ran): 503", async () => {
-    expect((await checkHealth(harness(undefined).deps)).httpStatus).toBe(503);
+    expect((await checkHealth(null, harness(undefined).deps)).httpStatus).toBe(503);
   });
 
-  test("pending: 503 listing them; the ledger is re-read at most once per interval", async () => {
-    const { deps, calls, advance } = harness(pending);
+  test("pending: 503 listing them; the ledger is read at most once per interval", async () => {
+    const { deps, calls, advance } = harness(ready, {
+      reading: async () => ({ ...upToDate, version: "0000_initial", pending: ["0001_invites"] }),
+    });
 
-    const first = await checkHealth(deps);
-    advance(PENDING_RECHECK_INTERVAL_MS - 1);
-    await checkHealth(deps);
+    const first = await checkHealth(asOperator, deps);
+    advance(LEDGER_CACHE_MS - 1);
+    await checkHealth(asOperator, deps);
 
     expect(first.httpStatus).toBe(503);
     expect(first.body).toMatchObject({ pending: ["0001_invites"], version: "0000_initial" });
     expect(first.body).toMatchObject({ reason: expect.stringContaining("npm run db:migrate") });
-    expect(calls.checks).toBe(0);
+    expect(calls.reads).toBe(1);
 
     advance(1);
-    await checkHealth(deps);
-    expect(calls.checks).toBe(1);
+    await checkHealth(asOperator, deps);
+    expect(calls.reads).toBe(2);
   });
 
-  test("pending, then applied by a release step: turns 200 without a restart", async () => {
-    const { deps, advance, state } = harness(pending, {
-      checkMigrations: async () => ({ version: "0001_invites", pending: [] }),
-    });
-    advance(PENDING_RECHECK_INTERVAL_MS);
+  test("a newly published state is read at once, without waiting for the interval", async () => {
+    let state: MigrationState = ready;
+    const { deps, calls } = harness(undefined, {}, { readState: () => state });
 
-    const health = await checkHealth(deps);
+    await checkHealth(null, deps);
+    state = { ...ready, version: "0002_notes" };
+    await checkHealth(null, deps);
 
-    expect(health).toEqual({
+    expect(calls.reads).toBe(2);
+  });
+
+  test("a database ahead of this build (rolling deploy) stays 200 in production and says so", async () => {
+    const reading = async () => ({ ...upToDate, ahead: 1 });
+    const { deps } = harness(ready, { reading });
+    const { deps: dev } = harness(ready, { reading, env: { NODE_ENV: "development" } });
+
+    expect(await checkHealth(asOperator, deps)).toEqual({
       httpStatus: 200,
-      body: { status: "ok", version: "0001_invites", pending: 0 },
+      body: { status: "ok", version: "0001_invites", pending: [], ahead: 1 },
     });
-    expect(state()).toMatchObject({ status: "ready", version: "0001_invites" });
+    const inDevelopment = await checkHealth(null, dev);
+    expect(inDevelopment.httpStatus).toBe(503);
+    expect(inDevelopment.body).toMatchObject({ reason: expect.stringContaining("db:reset") });
   });
 
-  test("concurrent probes share one re-check", async () => {
+  test("concurrent probes share one ledger read", async () => {
     let release = () => {};
-    const { deps, calls, advance } = harness(pending, {
-      checkMigrations: () =>
+    const { deps, calls } = harness(ready, {
+      reading: () =>
         new Promise((resolve) => {
-          calls.checks++;
-          release = () => resolve({ version: "0001_invites", pending: [] });
+          release = () => resolve(upToDate);
         }),
     });
-    advance(PENDING_RECHECK_INTERVAL_MS);
 
-    const probes = [checkHealth(deps), checkHealth(deps), checkHealth(deps)];
+    const probes = [checkHealth(null, deps), checkHealth(null, deps), checkHealth(null, deps)];
     await new Promise((resolve) => setImmediate(resolve));
     release();
     const results = await Promise.all(probes);
 
-    expect(calls.checks).toBe(1);
+    expect(calls.reads).toBe(1);
     expect(results.map((result) => result.httpStatus)).toEqual([200, 200, 200]);
   });
 
-  test("a re-check that fails answers 503 with why, and waits a full interval to retry", async () => {
-    const { deps, calls, advance } = harness(pending, {
-      checkMigrations: async () => {
-        calls.checks++;
-        throw new Error("Migration 0000_initial.sql was changed after it was applied");
+  test("a ledger read that fails answers 503 with why, and the next probe reads again", async () => {
+    let fail = true;
+    const { deps, calls } = harness(ready, {
+      reading: async () => {
+        if (fail) throw new Error("Migration 0000_initial.sql was changed after it was applied");
+        return upToDate;
       },
     });
-    advance(PENDING_RECHECK_INTERVAL_MS);
 
-    const health = await checkHealth(deps);
-    await checkHealth(deps);
+    const health = await checkHealth(asOperator, deps);
+    fail = false;
+    const next = await checkHealth(asOperator, deps);
 
     expect(health.httpStatus).toBe(503);
     expect(health.body).toMatchObject({
       reason: expect.stringContaining("was changed after it was applied"),
     });
-    expect(calls.checks).toBe(1);
+    expect(next.httpStatus).toBe(200);
+    expect(calls.reads).toBe(2);
   });
 });

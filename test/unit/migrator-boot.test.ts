@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { parseEnv } from "@/env";
 import { MigrationError } from "@/lib/db/migrator/errors";
-import type { MigratorReport } from "@/lib/db/migrator/run";
+import type { MigrationStatus, MigratorReport } from "@/lib/db/migrator/run";
 import { publishMigrationState, readMigrationState } from "@/lib/db/migrator/state";
 import { type BootDependencies, bootMigrations, runBootMigrations } from "@/server/boot";
-import { assertServerEnv } from "@/server/server-env";
 
 // The migrator itself is exercised against Postgres in test/db; here its report is given, to pin
 // down what boot does with each outcome.
@@ -24,18 +23,32 @@ function report(overrides: Partial<MigratorReport> = {}): MigratorReport {
   };
 }
 
+/** A production server unless `env` says otherwise (parseEnv's own default is development). */
 function harness(env: Record<string, string>, outcome: () => Promise<MigratorReport>) {
   const calls = {
     modes: [] as string[],
     logs: [] as string[],
     errors: [] as string[],
     exits: [] as number[],
+    followed: [] as (() => Promise<void>)[],
   };
   const deps: Partial<BootDependencies> = {
-    assertServerEnv: () => assertServerEnv(parseEnv(env)),
+    readEnv: () =>
+      parseEnv({
+        NODE_ENV: "production",
+        BETTER_AUTH_SECRET: "a-production-secret-for-the-boot-unit-tests-6d1f",
+        BETTER_AUTH_URL: "https://reports.example.com",
+        ...env,
+      }),
     runMigrator: (_settings, options) => {
       calls.modes.push(options.mode);
       return outcome();
+    },
+    inspectMigrations: async () => {
+      throw new Error("only development looks before applying");
+    },
+    followFolder: async (_folder, apply) => {
+      calls.followed.push(apply);
     },
     log: (line) => calls.logs.push(line),
     logError: (text) => calls.errors.push(text),
@@ -87,7 +100,7 @@ describe("boot migrations", () => {
       "MIGRATION_FAILED",
       'Migration 0001_invites.sql (statement 2 of 2) failed: relation "nope" does not exist ' +
         "(SQLSTATE 42P01)\nStatement: select * from nope",
-      { tag: "0001_invites", statement: "select * from nope", sqlState: "42P01" },
+      { tag: "0001_invites" },
     );
     const { calls, deps } = harness({ DATABASE_URL: url }, async () => {
       throw failure;
@@ -138,6 +151,116 @@ describe("boot migrations", () => {
 
     expect(second).toBe(first);
     expect(calls.modes).toEqual(["apply"]);
+  });
+});
+
+/** What development's look before applying finds: `pending` on top of two applied migrations. */
+function inspected(pending: MigrationStatus["pending"]): MigrationStatus {
+  return {
+    applied: [],
+    pending,
+    unknown: [],
+    problems: [],
+    version: "0001_invites",
+    total: 2 + pending.length,
+    target: url,
+    durationMs: 1,
+  };
+}
+
+describe("boot migrations where a failure must not end the process", () => {
+  const failure = () =>
+    new MigrationError(
+      "MIGRATION_FAILED",
+      "Migration 0002_notes.sql failed: boom (SQLSTATE 42P01)",
+      {
+        tag: "0002_notes",
+        statement: "alter table nope add column x int",
+        sqlState: "42P01",
+      },
+    );
+
+  test("development: a failed migration is published with its file, statement and SQLSTATE; the process stays up and follows drizzle/", async () => {
+    const { calls, deps } = harness({ NODE_ENV: "development", DATABASE_URL: url }, async () => {
+      throw failure();
+    });
+    deps.inspectMigrations = async () => inspected([]);
+
+    await runBootMigrations(deps);
+
+    expect(calls.exits).toEqual([]);
+    expect(readMigrationState()).toMatchObject({
+      status: "failed",
+      code: "MIGRATION_FAILED",
+      tag: "0002_notes",
+      statement: "alter table nope add column x int",
+      sqlState: "42P01",
+    });
+    expect(calls.errors.join("\n")).toMatch(/answers 503 .*no restart needed/);
+    expect(calls.followed).toHaveLength(1);
+  });
+
+  test("development: a migration with no SQL yet (drizzle-kit generate --custom) is not applied", async () => {
+    const { calls, deps } = harness({ NODE_ENV: "development", DATABASE_URL: url }, async () =>
+      report(),
+    );
+    deps.inspectMigrations = async () =>
+      inspected([
+        {
+          tag: "0002_backfill",
+          when: 3,
+          hash: "h",
+          statements: ["-- Custom SQL migration file, put your code below! --\n"],
+        },
+      ]);
+
+    await runBootMigrations(deps);
+
+    expect(calls.modes).toEqual([]);
+    expect(readMigrationState()).toMatchObject({ status: "pending", pending: ["0002_backfill"] });
+    expect(calls.logs.join("\n")).toContain("waiting for SQL in drizzle/0002_backfill.sql");
+  });
+
+  test("development without DATABASE_URL: the reason is published, nothing is followed, no exit", async () => {
+    const { calls, deps } = harness({ NODE_ENV: "development" }, async () => report());
+
+    await runBootMigrations(deps);
+
+    expect(calls.exits).toEqual([]);
+    expect(calls.followed).toEqual([]);
+    expect(readMigrationState()).toMatchObject({
+      status: "failed",
+      code: "CONFIG",
+      error: expect.stringContaining("DATABASE_URL is not set"),
+    });
+  });
+
+  test("serverless (VERCEL=1): only checks; a failure is published and the instance stays up", async () => {
+    const { calls, deps } = harness({ VERCEL: "1", DATABASE_URL: url }, async () => {
+      throw failure();
+    });
+
+    await runBootMigrations(deps);
+
+    expect(calls.modes).toEqual(["check"]);
+    expect(calls.exits).toEqual([]);
+    expect(calls.followed).toEqual([]);
+    expect(readMigrationState()).toMatchObject({ status: "failed", code: "MIGRATION_FAILED" });
+  });
+
+  test("serverless: a migration the build step did not apply is a failure, not a pending state", async () => {
+    const { calls, deps } = harness({ VERCEL: "1", DATABASE_URL: url }, async () =>
+      report({ mode: "check", version: "0000_initial", pending: ["0001_invites"] }),
+    );
+
+    await runBootMigrations(deps);
+
+    expect(calls.exits).toEqual([]);
+    expect(readMigrationState()).toMatchObject({
+      status: "failed",
+      code: "MIGRATIONS_NOT_APPLIED",
+      error: expect.stringContaining("0001_invites"),
+    });
   });
 });
 

@@ -8,7 +8,6 @@ const file = (
   when: number,
   statements = [`create table t${index} (id int)`],
 ): MigrationFile => ({
-  index,
   tag: `000${index}_m${index}`,
   when,
   hash: `hash-${index}`,

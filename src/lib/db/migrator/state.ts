@@ -9,7 +9,16 @@ export type MigrationState =
   | { status: "ready"; version: string | null; pending: []; checkedAt: string }
   /** MIGRATE_ON_BOOT=false and the database is behind the code. */
   | { status: "pending"; version: string | null; pending: string[]; checkedAt: string }
-  | { status: "failed"; error: string; code: string; at: string };
+  | {
+      status: "failed";
+      error: string;
+      code: string;
+      at: string;
+      /** The migration, statement and SQLSTATE the failure names, when it names one. */
+      tag?: string;
+      statement?: string;
+      sqlState?: string;
+    };
 
 const stateKey = Symbol.for("agency-reporting.migrationState");
 

@@ -8,22 +8,15 @@ import {
 import { MigrationError } from "./errors";
 
 /**
- * Every rule the migrations folder and the ledger must meet before anything is applied, and the
- * journal rules `npm run db:check` applies too. The rules exist because of how drizzle-orm picks
- * pending migrations (see drizzle-0.45.ts): whatever its watermark would silently get wrong is
- * refused here.
+ * Every rule the folder and the ledger must meet before anything is applied (and the journal
+ * rules `npm run db:check` applies too). Most exist because drizzle-orm picks pending migrations
+ * by a watermark (drizzle-0.45.ts): whatever it would silently get wrong is refused here. Each
+ * code's recovery is in docs/migrations.md.
  */
-
-export interface AppliedMigration {
-  tag: string;
-  when: number;
-  hash: string;
-  ledgerId: number;
-}
 
 export interface MigrationPlan {
   /** Migrations of the folder that the ledger records, in journal order. */
-  applied: AppliedMigration[];
+  applied: { tag: string; when: number; hash: string; ledgerId: number }[];
   /** Migrations of the folder that the ledger does not record, in journal order. */
   pending: MigrationFile[];
   /** Ledger rows that match no migration of the folder. */
@@ -38,97 +31,119 @@ export interface MigrationPlan {
 export interface PlanOptions {
   /** Tolerate ledger rows the folder does not know (older code against a newer database). */
   allowUnknownApplied: boolean;
-  /** The server's `server_version`, when known: older than 15 is refused. */
+  /** The server's `server_version`, when known. */
   serverVersion?: string;
 }
 
-/** The oldest Postgres major the migrations run on (14 rejects `UNIQUE NULLS NOT DISTINCT`). */
+/** The oldest Postgres the migrations run on (14 rejects `UNIQUE NULLS NOT DISTINCT`). */
 export const MINIMUM_POSTGRES_MAJOR = 15;
 
-function serverVersionProblems(serverVersion: string | undefined): MigrationError[] {
-  const major = Number.parseInt(serverVersion ?? "", 10);
-  if (Number.isNaN(major) || major >= MINIMUM_POSTGRES_MAJOR) return [];
-  return [
-    new MigrationError(
-      "POSTGRES_VERSION",
-      `The database server runs Postgres ${serverVersion}; this app needs Postgres ` +
-        `${MINIMUM_POSTGRES_MAJOR} or newer (its migrations use syntax older servers reject). ` +
-        "Nothing was written. Upgrade the server, or point the migrations URL at a supported one.",
-    ),
-  ];
-}
+const iso = (when: number) => new Date(when).toISOString();
 
-const iso = (when: number | null) => (when === null ? "NULL" : new Date(when).toISOString());
-const short = (hash: string) => hash.slice(0, 12);
-
-/**
- * Compares the folder with the ledger. drizzle's `migrate()` decides what to run by a watermark
- * alone (journal `when` greater than the newest ledger `created_at`) and never compares hashes; a
- * ledger row is therefore matched to its file by `created_at = when`, and everything the
- * watermark would silently get wrong is reported as a problem.
- */
+/** Compares the folder with the ledger; a row records the file whose `when` is its `created_at`. */
 export function planMigrations(
   files: MigrationFile[],
   rows: LedgerRow[],
   options: PlanOptions,
 ): MigrationPlan {
-  const problems = [
-    ...serverVersionProblems(options.serverVersion),
-    ...journalOrderProblems(files),
-  ];
-  const filesByWhen = new Map<number, MigrationFile>();
-  for (const file of files) if (!filesByWhen.has(file.when)) filesByWhen.set(file.when, file);
+  const problems: MigrationError[] = [];
+  if (Number.parseInt(options.serverVersion ?? "", 10) < MINIMUM_POSTGRES_MAJOR) {
+    problems.push(
+      new MigrationError(
+        "POSTGRES_VERSION",
+        `The server runs Postgres ${options.serverVersion}; this app needs Postgres ` +
+          `${MINIMUM_POSTGRES_MAJOR} or newer. Nothing was written: upgrade the server, or point ` +
+          "the migrations URL at a supported one.",
+      ),
+    );
+  }
+  for (const { tag, problem, fix } of findOrderProblems(files)) {
+    const message = `meta/_journal.json is out of order: ${problem} ${fix}`;
+    problems.push(new MigrationError("JOURNAL_ORDER", message, { tag }));
+  }
 
-  const rowsByWhen = new Map<number, LedgerRow>();
+  const fileByWhen = new Map(files.map((file) => [file.when, file] as const).reverse());
+  const rowByWhen = new Map<number, LedgerRow>();
   const unknown: LedgerRow[] = [];
   for (const row of rows) {
+    const file = row.createdAt === null ? undefined : fileByWhen.get(row.createdAt);
     if (row.createdAt === null) {
       problems.push(
         new MigrationError(
           "LEDGER_INVALID",
           `Ledger row id ${row.id} in drizzle.__drizzle_migrations has no created_at: drizzle's ` +
-            "migrate() would then treat every migration as pending and run them all again. Set " +
-            "its created_at to the journal `when` of the migration it records (match the hash " +
-            "against `npm run db:status`), or delete the row if it records nothing.",
+            "migrate() would run every migration again. Set it to the `when` of the migration " +
+            "whose hash it holds, or delete the row.",
         ),
       );
-      continue;
-    }
-    const file = filesByWhen.get(row.createdAt);
-    if (!file) {
+    } else if (!file) {
       unknown.push(row);
-      continue;
+    } else if (!rowByWhen.has(row.createdAt)) {
+      // A second row for one migration (an earlier unlocked race) is harmless.
+      rowByWhen.set(row.createdAt, row);
+      if (row.hash !== file.hash) {
+        problems.push(
+          new MigrationError(
+            "CHECKSUM_MISMATCH",
+            `Migration ${file.tag} was changed after it was applied: the file's SHA-256 is ` +
+              `${file.hash} but the database recorded ${row.hash} (ledger id ${row.id}). Restore ` +
+              `drizzle/${file.tag}.sql and put the change in a new migration.`,
+            { tag: file.tag },
+          ),
+        );
+      }
     }
-    if (rowsByWhen.has(row.createdAt)) continue; // recorded twice (an unlocked race); harmless
-    rowsByWhen.set(row.createdAt, row);
-    if (row.hash !== file.hash) {
+  }
+
+  const pending = files.filter((file) => !rowByWhen.has(file.when));
+  const applied = files.flatMap((file) => {
+    const row = rowByWhen.get(file.when);
+    return row ? [{ tag: file.tag, when: file.when, hash: file.hash, ledgerId: row.id }] : [];
+  });
+  for (const row of options.allowUnknownApplied ? [] : unknown) {
+    const sameContent = pending.find((file) => file.hash === row.hash);
+    problems.push(
+      new MigrationError(
+        "UNKNOWN_APPLIED",
+        `The database records a migration this code does not have: ledger id ${row.id}, ` +
+          `created_at ${row.createdAt} (${iso(row.createdAt ?? 0)}), hash ${row.hash.slice(0, 12)}…. ` +
+          (sameContent
+            ? `Its hash matches ${sameContent.tag}, whose journal "when" is now ` +
+              `${sameContent.when}: restore that entry's original value. `
+            : "This build is older than the database, or a migration file was deleted. ") +
+          "Deploy code that has it, or set MIGRATION_ALLOW_UNKNOWN_APPLIED=true to run older code " +
+          "on the newer schema on purpose.",
+      ),
+    );
+  }
+  const watermark = watermarkOf(rows);
+  for (const file of pending) {
+    if (watermark?.createdAt != null && file.when <= watermark.createdAt) {
+      const newest = fileByWhen.get(watermark.createdAt)?.tag ?? `ledger id ${watermark.id}`;
       problems.push(
         new MigrationError(
-          "CHECKSUM_MISMATCH",
-          `Migration ${file.tag} was changed after it was applied: the file's SHA-256 is ` +
-            `${file.hash} but the database recorded ${row.hash} (ledger id ${row.id}). An applied ` +
-            `migration must never be edited: restore drizzle/${file.tag}.sql from version control ` +
-            "and put the change in a new migration (`npm run db:generate`).",
+          "OUT_OF_ORDER",
+          `Migration ${file.tag} (when ${iso(file.when)}) is pending, but the database already ` +
+            `has a newer one, ${newest} (${iso(watermark.createdAt)}): drizzle's migrate() would ` +
+            "skip it forever. Regenerate it on top of the current migrations.",
           { tag: file.tag },
         ),
       );
     }
   }
-
-  const applied: AppliedMigration[] = [];
-  const pending: MigrationFile[] = [];
-  for (const file of files) {
-    const row = rowsByWhen.get(file.when);
-    if (row) applied.push({ tag: file.tag, when: file.when, hash: file.hash, ledgerId: row.id });
-    else pending.push(file);
+  for (const file of pending) {
+    for (const statement of file.statements.filter(usesConcurrently)) {
+      problems.push(
+        new MigrationError(
+          "CONCURRENTLY",
+          `Migration ${file.tag} uses CONCURRENTLY: ${excerpt(statement)}\nPostgres refuses it ` +
+            "inside the migrations' transaction (SQLSTATE 25001): use the plain form, or run it " +
+            "outside the migrator first and make the migration idempotent.",
+          { tag: file.tag },
+        ),
+      );
+    }
   }
-
-  if (!options.allowUnknownApplied) {
-    for (const row of unknown) problems.push(unknownAppliedProblem(row, pending));
-  }
-  problems.push(...outOfOrderProblems(pending, rows, filesByWhen));
-  for (const file of pending) problems.push(...concurrentlyProblems(file));
-
   return {
     applied,
     pending,
@@ -139,81 +154,10 @@ export function planMigrations(
   };
 }
 
-/** The journal's order rule, shared with `npm run db:check`, as the migrator's refusals. */
-function journalOrderProblems(files: MigrationFile[]): MigrationError[] {
-  return findOrderProblems(files).map(
-    ({ tag, problem, fix }) =>
-      new MigrationError("JOURNAL_ORDER", `meta/_journal.json is out of order: ${problem} ${fix}`, {
-        tag,
-      }),
-  );
-}
-
-function unknownAppliedProblem(row: LedgerRow, pending: MigrationFile[]): MigrationError {
-  const sameContent = pending.find((file) => file.hash === row.hash);
-  const hint = sameContent
-    ? ` Its hash matches ${sameContent.tag}, whose journal "when" is now ${sameContent.when}: ` +
-      "restore that journal entry's original value from version control."
-    : "";
-  return new MigrationError(
-    "UNKNOWN_APPLIED",
-    `The database records a migration this code does not have: ledger id ${row.id}, created_at ` +
-      `${row.createdAt} (${iso(row.createdAt)}), hash ${short(row.hash)}…. Either this build is ` +
-      "older than the database (a rollback, or a replica still on the previous release) or a " +
-      "migration file was deleted." +
-      hint +
-      " Deploy code that contains the migration, or set MIGRATION_ALLOW_UNKNOWN_APPLIED=true to " +
-      "run this older code against the newer schema on purpose.",
-  );
-}
-
-function outOfOrderProblems(
-  pending: MigrationFile[],
-  rows: LedgerRow[],
-  filesByWhen: Map<number, MigrationFile>,
-): MigrationError[] {
-  const newest = watermarkOf(rows);
-  if (!newest || newest.createdAt === null) return [];
-  const watermark = newest.createdAt;
-  const newestName = filesByWhen.get(watermark)?.tag ?? `ledger id ${newest.id}`;
-  return pending
-    .filter((file) => file.when <= watermark)
-    .map(
-      (file) =>
-        new MigrationError(
-          "OUT_OF_ORDER",
-          `Migration ${file.tag} (when ${iso(file.when)}) is pending, but the database already ` +
-            `has a newer one, ${newestName} (${iso(watermark)}). drizzle's migrate() only runs ` +
-            "migrations newer than the newest applied one, so it would skip this one forever. " +
-            "It was probably generated on a branch merged after a newer migration was applied: " +
-            "delete its .sql, snapshot and journal entry and run `npm run db:generate` again on " +
-            "top of the current migrations.",
-          { tag: file.tag },
-        ),
-    );
-}
-
-function concurrentlyProblems(file: MigrationFile): MigrationError[] {
-  return file.statements
-    .filter(usesConcurrently)
-    .map(
-      (statement) =>
-        new MigrationError(
-          "CONCURRENTLY",
-          `Migration ${file.tag} uses CONCURRENTLY: ${excerpt(statement)}\ndrizzle runs all ` +
-            "pending migrations in one transaction, and Postgres refuses CONCURRENTLY inside a " +
-            "transaction block (SQLSTATE 25001). Use the plain form (it locks writes to the table " +
-            "while it runs), or run the CONCURRENTLY statement outside the migrator first and make " +
-            "the migration idempotent (`CREATE INDEX IF NOT EXISTS ...`).",
-          { tag: file.tag, statement },
-        ),
-    );
-}
-
 /**
  * Whether a statement uses a CONCURRENTLY form that cannot run in a transaction (CREATE/DROP
- * INDEX, REINDEX, DETACH PARTITION). REFRESH MATERIALIZED VIEW CONCURRENTLY can, and is allowed.
- * Comments, string literals and quoted identifiers are ignored.
+ * INDEX, REINDEX, DETACH PARTITION); REFRESH MATERIALIZED VIEW CONCURRENTLY can. Comments, string
+ * literals and quoted identifiers are ignored.
  */
 export function usesConcurrently(statement: string): boolean {
   const code = withoutCommentsAndQuotes(statement);
@@ -224,31 +168,24 @@ export function usesConcurrently(statement: string): boolean {
 
 function withoutCommentsAndQuotes(sql: string): string {
   let out = "";
-  let index = 0;
   const skipTo = (end: string, from: number) => {
     const found = sql.indexOf(end, from);
     return found === -1 ? sql.length : found + end.length;
   };
-  while (index < sql.length) {
-    const rest = sql.slice(index, index + 2);
+  for (let index = 0, next: number; index < sql.length; index = next) {
     const char = sql[index] ?? "";
-    let next = index + 1;
-    if (rest === "--") next = skipTo("\n", index);
-    else if (rest === "/*") next = skipTo("*/", index + 2);
+    next = index + 1;
+    if (sql.startsWith("--", index)) next = skipTo("\n", index);
+    else if (sql.startsWith("/*", index)) next = skipTo("*/", index + 2);
     else if (char === "'" || char === '"') {
       // A doubled quote inside is an escaped quote: keep scanning past it.
-      next = index + 1;
-      for (;;) {
-        next = skipTo(char, next);
-        if (sql[next] !== char) break;
-        next++;
-      }
+      do next = skipTo(char, next);
+      while (sql[next] === char && ++next);
     } else if (char === "$" && !/[\w$]/.test(sql[index - 1] ?? "")) {
       const tag = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(index))?.[0];
       if (tag) next = skipTo(tag, index + tag.length);
     }
     out += next === index + 1 ? char : " ";
-    index = next;
   }
   return out;
 }
@@ -260,26 +197,18 @@ export function excerpt(statement: string, length = 200): string {
 }
 
 export interface JournalProblem {
-  kind: "when-not-increasing" | "duplicate-tag" | "missing-sql" | "unlisted-sql";
   problem: string;
   fix: string;
   /** The entry the problem is about, when it is about one. */
   tag?: string;
 }
 
-const REGENERATE =
-  "delete its .sql file, its meta/*_snapshot.json and its journal entry, then run " +
-  "`npm run db:generate -- --name <readable-name>` again so it is generated on top of the others";
-
-function describeWhen(when: number): string {
-  return `when ${when}, ${new Date(when).toISOString()}`;
-}
+const describeWhen = (when: number) => `when ${when}, ${iso(when)}`;
 
 /**
- * Each entry whose `when` is not later than every entry before it. drizzle-orm's migrator skips a
- * migration whose `when` is not greater than the newest applied one, so such an entry would never
- * run on a database that already has the earlier one. Comparing with the newest so far (not just
- * the entry before) also reports the entries after a misplaced one that are still too old.
+ * Each entry whose `when` is not later than every entry before it: drizzle-orm would never run it
+ * on a database that has the earlier one. Comparing with the newest so far (not only the entry
+ * before) also reports the entries after a misplaced one that are still too old.
  */
 export function findOrderProblems(
   entries: readonly Pick<JournalEntry, "tag" | "when">[],
@@ -287,72 +216,58 @@ export function findOrderProblems(
   const problems: JournalProblem[] = [];
   let newest: Pick<JournalEntry, "tag" | "when"> | undefined;
   for (const entry of entries) {
-    if (newest && entry.when <= newest.when) {
-      problems.push({
-        kind: "when-not-increasing",
-        tag: entry.tag,
-        problem:
-          `${entry.tag} (${describeWhen(entry.when)}) follows ${newest.tag} ` +
-          `(${describeWhen(newest.when)}) but is not later. drizzle-orm's migrator skips every ` +
-          "migration whose `when` is not greater than the last applied one, so it would never run " +
-          "on a database that already has the earlier one.",
-        fix:
-          `Usually two branches each generated a migration. If ${entry.tag} is applied nowhere yet, ` +
-          `${REGENERATE}.`,
-      });
-    } else {
+    if (!newest || entry.when > newest.when) {
       newest = entry;
+      continue;
     }
+    problems.push({
+      tag: entry.tag,
+      problem:
+        `${entry.tag} (${describeWhen(entry.when)}) follows ${newest.tag} ` +
+        `(${describeWhen(newest.when)}) but is not later, so drizzle-orm would never run it on a ` +
+        "database that already has the earlier one.",
+      fix:
+        `Usually two branches each generated a migration. If ${entry.tag} is applied nowhere yet, ` +
+        "delete its .sql file, its meta/*_snapshot.json and its journal entry, then run " +
+        "`npm run db:generate -- --name <readable-name>` again on top of the others.",
+    });
   }
   return problems;
 }
 
 /**
- * Everything in the journal that would make a migration silently skipped or never applied.
- * `sqlFileNames` are the names (not paths) of the `.sql` files beside the journal's `meta/` folder.
+ * Everything in the journal that would make a migration skipped or never applied. `sqlFileNames`
+ * are the names of the `.sql` files beside the journal's `meta/` folder.
  */
 export function findJournalProblems(
   journal: Journal,
   sqlFileNames: readonly string[],
 ): JournalProblem[] {
   const problems = findOrderProblems(journal.entries);
-
-  const seen = new Set<string>();
-  for (const entry of journal.entries) {
-    if (seen.has(entry.tag)) {
-      problems.push({
-        kind: "duplicate-tag",
-        problem: `the journal lists ${entry.tag} more than once.`,
-        fix: "Keep one entry per migration; restore meta/_journal.json from version control.",
-      });
-    }
-    seen.add(entry.tag);
+  const tags = journal.entries.map((entry) => entry.tag);
+  for (const tag of new Set(tags.filter((tag, index) => tags.indexOf(tag) !== index))) {
+    problems.push({
+      problem: `the journal lists ${tag} more than once.`,
+      fix: "Keep one entry per migration; restore meta/_journal.json from version control.",
+    });
   }
-
-  const present = new Set(sqlFileNames);
-  for (const tag of seen) {
-    if (!present.has(`${tag}.sql`)) {
-      problems.push({
-        kind: "missing-sql",
-        problem: `the journal lists ${tag} but ${tag}.sql does not exist.`,
-        fix:
-          `Restore ${tag}.sql from version control. If that migration was abandoned before ` +
-          "it was applied anywhere, remove its journal entry and its meta snapshot instead.",
-      });
-    }
+  for (const tag of new Set(tags)) {
+    if (sqlFileNames.includes(`${tag}.sql`)) continue;
+    problems.push({
+      problem: `the journal lists ${tag} but ${tag}.sql does not exist.`,
+      fix:
+        `Restore ${tag}.sql from version control; if that migration was never applied anywhere, ` +
+        "remove its journal entry and its meta snapshot instead.",
+    });
   }
   for (const file of sqlFileNames) {
-    if (!seen.has(file.replace(/\.sql$/, ""))) {
-      problems.push({
-        kind: "unlisted-sql",
-        problem: `${file} is not in meta/_journal.json, so no migrator will ever apply it.`,
-        fix:
-          "Create migrations with `npm run db:generate -- --name <readable-name>` (or add " +
-          "`--custom` for hand-written SQL), which records them in the journal; move this " +
-          "file's SQL into one and delete the file.",
-      });
-    }
+    if (tags.includes(file.replace(/\.sql$/, ""))) continue;
+    problems.push({
+      problem: `${file} is not in meta/_journal.json, so no migrator will ever apply it.`,
+      fix:
+        "Create migrations with `npm run db:generate -- --name <readable-name>` (`--custom` for " +
+        "hand-written SQL), which records them in the journal; move this file's SQL into one.",
+    });
   }
-
   return problems;
 }

@@ -1,0 +1,88 @@
+import { performance } from "node:perf_hooks";
+import { parseEnv } from "@/env";
+import { migratorSettingsFromEnv, runMigrator } from "@/lib/db/migrator";
+import { summarize } from "../measure";
+import type { BenchRow, Scenario } from "../scenario";
+import { withBenchDatabase } from "../support/databases";
+import { writeSyntheticMigrations } from "../support/fixtures";
+
+export const WAITERS = 8;
+
+/**
+ * Scenario: one migrator applies a migration that takes a second while `WAITERS` others (replicas
+ * booting with it) wait for the lock. From the applying migrator's last statement (the ledger
+ * insert its `ran` line announces; the commit follows) to each waiter's `done` line: how long a
+ * replica keeps serving nothing after the migration is done. All run in this process, so their
+ * clocks agree.
+ */
+export const lockHandoff: Scenario = {
+  name: "lock-handoff",
+  title: `Lock hand-off: ${WAITERS} migrators waiting for one that applies`,
+  async run(context) {
+    const handoffs: number[] = [];
+    const slowest: number[] = [];
+    const queued: number[] = [];
+    const fixture = await writeSyntheticMigrations(1, { firstSleepsSeconds: 1 });
+    try {
+      for (let run = 0; run < context.runs(10); run++) {
+        await withBenchDatabase(context.adminUrl, "handoff", async (database) => {
+          const settings = migratorSettingsFromEnv(
+            parseEnv({ MIGRATIONS_DATABASE_URL: database.url }),
+            { migrationsFolder: fixture.folder },
+          );
+          let lastStatementAt = Number.NaN;
+          let holderLocked!: () => void;
+          const locked = new Promise<void>((resolve) => {
+            holderLocked = resolve;
+          });
+          const holder = runMigrator(settings, {
+            mode: "apply",
+            log: (line) => {
+              if (line.includes("took the migration lock")) holderLocked();
+              if (line.includes("] ran ")) lastStatementAt = performance.now();
+            },
+          });
+          await locked;
+          const doneAt: number[] = [];
+          let waiting = 0;
+          const waiters = Array.from({ length: WAITERS }, () =>
+            runMigrator(settings, {
+              mode: "apply",
+              log: (line) => {
+                if (line.includes("waiting for the migration lock")) waiting++;
+                if (line.startsWith("[migrate] done:")) doneAt.push(performance.now());
+              },
+            }),
+          );
+          await Promise.all([holder, ...waiters]);
+          const times = doneAt.map((at) => at - lastStatementAt);
+          handoffs.push(...times);
+          slowest.push(Math.max(...times));
+          queued.push(waiting);
+        });
+      }
+    } finally {
+      await fixture.remove();
+    }
+    const allQueued = queued.every((count) => count === WAITERS);
+    return [
+      {
+        key: "each-waiter",
+        measurement: summarize(handoffs, "ms"),
+        note: "from the applying migrator's last statement to a waiter's `done` (all waiters, all runs)",
+        atMost: 50,
+      },
+      {
+        key: "last-waiter",
+        measurement: summarize(slowest, "ms"),
+        note: `the slowest of the ${WAITERS} waiters of a run`,
+        atMost: 50,
+      },
+      {
+        key: "queued",
+        measurement: summarize(queued, "waiters"),
+        note: `waiters already blocked before the commit; must be ${WAITERS}: ${allQueued ? "met" : "MISSED"}`,
+      },
+    ] satisfies BenchRow[];
+  },
+};

@@ -1,0 +1,171 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createDbConnection } from "@/lib/db/client";
+import { MIGRATION_LOCK_KEY } from "@/lib/db/migrator/lock";
+import { publicTables } from "../support/catalog";
+import { createTestDatabase, type TestDatabase } from "../support/database";
+import { eventually, ledgerWhens, startMigratorCli, withSql } from "../support/migrator";
+import {
+  type AppCopy,
+  addMigration,
+  copyApp,
+  get,
+  readJournal,
+  type ServerProcess,
+  startServer,
+} from "../support/next-app";
+
+// One real `next dev` process on one database for the whole file (it takes seconds to start and
+// compile): the cases run in order, each adding migrations to the copy's drizzle/ while it runs.
+
+let app: AppCopy;
+let db: TestDatabase;
+let server: ServerProcess;
+let drizzleDir: string;
+
+beforeAll(async () => {
+  [app, db] = await Promise.all([copyApp(), createTestDatabase()]);
+  drizzleDir = path.join(app.dir, "drizzle");
+  server = await startServer("next dev", app.dir, { DATABASE_URL: db.url });
+  await server.waitForOutput(/\[migrate\] following .*drizzle/, 120_000);
+  // The first request compiles the health route; later ones are quick.
+  expect((await get(`${server.url}/api/health`)).status).toBe(200);
+}, 180_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await db?.drop();
+  await app?.remove();
+});
+
+interface Health {
+  status: string;
+  version?: string | null;
+  pending?: string[];
+  failure?: { code: string; file?: string; sqlState?: string };
+}
+
+async function health(): Promise<{ status: number; body: Health }> {
+  const response = await get(`${server.url}/api/health`);
+  return { status: response.status, body: JSON.parse(response.body) as Health };
+}
+
+/** Polls health until `accept` holds; the dev loop needs about a second per change. */
+async function healthUntil(what: string, accept: (body: Health) => boolean): Promise<Health> {
+  let last: Health | undefined;
+  await eventually(
+    what,
+    async () => {
+      last = (await health()).body;
+      return accept(last);
+    },
+    30_000,
+  );
+  return last as Health;
+}
+
+const stillRunning = () =>
+  Promise.race([server.exited, new Promise((resolve) => setTimeout(resolve, 0, "running"))]);
+
+describe("next dev follows drizzle/", () => {
+  test("a migration added while it runs is applied: its table exists and health names it", async () => {
+    await addMigration(drizzleDir, "0100_live_notes", "CREATE TABLE live_notes (id int);\n");
+
+    await healthUntil("health names 0100_live_notes", (body) => body.version === "0100_live_notes");
+
+    expect(await withSql(db.url, publicTables)).toContain("live_notes");
+    expect(await health()).toEqual({
+      status: 200,
+      body: { status: "ok", version: "0100_live_notes", pending: [], ahead: 0 },
+    });
+  });
+
+  test("a broken one answers 503 naming the file while the process lives; the fix brings 200 back", async () => {
+    await addMigration(
+      drizzleDir,
+      "0101_broken",
+      "CREATE TABLE half_done (id int);\n--> statement-breakpoint\n" +
+        "ALTER TABLE no_such_table ADD COLUMN x int;\n",
+    );
+
+    const failed = await healthUntil("health reports the failure", (body) => !!body.failure);
+    const page = await get(`${server.url}/sign-in`);
+    const api = await get(`${server.url}/api/auth/ok`);
+
+    expect(failed.failure).toEqual({
+      code: "MIGRATION_FAILED",
+      file: "drizzle/0101_broken.sql",
+      statement: "ALTER TABLE no_such_table ADD COLUMN x int;",
+      sqlState: "42P01",
+    });
+    expect(page.status).toBe(503);
+    expect(page.body).toContain("drizzle/0101_broken.sql");
+    expect(page.body).toContain("ALTER TABLE no_such_table ADD COLUMN x int;");
+    expect(page.body).toContain("relation &quot;no_such_table&quot; does not exist");
+    expect(page.body).toContain("42P01");
+    expect(page.body).toContain("What to do");
+    expect(api.status).toBe(503);
+    expect(await stillRunning()).toBe("running");
+    // Rolled back: nothing of the broken migration is there.
+    expect(await withSql(db.url, publicTables)).not.toContain("half_done");
+
+    await writeFile(path.join(drizzleDir, "0101_broken.sql"), "CREATE TABLE fixed (id int);\n");
+
+    await healthUntil("the fix is applied", (body) => body.version === "0101_broken");
+    expect((await get(`${server.url}/sign-in`)).status).toBe(200);
+    expect(await withSql(db.url, publicTables)).toEqual(
+      expect.arrayContaining(["fixed", "live_notes"]),
+    );
+  });
+
+  test("a db:migrate from another process at the same moment applies nothing twice", async () => {
+    // The test holds the migration lock until both the dev server and the CLI wait for it, then
+    // lets them race.
+    const holder = createDbConnection({ url: db.url, max: 1, applicationName: "next-dev-test" });
+    try {
+      await holder.client`select pg_advisory_lock(${MIGRATION_LOCK_KEY.toString()}::bigint)`;
+      await addMigration(drizzleDir, "0102_raced", "CREATE TABLE raced (id int);\n");
+      await server.waitForOutput(/waiting for the migration lock/, 30_000);
+      const cli = startMigratorCli("migrate", { url: db.url, folder: drizzleDir });
+      await cli.waitForOutput(/waiting for the migration lock/, 60_000);
+      await holder.client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY.toString()}::bigint)`;
+
+      const result = await cli.exited;
+      await healthUntil("it is applied", (body) => body.version === "0102_raced");
+
+      expect(result.code).toBe(0);
+      expect(`${result.output}\n${server.output()}`).toMatch(
+        /another instance applied the pending migrations while this one waited/,
+      );
+    } finally {
+      await holder.close();
+    }
+    const journal = await readJournal(drizzleDir);
+    expect(await ledgerWhens(db.url)).toEqual(journal.entries.map((entry) => entry.when));
+    expect(await withSql(db.url, publicTables)).toContain("raced");
+  });
+
+  test("an empty custom migration filled a moment later is applied once, with its content", async () => {
+    // What `drizzle-kit generate --custom` writes.
+    await addMigration(
+      drizzleDir,
+      "0104_backfill",
+      "-- Custom SQL migration file, put your code below! --\n",
+    );
+    await server.waitForOutput(/waiting for SQL in drizzle\/0104_backfill\.sql/, 30_000);
+    expect((await health()).body.pending).toEqual(["0104_backfill"]);
+
+    const file = path.join(drizzleDir, "0104_backfill.sql");
+    await writeFile(file, `${await readFile(file, "utf8")}CREATE TABLE backfilled (id int);\n`);
+
+    await healthUntil(
+      "the filled migration is applied",
+      (body) => body.version === "0104_backfill",
+    );
+    expect(await withSql(db.url, publicTables)).toContain("backfilled");
+    const whens = await ledgerWhens(db.url);
+    expect(new Set(whens).size).toBe(whens.length);
+    expect(whens).toHaveLength((await readJournal(drizzleDir)).entries.length);
+  });
+});
