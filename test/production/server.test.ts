@@ -65,33 +65,32 @@ async function firstAnswer(server: ServerProcess, route = "/api/health") {
 }
 
 /**
- * 40 requests at once, each as the app answers a visitor: half `/api/health` (`select 1`), half a
- * sign-in with a wrong password (Better Auth's parameterised queries, its rate-limit rows), each
- * from its own client address so that no request is rate limited. Gives the statuses in order.
+ * 40 sign-ins with a wrong password at once, each from its own client address so that none is rate
+ * limited: Better Auth's parameterised queries and its rate-limit rows, through the app's pool.
+ * Each must be answered 401. (`/api/health` is checked after the burst, not in it: its 2 s ping
+ * limit would turn a slow answer on a loaded machine into a 503.)
  */
 async function burst(server: ServerProcess): Promise<number[]> {
-  const signIn = (n: number) =>
-    fetch(`${server.url}/api/auth/sign-in/email`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        origin: server.url,
-        "x-forwarded-for": `198.51.100.${n}`,
-      },
-      body: JSON.stringify({ email: `visitor-${n}@example.com`, password: "not-the-password" }),
-      signal: AbortSignal.timeout(30_000),
-    }).then(
-      (response) => response.status,
-      () => 0,
-    );
   return Promise.all(
     Array.from({ length: 40 }, (_, n) =>
-      n % 2 === 0 ? get(`${server.url}/api/health`).then((r) => r.status) : signIn(n),
+      fetch(`${server.url}/api/auth/sign-in/email`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          origin: server.url,
+          "x-forwarded-for": `198.51.100.${n}`,
+        },
+        body: JSON.stringify({ email: `visitor-${n}@example.com`, password: "not-the-password" }),
+        signal: AbortSignal.timeout(60_000),
+      }).then(
+        (response) => response.status,
+        () => 0,
+      ),
     ),
   );
 }
 
-const BURST_ANSWERS = Array.from({ length: 40 }, (_, n) => (n % 2 === 0 ? 200 : 401));
+const BURST_ANSWERS = Array.from({ length: 40 }, () => 401);
 
 async function journalWhens(): Promise<number[]> {
   return (await readJournal(MIGRATIONS_FOLDER)).entries.map((entry) => entry.when);
@@ -142,6 +141,7 @@ describe("the app's pool through PgBouncer in transaction mode", () => {
       expect(health.status, server.output()).toBe(200);
       expect(await ledgerWhens(database.url)).toEqual(await journalWhens());
       expect(await burst(server)).toEqual(BURST_ANSWERS);
+      expect((await get(`${server.url}/api/health`)).status).toBe(200);
     }
     expect(await advisoryLocks(database.url)).toEqual([]);
   });
@@ -156,6 +156,7 @@ describe("the server through PgBouncer in session mode", () => {
     expect(await ledgerWhens(database.url)).toEqual(await journalWhens());
 
     expect(await burst(server)).toEqual(BURST_ANSWERS);
+    expect((await get(`${server.url}/api/health`)).status).toBe(200);
     expect(await advisoryLocks(database.url)).toEqual([]);
   });
 });
