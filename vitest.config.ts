@@ -37,6 +37,19 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        resolve: { alias },
+        test: {
+          // The production build and topologies: `npm start` after an --omit=dev install, Debian's
+          // PgBouncer in front of this run's Postgres (docs/deployment.md).
+          name: "production",
+          include: ["test/production/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/support/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

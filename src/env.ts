@@ -50,6 +50,13 @@ const schema = z.object({
     "how long the app waits for any one statement (or for a pooled connection) before " +
       "cancelling it and failing the request",
   ),
+  DATABASE_POOLER: z
+    .enum(["transaction", "session", "none"])
+    .optional()
+    .describe(
+      "what DATABASE_URL goes through: transaction (a transaction pooler: prepared statements " +
+        "off), session or none; unset: guessed from the URL",
+    ),
 
   MIGRATIONS_DATABASE_URL: postgresUrl
     .optional()

@@ -28,7 +28,11 @@ beforeAll(async () => {
   app = await buildAppCopy();
   standalone = await copyStandalone(app);
   database = await createTestDatabase();
-  server = await startServer("standalone", standalone.dir, { DATABASE_URL: database.url });
+  // A deployed server under smoke test opens sign-up, as docs/deployment.md says.
+  server = await startServer("standalone", standalone.dir, {
+    DATABASE_URL: database.url,
+    SIGN_UP_ENABLED: "true",
+  });
   for (let waited = 0; (await get(`${server.url}/api/health`)).status !== 200; waited += 200) {
     if (waited > 60_000) throw new Error(`the server never became healthy:\n${server.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -21,6 +21,9 @@ const appEntries = [
   "src",
   "drizzle",
   "public",
+  // What `npm run build` and `npm start` run besides Next.
+  "scripts/standalone-assets.ts",
+  "scripts/start.mjs",
   "instrumentation.ts",
   "proxy.ts",
   "next.config.ts",
@@ -58,10 +61,8 @@ export async function copyApp(): Promise<AppCopy> {
 
 export async function buildAppCopy(): Promise<BuiltApp> {
   const copy = await copyApp();
-  const buildOutput = await succeed(process.execPath, [nextBin(copy.dir), "build"], {
-    cwd: copy.dir,
-    env: baseEnv({}),
-  });
+  // `npm run build`, as a deploy runs it: next build, then the standalone server's assets.
+  const buildOutput = await succeed("npm", ["run", "build"], { cwd: copy.dir, env: baseEnv({}) });
   return { ...copy, buildOutput };
 }
 
@@ -76,6 +77,29 @@ export async function copyStandalone(
     await cp(path.join(app.dir, "public"), path.join(dir, "public"), { recursive: true });
   }
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * What a production host gets: `package.json`, the lock file, `scripts/start.mjs` and the build's
+ * `.next` (without Next's build cache) in a directory of its own, then `npm ci --omit=dev`.
+ */
+export async function installProductionCopy(
+  app: BuiltApp,
+): Promise<{ dir: string; installOutput: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "next-production-"));
+  for (const entry of ["package.json", "package-lock.json", "scripts/start.mjs"]) {
+    await cp(path.join(app.dir, entry), path.join(dir, entry));
+  }
+  await cp(path.join(app.dir, ".next"), path.join(dir, ".next"), {
+    recursive: true,
+    filter: (source) => source !== path.join(app.dir, ".next/cache"),
+  });
+  const installOutput = await succeed(
+    "npm",
+    ["ci", "--omit=dev", "--prefer-offline", "--no-audit", "--no-fund"],
+    { cwd: dir, env: baseEnv({}) },
+  );
+  return { dir, installOutput, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 export interface Journal {
@@ -107,7 +131,7 @@ export interface ServerProcess extends Pick<RunningProcess, "output" | "waitForO
   exited: Promise<number | null>;
 }
 
-export type ServerKind = "next start" | "standalone";
+export type ServerKind = "next start" | "standalone" | "npm start";
 
 /**
  * Starts `next dev` or `next start` (in an app copy) or `node server.js` (in a standalone copy) on a free port,
@@ -120,18 +144,24 @@ export async function startServer(
   env: Record<string, string>,
 ): Promise<ServerProcess> {
   const port = await findFreePort();
-  const args =
+  const [command, args] =
     kind === "standalone"
-      ? ["server.js"]
-      : [
-          nextBin(dir),
-          kind.slice("next ".length),
-          "--port",
-          String(port),
-          "--hostname",
-          "127.0.0.1",
-        ];
-  const server = startProcess(process.execPath, args, {
+      ? [process.execPath, ["server.js"]]
+      : kind === "npm start"
+        ? ["npm", ["start"]]
+        : [
+            process.execPath,
+            [
+              nextBin(dir),
+              kind.slice("next ".length),
+              "--port",
+              String(port),
+              "--hostname",
+              "127.0.0.1",
+            ],
+          ];
+  const server = startProcess(command, args, {
+    ownProcessGroup: kind === "npm start",
     cwd: dir,
     env: baseEnv({
       PORT: String(port),

@@ -28,13 +28,17 @@ export interface RunningProcess extends StartedCommand {
 export function startProcess(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; ownProcessGroup?: boolean } = {},
 ): RunningProcess {
-  const started = startCommand(command, args, { cwd: options.cwd ?? REPO_ROOT, env: options.env });
+  const started = startCommand(command, args, {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: options.env,
+    ownProcessGroup: options.ownProcessGroup,
+  });
   return {
     ...started,
     waitForOutput: (pattern, timeoutMs = 30_000) => waitForOutput(started, pattern, timeoutMs),
-    stop: () => stop(started),
+    stop: () => stop(started, options.ownProcessGroup ?? false),
   };
 }
 
@@ -99,10 +103,22 @@ function waitForOutput(
   });
 }
 
-async function stop({ child, exited }: StartedCommand): Promise<void> {
+/**
+ * SIGTERM, then SIGKILL after 5 s. A process in its own group (`npm start`: npm, a shell, then
+ * node) is signalled as a group: npm does not pass SIGTERM on to the server it started.
+ */
+async function stop({ child, exited }: StartedCommand, ownProcessGroup: boolean): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  const signal = (name: NodeJS.Signals) => {
+    if (!ownProcessGroup || child.pid === undefined) return void child.kill(name);
+    try {
+      process.kill(-child.pid, name);
+    } catch {
+      // The group has already ended.
+    }
+  };
+  signal("SIGTERM");
+  const timer = setTimeout(() => signal("SIGKILL"), 5_000);
   try {
     await exited;
   } finally {

@@ -14,3 +14,17 @@ describe("createDbConnection", () => {
     await connection.close();
   });
 });
+
+describe("createDbConnection with the pooler declared (DATABASE_POOLER)", () => {
+  it.each([
+    ["postgres://app:pw@pgbouncer.internal:5432/app", true, false],
+    ["postgres://app:pw@db.example.com:6543/app", false, true],
+  ])(
+    "%s declared transactionPooler=%s uses prepared statements: %s",
+    async (url, transactionPooler, prepared) => {
+      const connection = createDbConnection({ url, transactionPooler });
+      expect(connection.client.options.prepare).toBe(prepared);
+      await connection.close();
+    },
+  );
+});

@@ -31,11 +31,20 @@ export interface CommandRun extends CommandResult {
 export function startCommand(
   command: string,
   args: readonly string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
+  options: {
+    cwd: string;
+    env?: NodeJS.ProcessEnv;
+    runAs?: { uid: number; gid: number };
+    /** Its own process group, so that a signal to the group also reaches what it starts. */
+    ownProcessGroup?: boolean;
+  },
 ): StartedCommand {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
+    uid: options.runAs?.uid,
+    gid: options.runAs?.gid,
+    detached: options.ownProcessGroup ?? false,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

