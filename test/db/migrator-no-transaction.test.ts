@@ -242,8 +242,9 @@ describe("16 server processes booting at once with the build pending", () => {
         "one boot builds the index while the 15 others wait for the lock",
         async () =>
           watch.samples.some((sample) => sample.phase === "waiting for old snapshots") &&
-          boots.filter((boot) => boot.output().includes("waiting for the migration lock"))
-            .length === 15,
+          // At least 15: the one that builds may also have waited, behind the first batch.
+          boots.filter((boot) => boot.output().includes("waiting for the migration lock")).length >=
+            15,
         150_000,
       );
       await reserved`rollback`;
