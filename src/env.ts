@@ -86,6 +86,11 @@ const schema = z.object({
     "Postgres idle_in_transaction_session_timeout of the migration transaction: a migrator that " +
       "stops answering (paused, frozen) loses its transaction and lock after this long",
   ),
+  MIGRATION_IDLE_SESSION_TIMEOUT_MS: milliseconds(30_000).describe(
+    "Postgres idle_session_timeout of the migrator's session while it runs a -- no-transaction " +
+      "migration: a migrator that stops answering between its statements loses its session and lock " +
+      "after this long",
+  ),
   MIGRATION_NO_TRANSACTION_STATEMENT_TIMEOUT_MS: milliseconds(3_600_000).describe(
     "Postgres statement_timeout for the statements of a -- no-transaction migration (index builds)",
   ),

@@ -203,11 +203,16 @@ async function lockWaitTimeout(
   );
 }
 
-/** The session is gone (closed, terminated 57P01, idle timeout 25P03); drizzle wraps the cause. */
-function isConnectionLoss(error: unknown): boolean {
+/**
+ * The session is gone (closed, terminated 57P01, idle-in-transaction timeout 25P03, idle-session
+ * timeout 57P05); drizzle wraps the cause.
+ */
+export function isConnectionLoss(error: unknown): boolean {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
     const code = String((current as { code?: unknown }).code);
-    if (/^(CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNRESET|57P01|25P03)$/.test(code)) return true;
+    if (/^(CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNRESET|EPIPE|57P0[15]|25P03)$/.test(code)) {
+      return true;
+    }
     current = (current as { cause?: unknown }).cause;
   }
   return false;
@@ -269,14 +274,22 @@ export async function withSessionLock<T>(
       Math.min(SESSION_LOCK_POLL_MS * (0.5 + Math.random()), settings.lockWaitMs - waited),
     );
   }
+  // Outside a transaction the session sits "idle", not "idle in transaction", between two
+  // statements: only idle_session_timeout ends a silent (paused, frozen) holder's session, and
+  // the lock with it. Reset before the unlock, so that it does not outlive this step.
+  const [set] = await client<{ idle: string }[]>`
+    select set_config('idle_session_timeout', ${String(settings.idleSessionTimeoutMs)}, false),
+      current_setting('idle_session_timeout') as idle`;
   log.info(
     "migrate.lock_acquired",
-    `took the migration lock for a migration outside a transaction (backend pid ${pid})`,
+    `took the migration lock for a migration outside a transaction (backend pid ${pid}; ` +
+      `idle_session_timeout ${set?.idle})`,
     { pid },
   );
   try {
     return await work(pid);
   } finally {
+    await client`reset idle_session_timeout`.catch(() => {});
     await client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY.toString()}::bigint)`.catch(
       () => {},
     );
@@ -284,24 +297,49 @@ export async function withSessionLock<T>(
 }
 
 /**
- * Before recording a `-- no-transaction` migration: every statement ran in the session that holds
- * the lock. Through a transaction pooler, or after postgres.js silently reconnected, they would
- * not have.
+ * Before each statement of a `-- no-transaction` migration and before recording it: the session
+ * that took the lock is still the one running them. After `idle_session_timeout` ended a paused
+ * migrator's session, postgres.js would silently open a new one (without the lock); through a
+ * transaction pooler, each statement lands on any server connection.
  */
-export async function assertHoldingSessionLock(client: Sql, pid: number, tag: string) {
+export async function assertHoldingSessionLock(
+  client: Sql,
+  pid: number,
+  tag: string,
+  settings: MigratorSettings,
+) {
   const [row] = await client<{ pid: number; held: boolean }[]>`
     select pg_backend_pid() as pid, exists (
       select 1 from pg_locks where locktype = 'advisory' and granted and pid = pg_backend_pid()
         and database = (select oid from pg_database where datname = current_database())
         and classid = ${MIGRATION_LOCK_PG_LOCKS.classid} and objid = ${MIGRATION_LOCK_PG_LOCKS.objid}
-        and objsubid = ${MIGRATION_LOCK_PG_LOCKS.objsubid}) as held`;
+        and objsubid = ${MIGRATION_LOCK_PG_LOCKS.objsubid}) as held`.catch((error: unknown) => {
+    throw isConnectionLoss(error) ? sessionLost(tag, settings, describeError(error), error) : error;
+  });
   if (row?.pid === pid && row.held) return;
-  throw new MigrationError(
+  throw sessionLost(
+    tag,
+    settings,
+    `the lock was taken by backend pid ${pid}, the session is now pid ${row?.pid}`,
+  );
+}
+
+/** `CONNECTION_LOST` for a `-- no-transaction` migration whose session (and lock) ended. */
+export function sessionLost(
+  tag: string,
+  settings: MigratorSettings,
+  detail: string,
+  cause?: unknown,
+): MigrationError {
+  return new MigrationError(
     "CONNECTION_LOST",
-    `${tag} ran outside a transaction, but its session changed (the lock was taken by backend ` +
-      `pid ${pid}, the session is now pid ${row?.pid}): the connection was replaced, or the URL ` +
-      "goes through a transaction pooler, which hands each statement to any server connection. " +
-      "It is not recorded; use a direct connection (MIGRATIONS_DATABASE_URL) and run again.",
-    { tag },
+    `${tag} runs outside a transaction, and the session holding the migration lock ended before ` +
+      `it was done (${detail}). It is not recorded; statements of it that ran stay applied, and ` +
+      "the next run repeats it from the start. Either this process stopped answering for longer " +
+      `than MIGRATION_IDLE_SESSION_TIMEOUT_MS=${settings.idleSessionTimeoutMs} (paused or ` +
+      "frozen), or the database ended the session, or the URL goes through a transaction pooler " +
+      "(use a direct connection: MIGRATIONS_DATABASE_URL). Another instance may have applied it " +
+      "since: run `npm run db:status`, then start again.",
+    { tag, cause },
   );
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Sql } from "postgres";
 import type { MigrationFile } from "./drizzle-0.45";
 import { describeError, MigrationError, postgresFailureOf } from "./errors";
-import { assertHoldingSessionLock, withSessionLock } from "./lock";
+import { assertHoldingSessionLock, isConnectionLoss, sessionLost, withSessionLock } from "./lock";
 import { type Log, ms } from "./log";
 import { concurrentIndexBuilt } from "./no-transaction";
 import type { MigratorSettings } from "./settings";
@@ -52,6 +52,7 @@ export async function runNoTransactionMigration(
         set_config('client_connection_check_interval', '1000', false)`;
     try {
       for (const index of file.statements.keys()) {
+        await assertHoldingSessionLock(client, pid, file.tag, settings);
         await runStatement(file, index, step);
       }
     } finally {
@@ -60,7 +61,7 @@ export async function runNoTransactionMigration(
         .simple()
         .catch(() => {});
     }
-    await assertHoldingSessionLock(client, pid, file.tag);
+    await assertHoldingSessionLock(client, pid, file.tag, settings);
     await step.record().catch((error: unknown) => {
       throw new MigrationError(
         "MIGRATION_FAILED",
@@ -94,6 +95,8 @@ async function runStatement(file: MigrationFile, index: number, step: NoTransact
       await client.unsafe(statement);
       return;
     } catch (error) {
+      if (isConnectionLoss(error))
+        throw sessionLost(file.tag, settings, describeError(error), error);
       const failure = postgresFailureOf(error);
       if (failure?.code === LOCK_TIMEOUT && attempt < settings.lockTimeoutRetries) {
         const delay = Math.min(1_000 * 2 ** attempt, 15_000);

@@ -22,6 +22,11 @@ export interface MigratorSettings {
   statementTimeoutMs: number;
   /** Postgres `idle_in_transaction_session_timeout`: how long a silent migrator keeps the lock. */
   idleInTransactionTimeoutMs: number;
+  /**
+   * Postgres `idle_session_timeout` during a `-- no-transaction` migration: how long a silent
+   * migrator keeps the session-level lock between two statements.
+   */
+  idleSessionTimeoutMs: number;
   /** Postgres `statement_timeout` of the statements of a `-- no-transaction` migration. */
   noTransactionStatementTimeoutMs: number;
   /** How long to retry an unreachable database. */
@@ -55,6 +60,7 @@ export function migratorSettingsFromEnv(
     lockTimeoutRetries: env.MIGRATION_LOCK_TIMEOUT_RETRIES,
     statementTimeoutMs: env.MIGRATION_STATEMENT_TIMEOUT_MS,
     idleInTransactionTimeoutMs: env.MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    idleSessionTimeoutMs: env.MIGRATION_IDLE_SESSION_TIMEOUT_MS,
     noTransactionStatementTimeoutMs: env.MIGRATION_NO_TRANSACTION_STATEMENT_TIMEOUT_MS,
     connectWaitMs: env.MIGRATION_CONNECT_WAIT_MS,
     allowUnknownApplied: env.MIGRATION_ALLOW_UNKNOWN_APPLIED,
