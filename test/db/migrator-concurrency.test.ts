@@ -6,9 +6,11 @@ import {
   type FixtureMigration,
   ledgerWhens,
   migrationLockHolders,
+  migratorBackendRunning,
   runMigratorCli,
   startMigratorCli,
   tableExists,
+  whilePaused,
   withSql,
   writeMigrationFolder,
 } from "../support/migrator";
@@ -91,16 +93,10 @@ describe("a migration interrupted in the middle", () => {
     await withSql(db.url, (sql) => sql`create table go_slow ()`);
     const migrator = startMigratorCli("migrate", { url: db.url, folder, env });
     let backendPid = 0;
-    await eventually("the migrator is inside pg_sleep", () =>
-      withSql(db.url, async (sql) => {
-        const [row] = await sql<{ pid: number }[]>`
-          select pid from pg_stat_activity
-          where datname = current_database() and application_name like 'agency-reporting:migrator%'
-            and state = 'active' and query like '%pg_sleep%'`;
-        backendPid = row?.pid ?? 0;
-        return row !== undefined;
-      }),
-    );
+    await eventually("the migrator is inside pg_sleep", async () => {
+      backendPid = (await migratorBackendRunning(db.url, "pg_sleep")) ?? 0;
+      return backendPid !== 0;
+    });
     expect(await migrationLockHolders(db.url)).toHaveLength(1);
     return { migrator, backendPid };
   }
@@ -147,21 +143,16 @@ describe("a migration interrupted in the middle", () => {
     const { migrator: paused } = await migratorInsideSlowStatement(folder, {
       MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS: "1000",
     });
-    paused.child.kill("SIGSTOP");
-    try {
+    const { value: next, resumed } = await whilePaused(paused, async () => {
       await withSql(db.url, (sql) => sql`drop table go_slow`);
-      const next = await runMigratorCli("migrate", {
+      return runMigratorCli("migrate", {
         url: db.url,
         folder,
         env: { MIGRATION_LOCK_WAIT_MS: "20000" },
       });
-      expect(next.code, next.output).toBe(0);
-      expect(next.stdout).toContain("[migrate] ran 0000_slow ");
-      expect(await ledgerWhens(db.url)).toEqual([FIXTURE_T0]);
-    } finally {
-      paused.child.kill("SIGCONT");
-    }
-    const resumed = await paused.exited;
+    });
+    expect(next.code, next.output).toBe(0);
+    expect(next.stdout).toContain("[migrate] ran 0000_slow ");
     expect(resumed.code, resumed.output).toBe(1);
     expect(resumed.stderr).toContain("[migrate] failed (CONNECTION_LOST)");
     expect(resumed.stderr).toContain("MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS=1000");

@@ -201,6 +201,38 @@ export function migrationLockHolders(url: string): Promise<{ pid: number; grante
   );
 }
 
+/**
+ * The backend pid of a migrator process (by its application_name) running a statement that
+ * contains `fragment`, or undefined when none is.
+ */
+export function migratorBackendRunning(url: string, fragment: string): Promise<number | undefined> {
+  return withSql(url, async (sql) => {
+    const [row] = await sql<{ pid: number }[]>`
+      select pid from pg_stat_activity
+      where datname = current_database() and application_name like 'agency-reporting:migrator%'
+        and state = 'active' and strpos(query, ${fragment}) > 0`;
+    return row?.pid;
+  });
+}
+
+/**
+ * Runs `work` while `paused` is stopped (SIGSTOP, as a frozen VM or serverless instance), then
+ * resumes it (SIGCONT, also when `work` fails) and waits for it to end.
+ */
+export async function whilePaused<T>(
+  paused: RunningProcess,
+  work: () => Promise<T>,
+): Promise<{ value: T; resumed: ProcessResult }> {
+  paused.child.kill("SIGSTOP");
+  let value: T;
+  try {
+    value = await work();
+  } finally {
+    paused.child.kill("SIGCONT");
+  }
+  return { value, resumed: await paused.exited };
+}
+
 /** Polls `condition` until it holds; throws with `what` after `timeoutMs`. */
 export async function eventually(
   what: string,
