@@ -11,16 +11,3 @@ export async function register(): Promise<void> {
     await bootMigrations();
   }
 }
-
-/**
- * Next calls this for every error a page, route or action throws (after the error page is
- * rendered, which already shows Postgres's message as the error's cause). In development, a query
- * that failed on a column or table the database lacks gets the likely cause and the command that
- * fixes it on the terminal.
- */
-export async function onRequestError(error: unknown): Promise<void> {
-  if (process.env.NEXT_RUNTIME === "nodejs") {
-    const { reportMissingMigration } = await import("@/server/missing-migration");
-    reportMissingMigration(error);
-  }
-}

@@ -169,3 +169,30 @@ describe("next dev follows drizzle/", () => {
     expect(whens).toHaveLength((await readJournal(drizzleDir)).entries.length);
   });
 });
+
+describe("next dev explains a query on a column no migration created", () => {
+  test("the error page and the terminal name the likely cause and the command", async () => {
+    // What a schema change without its migration looks like to a query: the schema selects
+    // users.invite_expires_at, the database has no such column. Last in the file: it breaks users.
+    await withSql(db.url, (sql) => sql`ALTER TABLE users DROP COLUMN invite_expires_at`);
+
+    // A token-shaped link makes the invitation page look the token up.
+    const page = await get(`${server.url}/invite/${"a".repeat(43)}`);
+
+    expect(page.status).toBe(500);
+    // The dev error page carries the error and its cause as JSON for the overlay.
+    const html = page.body
+      .replaceAll("\\u003c", "<")
+      .replaceAll("\\u003e", ">")
+      .replaceAll("\\", "");
+    expect(html).toContain('column "invite_expires_at" does not exist (SQLSTATE 42703)');
+    expect(html).toContain("no migration has created it in this database");
+    expect(html).toContain("npm run db:generate -- --name <what-changed>");
+    // Next prints the error with its cause on the terminal too.
+    await expect
+      .poll(() => server.output(), { timeout: 10_000 })
+      .toMatch(
+        /\[cause\]: .*column "invite_expires_at" does not exist \(SQLSTATE 42703\): .*npm run db:generate -- --name <what-changed>/,
+      );
+  });
+});

@@ -1,13 +1,16 @@
 import { inspect } from "node:util";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseEnv } from "@/env";
+import { appPoolOptions } from "@/lib/db";
 import { createDbConnection, type DbConnection } from "@/lib/db/client";
 import { sessions, tenants } from "@/lib/db/schema";
 import { QueryDeadlineError, REDACTED_PARAMETER } from "@/lib/db/statements";
 import { migratedDatabaseForFile } from "../support/migrated-database";
 
 // What the app pool does around statements (src/lib/db/statements.ts), against a real Postgres:
-// the deadline (DATABASE_STATEMENT_TIMEOUT_MS) and parameters kept out of errors.
+// the deadline (DATABASE_STATEMENT_TIMEOUT_MS), parameters kept out of errors, and the
+// development hint on a missing column or table.
 
 const database = migratedDatabaseForFile();
 const DEADLINE_MS = 400;
@@ -94,4 +97,49 @@ it("leaves statements that answer in time alone, in every drizzle form", async (
   const rows = await app.db.transaction((tx) => tx.select().from(tenants));
   expect(rows.map((row) => row.id)).toContain(tenant?.id);
   expect(await app.db.query.tenants.findFirst()).toBeDefined();
+});
+
+describe("a statement on a column or table the database lacks", () => {
+  const missingColumn = sql`select not_created_yet from tenants`;
+  const missingTable = sql`select * from not_created_yet`;
+
+  /** Postgres's message (drizzle's cause) for each statement, through the app's pool. */
+  async function messages(nodeEnv: "development" | "production", statements: SQL[]) {
+    const env = parseEnv({ NODE_ENV: nodeEnv, DATABASE_URL: database.url });
+    const pool = createDbConnection({ ...appPoolOptions(env), max: 1 });
+    try {
+      const reasons: string[] = [];
+      for (const statement of statements) {
+        const { error } = await timed(pool.db.execute(statement));
+        reasons.push((error as Error).message);
+      }
+      return reasons;
+    } finally {
+      await pool.close();
+    }
+  }
+
+  it("in development, Postgres's message says no migration created it and gives the command", async () => {
+    const [column, table] = await messages("development", [missingColumn, missingTable]);
+
+    expect(column).toMatch(/^column "not_created_yet" does not exist \(SQLSTATE 42703\): /);
+    expect(table).toMatch(/^relation "not_created_yet" does not exist \(SQLSTATE 42P01\): /);
+    for (const message of [column, table]) {
+      expect(message).toContain(
+        "the schema in src/lib/db/schema uses it, but no migration has created it in this database",
+      );
+      expect(message).toContain("npm run db:generate -- --name <what-changed>");
+    }
+  });
+
+  it("in production, the message is Postgres's own", async () => {
+    expect(await messages("production", [missingColumn, missingTable])).toEqual([
+      'column "not_created_yet" does not exist',
+      'relation "not_created_yet" does not exist',
+    ]);
+  });
+
+  it("in development, other failures keep Postgres's message", async () => {
+    expect(await messages("development", [sql`select 1 / 0`])).toEqual(["division by zero"]);
+  });
 });

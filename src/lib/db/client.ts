@@ -18,6 +18,11 @@ export interface DbConnectionOptions {
    * plain URL looks like Postgres, so the app declares it (DATABASE_POOLER).
    */
   transactionPooler?: boolean;
+  /**
+   * Development: a failure on a missing column or table names the likely cause (a schema change
+   * no migration captures) and the command that fixes it (./missing-migration.ts).
+   */
+  explainMissingSchema?: boolean;
 }
 
 /**
@@ -36,7 +41,10 @@ export function createDbConnection(options: DbConnectionOptions) {
     connection: { application_name: options.applicationName ?? "agency-reporting" },
   });
   // Failed statements keep their parameters (session tokens…) out of errors; see ./statements.ts.
-  const client = guardStatements(pool, { deadlineMs: options.statementTimeoutMs });
+  const client = guardStatements(pool, {
+    deadlineMs: options.statementTimeoutMs,
+    explainMissingSchema: options.explainMissingSchema,
+  });
   // Built on first use: drizzle derives its relational config from the whole schema (about 2 ms
   // cold), which the migrator's connection, made on every boot, and most scripts never use.
   let db: ReturnType<typeof drizzle<typeof schema>> | undefined;

@@ -1,6 +1,6 @@
 import type { Sql } from "postgres";
 import { type Env, readEnv, requireEnv } from "@/env";
-import { createDbConnection, type DbConnection } from "./client";
+import { createDbConnection, type DbConnection, type DbConnectionOptions } from "./client";
 
 const globalForDb = globalThis as typeof globalThis & { appDbConnection?: DbConnection };
 
@@ -11,19 +11,23 @@ const globalForDb = globalThis as typeof globalThis & { appDbConnection?: DbConn
  * module, so a module-level variable would still give one pool per bundle rather than per process.
  */
 export function getDbConnection(env: Env = readEnv()): DbConnection {
-  if (!globalForDb.appDbConnection) {
-    globalForDb.appDbConnection = createDbConnection({
-      url: requireEnv("DATABASE_URL", env),
-      max: env.DATABASE_POOL_MAX,
-      transactionPooler:
-        env.DATABASE_POOLER === undefined ? undefined : env.DATABASE_POOLER === "transaction",
-      applicationName: "agency-reporting:app",
-      // A database that stops answering gives pages an error within these bounds, not a hang.
-      connectTimeoutSeconds: env.DATABASE_CONNECT_TIMEOUT_MS / 1000,
-      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
-    });
-  }
+  globalForDb.appDbConnection ??= createDbConnection(appPoolOptions(env));
   return globalForDb.appDbConnection;
+}
+
+/** How the app's pool connects, from the environment. */
+export function appPoolOptions(env: Env): DbConnectionOptions {
+  return {
+    url: requireEnv("DATABASE_URL", env),
+    max: env.DATABASE_POOL_MAX,
+    transactionPooler:
+      env.DATABASE_POOLER === undefined ? undefined : env.DATABASE_POOLER === "transaction",
+    applicationName: "agency-reporting:app",
+    // A database that stops answering gives pages an error within these bounds, not a hang.
+    connectTimeoutSeconds: env.DATABASE_CONNECT_TIMEOUT_MS / 1000,
+    statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    explainMissingSchema: env.NODE_ENV === "development",
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type postgres from "postgres";
+import { addMissingMigrationHint } from "./missing-migration";
 
 /**
  * What the client does around every statement of a pool:
@@ -9,7 +10,12 @@ import type postgres from "postgres";
  *    statement fails, its parameter array (the very array drizzle prints) is overwritten with a
  *    placeholder per value before drizzle sees the failure.
  *
- * 2. A deadline (optional), enforced by the client. Postgres's own
+ * 2. In development (optional), a statement that fails because a column or table does not exist
+ *    gets, in Postgres's own message, the likely cause (a schema change no migration captures)
+ *    and the command that fixes it: `next dev`'s error page shows that message
+ *    (./missing-migration.ts).
+ *
+ * 3. A deadline (optional), enforced by the client. Postgres's own
  * `statement_timeout` would have to be sent as a startup parameter (PgBouncer refuses unknown ones)
  * or with `SET` (through a transaction pooler it lands on whichever server connection runs it,
  * and stays there for the next client); and it does nothing when the database or the network
@@ -37,8 +43,14 @@ type SettledBy = { resolve: (value: unknown) => void; reject: (error: unknown) =
 /** What a failed statement's parameters read as in errors and logs. */
 export const REDACTED_PARAMETER = "[parameter not logged]";
 
-export function guardStatements<T extends Sql>(sql: T, options: { deadlineMs?: number }): T {
-  const { deadlineMs } = options;
+export interface GuardOptions {
+  deadlineMs?: number;
+  /** Adds the missing-migration hint to failures on a missing column or table. */
+  explainMissingSchema?: boolean;
+}
+
+export function guardStatements<T extends Sql>(sql: T, options: GuardOptions): T {
+  const { deadlineMs, explainMissingSchema } = options;
   const unsafe = (...args: Parameters<Sql["unsafe"]>) => {
     const query = sql.unsafe(...args);
     const settle = query as unknown as SettledBy;
@@ -61,6 +73,7 @@ export function guardStatements<T extends Sql>(sql: T, options: { deadlineMs?: n
     settle.reject = (error) => {
       clearTimeout(timer);
       if (Array.isArray(parameters)) parameters.fill(REDACTED_PARAMETER as never);
+      if (explainMissingSchema) addMissingMigrationHint(error);
       reject(error);
     };
     return query;
