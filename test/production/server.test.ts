@@ -46,7 +46,11 @@ afterEach(async () => {
 async function npmStart(env: (database: TestDatabase) => Record<string, string>) {
   const database = await createTestDatabase();
   running.database = database;
-  const server = await startServer("npm start", host.dir, env(database));
+  // The burst below sends each request from its own address, as a proxy on loopback would.
+  const server = await startServer("npm start", host.dir, {
+    BETTER_AUTH_TRUSTED_PROXIES: "127.0.0.1, ::1",
+    ...env(database),
+  });
   running.server = server;
   return { database, server };
 }

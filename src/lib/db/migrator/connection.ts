@@ -61,6 +61,10 @@ export async function openMigratorConnection(
       url: settings.url,
       max: 1,
       applicationName: migratorApplicationName(),
+      // A transaction pooler it cannot recognise (PgBouncer on a plain URL) may run each of its
+      // transactions (one per lock-wait slice) on another server connection, where a statement
+      // prepared in an earlier one does not exist (26000).
+      transactionPooler: true,
       connectTimeoutSeconds: Math.min(10, Math.max(1, Math.ceil(settings.connectWaitMs / 1000))),
     });
     try {
