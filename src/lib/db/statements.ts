@@ -27,9 +27,8 @@ import { addMissingMigrationHint } from "./missing-migration";
  * - the caller's promise rejects with `QueryDeadlineError` at once, whether or not the cancel got
  *   through, so a page renders its error within the deadline.
  *
- * Transactions get the same deadline per statement, and one for getting their connection: a
- * transaction that only gets a connection after its deadline runs nothing (its callback throws,
- * so it rolls back), since its caller was already told it failed.
+ * Transactions get the same deadline per statement, one for getting their connection and one for
+ * their COMMIT or ROLLBACK (`beginWithDeadlines`).
  */
 export class QueryDeadlineError extends Error {
   override name = "QueryDeadlineError";
@@ -56,13 +55,17 @@ export function guardStatements<T extends Sql>(sql: T, options: GuardOptions): T
     const settle = query as unknown as SettledBy;
     const { resolve, reject } = settle;
     const parameters = args[1];
+    // Once set, the caller's error whatever else fails: cancelling a statement still in the queue
+    // rejects it at once with postgres.js's own "canceling statement" error.
+    let missedDeadline: QueryDeadlineError | undefined;
     const timer =
       deadlineMs === undefined
         ? undefined
         : setTimeout(() => {
+            missedDeadline = deadlineError(deadlineMs, args[0]);
             // A queued statement leaves the queue; a running one gets Postgres's cancel request.
             Promise.resolve(query.cancel() as unknown).catch(() => {});
-            settle.reject(deadlineError(deadlineMs, args[0]));
+            settle.reject(missedDeadline);
           }, deadlineMs);
     // Not `query.finally(…)`: postgres.js starts a query on its first `then`, and drizzle still
     // has to ask for `.values()`.
@@ -74,20 +77,16 @@ export function guardStatements<T extends Sql>(sql: T, options: GuardOptions): T
       clearTimeout(timer);
       if (Array.isArray(parameters)) parameters.fill(REDACTED_PARAMETER as never);
       if (explainMissingSchema) addMissingMigrationHint(error);
-      reject(error);
+      reject(missedDeadline ?? error);
     };
     return query;
   };
   const begin = (callback: (tx: postgres.TransactionSql<Record<string, never>>) => unknown) => {
-    let late = false;
-    const transaction = (sql as postgres.Sql<Record<string, never>>).begin((tx) => {
-      if (late) throw deadlineError(deadlineMs ?? 0, "BEGIN");
-      return callback(guardStatements(tx, options));
-    });
-    if (deadlineMs === undefined) return transaction;
-    return raceDeadline(transaction, deadlineMs, () => {
-      late = true;
-    });
+    const run = (tx: postgres.TransactionSql<Record<string, never>>) =>
+      callback(guardStatements(tx, options));
+    const sqlWithBegin = sql as postgres.Sql<Record<string, never>>;
+    if (deadlineMs === undefined) return sqlWithBegin.begin(run);
+    return beginWithDeadlines(sqlWithBegin, run, deadlineMs);
   };
   return new Proxy(sql, {
     get(target, property, receiver) {
@@ -105,22 +104,38 @@ function deadlineError(deadlineMs: number, statement: string): QueryDeadlineErro
   );
 }
 
-/** `promise`, or a rejection once `deadlineMs` has passed while it waits for a connection. */
-function raceDeadline<T>(promise: Promise<T>, deadlineMs: number, onLate: () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      onLate();
-      reject(deadlineError(deadlineMs, "BEGIN"));
-    }, deadlineMs);
-    promise.then(
-      (value) => {
+/**
+ * A transaction whose caller hears within `deadlineMs` at each step the statement guard does not
+ * cover: getting a connection and its BEGIN, then its COMMIT or ROLLBACK once the callback is
+ * done. The time in between is the callback's own (each of its statements has the deadline), so a
+ * long transaction of quick statements is not reported failed while it commits. A transaction
+ * that only gets its connection after the deadline runs nothing, since its caller was already
+ * told it failed.
+ */
+function beginWithDeadlines(
+  sql: postgres.Sql<Record<string, never>>,
+  run: (tx: postgres.TransactionSql<Record<string, never>>) => unknown,
+  deadlineMs: number,
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const failAt = (step: string) =>
+      setTimeout(() => {
+        late = true;
+        reject(deadlineError(deadlineMs, step));
+      }, deadlineMs);
+    let timer = failAt("BEGIN");
+    sql
+      .begin(async (tx) => {
+        if (late) throw deadlineError(deadlineMs, "BEGIN");
         clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
+        try {
+          return await run(tx);
+        } finally {
+          timer = failAt("COMMIT or ROLLBACK");
+        }
+      })
+      .then(resolve, reject)
+      .finally(() => clearTimeout(timer));
   });
 }
