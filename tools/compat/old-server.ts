@@ -4,9 +4,10 @@ import { type StartedCommand, startCommand } from "../cli/run-command";
 import { findFreePort } from "../database-source/free-port";
 
 /**
- * The previous release's server, started as its own `npm start` does (`next start` in its built
- * directory), in production mode on `databaseUrl`; it migrates that database at boot with the
- * release's own migrations, as it did when it was deployed.
+ * The previous release's server: `next start` in its built directory, in production mode on
+ * `databaseUrl` (its `npm start` before 145b94d; later releases' `npm start` runs the standalone
+ * server instead, docs/migrations.md). It migrates that database at boot with the release's own
+ * migrations, as it did when it was deployed.
  */
 export interface OldServer {
   url: string;
