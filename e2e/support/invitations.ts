@@ -42,17 +42,20 @@ export async function acceptThroughPage(page: Page, link: string, user: Credenti
 
 /**
  * On a client's page, invites `email` with the role whose label is `role`; returns the link the
- * page hands over (production without a sender shows it to copy).
+ * page hands over (production without a sender shows it to copy). Works inside the client page's
+ * invite form only: right after a click on a client's link, the admin page (whose agency-admin
+ * form also has an "Email" field) may still be the one showing.
  */
 export async function inviteThroughClientPage(
   page: Page,
   email: string,
   role: "Member" | "Client admin",
 ): Promise<string> {
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Role").selectOption({ label: role });
-  await page.getByRole("button", { name: "Send invitation" }).click();
-  return page.getByLabel("Invitation link").inputValue();
+  const form = page.getByRole("region", { name: "Invite someone" });
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Role").selectOption({ label: role });
+  await form.getByRole("button", { name: "Send invitation" }).click();
+  return form.getByLabel("Invitation link").inputValue();
 }
 
 interface InvitationWorkerFixtures {
