@@ -21,8 +21,6 @@ export interface RunningProcess extends StartedCommand {
    * first or nothing matches within `timeoutMs`.
    */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
-  /** SIGTERM, then SIGKILL after 5 s for a process that hangs while shutting down. */
-  stop(): Promise<void>;
 }
 
 export function startProcess(
@@ -38,7 +36,6 @@ export function startProcess(
   return {
     ...started,
     waitForOutput: (pattern, timeoutMs = 30_000) => waitForOutput(started, pattern, timeoutMs),
-    stop: () => stop(started, options.ownProcessGroup ?? false),
   };
 }
 
@@ -101,27 +98,4 @@ function waitForOutput(
     );
     check();
   });
-}
-
-/**
- * SIGTERM, then SIGKILL after 5 s. A process in its own group (`npm start`: npm, a shell, then
- * node) is signalled as a group: npm does not pass SIGTERM on to the server it started.
- */
-async function stop({ child, exited }: StartedCommand, ownProcessGroup: boolean): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const signal = (name: NodeJS.Signals) => {
-    if (!ownProcessGroup || child.pid === undefined) return void child.kill(name);
-    try {
-      process.kill(-child.pid, name);
-    } catch {
-      // The group has already ended.
-    }
-  };
-  signal("SIGTERM");
-  const timer = setTimeout(() => signal("SIGKILL"), 5_000);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(timer);
-  }
 }

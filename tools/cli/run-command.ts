@@ -17,6 +17,12 @@ export interface StartedCommand {
   output(): string;
   /** Settles once the command has ended and its output is complete; rejects if it cannot start. */
   exited: Promise<CommandResult>;
+  /**
+   * SIGTERM, then SIGKILL after 5 s for a process that hangs while shutting down. A command in
+   * its own process group (`npm start`: npm, a shell, then node) is signalled as a group: npm does
+   * not pass SIGTERM on to the server it started.
+   */
+  stop(): Promise<void>;
 }
 
 export interface CommandRun extends CommandResult {
@@ -62,7 +68,36 @@ export function startCommand(
     child.once("error", reject);
     child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr, output }));
   });
-  return { child, output: () => output, exited };
+  const ownProcessGroup = options.ownProcessGroup ?? false;
+  return {
+    child,
+    output: () => output,
+    exited,
+    stop: () => stopCommand(child, exited, ownProcessGroup),
+  };
+}
+
+async function stopCommand(
+  child: StartedCommand["child"],
+  exited: Promise<unknown>,
+  ownProcessGroup: boolean,
+): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const signal = (name: NodeJS.Signals) => {
+    if (!ownProcessGroup || child.pid === undefined) return void child.kill(name);
+    try {
+      process.kill(-child.pid, name);
+    } catch {
+      // The group has already ended.
+    }
+  };
+  signal("SIGTERM");
+  const timer = setTimeout(() => signal("SIGKILL"), 5_000);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Runs a command to completion (see `startCommand`). After `timeoutMs` it is sent SIGTERM. */

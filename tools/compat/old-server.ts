@@ -1,13 +1,11 @@
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import { type StartedCommand, startCommand } from "../cli/run-command";
 import { findFreePort } from "../database-source/free-port";
 
 /**
- * The previous release's server: `next start` in its built directory, in production mode on
- * `databaseUrl` (its `npm start` before 145b94d; later releases' `npm start` runs the standalone
- * server instead, docs/migrations.md). It migrates that database at boot with the release's own
- * migrations, as it did when it was deployed.
+ * The previous release's server, started the way it was deployed: its own `npm start` in its
+ * built directory (`next start` before 145b94d, the standalone server since), in production mode
+ * on `databaseUrl`. It migrates that database at boot with the release's own migrations.
  */
 export interface OldServer {
   url: string;
@@ -21,30 +19,28 @@ export async function startOldServer(releaseDir: string, databaseUrl: string): P
   const port = await findFreePort();
   // Better Auth accepts only this exact origin; Playwright's browser will use the same string.
   const url = `http://localhost:${port}`;
-  const server = startCommand(
-    process.execPath,
-    [path.join(releaseDir, "node_modules/next/dist/bin/next"), "start", "-p", String(port)],
-    {
-      cwd: releaseDir,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NODE_ENV: "production",
-        NEXT_TELEMETRY_DISABLED: "1",
-        DATABASE_URL: databaseUrl,
-        BETTER_AUTH_URL: url,
-        BETTER_AUTH_SECRET: randomBytes(32).toString("base64"),
-      },
+  const server = startCommand("npm", ["start"], {
+    cwd: releaseDir,
+    ownProcessGroup: true,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      // Both `next start` and the standalone server listen on PORT.
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      BETTER_AUTH_URL: url,
+      BETTER_AUTH_SECRET: randomBytes(32).toString("base64"),
     },
-  );
-  const stop = () => stopServer(server);
+  });
   try {
     await waitUntilHealthy(server, url);
   } catch (error) {
-    await stop();
+    await server.stop();
     throw error;
   }
-  return { url, output: server.output, stop };
+  return { url, output: server.output, stop: server.stop };
 }
 
 async function waitUntilHealthy(server: StartedCommand, url: string): Promise<void> {
@@ -64,12 +60,4 @@ async function waitUntilHealthy(server: StartedCommand, url: string): Promise<vo
   throw new Error(
     `the previous release's server ${exited ? "exited" : `was not healthy within ${READY_WITHIN_MS / 1000} s`}:\n${server.output()}`,
   );
-}
-
-async function stopServer(server: StartedCommand): Promise<void> {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
-  server.child.kill("SIGTERM");
-  const killed = setTimeout(() => server.child.kill("SIGKILL"), 5_000);
-  await server.exited.catch(() => undefined);
-  clearTimeout(killed);
 }

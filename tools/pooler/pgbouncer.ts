@@ -80,11 +80,8 @@ export async function startPgBouncer(options: {
           },
           log: started.output,
           stop: async () => {
-            if (started.child.exitCode === null && started.child.signalCode === null) {
-              // SIGTERM closes at once; SIGINT ("safe shutdown") would wait for clients to leave.
-              started.child.kill("SIGTERM");
-              await started.exited.catch(() => {});
-            }
+            // SIGTERM closes at once; SIGINT ("safe shutdown") would wait for clients to leave.
+            await started.stop().catch(() => {});
             await rm(dir, { recursive: true, force: true });
           },
         };
