@@ -30,6 +30,9 @@ export async function startOldServer(releaseDir: string, databaseUrl: string): P
       // Both `next start` and the standalone server listen on PORT.
       PORT: String(port),
       DATABASE_URL: databaseUrl,
+      // The smoke tests sign up through the page, which production keeps closed by default
+      // (releases from before that setting ignore it).
+      SIGN_UP_ENABLED: "true",
       BETTER_AUTH_URL: url,
       BETTER_AUTH_SECRET: randomBytes(32).toString("base64"),
     },
