@@ -95,8 +95,14 @@ export function cookieOf(answer: HttpAnswer): string {
 export const PASSWORD = "correct horse battery staple";
 
 /** Signs up through the auth API, as the sign-up page does; the session cookie on success. */
-export async function signUp(baseUrl: string, email: string, name = "Someone") {
+export async function signUp(
+  baseUrl: string,
+  email: string,
+  name = "Someone",
+  options: RequestOptions = {},
+) {
   const answer = await request(baseUrl, "/api/auth/sign-up/email", {
+    ...options,
     body: { name, email, password: PASSWORD },
   });
   return { answer, cookie: cookieOf(answer) };
@@ -112,4 +118,58 @@ export async function signIn(
     body: { email: credentials.email, password: credentials.password ?? PASSWORD },
   });
   return { answer, cookie: cookieOf(answer) };
+}
+
+/**
+ * Submits the form of the page at `path` that holds the field with id `fieldId`, the way a
+ * browser without JavaScript does (and an attacker with curl can): GET the page, keep the form's
+ * hidden inputs, add `fields` (what a person types or picks in the visible ones), and POST it as
+ * multipart/form-data to the form's action (the page itself when empty). React's server render
+ * of a server action's form has hidden inputs (`$ACTION_REF_…`, `$ACTION_…:0` with the action's
+ * id and bound state, `$ACTION_KEY`) so that it works without JavaScript; Next runs the action
+ * and answers with the page rendered again, the action's answer in it.
+ */
+export async function submitForm(
+  baseUrl: string,
+  path: string,
+  form: { cookie?: string; fieldId: string; fields: Record<string, string> },
+): Promise<HttpAnswer> {
+  const page = await request(baseUrl, path, { cookie: form.cookie });
+  if (page.status !== 200) throw new Error(`GET ${path} answered ${page.status}`);
+  const html = page.body
+    .match(/<form[\s>][\s\S]*?<\/form>/g)
+    ?.find((candidate) => candidate.includes(`id="${form.fieldId}"`));
+  if (!html) throw new Error(`no form on ${path} holds a field with id "${form.fieldId}"`);
+  const data = new FormData();
+  for (const [tag] of html.matchAll(/<input\b[^>]*>/g)) {
+    const { type, name, value } = attributesOf(tag);
+    if (type === "hidden" && name !== undefined) data.append(name, value ?? "");
+  }
+  for (const [name, value] of Object.entries(form.fields)) data.set(name, value);
+  // A Response encodes FormData as a browser does: multipart/form-data with a fresh boundary.
+  const encoded = new Response(data);
+  const action = attributesOf(/<form[^>]*>/.exec(html)?.[0] ?? "").action || path;
+  return request(baseUrl, new URL(action, new URL(path, baseUrl)).href, {
+    method: "POST",
+    cookie: form.cookie,
+    headers: { "content-type": encoded.headers.get("content-type") ?? "" },
+    body: await encoded.text(),
+  });
+}
+
+/** The `name="value"` attributes of an HTML start tag, values unescaped. */
+function attributesOf(tag: string): Record<string, string | undefined> {
+  const pairs = tag.matchAll(/([^\s"'<>/=]+)="([^"]*)"/g);
+  return Object.fromEntries([...pairs].map(([, name, value]) => [name, unescapeHtml(value ?? "")]));
+}
+
+const NAMED_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+/** Text as written in HTML (`&amp;`, `&quot;`, `&#x27;`…) back to the characters it stands for. */
+export function unescapeHtml(html: string): string {
+  return html.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (entity, name: string) =>
+    name.startsWith("#")
+      ? String.fromCodePoint(Number(name.slice(1).replace(/^x/i, "0x")))
+      : (NAMED_ENTITIES[name] ?? entity),
+  );
 }
