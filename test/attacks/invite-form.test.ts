@@ -1,8 +1,7 @@
-import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { type MembershipRole, membershipGrants, memberships, users } from "@/lib/db/schema";
+import { formSuccess, grantsOf, signedUpAccount } from "../support/attack-accounts";
 import { attackServerForFile } from "../support/attack-server";
-import { request, signUp, submitForm, unescapeHtml } from "../support/http-client";
+import { request, submitForm } from "../support/http-client";
 import { createTenantRow, createUserRow, uniqueEmail } from "../support/tenancy";
 
 // Finding 3: a client admin could add a member of another client to their own client without
@@ -14,26 +13,6 @@ import { createTenantRow, createUserRow, uniqueEmail } from "../support/tenancy"
 
 const app = attackServerForFile({ SIGN_UP_ENABLED: "true" });
 
-let nextAddress = 10;
-
-/**
- * A signed-up account, its session cookie, and these memberships. Each signs up from a loopback
- * address of its own: sign-up allows 3 requests per 10 s from one address.
- */
-async function account(label: string, roles: { tenantId: string; role: MembershipRole }[]) {
-  const email = uniqueEmail(label);
-  const { answer, cookie } = await signUp(app.url, email, label, {
-    from: `127.0.0.${nextAddress++}`,
-  });
-  expect(answer.status).toBe(200);
-  const [user] = await app.db.select({ id: users.id }).from(users).where(eq(users.email, email));
-  if (!user) throw new Error(`no users row for ${email}`);
-  for (const membership of roles) {
-    await app.db.insert(memberships).values({ userId: user.id, ...membership });
-  }
-  return { id: user.id, email, cookie };
-}
-
 /** Invites `email` as a member through the client page's invite form; what the form then says. */
 async function inviteThroughForm(admin: { cookie: string }, tenantId: string, email: string) {
   const answer = await submitForm(app.url, `/tenants/${tenantId}`, {
@@ -41,17 +20,9 @@ async function inviteThroughForm(admin: { cookie: string }, tenantId: string, em
     fieldId: "invite-email",
     fields: { tenantId, email, role: "member" },
   });
-  expect(answer.status).toBe(200);
-  // The form shows a success as role="status": the message, then the link to copy if any.
-  const status = /role="status">([\s\S]*?)<\/div>/.exec(answer.body)?.[1];
-  if (status === undefined) {
-    const alert = /role="alert"[^>]*>([^<]*)/.exec(answer.body)?.[1];
-    throw new Error(`the form shows no success after inviting ${email}: ${alert ?? "no message"}`);
-  }
-  const message = unescapeHtml(/<p>([^<]*)<\/p>/.exec(status)?.[1] ?? "");
-  expect(message).toContain(email);
-  const link = /value="([^"]*)"/.exec(status)?.[1];
-  return { message, link: link && unescapeHtml(link) };
+  const success = formSuccess(answer);
+  expect(success.message).toContain(email);
+  return success;
 }
 
 describe("a client admin inviting through the form", () => {
@@ -60,8 +31,12 @@ describe("a client admin inviting through the form", () => {
       await createTenantRow(app.db, "Client A"),
       await createTenantRow(app.db, "Client B"),
     ];
-    const adminOfA = await account("admin-of-a", [{ tenantId: clientA.id, role: "tenant_admin" }]);
-    const member = await account("member-of-b", [{ tenantId: clientB.id, role: "member" }]);
+    const adminOfA = await signedUpAccount(app, "admin-of-a", [
+      { tenantId: clientA.id, role: "tenant_admin" },
+    ]);
+    const member = await signedUpAccount(app, "member-of-b", [
+      { tenantId: clientB.id, role: "member" },
+    ]);
 
     const { message } = await inviteThroughForm(adminOfA, clientA.id, member.email);
     expect(message).toContain(clientA.name);
@@ -73,18 +48,14 @@ describe("a client admin inviting through the form", () => {
       (await request(app.url, `/tenants/${clientB.id}`, { cookie: member.cookie })).status,
     ).toBe(200);
     // What the form recorded: a grant waiting for the member to accept.
-    const grants = await app.db
-      .select({ role: membershipGrants.role })
-      .from(membershipGrants)
-      .where(
-        and(eq(membershipGrants.userId, member.id), eq(membershipGrants.tenantId, clientA.id)),
-      );
-    expect(grants).toEqual([{ role: "member" }]);
+    expect(await grantsOf(app, member.id, clientA.id)).toEqual([{ role: "member" }]);
   });
 
   it("learns nothing about who has an account, is an agency admin or is suspended", async () => {
     const client = await createTenantRow(app.db, "Client C");
-    const admin = await account("admin-of-c", [{ tenantId: client.id, role: "tenant_admin" }]);
+    const admin = await signedUpAccount(app, "admin-of-c", [
+      { tenantId: client.id, role: "tenant_admin" },
+    ]);
     const addresses = [
       uniqueEmail("nobody"),
       (await createUserRow(app.db)).email,
