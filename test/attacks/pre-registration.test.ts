@@ -2,30 +2,41 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { users } from "@/lib/db/schema";
-import { inviteToTenant } from "@/lib/invitations/invite";
+import { formSuccess, grantsOf, signedUpAccount } from "../support/attack-accounts";
 import { attackServerForFile } from "../support/attack-server";
-import { request, signUp } from "../support/http-client";
+import { request, signUp, submitForm } from "../support/http-client";
 import { startScript } from "../support/processes";
-import { createActor, createTenantRow, uniqueEmail } from "../support/tenancy";
+import { createTenantRow, uniqueEmail } from "../support/tenancy";
 
 // Finding 1 (HIGH): an attacker registers an address before its owner is invited, and the
-// invitation (or `admin:create`) handed the attacker's account the access.
+// invitation (or `admin:create`) handed the attacker's account the access. The attacker and the
+// agency admin are signed-up accounts with session cookies; the admin invites through the client
+// page's invite form, posted over HTTP as a browser without JavaScript posts it; `admin:create`
+// is the script the operator runs. What the attacker's session can then open is asked of the same
+// production server.
 
 describe("with sign-up open, an attacker who registers an address first", () => {
   const app = attackServerForFile({ SIGN_UP_ENABLED: "true" });
 
   it("gains nothing when an admin later invites that address to a client", async () => {
-    const carol = uniqueEmail("carol");
-    const attacker = await signUp(app.url, carol);
-    expect(attacker.answer.status).toBe(200);
+    // The attacker registers Carol's address before anyone invites her.
+    const attacker = await signedUpAccount(app, "carol");
+    const carol = attacker.email;
 
     const tenantB = await createTenantRow(app.db, "Client B");
-    const admin = await createActor(app.db, [{ tenantId: null, role: "agency_admin" }]);
-    const invited = await inviteToTenant(
-      admin,
-      { tenantId: tenantB.id, email: carol, role: "tenant_admin" },
-      { db: app.db, baseUrl: app.url, ttlDays: 7 },
+    const admin = await signedUpAccount(app, "agency-admin", [
+      { tenantId: null, role: "agency_admin" },
+    ]);
+    const invited = formSuccess(
+      await submitForm(app.url, `/tenants/${tenantB.id}`, {
+        cookie: admin.cookie,
+        fieldId: "invite-email",
+        fields: { tenantId: tenantB.id, email: carol, role: "tenant_admin" },
+      }),
     );
+    expect(invited.message).toContain(carol);
+    // What the form recorded: a grant waiting for the account's owner to accept.
+    expect(await grantsOf(app, attacker.id, tenantB.id)).toEqual([{ role: "tenant_admin" }]);
 
     const page = await request(app.url, `/tenants/${tenantB.id}`, { cookie: attacker.cookie });
     expect(page.status).toBe(404);
@@ -37,9 +48,9 @@ describe("with sign-up open, an attacker who registers an address first", () => 
   });
 
   it("does not become agency admin when the operator runs admin:create for that address", async () => {
-    const ada = uniqueEmail("ada");
-    const attacker = await signUp(app.url, ada);
-    expect(attacker.answer.status).toBe(200);
+    // The attacker registers Ada's address before the operator makes her an agency admin.
+    const attacker = await signedUpAccount(app, "ada");
+    const ada = attacker.email;
 
     const run = await startScript(
       path.join("scripts", "admin-create.ts"),
@@ -56,6 +67,8 @@ describe("with sign-up open, an attacker who registers an address first", () => 
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/already has an account/);
     expect(run.output).toMatch(/\/invite\/[A-Za-z0-9_-]{43}/);
+    // What the script recorded: a grant waiting for the account's owner to accept.
+    expect(await grantsOf(app, attacker.id, null)).toEqual([{ role: "agency_admin" }]);
 
     expect((await request(app.url, "/admin", { cookie: attacker.cookie })).status).toBe(404);
   });
