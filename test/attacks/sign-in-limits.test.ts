@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ACCOUNT_FAILURE_LIMIT } from "@/lib/auth/account-limit";
 import { attackServerForFile } from "../support/attack-server";
-import { cookieOf, request, signIn } from "../support/http-client";
+import { cookieOf, freshLoopbackAddress, request, signIn } from "../support/http-client";
 import { uniqueEmail } from "../support/tenancy";
 
 // Finding 2: the sign-in limit keyed on the X-Forwarded-For a client sends to a server reached
@@ -11,15 +11,11 @@ import { uniqueEmail } from "../support/tenancy";
 
 const app = attackServerForFile({ SIGN_UP_ENABLED: "true" });
 
-let nextAddress = 10;
-/** A loopback address no other test in this file has used: a fresh per-address budget. */
-const freshAddress = () => `127.0.0.${nextAddress++}`;
-
 async function victimAccount(): Promise<{ email: string; knownCookie: string }> {
   const email = uniqueEmail("victim");
   const signUp = await request(app.url, "/api/auth/sign-up/email", {
     body: { name: "Victim", email, password: "correct horse battery staple" },
-    from: freshAddress(),
+    from: freshLoopbackAddress(),
   });
   expect(signUp.status).toBe(200);
   return { email, knownCookie: cookieOf(signUp) };
@@ -29,7 +25,7 @@ const wrong = (email: string) => ({ email, password: "wrong password, guessed" }
 
 describe("the per-address limit", () => {
   it("cannot be dodged by sending a new X-Forwarded-For with each try", async () => {
-    const attacker = freshAddress();
+    const attacker = freshLoopbackAddress();
     const statuses: number[] = [];
     for (let attempt = 1; attempt <= 6; attempt += 1) {
       const { answer } = await signIn(app.url, wrong(uniqueEmail("target")), {
@@ -44,8 +40,8 @@ describe("the per-address limit", () => {
 
   it("cannot be spent by an attacker sending the victim's address", async () => {
     const victim = await victimAccount();
-    const victimAddress = freshAddress();
-    const attacker = freshAddress();
+    const victimAddress = freshLoopbackAddress();
+    const attacker = freshLoopbackAddress();
     for (let attempt = 0; attempt < 3; attempt += 1) {
       await signIn(app.url, wrong(victim.email), {
         from: attacker,
@@ -62,11 +58,13 @@ describe("the per-account limit", () => {
     const victim = await victimAccount();
     // One try per address: the per-address limit never fires.
     for (let attempt = 0; attempt < ACCOUNT_FAILURE_LIMIT; attempt += 1) {
-      const { answer } = await signIn(app.url, wrong(victim.email), { from: freshAddress() });
+      const { answer } = await signIn(app.url, wrong(victim.email), {
+        from: freshLoopbackAddress(),
+      });
       expect(answer.status).toBe(401);
     }
     // Even the right password is held back for a browser that never signed in to the account.
-    const guess = await signIn(app.url, { email: victim.email }, { from: freshAddress() });
+    const guess = await signIn(app.url, { email: victim.email }, { from: freshLoopbackAddress() });
     expect(guess.answer.status).toBe(429);
     expect(JSON.parse(guess.answer.body)).toMatchObject({ code: "ACCOUNT_SIGN_IN_LIMITED" });
     expect(guess.cookie).not.toMatch(/session_token/);
@@ -75,7 +73,7 @@ describe("the per-account limit", () => {
     const owner = await signIn(
       app.url,
       { email: victim.email },
-      { from: freshAddress(), cookie: victim.knownCookie },
+      { from: freshLoopbackAddress(), cookie: victim.knownCookie },
     );
     expect(owner.answer.status).toBe(200);
     expect(owner.cookie).toMatch(/session_token/);

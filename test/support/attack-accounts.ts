@@ -1,10 +1,8 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { type MembershipRole, membershipGrants, memberships, users } from "@/lib/db/schema";
 import type { AttackServer } from "./attack-server";
-import { type HttpAnswer, signUp, unescapeHtml } from "./http-client";
+import { freshLoopbackAddress, type HttpAnswer, signUp, unescapeHtml } from "./http-client";
 import { uniqueEmail } from "./tenancy";
-
-let nextAddress = 10;
 
 /**
  * An account signed up over HTTP on `app`, its session cookie, and these memberships (a `null`
@@ -18,7 +16,7 @@ export async function signedUpAccount(
 ) {
   const email = uniqueEmail(label);
   const { answer, cookie } = await signUp(app.url, email, label, {
-    from: `127.0.0.${nextAddress++}`,
+    from: freshLoopbackAddress(),
   });
   if (answer.status !== 200) {
     throw new Error(`signing up ${email} answered ${answer.status}: ${answer.body}`);

@@ -24,6 +24,13 @@ export interface RequestOptions {
   from?: string;
 }
 
+let nextLoopbackAddress = 10;
+/**
+ * A loopback address no other request of this test file has come from (`from`): a client of its
+ * own, with a fresh budget under the server's per-address limits.
+ */
+export const freshLoopbackAddress = () => `127.0.0.${nextLoopbackAddress++}`;
+
 export async function request(
   baseUrl: string,
   path: string,
