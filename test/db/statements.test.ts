@@ -6,6 +6,7 @@ import { appPoolOptions } from "@/lib/db";
 import { createDbConnection, type DbConnection } from "@/lib/db/client";
 import { sessions, tenants } from "@/lib/db/schema";
 import { QueryDeadlineError, REDACTED_PARAMETER } from "@/lib/db/statements";
+import { runningStatements, timedFailure } from "../support/deadline";
 import { migratedDatabaseForFile } from "../support/migrated-database";
 
 // What the app pool does around statements (src/lib/db/statements.ts), against a real Postgres:
@@ -26,24 +27,11 @@ beforeAll(() => {
 });
 afterAll(() => app?.close());
 
-/** How long `work` took to fail, and why: drizzle wraps the driver's error as its `cause`. */
-async function timed<T>(work: Promise<T>): Promise<{ ms: number; error: unknown }> {
-  const started = performance.now();
-  const error = await work.then(
-    () => undefined,
-    (caught: unknown) => (caught as { cause?: unknown }).cause ?? caught,
-  );
-  return { ms: performance.now() - started, error };
-}
-
-const running = async () =>
-  database.client<{ query: string }[]>`
-    select query from pg_stat_activity
-    where application_name = 'deadline-tests' and query like '%pg_sleep%' and state = 'active'`;
+const running = () => runningStatements(database.client, "pg_sleep(");
 
 describe("a statement past its deadline", () => {
   it("fails at the deadline, and Postgres stops running it", async () => {
-    const { ms, error } = await timed(app.db.execute(sql`select pg_sleep(5)`));
+    const { ms, error } = await timedFailure(app.db.execute(sql`select pg_sleep(5)`));
     expect(error).toBeInstanceOf(QueryDeadlineError);
     expect((error as Error).message).toMatch(/did not answer within 400 ms/);
     expect(ms).toBeLessThan(DEADLINE_MS + 1_000);
@@ -64,7 +52,7 @@ describe("a statement past its deadline", () => {
       await new Promise((resolve) => setTimeout(resolve, DEADLINE_MS * 4));
     });
     await connectionTaken;
-    const queued = await timed(app.db.select().from(tenants));
+    const queued = await timedFailure(app.db.select().from(tenants));
     expect(queued.error).toBeInstanceOf(QueryDeadlineError);
     expect(queued.ms).toBeLessThan(DEADLINE_MS + 1_000);
     // The holder's statements each answered in time, so it commits and says so, however long
@@ -76,7 +64,7 @@ describe("a statement past its deadline", () => {
 
   it("in a transaction, fails it and rolls back what it wrote", async () => {
     const slug = `deadline-${Date.now()}`;
-    const { error } = await timed(
+    const { error } = await timedFailure(
       app.db.transaction(async (tx) => {
         await tx.insert(tenants).values({ name: "Deadline", slug });
         await tx.execute(sql`select pg_sleep(5)`);
@@ -125,7 +113,7 @@ describe("a statement on a column or table the database lacks", () => {
     try {
       const reasons: string[] = [];
       for (const statement of statements) {
-        const { error } = await timed(pool.db.execute(statement));
+        const { error } = await timedFailure(pool.db.execute(statement));
         reasons.push((error as Error).message);
       }
       return reasons;
