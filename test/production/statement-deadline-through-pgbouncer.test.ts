@@ -1,0 +1,108 @@
+import type { PoolMode } from "@tools/pooler/pgbouncer";
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseEnv } from "@/env";
+import { appPoolOptions } from "@/lib/db";
+import { createDbConnection, type DbConnection } from "@/lib/db/client";
+import { tenants } from "@/lib/db/schema";
+import { QueryDeadlineError } from "@/lib/db/statements";
+import { runningStatements, timedFailure } from "../support/deadline";
+import { migratedDatabaseForFile } from "../support/migrated-database";
+import { pgbouncerForFile } from "../support/pgbouncer";
+
+// The app pool's statement deadline (DATABASE_STATEMENT_TIMEOUT_MS, src/lib/db/statements.ts)
+// through Debian's PgBouncer with its default settings and a plain URL. At the deadline postgres.js
+// sends Postgres's cancel request to PgBouncer, which has to forward it to the server connection
+// running the statement. What Postgres runs is read on the server itself (pg_stat_activity over
+// the direct URL), never through the pooler.
+
+const DEADLINE_MS = 400;
+/** Far longer than the deadline and the bounds below: only a cancel ends it in time. */
+const SLOW = sql`select pg_sleep(5)`;
+const NAMES_THE_DEADLINE =
+  /^The database did not answer within 400 ms \(DATABASE_STATEMENT_TIMEOUT_MS\): select pg_sleep\(5\)/;
+
+const database = migratedDatabaseForFile();
+
+const sleeping = () => runningStatements(database.client, "pg_sleep(");
+
+/** Sessions on the database, other than the asking one, inside a transaction. */
+const openTransactions = async () => [
+  ...(await database.client<{ pid: number; state: string }[]>`
+    select pid, state from pg_stat_activity
+    where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null`),
+];
+
+/**
+ * `work`, which runs SLOW, failed with QueryDeadlineError at the deadline, naming it; Postgres ran
+ * SLOW before then (so that it no longer running afterwards means cancelled, not never sent) and
+ * runs it no more.
+ */
+async function expectCancelledAtDeadline(work: Promise<unknown>): Promise<void> {
+  let settled = false;
+  const failure = timedFailure(work).finally(() => {
+    settled = true;
+  });
+  let seenOnServer = false;
+  while (!settled && !seenOnServer) {
+    seenOnServer = (await sleeping()).length > 0;
+    if (!seenOnServer) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const { ms, error } = await failure;
+
+  expect(error, String(error)).toBeInstanceOf(QueryDeadlineError);
+  expect((error as Error).message).toMatch(NAMES_THE_DEADLINE);
+  expect(ms).toBeGreaterThanOrEqual(DEADLINE_MS - 20);
+  expect(ms).toBeLessThan(DEADLINE_MS + 1_000);
+  expect(seenOnServer, "Postgres ran the statement before its deadline").toBe(true);
+  await expect.poll(sleeping, { timeout: 2_000 }).toEqual([]);
+}
+
+describe.each<PoolMode>(["session", "transaction"])(
+  "the app pool's statement deadline through PgBouncer in %s mode",
+  (poolMode) => {
+    const bouncer = pgbouncerForFile(poolMode);
+    let app: DbConnection;
+
+    beforeAll(() => {
+      // The app's own pool, as a deployment's environment makes it (src/lib/db/index.ts).
+      const env = parseEnv({
+        DATABASE_URL: bouncer.current.urlFor(database.url),
+        DATABASE_POOLER: poolMode,
+        DATABASE_STATEMENT_TIMEOUT_MS: String(DEADLINE_MS),
+        // One connection, so the statement after the cancelled one runs on the same connection.
+        DATABASE_POOL_MAX: "1",
+      });
+      app = createDbConnection(appPoolOptions(env));
+    });
+    afterAll(() => app?.close());
+
+    it("a slow statement fails with QueryDeadlineError at the deadline, Postgres stops running it, and the pool serves the next statement", async () => {
+      await expectCancelledAtDeadline(app.db.execute(SLOW));
+
+      // Within its own deadline, on the connection whose statement was cancelled.
+      const [row] = await app.db.execute<{ one: number }>(sql`select 1 as one`);
+      expect(row).toEqual({ one: 1 });
+    });
+
+    it("a transaction with a slow statement fails with QueryDeadlineError, its insert is rolled back, and the pool serves again", async () => {
+      const slug = `deadline-${poolMode}`;
+      await expectCancelledAtDeadline(
+        app.db.transaction(async (tx) => {
+          await tx.insert(tenants).values({ name: "Deadline", slug });
+          await tx.execute(SLOW);
+        }),
+      );
+
+      // Rolled back, not left open (an open one would hide its row too): no session on the
+      // database is inside a transaction, and the row is not there.
+      await expect.poll(openTransactions, { timeout: 2_000 }).toEqual([]);
+      expect(await database.db.select().from(tenants).where(eq(tenants.slug, slug))).toEqual([]);
+
+      // The pool writes again, the same unique slug included: no row or lock of the failed
+      // transaction stands in the way.
+      const inserted = await app.db.insert(tenants).values({ name: "After", slug }).returning();
+      expect(inserted.map((tenant) => tenant.name)).toEqual(["After"]);
+    });
+  },
+);
