@@ -1,6 +1,6 @@
 import { type Env, readEnv, requireEnv } from "@/env";
-import { authSettingsFromEnv } from "@/lib/auth";
 import { clientAddressSettingsFromEnv } from "@/lib/auth/client-address";
+import { authSettingsFromEnv } from "@/lib/auth/settings";
 
 /**
  * Checks the configuration the running server needs, before it migrates or serves anything;
