@@ -1,6 +1,6 @@
 import { type Env, type LogFormat, readEnv, readLogFormat } from "@/env";
 import { clientAddressSettingsFromEnv, installClientAddress } from "@/lib/auth/client-address";
-import { appPoolFor } from "@/lib/db";
+import { appPoolFor } from "@/lib/db/app-pool";
 import {
   describeFailure,
   inspectMigrations,

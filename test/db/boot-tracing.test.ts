@@ -6,9 +6,10 @@ import {
 import { registerOTel } from "@vercel/otel";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { parseEnv } from "@/env";
-import { createDbConnection, type DbConnection } from "@/lib/db/client";
+import { createDbConnection } from "@/lib/db/client";
 import { MIGRATION_LOCK_KEY } from "@/lib/db/migrator/lock";
 import { runMigrator } from "@/lib/db/migrator/run";
+import type { Pool } from "@/lib/db/pool";
 import { runBootMigrations } from "@/server/boot";
 import { applyMigrations } from "../support/database";
 import {
@@ -37,9 +38,9 @@ afterEach(async () => {
   exporter.reset();
   delete (globalThis as Record<symbol, unknown>)[Symbol.for("agency-reporting.migrationState")];
   // Each boot here stands for a new server process, with a new app pool on its own database.
-  const app = globalThis as { appDbConnection?: DbConnection };
-  await app.appDbConnection?.close();
-  delete app.appDbConnection;
+  const app = globalThis as { appPool?: Pool };
+  await app.appPool?.close();
+  delete app.appPool;
 });
 
 const db = emptyDatabasePerTest();

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createDbConnection, type DbConnection } from "../client";
+import { createPool, type Pool } from "../pool";
 import { describeError, MigrationError, PoolerUrlError, postgresFailureOf } from "./errors";
 import { type Log, seconds } from "./log";
 import { describeTarget, directUrlFix } from "./migrations-url";
@@ -37,7 +37,7 @@ function isPoolerRefusal(error: unknown): boolean {
 }
 
 export interface MigratorConnection {
-  connection: DbConnection;
+  connection: Pool;
   connectMs: number;
   /** `server_version`, as the server reported it on connecting. */
   serverVersion: string;
@@ -57,7 +57,7 @@ export async function openMigratorConnection(
   const started = performance.now();
   for (let attempt = 1; ; attempt++) {
     // A new client per attempt: one client spaces its reconnects by its own backoff (up to 20 s).
-    const connection = createDbConnection({
+    const connection = createPool({
       url: settings.url,
       max: 1,
       applicationName: migratorApplicationName(),

@@ -1,15 +1,8 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate, setTimeout as sleep } from "node:timers/promises";
 import type { Sql } from "postgres";
-import type { DbConnection } from "../client";
+import type { Pool } from "../pool";
 import { openMigratorConnection } from "./connection";
-import {
-  locateFailure,
-  type MigrationFile,
-  migrateInTransaction,
-  readLedger,
-  readMigrationFolder,
-  recordInTransaction,
-} from "./drizzle-0.45";
+import { locateFailure, type MigrationFile, readLedger, readMigrationFolder } from "./drizzle-0.45";
 import { describeError, MigrationError, postgresFailureOf } from "./errors";
 import { EXCLUSIVE_NEEDED, withMigrationLock } from "./lock";
 import { type Log, migratorLog, ms } from "./log";
@@ -73,19 +66,33 @@ interface LedgerContext {
   readMs: number;
 }
 
-/** The ledger in one query on `sql`, compared with the folder. */
+/**
+ * The ledger in one query on `sql`, compared with the folder that `readFiles` returns. The folder
+ * is read while the query travels: postgres.js puts a query on the wire from a microtask, so after
+ * one turn of the event loop it is sent, and on a cold start reading and hashing `drizzle/` then
+ * costs nothing a round trip does not already cover.
+ */
 function readPlan(
   sql: Sql,
-  files: MigrationFile[],
+  readFiles: () => MigrationFile[],
   settings: MigratorSettings,
   serverVersion: string,
-): Promise<{ plan: MigrationPlan; readMs: number }> {
+): Promise<{ plan: MigrationPlan; files: MigrationFile[]; readMs: number }> {
   return traced("migrate.ledger_read", {}, async (span) => {
     const started = performance.now();
-    const rows = await readLedger(sql);
+    const ledger = readLedger(sql);
+    await setImmediate();
+    let files: MigrationFile[];
+    try {
+      files = readFiles();
+    } catch (error) {
+      ledger.catch(() => {});
+      throw error;
+    }
+    const rows = await ledger;
     span.setAttribute("migrate.ledger.rows", rows.length);
     const plan = planMigrations(files, rows, { ...settings, serverVersion });
-    return { plan, readMs: performance.now() - started };
+    return { plan, files, readMs: performance.now() - started };
   });
 }
 
@@ -96,14 +103,19 @@ function readPlan(
 async function withLedger<T>(
   settings: MigratorSettings,
   log: Log,
-  work: (context: LedgerContext & { connection: DbConnection }) => Promise<T>,
+  work: (context: LedgerContext & { connection: Pool }) => Promise<T>,
 ): Promise<T> {
   const files = readMigrationFolder(settings.migrationsFolder);
   const { connection, connectMs, serverVersion } = await traced("migrate.connect", {}, () =>
     openMigratorConnection(settings, log),
   );
   try {
-    const { plan, readMs } = await readPlan(connection.client, files, settings, serverVersion);
+    const { plan, readMs } = await readPlan(
+      connection.client,
+      () => files,
+      settings,
+      serverVersion,
+    );
     return await work({ plan, files, connection, connectMs, readMs });
   } finally {
     await connection.close();
@@ -119,7 +131,6 @@ async function readPlanOnAppPool(
   pool: Sql,
   settings: MigratorSettings,
 ): Promise<LedgerContext | undefined> {
-  const files = readMigrationFolder(settings.migrationsFolder);
   const connectStarted = performance.now();
   const reserved = await traced("migrate.connect", { "migrate.connection": "app-pool" }, () =>
     pool.reserve(),
@@ -128,7 +139,8 @@ async function readPlanOnAppPool(
   const connectMs = performance.now() - connectStarted;
   try {
     const serverVersion = String(pool.parameters.server_version ?? "unknown");
-    return { files, connectMs, ...(await readPlan(reserved, files, settings, serverVersion)) };
+    const readFiles = () => readMigrationFolder(settings.migrationsFolder);
+    return { connectMs, ...(await readPlan(reserved, readFiles, settings, serverVersion)) };
   } finally {
     reserved.release();
   }
@@ -256,6 +268,9 @@ async function bringUpToDate(
   });
 }
 
+/** drizzle's dialect, loaded only when something is applied: an up-to-date boot never loads it. */
+const drizzleApply = () => import("./drizzle-0.45-apply");
+
 function pendingList(plan: MigrationPlan): string {
   const tags = plan.pending.map((file) => file.tag);
   return `${tags.length} of ${plan.total} migrations pending (${tags.join(", ")})`;
@@ -266,7 +281,7 @@ function pendingList(plan: MigrationPlan): string {
  * transaction, then that one on its own (no-transaction-run.ts), then the next ones.
  */
 async function applyInSteps(
-  connection: DbConnection,
+  connection: Pool,
   files: MigrationFile[],
   settings: MigratorSettings,
   log: Log,
@@ -287,8 +302,12 @@ async function applyInSteps(
         throwFirstProblem(plan);
         return plan.pending[0]?.tag === next.tag;
       },
-      record: () =>
-        client.begin((tx) => recordInTransaction(tx, client, settings.migrationsFolder, next)),
+      record: async () => {
+        const { recordInTransaction } = await drizzleApply();
+        return client.begin((tx) =>
+          recordInTransaction(tx, client, settings.migrationsFolder, next),
+        );
+      },
     });
     if (applied) appliedNow.push(next.tag);
   }
@@ -301,7 +320,7 @@ async function applyInSteps(
  * after a backoff.
  */
 async function applyWithRetries(
-  connection: DbConnection,
+  connection: Pool,
   files: MigrationFile[],
   settings: MigratorSettings,
   log: Log,
@@ -328,6 +347,7 @@ async function applyWithRetries(
         if (pending.length === 0) return { applied: [], noTransactionNext };
         if (!locked.exclusive) return EXCLUSIVE_NEEDED;
         spans = new MigrationSpans(pending);
+        const { migrateInTransaction } = await drizzleApply();
         await migrateInTransaction(
           locked,
           connection.client,

@@ -1,0 +1,121 @@
+/**
+ * drizzle-orm 0.45's `migrate()` run inside the migrator's locked transaction, and a
+ * `-- no-transaction` migration recorded by drizzle's own code (docs/internals.md). Split from
+ * drizzle-0.45.ts, which reads the folder and the ledger: run.ts imports this file only when
+ * something is to be applied, so the up-to-date check of every boot does not load drizzle's
+ * dialect and query builder (about a third of the boot's code).
+ */
+import type { Logger } from "drizzle-orm/logger";
+import { readMigrationFiles } from "drizzle-orm/migrator";
+import { PgDialect } from "drizzle-orm/pg-core";
+import { drizzle } from "drizzle-orm/postgres-js";
+import type { Sql, TransactionSql } from "postgres";
+import { LEDGER, type MigrationFile } from "./drizzle-0.45";
+import type { LockedTransaction } from "./lock";
+import { type Log, ms } from "./log";
+import type { MigrationSpans } from "./tracing";
+
+const LEDGER_INSERT = new RegExp(`^insert into "${LEDGER.schema}"\\."${LEDGER.table}"`, "i");
+
+/**
+ * Runs all of drizzle-orm's `migrate()` for `pending` in `tx`, the caller's locked transaction:
+ * its ledger setup, its ledger read and its batch. The dialect's `migrate()` is given the folder's
+ * migrations up to the last of `pending` (its watermark picks `pending` among them), so a
+ * `-- no-transaction` migration after them is left for its own step.
+ */
+export async function migrateInTransaction(
+  locked: LockedTransaction,
+  client: Sql,
+  migrationsFolder: string,
+  pending: MigrationFile[],
+  log: Log,
+  spans: MigrationSpans,
+): Promise<void> {
+  let since = performance.now();
+  // Only observes: the ledger insert follows the last statement of a migration.
+  const logger: Logger = {
+    logQuery(query, params) {
+      if (!LEDGER_INSERT.test(query.trim())) return;
+      const file = pending.find((candidate) => candidate.when === Number(params[1]));
+      const took = performance.now() - since;
+      spans.recorded();
+      log.info(
+        "migrate.migration_applied",
+        `ran ${file?.tag ?? String(params[1])} in ${ms(took)} ` +
+          `(${file?.statements.length ?? "?"} statement(s))`,
+        { tag: file?.tag, durationMs: took, statements: file?.statements.length },
+      );
+      since = performance.now();
+    },
+  };
+  const last = pending.at(-1)?.when ?? Number.NEGATIVE_INFINITY;
+  const migrations = readMigrationFiles({ migrationsFolder }).filter(
+    (migration) => migration.folderMillis <= last,
+  );
+  const session = sessionInTransaction(locked, client, logger, () => {
+    since = performance.now();
+    spans.started();
+  });
+  await new PgDialect().migrate(migrations, session, { migrationsFolder, ...LEDGER_CONFIG });
+}
+
+/**
+ * Records `file` in the ledger inside `tx`, exactly as drizzle would have: by the dialect's own
+ * `migrate()`, given the file's hash and `when` and no statements (which also creates the ledger
+ * when `file` is the first migration). For a `-- no-transaction` migration, whose statements ran
+ * and committed on their own.
+ */
+export async function recordInTransaction(
+  tx: TransactionSql,
+  client: Sql,
+  migrationsFolder: string,
+  file: MigrationFile,
+): Promise<void> {
+  const [meta] = readMigrationFiles({ migrationsFolder }).filter(
+    (migration) => migration.folderMillis === file.when && migration.hash === file.hash,
+  );
+  if (!meta) throw new Error(`${file.tag} changed in ${migrationsFolder} while it was applied`);
+  const session = sessionInTransaction({ tx, inTransaction: () => true }, client);
+  await new PgDialect().migrate([{ ...meta, sql: [] }], session, {
+    migrationsFolder,
+    ...LEDGER_CONFIG,
+  });
+}
+
+const LEDGER_CONFIG = { migrationsSchema: LEDGER.schema, migrationsTable: LEDGER.table };
+
+/**
+ * A drizzle session whose every statement runs in `tx`. The dialect's `migrate()` opens its batch
+ * with `session.transaction()`, which postgres.js runs as `client.begin(fn)`; the client handed to
+ * drizzle here runs `fn` in `tx` instead. Once `inTransaction()` is false (the connection was
+ * lost) drizzle may still be running, and its next statement must fail rather than reach a new
+ * session.
+ */
+function sessionInTransaction(
+  { tx, inTransaction }: Pick<LockedTransaction, "tx" | "inTransaction">,
+  client: Sql,
+  logger?: Logger,
+  onBegin?: () => void,
+): Parameters<PgDialect["migrate"]>[1] {
+  // drizzle's postgres-js session uses only these three members of its client.
+  interface ClientInTransaction {
+    options: Sql["options"];
+    unsafe: TransactionSql["unsafe"];
+    begin: (work: (sql: ClientInTransaction) => unknown) => unknown;
+  }
+  const inside: ClientInTransaction = {
+    options: client.options,
+    unsafe: (...args: Parameters<TransactionSql["unsafe"]>) => {
+      if (!inTransaction()) throw new Error("the migration transaction has ended");
+      return tx.unsafe(...args);
+    },
+    begin: (work) => {
+      onBegin?.();
+      return work(inside);
+    },
+  };
+  const db = drizzle(inside as unknown as Sql, logger ? { logger } : {});
+  // The dialect's `migrate()` uses only execute/all/transaction of the session; its declared
+  // generics are narrower than a drizzle instance's.
+  return db._.session as unknown as Parameters<PgDialect["migrate"]>[1];
+}
