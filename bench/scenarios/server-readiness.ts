@@ -14,6 +14,7 @@ import { checkCostRows, RELAY_ROUND_TRIP_MS } from "../support/check-cost";
 import { withBenchDatabase } from "../support/databases";
 import { appMigrationsFolder } from "../support/fixtures";
 import { loggedTotalMs, ours } from "../support/migrators";
+import { cpuTimeMs } from "../support/processes";
 import { roundTrips } from "../support/round-trips";
 
 const standaloneDir = path.join(process.cwd(), ".next/standalone");
@@ -108,7 +109,11 @@ async function checkCostOverNetwork(context: BenchContext, url: string): Promise
         },
         dir,
       );
-      return { ms: readiness.totalMs, connections: proxy.connections() - before };
+      return {
+        ms: readiness.totalMs,
+        connections: proxy.connections() - before,
+        cpuMs: readiness.cpuMs,
+      };
     };
     const samples = await interleave(
       { check: startOnce(standaloneDir), noCheck: startOnce(noCheck.dir) },
@@ -125,11 +130,41 @@ async function checkCostOverNetwork(context: BenchContext, url: string): Promise
       },
       relayRoundTrip,
     );
-    return rows.map((row) => ({ ...row, key: `network.${row.key}` }));
+    return [...rows, ...cpuRows(samples.check, samples.noCheck)].map((row) => ({
+      ...row,
+      key: `network.${row.key}`,
+    }));
   } finally {
     await noCheck.remove();
     await proxy.close();
   }
+}
+
+/**
+ * The CPU time each server used until its first 200, and the per-round difference: what the boot
+ * costs in code run (loading its modules in the instrumentation bundle, the check itself), apart
+ * from the round trips in `check.cost`. None where the platform has no per-thread schedstat.
+ */
+function cpuRows(
+  check: { cpuMs: number | undefined }[],
+  noCheck: { cpuMs: number | undefined }[],
+): BenchRow[] {
+  const cpu = (runs: { cpuMs: number | undefined }[]) =>
+    runs.flatMap((run) => (run.cpuMs === undefined ? [] : [run.cpuMs]));
+  if (cpu(check).length !== check.length || cpu(noCheck).length !== noCheck.length) return [];
+  const note = "CPU time the server used until its first 200 (all threads)";
+  return [
+    { key: "no-check.cpu", measurement: summarize(cpu(noCheck), "ms"), note },
+    { key: "check.cpu", measurement: summarize(cpu(check), "ms"), note },
+    {
+      key: "check.cpu-cost",
+      measurement: summarize(
+        paired(cpu(check), cpu(noCheck), (on, off) => on - off),
+        "ms",
+      ),
+      note: "per-round check − no-check: the boot's code, without the network",
+    },
+  ];
 }
 
 /**
@@ -166,6 +201,8 @@ interface Readiness {
    */
   heldMs: number;
   migratorMs: number | undefined;
+  /** CPU time the server had used when it answered (`cpuTimeMs`). */
+  cpuMs: number | undefined;
 }
 
 /** A row from the runs that logged the figure, if any did (the log line is not a contract). */
@@ -182,7 +219,9 @@ async function timeToHealthy(
   try {
     const sentAt = await waitForHealthy(server);
     const answeredAt = performance.now();
+    const cpuMs = cpuTimeMs(server.pid);
     return {
+      cpuMs,
       totalMs: answeredAt - started,
       heldMs: answeredAt - sentAt,
       migratorMs: loggedTotalMs(server.output()),

@@ -127,6 +127,8 @@ export async function addMigration(drizzleDir: string, tag: string, sql: string)
 
 export interface ServerProcess extends Pick<RunningProcess, "output" | "waitForOutput" | "stop"> {
   url: string;
+  /** The spawned process (for `standalone`, the server itself; the bench reads its CPU time). */
+  pid: number | undefined;
   /** Resolves with the exit code (null when killed by a signal): what the boot tests and bench judge. */
   exited: Promise<number | null>;
 }
@@ -179,6 +181,7 @@ export async function startServer(
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: server.child.pid,
     output: server.output,
     exited: server.exited.then((result) => result.code),
     waitForOutput: server.waitForOutput,
