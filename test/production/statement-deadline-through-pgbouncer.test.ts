@@ -5,8 +5,7 @@ import { parseEnv } from "@/env";
 import { appPoolOptions } from "@/lib/db";
 import { createDbConnection, type DbConnection } from "@/lib/db/client";
 import { tenants } from "@/lib/db/schema";
-import { QueryDeadlineError } from "@/lib/db/statements";
-import { runningStatements, timedFailure } from "../support/deadline";
+import { expectCancelledAtDeadline } from "../support/deadline";
 import { migratedDatabaseForFile } from "../support/migrated-database";
 import { pgbouncerForFile } from "../support/pgbouncer";
 
@@ -18,13 +17,17 @@ import { pgbouncerForFile } from "../support/pgbouncer";
 
 const DEADLINE_MS = 400;
 /** Far longer than the deadline and the bounds below: only a cancel ends it in time. */
-const SLOW = sql`select pg_sleep(5)`;
-const NAMES_THE_DEADLINE =
-  /^The database did not answer within 400 ms \(DATABASE_STATEMENT_TIMEOUT_MS\): select pg_sleep\(5\)/;
+const SLOW_TEXT = "select pg_sleep(5)";
+const SLOW = sql.raw(SLOW_TEXT);
 
 const database = migratedDatabaseForFile();
 
-const sleeping = () => runningStatements(database.client, "pg_sleep(");
+/** Read when a test runs: the file's database exists only then. */
+const slowStatement = () => ({
+  direct: database.client,
+  deadlineMs: DEADLINE_MS,
+  statement: SLOW_TEXT,
+});
 
 /** Sessions on the database, other than the asking one, inside a transaction. */
 const openTransactions = async () => [
@@ -32,31 +35,6 @@ const openTransactions = async () => [
     select pid, state from pg_stat_activity
     where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null`),
 ];
-
-/**
- * `work`, which runs SLOW, failed with QueryDeadlineError at the deadline, naming it; Postgres ran
- * SLOW before then (so that it no longer running afterwards means cancelled, not never sent) and
- * runs it no more.
- */
-async function expectCancelledAtDeadline(work: Promise<unknown>): Promise<void> {
-  let settled = false;
-  const failure = timedFailure(work).finally(() => {
-    settled = true;
-  });
-  let seenOnServer = false;
-  while (!settled && !seenOnServer) {
-    seenOnServer = (await sleeping()).length > 0;
-    if (!seenOnServer) await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  const { ms, error } = await failure;
-
-  expect(error, String(error)).toBeInstanceOf(QueryDeadlineError);
-  expect((error as Error).message).toMatch(NAMES_THE_DEADLINE);
-  expect(ms).toBeGreaterThanOrEqual(DEADLINE_MS - 20);
-  expect(ms).toBeLessThan(DEADLINE_MS + 1_000);
-  expect(seenOnServer, "Postgres ran the statement before its deadline").toBe(true);
-  await expect.poll(sleeping, { timeout: 2_000 }).toEqual([]);
-}
 
 describe.each<PoolMode>(["session", "transaction"])(
   "the app pool's statement deadline through PgBouncer in %s mode",
@@ -78,7 +56,7 @@ describe.each<PoolMode>(["session", "transaction"])(
     afterAll(() => app?.close());
 
     it("a slow statement fails with QueryDeadlineError at the deadline, Postgres stops running it, and the pool serves the next statement", async () => {
-      await expectCancelledAtDeadline(app.db.execute(SLOW));
+      await expectCancelledAtDeadline(app.db.execute(SLOW), slowStatement());
 
       // Within its own deadline, on the connection whose statement was cancelled.
       const [row] = await app.db.execute<{ one: number }>(sql`select 1 as one`);
@@ -92,6 +70,7 @@ describe.each<PoolMode>(["session", "transaction"])(
           await tx.insert(tenants).values({ name: "Deadline", slug });
           await tx.execute(SLOW);
         }),
+        slowStatement(),
       );
 
       // Rolled back, not left open (an open one would hide its row too): no session on the
