@@ -2,10 +2,8 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import { createPool, type Pool, type PoolOptions } from "./pool";
 import * as schema from "./schema";
 
-export type DbConnectionOptions = PoolOptions;
-
 /** A new pool with drizzle over it (`./pool.ts`); the caller closes it. */
-export function createDbConnection(options: DbConnectionOptions) {
+export function createDbConnection(options: PoolOptions) {
   return withDrizzle(createPool(options));
 }
 
