@@ -57,6 +57,8 @@ export function pgbouncerBinary(): string {
 export async function startPgBouncer(options: {
   upstreamUrl: string;
   poolMode: PoolMode;
+  /** Server connections per database and user (PgBouncer's default: 20). */
+  defaultPoolSize?: number;
 }): Promise<RunningPgBouncer> {
   const binary = pgbouncerBinary();
   const upstream = new URL(options.upstreamUrl);
@@ -65,7 +67,7 @@ export async function startPgBouncer(options: {
   try {
     for (let attempt = 1; ; attempt++) {
       const port = await findFreePort();
-      const config = await writeConfig({ dir, port, upstream, poolMode: options.poolMode, runAs });
+      const config = await writeConfig({ ...options, dir, port, upstream, runAs });
       const started = startCommand(binary, [config], { cwd: dir, runAs });
       const outcome = await readyOrEnded(started, port);
       if (outcome === "ready") {
@@ -102,9 +104,10 @@ async function writeConfig(options: {
   port: number;
   upstream: URL;
   poolMode: PoolMode;
+  defaultPoolSize?: number;
   runAs: UserIds | undefined;
 }): Promise<string> {
-  const { dir, port, upstream, poolMode, runAs } = options;
+  const { dir, port, upstream, poolMode, defaultPoolSize, runAs } = options;
   const user = decodeURIComponent(upstream.username || "postgres");
   const password = decodeURIComponent(upstream.password);
   // PgBouncer logs in to the server with the auth_file's password; clients are trusted, as the
@@ -125,6 +128,7 @@ async function writeConfig(options: {
       `auth_file = ${authFile}`,
       `admin_users = ${user}`,
       `pool_mode = ${poolMode}`,
+      ...(defaultPoolSize === undefined ? [] : [`default_pool_size = ${defaultPoolSize}`]),
       "",
     ].join("\n"),
   );
