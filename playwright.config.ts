@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
 import type { E2eOptions } from "./e2e/support/fixtures";
 import { readEnv } from "./src/env";
+import { locateSystemTool } from "./tools/system-tools";
 
 /**
  * QA's smoke test: the production build, started on a fresh database that it migrates at boot,
@@ -30,22 +30,24 @@ process.env.E2E_STATE_FILE ??= path.join(
 );
 const stateFile = process.env.E2E_STATE_FILE;
 
-/** Debian's chromium where installed (Playwright cannot download its browsers here). */
-const SYSTEM_CHROMIUM = "/usr/bin/chromium";
-const launchOptions = existsSync(SYSTEM_CHROMIUM)
-  ? {
-      executablePath: SYSTEM_CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    }
-  : {};
+// Debian's chromium needs these flags here; Playwright's own browser gets its own defaults. With
+// neither, `npm run test:e2e` skips before Playwright starts (scripts/test-e2e.ts).
+const browser = locateSystemTool("chromium", process.env);
+const launchOptions =
+  browser?.source === "system"
+    ? {
+        executablePath: browser.path,
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+          "--disable-quic",
+        ],
+      }
+    : {};
 
 export default defineConfig<E2eOptions>({
   testDir: "e2e",

@@ -9,6 +9,7 @@ const alias = {
 export default defineConfig({
   resolve: { alias },
   test: {
+    reporters: ["default", "./test/support/skip-summary.ts"],
     projects: [
       {
         resolve: { alias },

@@ -2,16 +2,24 @@
  * `npm run test:compat [-- --ref <git ref>] [--migrations-folder <dir>]`: the previous release's
  * own Playwright smoke tests, against its own server, on a database migrated with the current
  * migrations (docs/migrations.md, "Expand and contract"). The default release is the last commit
- * before the newest migration. Exit codes: 0 passed, 1 failed, 2 could not run.
+ * before the newest migration. Exit codes: 0 passed, 1 failed, 2 could not run. With no Chromium
+ * on the machine it is skipped (0), except under CI (1).
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { defaultPreviousRelease, releaseAt } from "@tools/compat/previous-release";
 import { runCompat } from "@tools/compat/run";
+import { skipWithout } from "@tools/system-tools";
 
 const say = (line: string) => console.error(`[test:compat] ${line}`);
 
 async function main(): Promise<number> {
+  const skipped = skipWithout(
+    "chromium",
+    "npm run test:compat (the previous release's Playwright smoke tests)",
+    process.env,
+  );
+  if (skipped !== undefined) return skipped;
   const { values } = parseArgs({
     options: {
       ref: { type: "string" },

@@ -1,4 +1,3 @@
-import type { PoolMode, RunningPgBouncer } from "@tools/pooler/pgbouncer";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../support/database";
 import { ledgerWhens } from "../support/migrator";
@@ -12,6 +11,7 @@ import {
   startServer,
 } from "../support/next-app";
 import { advisoryLocks, pgbouncerForFile } from "../support/pgbouncer";
+import { needs } from "../support/system-tools";
 
 // What a production host runs: `npm run build`, then in a directory of its own `npm ci
 // --omit=dev` and `npm start`; here also behind Debian's PgBouncer (default settings, plain URL).
@@ -20,10 +20,6 @@ import { advisoryLocks, pgbouncerForFile } from "../support/pgbouncer";
 
 let app: BuiltApp;
 let host: Awaited<ReturnType<typeof installProductionCopy>>;
-const bouncers: Record<PoolMode, { readonly current: RunningPgBouncer }> = {
-  session: pgbouncerForFile("session"),
-  transaction: pgbouncerForFile("transaction"),
-};
 
 beforeAll(async () => {
   app = await buildAppCopy();
@@ -119,10 +115,12 @@ describe("npm start after npm ci --omit=dev", () => {
   });
 });
 
-describe("the app's pool through PgBouncer in transaction mode", () => {
+describe("the app's pool through PgBouncer in transaction mode", needs("pgbouncer"), () => {
+  const bouncer = pgbouncerForFile("transaction");
+
   it("DATABASE_POOLER=transaction, migrations over the direct URL: 40 requests at once all answered, health stays 200", async () => {
     const { server } = await npmStart((db) => ({
-      DATABASE_URL: bouncers.transaction.current.urlFor(db.url),
+      DATABASE_URL: bouncer.current.urlFor(db.url),
       DATABASE_POOLER: "transaction",
       MIGRATIONS_DATABASE_URL: db.url,
     }));
@@ -134,7 +132,7 @@ describe("the app's pool through PgBouncer in transaction mode", () => {
 
   it("DATABASE_URL alone through it: the boot migrates and serves, or exits 2 naming the direct URL", async () => {
     const { database, server } = await npmStart((db) => ({
-      DATABASE_URL: bouncers.transaction.current.urlFor(db.url),
+      DATABASE_URL: bouncer.current.urlFor(db.url),
       DATABASE_POOLER: "transaction",
     }));
     const health = await firstAnswer(server);
@@ -151,10 +149,12 @@ describe("the app's pool through PgBouncer in transaction mode", () => {
   });
 });
 
-describe("the server through PgBouncer in session mode", () => {
+describe("the server through PgBouncer in session mode", needs("pgbouncer"), () => {
+  const bouncer = pgbouncerForFile("session");
+
   it("DATABASE_URL alone through it: migrates at boot, then 40 requests at once all answered", async () => {
     const { database, server } = await npmStart((db) => ({
-      DATABASE_URL: bouncers.session.current.urlFor(db.url),
+      DATABASE_URL: bouncer.current.urlFor(db.url),
     }));
     expect((await firstAnswer(server)).status, server.output()).toBe(200);
     expect(await ledgerWhens(database.url)).toEqual(await journalWhens());

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, inject } from "vitest";
 import { withSql } from "./migrator";
 
 /**
- * Debian's PgBouncer, default settings, in front of this run's Postgres: one per test file and
- * pool mode, started in `beforeAll`, stopped in `afterAll`.
+ * Debian's PgBouncer, default settings, in front of this run's Postgres: one per suite and pool
+ * mode, started in `beforeAll`, stopped in `afterAll`. Declare the suite with `needs("pgbouncer")`
+ * (./system-tools.ts) so that a machine without it skips the suite instead of failing its hooks.
  */
 export function pgbouncerForFile(poolMode: PoolMode): { readonly current: RunningPgBouncer } {
   let bouncer: RunningPgBouncer | undefined;
