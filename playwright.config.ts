@@ -5,6 +5,7 @@ import { defineConfig, devices } from "@playwright/test";
 import type { E2eOptions } from "./e2e/support/fixtures";
 import { readEnv } from "./src/env";
 import { locateSystemTool } from "./tools/system-tools";
+import { TIMINGS_DIR, TIMINGS_FILES } from "./tools/test-timings";
 
 /**
  * QA's smoke test: the production build, started on a fresh database that it migrates at boot,
@@ -55,7 +56,11 @@ export default defineConfig<E2eOptions>({
   // Sign-in and sign-up are rate limited in production (3 per 10 s per IP): retries would trip it.
   retries: 0,
   workers: 1,
-  reporter: process.env.CI ? [["list"], ["html", { open: "never" }]] : "list",
+  reporter: [
+    ["list"],
+    ["json", { outputFile: path.join(TIMINGS_DIR, TIMINGS_FILES.playwright) }],
+    ...(process.env.CI ? [["html", { open: "never" }] as const] : []),
+  ],
   timeout: 30_000,
   use: {
     baseURL,

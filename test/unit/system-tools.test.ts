@@ -119,8 +119,12 @@ describe("a vitest run on a machine without PgBouncer", { timeout: 60_000 }, () 
       { env: machine(env) },
     ).exited;
 
-  it("is the project's configuration: the default reporter, then the skip summary", () => {
-    expect(config.test?.reporters).toEqual(["default", "./test/support/skip-summary.ts"]);
+  it("is the project's configuration: the skip summary follows the default reporter", () => {
+    expect(config.test?.reporters).toEqual([
+      "default",
+      "./test/support/skip-summary.ts",
+      "./test/support/timings-reporter.ts",
+    ]);
   });
 
   it("skips the suite that needs it and passes, ending with the skipped suites, why, and the install commands", async () => {
