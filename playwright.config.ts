@@ -4,7 +4,7 @@ import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
 import type { E2eOptions } from "./e2e/support/fixtures";
 import { readEnv } from "./src/env";
-import { locateSystemTool } from "./tools/system-tools";
+import { isCi, locateSystemTool } from "./tools/system-tools";
 import { TIMINGS_DIR, TIMINGS_FILES } from "./tools/test-timings";
 
 /**
@@ -52,14 +52,17 @@ const launchOptions =
 
 export default defineConfig<E2eOptions>({
   testDir: "e2e",
-  forbidOnly: !!process.env.CI,
+  forbidOnly: isCi(process.env),
   // Sign-in and sign-up are rate limited in production (3 per 10 s per IP): retries would trip it.
   retries: 0,
   workers: 1,
   reporter: [
     ["list"],
-    ["json", { outputFile: path.join(TIMINGS_DIR, TIMINGS_FILES.playwright) }],
-    ...(process.env.CI ? [["html", { open: "never" }] as const] : []),
+    // The build-and-serve run's time, for `npm run test:timings`; a deployed server has no build.
+    ...(deployed
+      ? []
+      : [["json", { outputFile: path.join(TIMINGS_DIR, TIMINGS_FILES.playwright) }] as const]),
+    ...(isCi(process.env) ? [["html", { open: "never" }] as const] : []),
   ],
   timeout: 30_000,
   use: {
