@@ -132,8 +132,10 @@ describe("a vitest run on a machine without PgBouncer", { timeout: 60_000 }, () 
     expect(result.code, result.output).toBe(0);
     expect(result.stdout).toContain(
       [
-        "Skipped suites (2):",
+        "Skipped suites (4):",
         "  - suites.fixture.ts > through PgBouncer: PgBouncer is not installed; install: apt-get install -y pgbouncer",
+        "  - suites.fixture.ts > in session mode: PgBouncer is not installed; install: apt-get install -y pgbouncer",
+        "  - suites.fixture.ts > in transaction mode: PgBouncer is not installed; install: apt-get install -y pgbouncer",
         "  - suites.fixture.ts > on another platform: does not apply here",
         "With CI=true a suite skipped for a missing tool fails the run.",
       ].join("\n"),
