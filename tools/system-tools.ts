@@ -17,12 +17,22 @@ export interface SystemTool {
   /** The program, as a person knows it. */
   label: string;
   install: string;
+  /** What a Debian machine that cannot download Playwright's browser installs (.ci/run). */
+  debianPackage: string;
 }
 
 export const SYSTEM_TOOLS: Record<SystemToolName, SystemTool> = {
-  pgbouncer: { label: "PgBouncer", install: "apt-get install -y pgbouncer" },
-  // Debian's chromium when installed; Playwright's download works on any Linux.
-  chromium: { label: "Chromium", install: "npx playwright install chromium" },
+  pgbouncer: {
+    label: "PgBouncer",
+    install: "apt-get install -y pgbouncer",
+    debianPackage: "pgbouncer",
+  },
+  // Playwright's download works on any Linux; Debian's chromium where downloads do not.
+  chromium: {
+    label: "Chromium",
+    install: "npx playwright install chromium",
+    debianPackage: "chromium",
+  },
 };
 
 export interface LocatedTool {
@@ -40,7 +50,7 @@ const SBIN = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
  */
 export function toolSearchPath(env: Environment): string[] {
   const listed = env.SYSTEM_TOOLS_PATH ?? [env.PATH ?? "", ...SBIN].join(path.delimiter);
-  return listed.split(path.delimiter).filter(Boolean);
+  return [...new Set(listed.split(path.delimiter).filter(Boolean))];
 }
 
 function executableIn(dirs: readonly string[], name: string): string | undefined {

@@ -181,3 +181,21 @@ describe("npm run test:e2e on a machine without Chromium", { timeout: 30_000 }, 
     expect(result.stderr).toContain("FAILED: with CI=true");
   });
 });
+
+describe(".ci/run's list of Debian packages to install", () => {
+  const missing = async (toolsPath: string) => {
+    const run = await startScript("scripts/system-tools.ts", ["--missing-debian-packages"], {
+      env: machine({ SYSTEM_TOOLS_PATH: toolsPath }),
+    }).exited;
+    expect(run.code, run.output).toBe(0);
+    return run.stdout;
+  };
+
+  it("names the package of each missing tool, and none when both are there", async () => {
+    expect(await missing(empty)).toBe("pgbouncer\nchromium\n");
+    const both = folderWith("pgbouncer");
+    writeFileSync(path.join(both, "chromium"), "");
+    chmodSync(path.join(both, "chromium"), 0o755);
+    expect(await missing(both)).toBe("");
+  });
+});
