@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium } from "@playwright/test";
-import { locateSystemTool, skipSummary } from "@tools/system-tools";
+import { locateSystemTool, skipSummary, toolSearchPath } from "@tools/system-tools";
 import { afterAll, describe, expect, it } from "vitest";
 import config from "../../vitest.config";
 import { REPO_ROOT, startProcess, startScript } from "../support/processes";
@@ -49,9 +49,15 @@ describe("locateSystemTool", () => {
     expect(locateSystemTool("pgbouncer", { SYSTEM_TOOLS_PATH: dir })).toBeUndefined();
   });
 
-  it("looks in the sbin folders too when SYSTEM_TOOLS_PATH is unset, as Debian puts PgBouncer there", () => {
+  it("without SYSTEM_TOOLS_PATH, looks in PATH, then in the sbin folders where Debian puts PgBouncer", () => {
     const dir = folderWith("pgbouncer");
     expect(locateSystemTool("pgbouncer", { PATH: dir })?.path).toBe(path.join(dir, "pgbouncer"));
+    expect(toolSearchPath({ PATH: `${dir}:/usr/sbin` })).toEqual([
+      dir,
+      "/usr/sbin",
+      "/usr/local/sbin",
+      "/sbin",
+    ]);
   });
 
   it("takes the machine's chromium first, then Playwright's own browser, then none", async () => {
