@@ -1,4 +1,4 @@
-import type { PoolMode, RunningPgBouncer } from "@tools/pooler/pgbouncer";
+import type { PoolMode } from "@tools/pooler/pgbouncer";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../support/database";
 import { ledgerWhens } from "../support/migrator";
@@ -19,6 +19,7 @@ import {
   REQUEST_KINDS,
   send,
 } from "../support/request-burst";
+import { needs } from "../support/system-tools";
 
 // What a production host runs: `npm run build`, then in a directory of its own `npm ci
 // --omit=dev` and `npm start`; here also behind Debian's PgBouncer (default settings, plain URL).
@@ -27,14 +28,6 @@ import {
 
 let app: BuiltApp;
 let host: Awaited<ReturnType<typeof installProductionCopy>>;
-const bouncers: Record<PoolMode, { readonly current: RunningPgBouncer }> = {
-  // Session mode needs a server connection per app connection: PgBouncer's default 20 is above
-  // the app's pool of 10. Transaction mode with fewer server connections than the app's pool,
-  // so clients wait for one, as a serverless fleet's do.
-  session: pgbouncerForFile("session"),
-  transaction: pgbouncerForFile("transaction", { defaultPoolSize: 5 }),
-};
-
 beforeAll(async () => {
   app = await buildAppCopy();
   host = await installProductionCopy(app);
@@ -133,57 +126,74 @@ describe("npm start after npm ci --omit=dev", () => {
   });
 });
 
-describe.each<[string, (database: TestDatabase) => Record<string, string>]>([
-  ["directly", (db) => ({ DATABASE_URL: db.url })],
-  [
-    "through PgBouncer in session mode, migrating through it",
-    (db) => ({ DATABASE_URL: bouncers.session.current.urlFor(db.url) }),
-  ],
-  [
-    "through PgBouncer in transaction mode, declared (DATABASE_POOLER=transaction)",
-    (db) => ({
-      DATABASE_URL: bouncers.transaction.current.urlFor(db.url),
-      DATABASE_POOLER: "transaction",
-      MIGRATIONS_DATABASE_URL: db.url,
-    }),
-  ],
-  [
-    "through PgBouncer in transaction mode, undeclared (a plain URL)",
-    (db) => ({
-      DATABASE_URL: bouncers.transaction.current.urlFor(db.url),
-      MIGRATIONS_DATABASE_URL: db.url,
-    }),
-  ],
-])("the production server %s", (_, topology) => {
-  it("migrates at boot, answers five bursts of 60 mixed requests without a failure, then answers at once", async () => {
-    const { database, server } = await npmStart((db) => ({
-      ...topology(db),
-      DATABASE_STATEMENT_TIMEOUT_MS: BURST_STATEMENT_TIMEOUT_MS,
-    }));
-    expect((await firstAnswer(server)).status, server.output()).toBe(200);
-    expect(await ledgerWhens(database.url)).toEqual(await journalWhens());
+/** Five bursts after a boot, with `env` from the suite's topology. */
+async function expectBootThenBursts(env: (database: TestDatabase) => Record<string, string>) {
+  const { database, server } = await npmStart((db) => ({
+    ...env(db),
+    DATABASE_STATEMENT_TIMEOUT_MS: BURST_STATEMENT_TIMEOUT_MS,
+  }));
+  expect((await firstAnswer(server)).status, server.output()).toBe(200);
+  expect(await ledgerWhens(database.url)).toEqual(await journalWhens());
 
-    await expectBurstsServed(server, database, 5);
-    expect(await advisoryLocks(database.url)).toEqual([]);
-  });
+  await expectBurstsServed(server, database, 5);
+  expect(await advisoryLocks(database.url)).toEqual([]);
+}
+
+const BURST_TEST =
+  "migrates at boot, answers five bursts of 60 mixed requests without a failure, then answers at once";
+
+describe("the production server directly", () => {
+  it(BURST_TEST, () => expectBootThenBursts((db) => ({ DATABASE_URL: db.url })));
 });
 
-describe("the production server through PgBouncer in transaction mode, DATABASE_URL alone", () => {
-  it("migrates at boot and serves a burst, or exits 2 naming the direct URL", async () => {
-    const { database, server } = await npmStart((db) => ({
-      DATABASE_URL: bouncers.transaction.current.urlFor(db.url),
-      DATABASE_POOLER: "transaction",
-      DATABASE_STATEMENT_TIMEOUT_MS: BURST_STATEMENT_TIMEOUT_MS,
-    }));
-    const health = await firstAnswer(server);
-    if (health.status === 0) {
-      expect(await server.exited, server.output()).toBe(2);
-      expect(server.output()).toMatch(/MIGRATIONS_DATABASE_URL/);
-    } else {
-      expect(health.status, server.output()).toBe(200);
-      expect(await ledgerWhens(database.url)).toEqual(await journalWhens());
-      await expectBurstsServed(server, database, 1);
-    }
-    expect(await advisoryLocks(database.url)).toEqual([]);
-  });
-});
+// Session mode needs a server connection per app connection: PgBouncer's default pool of 20 is
+// above the app's pool of 10. Transaction mode runs with fewer server connections than the app's
+// pool, so clients wait for one, as a serverless fleet's do.
+describe.each<[string, PoolMode, number | undefined, Record<string, string>]>([
+  ["session mode, migrating through it", "session", undefined, {}],
+  [
+    "transaction mode, declared (DATABASE_POOLER=transaction)",
+    "transaction",
+    5,
+    { DATABASE_POOLER: "transaction" },
+  ],
+  ["transaction mode, undeclared (a plain URL)", "transaction", 5, {}],
+])(
+  "the production server through PgBouncer in %s",
+  needs("pgbouncer"),
+  (_, mode, size, declared) => {
+    const bouncer = pgbouncerForFile(mode, { defaultPoolSize: size });
+    it(BURST_TEST, () =>
+      expectBootThenBursts((db) => ({
+        DATABASE_URL: bouncer.current.urlFor(db.url),
+        ...declared,
+        ...(mode === "transaction" ? { MIGRATIONS_DATABASE_URL: db.url } : {}),
+      })),
+    );
+  },
+);
+
+describe(
+  "the production server through PgBouncer in transaction mode, DATABASE_URL alone",
+  needs("pgbouncer"),
+  () => {
+    const bouncer = pgbouncerForFile("transaction", { defaultPoolSize: 5 });
+    it("migrates at boot and serves a burst, or exits 2 naming the direct URL", async () => {
+      const { database, server } = await npmStart((db) => ({
+        DATABASE_URL: bouncer.current.urlFor(db.url),
+        DATABASE_POOLER: "transaction",
+        DATABASE_STATEMENT_TIMEOUT_MS: BURST_STATEMENT_TIMEOUT_MS,
+      }));
+      const health = await firstAnswer(server);
+      if (health.status === 0) {
+        expect(await server.exited, server.output()).toBe(2);
+        expect(server.output()).toMatch(/MIGRATIONS_DATABASE_URL/);
+      } else {
+        expect(health.status, server.output()).toBe(200);
+        expect(await ledgerWhens(database.url)).toEqual(await journalWhens());
+        await expectBurstsServed(server, database, 1);
+      }
+      expect(await advisoryLocks(database.url)).toEqual([]);
+    });
+  },
+);

@@ -5,7 +5,9 @@ import { withSql } from "./migrator";
 
 /**
  * Debian's PgBouncer, default settings unless `settings` says otherwise, in front of this run's
- * Postgres: one per test file and pool mode, started in `beforeAll`, stopped in `afterAll`.
+ * Postgres: one per suite and pool mode, started in `beforeAll`, stopped in `afterAll`. Declare
+ * the suite with `needs("pgbouncer")` (./system-tools.ts) so that a machine without it skips the
+ * suite instead of failing its hooks.
  */
 export function pgbouncerForFile(
   poolMode: PoolMode,
