@@ -1,7 +1,9 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createPool, type Pool } from "@/lib/db/pool";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { withSql } from "../support/migrator";
 import { pgbouncerForFile } from "../support/pgbouncer";
 import { needs } from "../support/system-tools";
 
@@ -12,10 +14,12 @@ import { needs } from "../support/system-tools";
 
 /** Long enough for any answer on a loaded machine; a lost reply never comes. */
 const ANSWER_WITHIN_MS = 5_000;
+const LOCK_HELD_MS = 300;
 
 let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();
+  await withSql(database.url, (sql) => sql`create table locked_while_parsing (n int)`);
 });
 afterAll(() => database?.drop());
 
@@ -37,10 +41,36 @@ function outcome(statement: Promise<unknown>): Promise<string> {
 /**
  * A statement without parameters and one with, sent at once on one connection: postgres.js writes
  * the second behind the first. With prepared statements off, a statement with parameters goes out
- * as Parse, Describe and Flush, without a Sync, and waits for the parameter types.
+ * as Parse, Describe and Flush, without a Sync, and waits for the parameter types. A session on
+ * the database itself holds a lock on the table the second one reads, so its Parse answers
+ * `LOCK_HELD_MS` after the first statement's end, whatever the machine's load (otherwise both
+ * answers may reach PgBouncer in one read, and it forwards them before releasing the server).
  */
-const pairOnOneConnection = (sql: postgres.Sql) =>
-  Promise.all([outcome(sql`select 1`), outcome(sql`select ${1}::int as one`)]);
+async function pairOnOneConnection(sql: postgres.Sql): Promise<string[]> {
+  let locked: () => void = () => {};
+  let unlock: () => void = () => {};
+  const lockTaken = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const holder = withSql(database.url, (direct) =>
+    direct.begin(async (tx) => {
+      await tx`lock table locked_while_parsing in access exclusive mode`;
+      locked();
+      await new Promise<void>((resolve) => {
+        unlock = resolve;
+      });
+    }),
+  );
+  await lockTaken;
+  const outcomes = Promise.all([
+    outcome(sql`select 1`),
+    outcome(sql`select ${1}::int as one from locked_while_parsing`),
+  ]);
+  await sleep(LOCK_HELD_MS);
+  unlock();
+  await holder;
+  return outcomes;
+}
 
 describe("PgBouncer in transaction mode, 2 server connections", needs("pgbouncer"), () => {
   const bouncer = pgbouncerForFile("transaction", { defaultPoolSize: 2 });
