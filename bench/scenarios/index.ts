@@ -6,6 +6,7 @@ import { devLoop } from "./dev-loop";
 import { fullApply } from "./full-apply";
 import { indexBuild } from "./index-build";
 import { lockHandoff } from "./lock-handoff";
+import { poolPipelining } from "./pool-pipelining";
 import { scale } from "./scale";
 import { serverReadiness } from "./server-readiness";
 
@@ -20,4 +21,5 @@ export const scenarios: Scenario[] = [
   devLoop,
   coldStart,
   indexBuild,
+  poolPipelining,
 ];
