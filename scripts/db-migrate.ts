@@ -1,5 +1,5 @@
 /**
- * `npm run db:migrate [-- --migrations-folder <dir>]`: applies pending migrations exactly as a
+ * `npm run db:migrate [-- --migrations-folder <dir>] [--migrations-schema/-table <name>]`: applies pending migrations exactly as a
  * booting server does (same lock, validation, timeouts and logs), for release steps and CI.
  * Without any database URL it migrates the dev database of `npm run dev` (docs/database-source.md).
  * Exit codes: 0 up to date, 1 failed or refused, 2 bad configuration or usage.
@@ -11,7 +11,9 @@ import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrat
 import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
 import { runMigrator } from "../src/lib/db/migrator/run";
 
-const USAGE = "usage: npm run db:migrate [-- --migrations-folder <dir>]";
+const USAGE =
+  "usage: npm run db:migrate [-- --migrations-folder <dir>] [--migrations-schema <name>] " +
+  "[--migrations-table <name>]";
 
 async function main(): Promise<number> {
   const configured = chooseMigrationsUrl(readEnv()) !== undefined;

@@ -1,6 +1,7 @@
 /**
- * `npm run db:status [-- --migrations-folder <dir>] [--fail-on-pending]`: compares the database's
- * ledger with the migrations folder (applied, pending, problems) without locking or writing.
+ * `npm run db:status [-- --migrations-folder <dir>] [--migrations-schema/-table <name>]
+ * [--fail-on-pending]`: compares the database's ledger with the migrations folder (applied,
+ * pending, problems) without locking or writing.
  * Without any database URL it inspects the dev database of `npm run dev`.
  * Exit codes: 0 no problems, 1 problems found (or pending, with --fail-on-pending) or the
  * database unreachable, 2 bad configuration or usage.
@@ -8,12 +9,14 @@
 import { devResetHint, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
 import { readEnv } from "../src/env";
 import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
+import { ledgerName } from "../src/lib/db/migrator/drizzle-0.45";
 import { migratorLog } from "../src/lib/db/migrator/log";
 import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
 import { inspectMigrations } from "../src/lib/db/migrator/run";
 
 const USAGE =
-  "usage: npm run db:status [-- --migrations-folder <dir>] [--fail-on-pending]\n" +
+  "usage: npm run db:status [-- --migrations-folder <dir>] [--migrations-schema <name>] " +
+  "[--migrations-table <name>] [--fail-on-pending]\n" +
   "  --fail-on-pending  exit 1 when migrations are pending (for CI and release checks)";
 
 const when = (ms: number | null) => (ms === null ? "NULL" : new Date(ms).toISOString());
@@ -47,6 +50,7 @@ async function report(
   const lines = [
     `database: ${status.target}`,
     `folder:   ${settings.migrationsFolder} (${status.total} migrations)`,
+    `ledger:   ${ledgerName(settings.ledger)}`,
     `version:  ${status.version ?? "(nothing applied)"}`,
     "",
     `applied (${status.applied.length}):`,

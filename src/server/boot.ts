@@ -1,3 +1,4 @@
+import path from "node:path";
 import { type Env, type LogFormat, readEnv, readLogFormat } from "@/env";
 import { clientAddressSettingsFromEnv, installClientAddress } from "@/lib/auth/client-address";
 import { appPoolFor } from "@/lib/db/app-pool";
@@ -130,9 +131,10 @@ async function migrateAndPublish(
     const unwritten = status.pending.filter(hasNoStatements);
     if (status.problems.length === 0 && unwritten.length > 0) {
       const tags = unwritten.map((file) => file.tag);
+      const folderName = path.basename(settings.migrationsFolder);
       log.info(
         "boot.waiting_for_sql",
-        `waiting for SQL in ${tags.map((tag) => `drizzle/${tag}.sql`).join(", ")} ` +
+        `waiting for SQL in ${tags.map((tag) => `${folderName}/${tag}.sql`).join(", ")} ` +
           "(empty so far); it is applied as soon as the file has content",
         { pending: tags },
       );

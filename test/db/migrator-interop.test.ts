@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { DRIZZLE_LEDGER, type LedgerLocation } from "@/lib/db/migrator/drizzle-0.45";
 import { MIGRATIONS_FOLDER } from "../support/database";
 import {
   emptyDatabasePerTest,
@@ -10,6 +11,7 @@ import {
   migratorChildEnv,
   noTransactionMigration,
   runMigratorCli,
+  schemaExists,
   tableExists,
   writeMigrationFolder,
 } from "../support/migrator";
@@ -31,10 +33,18 @@ function drizzleKitMigrate(config?: string): Promise<ProcessResult> {
   return startProcess(process.execPath, args, { env }).exited;
 }
 
-/** A drizzle-kit config for a fixture folder; without imports, so it loads from a temp dir. */
-function kitConfigFor(folder: string): string {
+/**
+ * A drizzle-kit config for a fixture folder, with `ledger` as its `migrations` setting; without
+ * imports, so it loads from a temp dir.
+ */
+function kitConfigFor(folder: string, ledger?: LedgerLocation): string {
   const config = path.join(folder, "drizzle.config.ts");
-  const body = { dialect: "postgresql", out: folder, dbCredentials: { url: db.url } };
+  const body = {
+    dialect: "postgresql",
+    out: folder,
+    dbCredentials: { url: db.url },
+    ...(ledger ? { migrations: ledger } : {}),
+  };
   writeFileSync(config, `export default ${JSON.stringify(body)};\n`);
   return config;
 }
@@ -133,5 +143,64 @@ describe("a -- no-transaction migration and drizzle-kit migrate", () => {
     expect(ours.code, ours.output).toBe(0);
     expect(ours.stdout).toContain(`is up to date at ${migrations[1]?.tag}`);
     expect(await ledgerWhens(db.url)).toEqual(migrations.map((migration) => migration.when));
+  });
+});
+
+describe("a ledger in another schema and table (migrations.schema / migrations.table)", () => {
+  const step = fixtureMigration;
+  // Both names need quoting: upper case, a space, a double quote.
+  const ledger: LedgerLocation = { schema: "App Ledger", table: 'app "migrations"' };
+  const ledgerFlags = ["--migrations-schema", ledger.schema, "--migrations-table", ledger.table];
+  const migrations = [step(0), step(1)];
+  const whens = migrations.map((migration) => migration.when);
+
+  /** db:migrate with the ledger flags; it must succeed. */
+  async function ours(folder: string): Promise<ProcessResult> {
+    const run = await runMigratorCli("migrate", { url: db.url, folder, args: ledgerFlags });
+    expect(run.code, run.output).toBe(0);
+    return run;
+  }
+
+  /** drizzle-kit migrate with the ledger in its config; the ledger then records `migrations`. */
+  async function kit(folder: string): Promise<void> {
+    const run = await drizzleKitMigrate(kitConfigFor(folder, ledger));
+    expect(run.code, run.output).toBe(0);
+    expect(await ledgerWhens(db.url, ledger)).toEqual(whens);
+  }
+
+  it("drizzle-kit migrate first, then db:migrate with the same setting is a no-op", async () => {
+    const folder = writeMigrationFolder(migrations);
+    await kit(folder);
+    expect((await ours(folder)).stdout).toContain(`is up to date at ${migrations[1]?.tag}`);
+    expect(await ledgerWhens(db.url, ledger)).toEqual(whens);
+    expect(await ledgerWhens(db.url)).toEqual([]);
+
+    const status = await runMigratorCli("status", { url: db.url, folder, args: ledgerFlags });
+    expect(status.code, status.output).toBe(0);
+    expect(status.stdout).toContain('ledger:   "App Ledger"."app ""migrations"""');
+    expect(status.stdout).toMatch(/applied \(2\):[\s\S]*pending \(0\):\nproblems \(0\):/);
+  });
+
+  it("db:migrate first, then drizzle-kit migrate with the same setting is a no-op", async () => {
+    const folder = writeMigrationFolder(migrations);
+    expect((await ours(folder)).stdout).toContain("ran 0001_step-1");
+    expect(await ledgerWhens(db.url, ledger)).toEqual(whens);
+    expect(await schemaExists(db.url, DRIZZLE_LEDGER.schema)).toBe(false);
+
+    await kit(folder);
+    expect((await ours(folder)).stdout).toContain(`is up to date at ${migrations[1]?.tag}`);
+    expect(await schemaExists(db.url, DRIZZLE_LEDGER.schema)).toBe(false);
+  });
+
+  it("a -- no-transaction migration is recorded in that ledger too", async () => {
+    const withIndex = [
+      step(0),
+      noTransactionMigration(1, [
+        "create index concurrently if not exists step_0_idx on step_0 (id)",
+      ]),
+    ];
+    await ours(writeMigrationFolder(withIndex));
+    expect(await ledgerWhens(db.url, ledger)).toEqual(withIndex.map((m) => m.when));
+    expect(await schemaExists(db.url, DRIZZLE_LEDGER.schema)).toBe(false);
   });
 });

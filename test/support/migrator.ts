@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeEach } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
-import { LEDGER } from "@/lib/db/migrator/drizzle-0.45";
+import { DRIZZLE_LEDGER, type LedgerLocation, ledgerName } from "@/lib/db/migrator/drizzle-0.45";
 import { MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
 import { createLog, type Log } from "@/lib/log";
 import { createTestDatabase, type TestDatabase } from "./database";
@@ -168,14 +168,17 @@ export async function withSql<T>(
   }
 }
 
-/** The ledger as `created_at` values in id order; [] when it does not exist. */
-export function ledgerWhens(url: string): Promise<number[]> {
+/** A ledger (drizzle's default one) as `created_at` values in id order; [] when it is missing. */
+export function ledgerWhens(
+  url: string,
+  ledger: LedgerLocation = DRIZZLE_LEDGER,
+): Promise<number[]> {
   return withSql(url, async (sql) => {
     const [exists] = await sql<{ found: boolean }[]>`
-      select to_regclass(${`${LEDGER.schema}.${LEDGER.table}`}) is not null as found`;
+      select to_regclass(${ledgerName(ledger)}) is not null as found`;
     if (!exists?.found) return [];
     const rows = await sql<{ created_at: string }[]>`
-      select created_at::text from ${sql(LEDGER.schema)}.${sql(LEDGER.table)} order by id`;
+      select created_at::text from ${sql(ledger.schema)}.${sql(ledger.table)} order by id`;
     return rows.map((row) => Number(row.created_at));
   });
 }
@@ -184,6 +187,14 @@ export function tableExists(url: string, table: string): Promise<boolean> {
   return withSql(url, async (sql) => {
     const [row] = await sql<{ found: boolean }[]>`
       select to_regclass(${`public.${table}`}) is not null as found`;
+    return row?.found ?? false;
+  });
+}
+
+export function schemaExists(url: string, schema: string): Promise<boolean> {
+  return withSql(url, async (sql) => {
+    const [row] = await sql<{ found: boolean }[]>`
+      select exists (select from pg_namespace where nspname = ${schema}) as found`;
     return row?.found ?? false;
   });
 }

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseEnv } from "@/env";
+import { migratorCliOptions, UsageError } from "@/lib/db/migrator/cli";
 import { PoolerUrlError } from "@/lib/db/migrator/errors";
 import { migratorSettingsFromEnv } from "@/lib/db/migrator/settings";
 
@@ -112,6 +113,7 @@ describe("migrator settings", () => {
       url: DIRECT,
       urlVariable: "DATABASE_URL",
       migrationsFolder: path.join(process.cwd(), "drizzle"),
+      ledger: { schema: "drizzle", table: "__drizzle_migrations" },
       lockWaitMs: 120_000,
       lockTimeoutMs: 5_000,
       lockTimeoutRetries: 5,
@@ -155,5 +157,26 @@ describe("migrator settings", () => {
     expect(() =>
       migratorSettingsFromEnv(parseEnv({ DATABASE_URL: DIRECT }), { url: "postgres://u@h:6543/d" }),
     ).toThrow(PoolerUrlError);
+  });
+});
+
+describe("the ledger flags of db:migrate and db:status", () => {
+  const ledger = (args: string[]) =>
+    migratorCliOptions(args, "usage", [], { url: DIRECT }).settings.ledger;
+
+  it("default to migrations-config.ts, and each flag overrides its half", () => {
+    expect(ledger([])).toEqual({ schema: "drizzle", table: "__drizzle_migrations" });
+    expect(ledger(["--migrations-schema", "App Ledger"])).toEqual({
+      schema: "App Ledger",
+      table: "__drizzle_migrations",
+    });
+    expect(
+      ledger(["--migrations-table", "app_migrations", "--migrations-schema", "public"]),
+    ).toEqual({ schema: "public", table: "app_migrations" });
+  });
+
+  it("refuse an empty name as a usage error", () => {
+    expect(() => ledger(["--migrations-table", ""])).toThrow(UsageError);
+    expect(() => ledger(["--migrations-schema", ""])).toThrow("--migrations-schema needs a name");
   });
 });

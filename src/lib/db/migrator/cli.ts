@@ -24,9 +24,10 @@ export interface CliOptions {
 }
 
 /**
- * Settings for a CLI run: the environment, as at boot, plus `--migrations-folder <dir>` (relative
- * to the working directory) and the boolean flags the script accepts; `overrides` (the dev
- * database's URL when none is configured) win over the environment.
+ * Settings for a CLI run: the environment and migrations-config.ts, as at boot, plus
+ * `--migrations-folder <dir>` (relative to the working directory), `--migrations-schema <name>`
+ * and `--migrations-table <name>` (the ledger) and the boolean flags the script accepts;
+ * `overrides` (the dev database's URL when none is configured) win over the environment.
  */
 export function migratorCliOptions(
   argv: string[],
@@ -42,6 +43,8 @@ export function migratorCliOptions(
       allowPositionals: false,
       options: {
         "migrations-folder": { type: "string" },
+        "migrations-schema": { type: "string" },
+        "migrations-table": { type: "string" },
         help: { type: "boolean" },
         ...Object.fromEntries(booleanFlags.map((flag) => [flag, { type: "boolean" as const }])),
       },
@@ -54,10 +57,23 @@ export function migratorCliOptions(
     process.exit(EXIT.ok);
   }
   const folder = values["migrations-folder"];
-  const settings = migratorSettingsFromEnv(readEnv(), {
+  const ledgerFlag = (flag: string, configured: string) => {
+    const value = values[flag];
+    if (value === undefined) return configured;
+    if (value === "") throw new UsageError(`--${flag} needs a name\n${usage}`);
+    return String(value);
+  };
+  const configured = migratorSettingsFromEnv(readEnv(), {
     ...overrides,
     ...(typeof folder === "string" ? { migrationsFolder: path.resolve(folder) } : {}),
   });
+  const settings: MigratorSettings = {
+    ...configured,
+    ledger: {
+      schema: ledgerFlag("migrations-schema", configured.ledger.schema),
+      table: ledgerFlag("migrations-table", configured.ledger.table),
+    },
+  };
   const flags = Object.fromEntries(booleanFlags.map((flag) => [flag, values[flag] === true]));
   return { settings, flags };
 }

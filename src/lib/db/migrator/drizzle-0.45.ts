@@ -15,8 +15,25 @@ import type { Sql, TransactionSql } from "postgres";
 import { z } from "zod";
 import { MigrationError } from "./errors";
 
-/** drizzle's own ledger, kept as is so that `drizzle-kit migrate` and the migrator share it. */
-export const LEDGER = { schema: "drizzle", table: "__drizzle_migrations" } as const;
+/**
+ * Where drizzle's ledger table is: drizzle-kit's `migrations.schema` / `migrations.table`,
+ * `migrate()`'s `migrationsSchema` / `migrationsTable` (drizzle's defaults: `drizzle`,
+ * `__drizzle_migrations`). The table keeps drizzle's own format, so that `drizzle-kit migrate`
+ * and the migrator share it.
+ */
+export interface LedgerLocation {
+  schema: string;
+  table: string;
+}
+
+/** drizzle's default ledger, where `migrate()` and `drizzle-kit migrate` write without settings. */
+export const DRIZZLE_LEDGER: LedgerLocation = { schema: "drizzle", table: "__drizzle_migrations" };
+
+/** `"schema"."table"` as SQL writes it (quotes doubled), for messages. */
+export function ledgerName({ schema, table }: LedgerLocation): string {
+  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  return `${quote(schema)}.${quote(table)}`;
+}
 
 const journalSchema = z.object({
   dialect: z.string(),
@@ -124,17 +141,18 @@ const UNDEFINED_TABLE = "42P01";
  */
 export async function readLedger(
   sql: Sql | TransactionSql,
+  ledger: LedgerLocation = DRIZZLE_LEDGER,
   options: { inTransaction?: boolean } = {},
 ): Promise<LedgerRow[]> {
   if (options.inTransaction) {
     const [found] = await sql<{ exists: boolean }[]>`
-      select to_regclass(${`${LEDGER.schema}.${LEDGER.table}`}) is not null as exists`;
+      select to_regclass(${ledgerName(ledger)}) is not null as exists`;
     if (!found?.exists) return [];
   }
   try {
     const rows = await sql<{ id: number; hash: string; created_at: string | null }[]>`
       select id, hash, created_at::text
-      from ${sql(LEDGER.schema)}.${sql(LEDGER.table)}
+      from ${sql(ledger.schema)}.${sql(ledger.table)}
       order by id`;
     return rows.map((row) => ({
       id: row.id,

@@ -80,7 +80,7 @@ function readPlan(
 ): Promise<{ plan: MigrationPlan; files: MigrationFile[]; readMs: number }> {
   return traced("migrate.ledger_read", {}, async (span) => {
     const started = performance.now();
-    const ledger = readLedger(sql);
+    const ledger = readLedger(sql, settings.ledger);
     await setImmediate();
     let files: MigrationFile[];
     try {
@@ -298,15 +298,13 @@ async function applyInSteps(
       settings,
       log,
       stillNext: async () => {
-        const plan = planMigrations(files, await readLedger(client), settings);
+        const plan = planMigrations(files, await readLedger(client, settings.ledger), settings);
         throwFirstProblem(plan);
         return plan.pending[0]?.tag === next.tag;
       },
       record: async () => {
         const { recordInTransaction } = await drizzleApply();
-        return client.begin((tx) =>
-          recordInTransaction(tx, client, settings.migrationsFolder, next),
-        );
+        return client.begin((tx) => recordInTransaction(tx, client, settings, next));
       },
     });
     if (applied) appliedNow.push(next.tag);
@@ -331,7 +329,7 @@ async function applyWithRetries(
     const started = performance.now();
     try {
       const step = await withMigrationLock(connection.client, settings, log, async (locked) => {
-        const rows = await readLedger(locked.tx, { inTransaction: true });
+        const rows = await readLedger(locked.tx, settings.ledger, { inTransaction: true });
         const plan = planMigrations(files, rows, settings);
         throwFirstProblem(plan);
         if (plan.pending.length === 0) {
@@ -348,14 +346,7 @@ async function applyWithRetries(
         if (!locked.exclusive) return EXCLUSIVE_NEEDED;
         spans = new MigrationSpans(pending);
         const { migrateInTransaction } = await drizzleApply();
-        await migrateInTransaction(
-          locked,
-          connection.client,
-          settings.migrationsFolder,
-          pending,
-          log,
-          spans,
-        );
+        await migrateInTransaction(locked, connection.client, settings, pending, log, spans);
         return { applied: pending.map((file) => file.tag), noTransactionNext };
       });
       if (step.applied.length > 0) {

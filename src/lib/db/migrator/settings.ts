@@ -1,5 +1,7 @@
 import path from "node:path";
 import { ConfigError, type Env, type EnvName, readEnv } from "@/env";
+import { MIGRATIONS } from "../migrations-config";
+import type { LedgerLocation } from "./drizzle-0.45";
 import {
   chooseMigrationsUrl,
   MIGRATIONS_URL_VARIABLES,
@@ -12,6 +14,8 @@ export interface MigratorSettings {
   /** Which variable it came from (for messages). */
   urlVariable: EnvName;
   migrationsFolder: string;
+  /** drizzle's ledger of applied migrations (`migrationsSchema` / `migrationsTable`). */
+  ledger: LedgerLocation;
   /** How long to wait for another instance's migration lock. */
   lockWaitMs: number;
   /** Postgres `lock_timeout` of the migration transaction. */
@@ -36,7 +40,8 @@ export interface MigratorSettings {
 }
 
 /**
- * The migrator's settings from the validated environment; `overrides` win (CLI flags, tests).
+ * The migrator's settings from the validated environment, with the folder and ledger of
+ * migrations-config.ts (shared with drizzle.config.ts); `overrides` win (CLI flags, tests).
  * Throws `ConfigError` when no URL is set and `PoolerUrlError` for a transaction-pooler URL.
  */
 export function migratorSettingsFromEnv(
@@ -54,7 +59,8 @@ export function migratorSettingsFromEnv(
   }
   refuseTransactionPooler(url, urlVariable);
   return {
-    migrationsFolder: path.join(process.cwd(), "drizzle"),
+    migrationsFolder: path.join(process.cwd(), MIGRATIONS.out),
+    ledger: { schema: MIGRATIONS.schema, table: MIGRATIONS.table },
     lockWaitMs: env.MIGRATION_LOCK_WAIT_MS,
     lockTimeoutMs: env.MIGRATION_LOCK_TIMEOUT_MS,
     lockTimeoutRetries: env.MIGRATION_LOCK_TIMEOUT_RETRIES,

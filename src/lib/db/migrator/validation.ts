@@ -1,7 +1,9 @@
 import {
   type Journal,
   type JournalEntry,
+  type LedgerLocation,
   type LedgerRow,
+  ledgerName,
   type MigrationFile,
   watermarkOf,
 } from "./drizzle-0.45";
@@ -30,6 +32,8 @@ export interface MigrationPlan {
 }
 
 export interface PlanOptions {
+  /** Where the ledger is, for messages. */
+  ledger: LedgerLocation;
   /** Tolerate ledger rows the folder does not know (older code against a newer database). */
   allowUnknownApplied: boolean;
   /** The server's `server_version`, when known. */
@@ -72,7 +76,7 @@ export function planMigrations(
       problems.push(
         new MigrationError(
           "LEDGER_INVALID",
-          `Ledger row id ${row.id} in drizzle.__drizzle_migrations has no created_at: drizzle's ` +
+          `Ledger row id ${row.id} in ${ledgerName(options.ledger)} has no created_at: drizzle's ` +
             "migrate() would run every migration again. Set it to the `when` of the migration " +
             "whose hash it holds, or delete the row.",
         ),
