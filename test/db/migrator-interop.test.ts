@@ -49,6 +49,15 @@ function kitConfigFor(folder: string, ledger?: LedgerLocation): string {
   return config;
 }
 
+/** A ledger whose schema and table both need quoting: upper case, a space, a double quote. */
+const customLedger: LedgerLocation = { schema: "App Ledger", table: 'app "migrations"' };
+const ledgerFlags = [
+  "--migrations-schema",
+  customLedger.schema,
+  "--migrations-table",
+  customLedger.table,
+];
+
 describe("the real drizzle/ folder", () => {
   it("is applied by db:migrate on an empty database, after which drizzle-kit migrate is a no-op", async () => {
     const ours = await runMigratorCli("migrate", { url: db.url });
@@ -148,9 +157,7 @@ describe("a -- no-transaction migration and drizzle-kit migrate", () => {
 
 describe("a ledger in another schema and table (migrations.schema / migrations.table)", () => {
   const step = fixtureMigration;
-  // Both names need quoting: upper case, a space, a double quote.
-  const ledger: LedgerLocation = { schema: "App Ledger", table: 'app "migrations"' };
-  const ledgerFlags = ["--migrations-schema", ledger.schema, "--migrations-table", ledger.table];
+  const ledger = customLedger;
   const migrations = [step(0), step(1)];
   const whens = migrations.map((migration) => migration.when);
 
@@ -202,5 +209,68 @@ describe("a ledger in another schema and table (migrations.schema / migrations.t
     await ours(writeMigrationFolder(withIndex));
     expect(await ledgerWhens(db.url, ledger)).toEqual(withIndex.map((m) => m.when));
     expect(await schemaExists(db.url, DRIZZLE_LEDGER.schema)).toBe(false);
+  });
+});
+
+describe("a database migrated with another ledger setting (LEDGER_ELSEWHERE)", () => {
+  // Idempotent, as many hand-written migrations are: only the guard stops a second apply.
+  const idempotent = [0, 1, 2].map((n) =>
+    fixtureMigration(n, [`create table if not exists step_${n} (id int)`]),
+  );
+  const whens = idempotent.map((migration) => migration.when);
+  const defaultName = '"drizzle"."__drizzle_migrations"';
+  const customName = '"App Ledger"."app ""migrations"""';
+
+  /** db:migrate and db:status both refuse, naming both ledgers and the setting; nothing written. */
+  async function expectRefused(folder: string, args: string[], ours: string, theirs: string) {
+    const migrate = await runMigratorCli("migrate", { url: db.url, folder, args });
+    expect(migrate.code, migrate.output).toBe(1);
+    expect(migrate.stderr).toContain("failed (LEDGER_ELSEWHERE)");
+    expect(migrate.stderr).toContain(
+      `The ledger is set to ${ours}, which records no migration, but ${theirs} records 3 of ` +
+        "the 3 migrations of this folder (0000_step-0, 0001_step-1, 0002_step-2)",
+    );
+    expect(migrate.stderr).toContain("migrations.schema");
+    expect(migrate.stderr).toContain("docs/migrations.md#ledger_elsewhere");
+    const status = await runMigratorCli("status", { url: db.url, folder, args });
+    expect(status.code, status.output).toBe(1);
+    expect(status.stdout).toContain("✗ LEDGER_ELSEWHERE");
+  }
+
+  it("a custom ledger in the database and the default in the settings", async () => {
+    const folder = writeMigrationFolder(idempotent);
+    const kit = await drizzleKitMigrate(kitConfigFor(folder, customLedger));
+    expect(kit.code, kit.output).toBe(0);
+
+    await expectRefused(folder, [], defaultName, customName);
+    expect(await schemaExists(db.url, DRIZZLE_LEDGER.schema)).toBe(false);
+    expect(await ledgerWhens(db.url, customLedger)).toEqual(whens);
+
+    // With the setting the message names, it is up to date.
+    const fixed = await runMigratorCli("migrate", { url: db.url, folder, args: ledgerFlags });
+    expect(fixed.code, fixed.output).toBe(0);
+    expect(fixed.stdout).toContain("is up to date at 0002_step-2");
+  });
+
+  it("the default ledger in the database and a custom one in the settings", async () => {
+    const folder = writeMigrationFolder(idempotent);
+    const kit = await drizzleKitMigrate(kitConfigFor(folder));
+    expect(kit.code, kit.output).toBe(0);
+
+    await expectRefused(folder, ledgerFlags, customName, defaultName);
+    expect(await schemaExists(db.url, customLedger.schema)).toBe(false);
+    expect(await ledgerWhens(db.url)).toEqual(whens);
+  });
+
+  it("a ledger of another migration set does not count: only rows with a file's hash and when", async () => {
+    const upstream = writeMigrationFolder([fixtureMigration(0)]);
+    const kit = await drizzleKitMigrate(kitConfigFor(upstream));
+    expect(kit.code, kit.output).toBe(0);
+
+    // Same file content as upstream's 0000 (so the same hash), but another `when`.
+    const fork = writeMigrationFolder([{ ...fixtureMigration(0), when: FIXTURE_T0 + 500 }]);
+    const ours = await runMigratorCli("migrate", { url: db.url, folder: fork, args: ledgerFlags });
+    expect(ours.code, ours.output).toBe(1);
+    expect(ours.stderr).toContain('relation "step_0" already exists');
   });
 });

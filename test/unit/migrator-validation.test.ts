@@ -64,6 +64,26 @@ describe("planMigrations", () => {
     expect(second?.message).toMatch(/0002_m2 \(when 950, .*\) follows 0000_m0 .* but is not later/);
   });
 
+  it("refuses a folder another ledger records, naming both ledgers and at most three tags", () => {
+    const other = { schema: "public", table: "app_migrations" };
+    const [problem, ...rest] = planMigrations(files, [], {
+      ...strict,
+      elsewhere: [{ ledger: other, records: files }],
+    }).problems;
+    expect(rest).toEqual([]);
+    expect(problem).toMatchObject({ code: "LEDGER_ELSEWHERE", tag: "0000_m0" });
+    expect(problem?.message).toContain(
+      'The ledger is set to "drizzle"."__drizzle_migrations", which records no migration, but ' +
+        '"public"."app_migrations" records 3 of the 3 migrations of this folder ' +
+        "(0000_m0, 0001_m1, 0002_m2)",
+    );
+    const four = [...files, file(3, 4000)];
+    expect(
+      planMigrations(four, [], { ...strict, elsewhere: [{ ledger: other, records: four }] })
+        .problems[0]?.message,
+    ).toContain("(0000_m0, 0001_m1, 0002_m2, …)");
+  });
+
   it("reports each problem of a messy folder", () => {
     const messy = [
       file(0, 1000),

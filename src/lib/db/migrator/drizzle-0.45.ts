@@ -165,6 +165,49 @@ export async function readLedger(
   }
 }
 
+/** A ledger other than the configured one that records migrations of the folder. */
+export interface LedgerElsewhere {
+  ledger: LedgerLocation;
+  /** The folder's migrations it records (a row with the file's hash and `when`), in folder order. */
+  records: MigrationFile[];
+}
+
+/**
+ * Every table of the database, other than `ledger`, that has drizzle's ledger columns (`id`,
+ * `hash text`, `created_at bigint`) and records one of `files` as drizzle would (its hash and
+ * `when`): the same folder applied with another ledger setting. Only tables this role may read
+ * are looked at, so that the query cannot fail, and abort the caller's transaction, on a privilege.
+ */
+export async function findLedgersElsewhere(
+  sql: Sql | TransactionSql,
+  ledger: LedgerLocation,
+  files: MigrationFile[],
+): Promise<LedgerElsewhere[]> {
+  const candidates = await sql<LedgerLocation[]>`
+    select n.nspname as schema, c.relname as table
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p') and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
+      and not (n.nspname = ${ledger.schema} and c.relname = ${ledger.table})
+      and has_schema_privilege(n.oid, 'USAGE') and has_table_privilege(c.oid, 'SELECT')
+      and (select count(*) from pg_attribute a
+        where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+          and (a.attname = 'id' or (a.attname = 'hash' and a.atttypid = 'text'::regtype)
+            or (a.attname = 'created_at' and a.atttypid = 'bigint'::regtype))) = 3
+    order by 1, 2`;
+  const found: LedgerElsewhere[] = [];
+  // SHA-256 hex digests hold no comma.
+  const hashes = files.map((file) => file.hash).join(",");
+  for (const candidate of candidates) {
+    const rows = await sql<{ hash: string; created_at: string }[]>`
+      select hash, created_at::text from ${sql(candidate.schema)}.${sql(candidate.table)}
+      where hash = any(string_to_array(${hashes}, ','))`;
+    const recorded = new Set(rows.map((row) => `${row.hash}@${row.created_at}`));
+    const records = files.filter((file) => recorded.has(`${file.hash}@${file.when}`));
+    if (records.length > 0) found.push({ ledger: candidate, records });
+  }
+  return found;
+}
+
 /** The ledger row `migrate()` compares with: the newest `created_at`, or `undefined`. */
 export function watermarkOf(rows: LedgerRow[]): LedgerRow | undefined {
   return rows.reduce<LedgerRow | undefined>(

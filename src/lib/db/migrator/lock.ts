@@ -12,7 +12,9 @@ import { type Step, startStep } from "./tracing";
  * big-endian 64-bit integer (4026692762179956003), so every copy of the app and any tool following
  * docs/migrations.md agree on it, and it cannot collide with 32-bit `hashtext` keys. It is named
  * after drizzle's default ledger but stays the same whatever ledger the settings name: one lock
- * per database (why: docs/migrations.md#the-migration-lock).
+ * per database, so that of two migrators set to different ledgers (a deploy that changes the
+ * setting), the second finds the first's rows and refuses (LEDGER_ELSEWHERE) instead of applying
+ * the same migrations into its own ledger.
  */
 export const MIGRATION_LOCK_KEY: bigint = createHash("sha256")
   .update(`${DRIZZLE_LEDGER.schema}.${DRIZZLE_LEDGER.table}`)

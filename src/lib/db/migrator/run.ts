@@ -1,8 +1,15 @@
 import { setImmediate, setTimeout as sleep } from "node:timers/promises";
-import type { Sql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 import type { Pool } from "../pool";
 import { openMigratorConnection } from "./connection";
-import { locateFailure, type MigrationFile, readLedger, readMigrationFolder } from "./drizzle-0.45";
+import {
+  findLedgersElsewhere,
+  type LedgerRow,
+  locateFailure,
+  type MigrationFile,
+  readLedger,
+  readMigrationFolder,
+} from "./drizzle-0.45";
 import { describeError, MigrationError, postgresFailureOf } from "./errors";
 import { EXCLUSIVE_NEEDED, withMigrationLock } from "./lock";
 import { type Log, migratorLog, ms } from "./log";
@@ -11,7 +18,7 @@ import { isNoTransaction } from "./no-transaction";
 import { runNoTransactionMigration } from "./no-transaction-run";
 import type { MigratorSettings } from "./settings";
 import { MigrationSpans, traced } from "./tracing";
-import { excerpt, type MigrationPlan, planMigrations } from "./validation";
+import { excerpt, type MigrationPlan, type PlanOptions, planMigrations } from "./validation";
 
 export type MigratorMode = "apply" | "check";
 
@@ -91,9 +98,27 @@ function readPlan(
     }
     const rows = await ledger;
     span.setAttribute("migrate.ledger.rows", rows.length);
-    const plan = planMigrations(files, rows, { ...settings, serverVersion });
+    const plan = await planGuarded(sql, files, rows, { ...settings, serverVersion });
     return { plan, files, readMs: performance.now() - started };
   });
+}
+
+/**
+ * The folder compared with the ledger's `rows` and, while the ledger records nothing, with every
+ * other drizzle ledger of the database (LEDGER_ELSEWHERE): a query that only a database whose
+ * ledger is empty or missing pays for.
+ */
+async function planGuarded(
+  sql: Sql | TransactionSql,
+  files: MigrationFile[],
+  rows: LedgerRow[],
+  options: PlanOptions,
+): Promise<MigrationPlan> {
+  const elsewhere =
+    rows.length === 0 && files.length > 0
+      ? await findLedgersElsewhere(sql, options.ledger, files)
+      : [];
+  return planMigrations(files, rows, { ...options, elsewhere });
 }
 
 /**
@@ -298,7 +323,12 @@ async function applyInSteps(
       settings,
       log,
       stillNext: async () => {
-        const plan = planMigrations(files, await readLedger(client, settings.ledger), settings);
+        const plan = await planGuarded(
+          client,
+          files,
+          await readLedger(client, settings.ledger),
+          settings,
+        );
         throwFirstProblem(plan);
         return plan.pending[0]?.tag === next.tag;
       },
@@ -330,7 +360,7 @@ async function applyWithRetries(
     try {
       const step = await withMigrationLock(connection.client, settings, log, async (locked) => {
         const rows = await readLedger(locked.tx, settings.ledger, { inTransaction: true });
-        const plan = planMigrations(files, rows, settings);
+        const plan = await planGuarded(locked.tx, files, rows, settings);
         throwFirstProblem(plan);
         if (plan.pending.length === 0) {
           log.info(
