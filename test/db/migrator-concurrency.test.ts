@@ -162,3 +162,38 @@ describe("a migration interrupted in the middle", () => {
     expect(await migrationLockHolders(db.url)).toEqual([]);
   });
 });
+
+describe("two processes set to different ledgers, at once", () => {
+  it("the one lock per database makes the second find the first's ledger and refuse (LEDGER_ELSEWHERE)", async () => {
+    // Idempotent, so that only the guard stops a second apply; the sleep holds the lock meanwhile.
+    const folder = writeMigrationFolder([
+      {
+        tag: "0000_slow",
+        when: FIXTURE_T0,
+        statements: ["create table if not exists step_0 (id int)", "select pg_sleep(2)"],
+      },
+      {
+        tag: "0001_step-1",
+        when: FIXTURE_T0 + 1000,
+        statements: ["create table if not exists step_1 (id int)"],
+      },
+    ]);
+    const first = startMigratorCli("migrate", { url: db.url, folder });
+    await eventually(
+      "the first migrator sleeps in its migration",
+      async () => (await migratorBackendRunning(db.url, "pg_sleep")) !== undefined,
+    );
+    const args = ["--migrations-schema", "public", "--migrations-table", "app_migrations"];
+    const second = await runMigratorCli("migrate", { url: db.url, folder, args });
+    const firstResult = await first.exited;
+
+    expect(firstResult.code, firstResult.output).toBe(0);
+    expect(second.code, second.output).toBe(1);
+    expect(second.stdout).toContain("waiting for the migration lock");
+    expect(second.stderr).toContain(
+      'failed (LEDGER_ELSEWHERE): The ledger is set to "public"."app_migrations", which records ' +
+        'no migration, but "drizzle"."__drizzle_migrations" records 2 of the 2 migrations',
+    );
+    expect(await ledgerWhens(db.url, { schema: "public", table: "app_migrations" })).toEqual([]);
+  });
+});
