@@ -1,4 +1,6 @@
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { DRIZZLE_LEDGER } from "@/lib/db/migrator/drizzle-0.45";
 import {
   emptyDatabasePerTest,
   eventually,
@@ -8,10 +10,12 @@ import {
   migrationLockHolders,
   migratorBackendRunning,
   runMigratorCli,
+  startBoot,
   startMigratorCli,
   tableExists,
   whilePaused,
   withSql,
+  writeBootDirectory,
   writeMigrationFolder,
 } from "../support/migrator";
 
@@ -195,5 +199,58 @@ describe("two processes set to different ledgers, at once", () => {
         'no migration, but "drizzle"."__drizzle_migrations" records 2 of the 2 migrations',
     );
     expect(await ledgerWhens(db.url, { schema: "public", table: "app_migrations" })).toEqual([]);
+  });
+});
+
+describe("two migration sets in one database (an upstream folder, then a fork's)", () => {
+  it("4 boots at once apply each set once, in order, each into its own ledger; db:status shows each set", async () => {
+    const upstreamMigrations = [
+      { tag: "0000_upstream", when: FIXTURE_T0, statements: ["create table upstream_0 (id int)"] },
+      {
+        tag: "0001_upstream",
+        when: FIXTURE_T0 + 1000,
+        // Keeps the first boot in the set's transaction while the others arrive.
+        statements: ["create table upstream_1 (id int)", "select pg_sleep(1)"],
+      },
+    ];
+    // Needs upstream's tables: applying the sets in the other order fails.
+    const forkMigrations = [
+      {
+        tag: "0000_fork",
+        when: FIXTURE_T0 + 500,
+        statements: ["alter table upstream_1 add column forked boolean"],
+      },
+    ];
+    const upstream = {
+      migrationsFolder: writeMigrationFolder(upstreamMigrations),
+      ledger: { schema: "upstream", table: "__drizzle_migrations" },
+    };
+    const dir = writeBootDirectory(forkMigrations);
+    const fork = { migrationsFolder: path.join(dir, "drizzle"), ledger: DRIZZLE_LEDGER };
+
+    const boots = await Promise.all(
+      Array.from({ length: 4 }, () => startBoot(db.url, dir, {}, [upstream, fork]).exited),
+    );
+
+    for (const boot of boots) expect(boot.code, boot.output).toBe(0);
+    expect(await ledgerWhens(db.url, upstream.ledger)).toEqual([FIXTURE_T0, FIXTURE_T0 + 1000]);
+    expect(await ledgerWhens(db.url)).toEqual([FIXTURE_T0 + 500]);
+    for (const { tag } of [...upstreamMigrations, ...forkMigrations]) {
+      const ran = boots.filter((boot) => boot.stdout.includes(`[migrate] ran ${tag} `));
+      expect(ran, `boots that ran ${tag}`).toHaveLength(1);
+    }
+
+    const args = [
+      ...["--migrations-folder", upstream.migrationsFolder, "--migrations-schema", "upstream"],
+      ...["--migrations-folder", fork.migrationsFolder, "--migrations-schema", "drizzle"],
+    ];
+    const status = await runMigratorCli("status", { url: db.url, args });
+    expect(status.code, status.output).toBe(0);
+    expect(status.stdout).toMatch(
+      /set 1 of 2: migrator-fixture-\w+\n.*\nledger: {3}"upstream"\."__drizzle_migrations"\nversion: {2}0001_upstream\n[\s\S]*applied \(2\):/,
+    );
+    expect(status.stdout).toMatch(
+      /set 2 of 2: drizzle\n.*\nledger: {3}"drizzle"\."__drizzle_migrations"\nversion: {2}0000_fork\n[\s\S]*applied \(1\):[\s\S]*pending \(0\):\nproblems \(0\):/,
+    );
   });
 });

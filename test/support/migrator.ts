@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeEach } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { DRIZZLE_LEDGER, type LedgerLocation, ledgerName } from "@/lib/db/migrator/drizzle-0.45";
 import { MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
+import type { MigrationSet } from "@/lib/db/migrator/settings";
 import { createLog, type Log } from "@/lib/log";
 import { createTestDatabase, type TestDatabase } from "./database";
 import { type ProcessResult, type RunningProcess, startScript } from "./processes";
@@ -129,14 +130,17 @@ export function startMigratorCli(
 
 /**
  * A server process's boot (test/support/fixtures/boot-migrations.ts: `bootMigrations()` without
- * Next) in `dir`, with `DATABASE_URL` set as a deployment would.
+ * Next) in `dir`, with `DATABASE_URL` set as a deployment would; `sets` replace the migration sets
+ * of migrations-config.ts.
  */
 export function startBoot(
   url: string,
   dir: string,
   env: Record<string, string> = {},
+  sets?: MigrationSet[],
 ): RunningProcess {
-  return startScript("test/support/fixtures/boot-migrations.ts", [], {
+  const args = sets ? [JSON.stringify(sets)] : [];
+  return startScript("test/support/fixtures/boot-migrations.ts", args, {
     cwd: dir,
     env: migratorChildEnv({ DATABASE_URL: url, ...env }),
   });

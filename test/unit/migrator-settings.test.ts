@@ -161,8 +161,8 @@ describe("migrator settings", () => {
 });
 
 describe("the ledger flags of db:migrate and db:status", () => {
-  const ledger = (args: string[]) =>
-    migratorCliOptions(args, "usage", [], { url: DIRECT }).settings.ledger;
+  const sets = (args: string[]) => migratorCliOptions(args, "usage", [], { url: DIRECT }).sets;
+  const ledger = (args: string[]) => sets(args).map((set) => set.ledger)[0];
 
   it("default to migrations-config.ts, and each flag overrides its half", () => {
     expect(ledger([])).toEqual({ schema: "drizzle", table: "__drizzle_migrations" });
@@ -178,5 +178,22 @@ describe("the ledger flags of db:migrate and db:status", () => {
   it("refuse an empty name as a usage error", () => {
     expect(() => ledger(["--migrations-table", ""])).toThrow(UsageError);
     expect(() => ledger(["--migrations-schema", ""])).toThrow("--migrations-schema needs a name");
+  });
+
+  it("name several sets by position, each with its own ledger", () => {
+    const args = ["--migrations-folder", "upstream", "--migrations-table", "upstream_migrations"];
+    expect(sets([...args, "--migrations-folder", "drizzle", "--migrations-table", "t"])).toEqual([
+      {
+        migrationsFolder: path.resolve("upstream"),
+        ledger: { schema: "drizzle", table: "upstream_migrations" },
+      },
+      { migrationsFolder: path.resolve("drizzle"), ledger: { schema: "drizzle", table: "t" } },
+    ]);
+    expect(() => sets([...args, "--migrations-folder", "drizzle"])).toThrow(
+      "--migrations-table is given 1 time(s) for 2 set(s)",
+    );
+    expect(() => sets(["--migrations-folder", "a", "--migrations-folder", "b"])).toThrow(
+      "several --migrations-folder need a --migrations-table each",
+    );
   });
 });

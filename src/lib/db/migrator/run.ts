@@ -1,3 +1,4 @@
+import path from "node:path";
 import { setImmediate, setTimeout as sleep } from "node:timers/promises";
 import type { Sql, TransactionSql } from "postgres";
 import type { Pool } from "../pool";
@@ -16,7 +17,7 @@ import { type Log, migratorLog, ms } from "./log";
 import { describeTarget } from "./migrations-url";
 import { isNoTransaction } from "./no-transaction";
 import { runNoTransactionMigration } from "./no-transaction-run";
-import type { MigratorSettings } from "./settings";
+import type { MigrationSet, MigratorSettings } from "./settings";
 import { MigrationSpans, traced } from "./tracing";
 import { excerpt, type MigrationPlan, type PlanOptions, planMigrations } from "./validation";
 
@@ -217,6 +218,69 @@ export function runMigrator(
     });
     return report;
   });
+}
+
+/** One set's outcome in a run over several (`runMigrationSets`). */
+export interface SetReport {
+  set: MigrationSet;
+  report: MigratorReport;
+}
+
+/**
+ * Brings each set up to date in order, each with its own folder and ledger: `run` (runMigrator)
+ * per set, so each has its own fast path and takes the migration lock only when it has work.
+ * Stops at the first failure, since a later set may build on an earlier one's tables.
+ */
+export async function runMigrationSets(
+  settings: MigratorSettings,
+  sets: MigrationSet[],
+  options: MigratorOptions,
+  run: typeof runMigrator = runMigrator,
+): Promise<SetReport[]> {
+  const reports: SetReport[] = [];
+  for (const set of sets)
+    reports.push({ set, report: await run({ ...settings, ...set }, options) });
+  return reports;
+}
+
+/** Each set inspected (`inspect`: inspectMigrations), in order. */
+export async function inspectMigrationSets(
+  settings: MigratorSettings,
+  sets: MigrationSet[],
+  options: Parameters<typeof inspectMigrations>[1],
+  inspect: typeof inspectMigrations = inspectMigrations,
+): Promise<{ set: MigrationSet; status: MigrationStatus }[]> {
+  const statuses: { set: MigrationSet; status: MigrationStatus }[] = [];
+  for (const set of sets)
+    statuses.push({ set, status: await inspect({ ...settings, ...set }, options) });
+  return statuses;
+}
+
+/** An inspected set's version and pending tags, as `combineSets` takes them. */
+export function pendingTags({ set, status }: { set: MigrationSet; status: MigrationStatus }) {
+  return { set, version: status.version, pending: status.pending.map((file) => file.tag) };
+}
+
+/** A set's name in messages: its folder's name (`drizzle`, `upstream-drizzle`). */
+export function setLabel(set: MigrationSet): string {
+  return path.basename(set.migrationsFolder);
+}
+
+/**
+ * Several sets' outcomes as one version and pending list, for the published state: the last
+ * set's version (the app's own set comes last), and every set's pending migrations, named
+ * `<folder>/<tag>` when there are several sets (two folders may both have a `0000_…`).
+ */
+export function combineSets(
+  results: { set: MigrationSet; version: string | null; pending: string[] }[],
+): { version: string | null; pending: string[] } {
+  const several = results.length > 1;
+  return {
+    version: results.at(-1)?.version ?? null,
+    pending: results.flatMap(({ set, pending }) =>
+      several ? pending.map((tag) => `${setLabel(set)}/${tag}`) : pending,
+    ),
+  };
 }
 
 async function bringUpToDate(

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { ConfigError, type Env, type EnvName, readEnv } from "@/env";
-import { MIGRATIONS } from "../migrations-config";
+import { MIGRATION_SETS, MIGRATIONS, type MigrationSetConfig } from "../migrations-config";
 import type { LedgerLocation } from "./drizzle-0.45";
 import {
   chooseMigrationsUrl,
@@ -8,14 +8,31 @@ import {
   refuseTransactionPooler,
 } from "./migrations-url";
 
-export interface MigratorSettings {
+/** A folder of drizzle-kit migrations and the ledger that records them. */
+export interface MigrationSet {
+  migrationsFolder: string;
+  /** drizzle's ledger of applied migrations (`migrationsSchema` / `migrationsTable`). */
+  ledger: LedgerLocation;
+}
+
+/** A set of migrations-config.ts with its folder resolved from `cwd`. */
+export function migrationSetOf(config: MigrationSetConfig, cwd = process.cwd()): MigrationSet {
+  return {
+    migrationsFolder: path.join(cwd, config.out),
+    ledger: { schema: config.schema, table: config.table },
+  };
+}
+
+/** The sets of migrations-config.ts, in the order they are applied. */
+export function configuredMigrationSets(cwd = process.cwd()): MigrationSet[] {
+  return MIGRATION_SETS.map((config) => migrationSetOf(config, cwd));
+}
+
+export interface MigratorSettings extends MigrationSet {
   /** The chosen migrations URL. */
   url: string;
   /** Which variable it came from (for messages). */
   urlVariable: EnvName;
-  migrationsFolder: string;
-  /** drizzle's ledger of applied migrations (`migrationsSchema` / `migrationsTable`). */
-  ledger: LedgerLocation;
   /** How long to wait for another instance's migration lock. */
   lockWaitMs: number;
   /** Postgres `lock_timeout` of the migration transaction. */
@@ -59,8 +76,7 @@ export function migratorSettingsFromEnv(
   }
   refuseTransactionPooler(url, urlVariable);
   return {
-    migrationsFolder: path.join(process.cwd(), MIGRATIONS.out),
-    ledger: { schema: MIGRATIONS.schema, table: MIGRATIONS.table },
+    ...migrationSetOf(MIGRATIONS),
     lockWaitMs: env.MIGRATION_LOCK_WAIT_MS,
     lockTimeoutMs: env.MIGRATION_LOCK_TIMEOUT_MS,
     lockTimeoutRetries: env.MIGRATION_LOCK_TIMEOUT_RETRIES,
