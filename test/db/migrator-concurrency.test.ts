@@ -247,10 +247,10 @@ describe("two migration sets in one database (an upstream folder, then a fork's)
     const status = await runMigratorCli("status", { url: db.url, args });
     expect(status.code, status.output).toBe(0);
     expect(status.stdout).toMatch(
-      /set 1 of 2: migrator-fixture-\w+\n.*\nledger: {3}"upstream"\."__drizzle_migrations"\nversion: {2}0001_upstream\n[\s\S]*applied \(2\):/,
+      /set 1 of 2: \/.*migrator-fixture-\w+\n.*\nledger: {3}"upstream"\."__drizzle_migrations"\nversion: {2}0001_upstream\n[\s\S]*applied \(2\):/,
     );
     expect(status.stdout).toMatch(
-      /set 2 of 2: drizzle\n.*\nledger: {3}"drizzle"\."__drizzle_migrations"\nversion: {2}0000_fork\n[\s\S]*applied \(1\):[\s\S]*pending \(0\):\nproblems \(0\):/,
+      /set 2 of 2: \/.*migrator-boot-\w+\/drizzle\n.*\nledger: {3}"drizzle"\."__drizzle_migrations"\nversion: {2}0000_fork\n[\s\S]*applied \(1\):[\s\S]*pending \(0\):\nproblems \(0\):/,
     );
   });
 });

@@ -100,7 +100,7 @@ describe("boot migrations", () => {
     expect(readMigrationState()).toMatchObject({
       status: "pending",
       version: "0000_own",
-      pending: ["upstream/0004_up", "drizzle/0001_own"],
+      pending: ["/app/upstream/0004_up", "/app/drizzle/0001_own"],
     });
   });
 

@@ -261,9 +261,13 @@ export function pendingTags({ set, status }: { set: MigrationSet; status: Migrat
   return { set, version: status.version, pending: status.pending.map((file) => file.tag) };
 }
 
-/** A set's name in messages: its folder's name (`drizzle`, `upstream-drizzle`). */
+/**
+ * A set's name in messages: its folder, relative to the working directory when inside it
+ * (`drizzle`, `upstream/drizzle`), else absolute.
+ */
 export function setLabel(set: MigrationSet): string {
-  return path.basename(set.migrationsFolder);
+  const relative = path.relative(process.cwd(), set.migrationsFolder);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? set.migrationsFolder : relative;
 }
 
 /**

@@ -16,7 +16,7 @@ export interface MigrationSet {
 }
 
 /** A set of migrations-config.ts with its folder resolved from `cwd`. */
-export function migrationSetOf(config: MigrationSetConfig, cwd = process.cwd()): MigrationSet {
+function migrationSetOf(config: MigrationSetConfig, cwd = process.cwd()): MigrationSet {
   return {
     migrationsFolder: path.join(cwd, config.out),
     ledger: { schema: config.schema, table: config.table },
