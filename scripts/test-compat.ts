@@ -8,6 +8,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { defaultPreviousRelease, releaseAt } from "@tools/compat/previous-release";
 import { runCompat } from "@tools/compat/run";
+import { MIGRATIONS } from "../src/lib/db/migrations-config";
 
 const say = (line: string) => console.error(`[test:compat] ${line}`);
 
@@ -15,7 +16,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       ref: { type: "string" },
-      "migrations-folder": { type: "string", default: "drizzle" },
+      "migrations-folder": { type: "string", default: MIGRATIONS.out },
     },
   });
   const repo = process.cwd();
