@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeEach } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
-import { DRIZZLE_LEDGER, type LedgerLocation, ledgerName } from "@/lib/db/migrator/drizzle-0.45";
+import { MIGRATIONS } from "@/lib/db/migrations-config";
+import { type LedgerLocation, ledgerName } from "@/lib/db/migrator/drizzle-0.45";
 import { MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
 import type { MigrationSet } from "@/lib/db/migrator/settings";
 import { createLog, type Log } from "@/lib/log";
@@ -172,11 +173,8 @@ export async function withSql<T>(
   }
 }
 
-/** A ledger (drizzle's default one) as `created_at` values in id order; [] when it is missing. */
-export function ledgerWhens(
-  url: string,
-  ledger: LedgerLocation = DRIZZLE_LEDGER,
-): Promise<number[]> {
+/** A ledger (the app's, of migrations-config.ts) as `created_at` values in id order; [] if missing. */
+export function ledgerWhens(url: string, ledger: LedgerLocation = MIGRATIONS): Promise<number[]> {
   return withSql(url, async (sql) => {
     const [exists] = await sql<{ found: boolean }[]>`
       select to_regclass(${ledgerName(ledger)}) is not null as found`;
