@@ -12,7 +12,9 @@ import {
   noTransactionMigration,
   runMigratorCli,
   schemaExists,
+  startBoot,
   tableExists,
+  writeBootDirectory,
   writeMigrationFolder,
 } from "../support/migrator";
 import { type ProcessResult, REPO_ROOT, startProcess } from "../support/processes";
@@ -260,6 +262,21 @@ describe("a database migrated with another ledger setting (LEDGER_ELSEWHERE)", (
     await expectRefused(folder, ledgerFlags, customName, defaultName);
     expect(await schemaExists(db.url, customLedger.schema)).toBe(false);
     expect(await ledgerWhens(db.url)).toEqual(whens);
+  });
+
+  it("a booting server refuses too, also when it only checks (MIGRATE_ON_BOOT=false)", async () => {
+    const dir = writeBootDirectory(idempotent);
+    const kit = await drizzleKitMigrate(kitConfigFor(path.join(dir, "drizzle"), customLedger));
+    expect(kit.code, kit.output).toBe(0);
+
+    for (const env of [{}, { MIGRATE_ON_BOOT: "false" }] as Record<string, string>[]) {
+      const boot = await startBoot(db.url, dir, env).exited;
+      expect(boot.code, boot.output).toBe(1);
+      expect(boot.stderr).toContain(
+        `failed (LEDGER_ELSEWHERE): The ledger is set to ${defaultName}`,
+      );
+    }
+    expect(await schemaExists(db.url, DRIZZLE_LEDGER.schema)).toBe(false);
   });
 
   it("a ledger of another migration set does not count: only rows with a file's hash and when", async () => {
