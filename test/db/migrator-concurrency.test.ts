@@ -233,10 +233,13 @@ describe("two migration sets in one database (an upstream folder, then a fork's)
     );
 
     for (const boot of boots) expect(boot.code, boot.output).toBe(0);
+    // Each line names its set: its folder, relative to the boot's working directory if inside it.
+    expect(boots[0]?.stdout).toContain(`[migrate] ${upstream.migrationsFolder}: `);
+    expect(boots[0]?.stdout).toContain("[migrate] drizzle: ");
     expect(await ledgerWhens(db.url, upstream.ledger)).toEqual([FIXTURE_T0, FIXTURE_T0 + 1000]);
     expect(await ledgerWhens(db.url)).toEqual([FIXTURE_T0 + 500]);
     for (const { tag } of [...upstreamMigrations, ...forkMigrations]) {
-      const ran = boots.filter((boot) => boot.stdout.includes(`[migrate] ran ${tag} `));
+      const ran = boots.filter((boot) => boot.stdout.includes(`: ran ${tag} `));
       expect(ran, `boots that ran ${tag}`).toHaveLength(1);
     }
 

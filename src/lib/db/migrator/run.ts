@@ -238,9 +238,21 @@ export async function runMigrationSets(
   run: typeof runMigrator = runMigrator,
 ): Promise<SetReport[]> {
   const reports: SetReport[] = [];
-  for (const set of sets)
-    reports.push({ set, report: await run({ ...settings, ...set }, options) });
+  for (const set of sets) {
+    const log = sets.length > 1 ? logNamingSet(options.log ?? migratorLog(), set) : options.log;
+    reports.push({ set, report: await run({ ...settings, ...set }, { ...options, log }) });
+  }
   return reports;
+}
+
+/** `log` with each line starting `<set>: ` and a `set` field, so several sets' lines tell apart. */
+function logNamingSet(log: Log, set: MigrationSet): Log {
+  const label = setLabel(set);
+  const named =
+    (level: keyof Log): Log[keyof Log] =>
+    (event, message, fields) =>
+      log[level](event, `${label}: ${message}`, { ...fields, set: label });
+  return { info: named("info"), warn: named("warn"), error: named("error") };
 }
 
 /** Each set inspected (`inspect`: inspectMigrations), in order. */
