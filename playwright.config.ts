@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
 import type { E2eOptions } from "./e2e/support/fixtures";
 import { readEnv } from "./src/env";
+import { isCi, locateSystemTool } from "./tools/system-tools";
+import { TIMINGS_DIR, TIMINGS_FILES } from "./tools/test-timings";
 
 /**
  * QA's smoke test: the production build, started on a fresh database that it migrates at boot,
@@ -30,30 +31,39 @@ process.env.E2E_STATE_FILE ??= path.join(
 );
 const stateFile = process.env.E2E_STATE_FILE;
 
-/** Debian's chromium where installed (Playwright cannot download its browsers here). */
-const SYSTEM_CHROMIUM = "/usr/bin/chromium";
-const launchOptions = existsSync(SYSTEM_CHROMIUM)
-  ? {
-      executablePath: SYSTEM_CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    }
-  : {};
+// Debian's chromium needs these flags here; Playwright's own browser gets its own defaults. With
+// neither, `npm run test:e2e` skips before Playwright starts (scripts/test-e2e.ts).
+const browser = locateSystemTool("chromium", process.env);
+const launchOptions =
+  browser?.source === "system"
+    ? {
+        executablePath: browser.path,
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+          "--disable-quic",
+        ],
+      }
+    : {};
 
 export default defineConfig<E2eOptions>({
   testDir: "e2e",
-  forbidOnly: !!process.env.CI,
+  forbidOnly: isCi(process.env),
   // Sign-in and sign-up are rate limited in production (3 per 10 s per IP): retries would trip it.
   retries: 0,
   workers: 1,
-  reporter: process.env.CI ? [["list"], ["html", { open: "never" }]] : "list",
+  reporter: [
+    ["list"],
+    // The build-and-serve run's time, for `npm run test:timings`; a deployed server has no build.
+    ...(deployed
+      ? []
+      : [["json", { outputFile: path.join(TIMINGS_DIR, TIMINGS_FILES.playwright) }] as const]),
+    ...(isCi(process.env) ? [["html", { open: "never" }] as const] : []),
+  ],
   timeout: 30_000,
   use: {
     baseURL,

@@ -9,6 +9,7 @@ const alias = {
 export default defineConfig({
   resolve: { alias },
   test: {
+    reporters: ["default", "./test/support/skip-summary.ts", "./test/support/timings-reporter.ts"],
     projects: [
       {
         resolve: { alias },

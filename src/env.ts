@@ -54,8 +54,8 @@ const schema = z.object({
     .enum(["transaction", "session", "none"])
     .optional()
     .describe(
-      "what DATABASE_URL goes through: transaction (a transaction pooler: prepared statements " +
-        "off), session or none; unset: guessed from the URL",
+      "what DATABASE_URL goes through: session or none (no transaction pooler: the app's pool " +
+        "may prepare statements), transaction; unset: treated as a possible transaction pooler",
     ),
 
   MIGRATIONS_DATABASE_URL: postgresUrl

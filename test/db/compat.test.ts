@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { MIGRATIONS_FOLDER } from "../support/database";
 import { addMigration } from "../support/next-app";
 import { REPO_ROOT, startScript } from "../support/processes";
+import { needs } from "../support/system-tools";
 
 // `npm run test:compat` (run by CI on the committed migrations, where it passes) on a fixture
 // that drops a column the previous release reads. It reuses the previous release's build that
@@ -27,7 +28,7 @@ afterAll(async () => {
   if (fixture) await rm(fixture, { recursive: true, force: true });
 });
 
-describe("npm run test:compat", { timeout: 600_000 }, () => {
+describe("npm run test:compat", { timeout: 600_000, ...needs("chromium") }, () => {
   test("fails on a migration that drops a column the previous release reads, saying what broke", async () => {
     const run = await startScript(
       "scripts/test-compat.ts",

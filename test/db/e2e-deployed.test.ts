@@ -14,6 +14,7 @@ import {
   startServer,
 } from "../support/next-app";
 import { REPO_ROOT, startProcess } from "../support/processes";
+import { needs } from "../support/system-tools";
 
 // `npm run test:e2e` with E2E_BASE_URL against a standalone server this file starts itself, the
 // way QA points it at staging: Playwright must use that server and build nothing of its own.
@@ -82,7 +83,10 @@ const invitationSmoke = testsIn("invitations.spec.ts");
 const e2eUsers = (url: string) =>
   withSql(url, (sql) => sql<{ email: string }[]>`select email from users where email like 'e2e-%'`);
 
-describe("npm run test:e2e against an already-deployed server", { timeout: 180_000 }, () => {
+describe("npm run test:e2e against an already-deployed server", {
+  timeout: 180_000,
+  ...needs("chromium"),
+}, () => {
   test("with E2E_DATABASE_URL: the checks read Postgres and the invitation smoke runs too", async () => {
     const run = await testE2e({ E2E_BASE_URL: server.url, E2E_DATABASE_URL: database.url });
 

@@ -5,7 +5,8 @@ import { parseEnv } from "@/env";
 import { appPoolOptions } from "@/lib/db";
 import { createDbConnection, type DbConnection } from "@/lib/db/client";
 import { sessions, tenants } from "@/lib/db/schema";
-import { QueryDeadlineError, REDACTED_PARAMETER } from "@/lib/db/statements";
+import { CANCEL_GRACE_MS, QueryDeadlineError, REDACTED_PARAMETER } from "@/lib/db/statements";
+import { startBlackHoleProxy } from "../support/black-hole-proxy";
 import { expectCancelledAtDeadline, timedFailure } from "../support/deadline";
 import { migratedDatabaseForFile } from "../support/migrated-database";
 
@@ -71,6 +72,63 @@ describe("a statement past its deadline", () => {
     expect(error, String(error)).toBeInstanceOf(QueryDeadlineError);
     const rows = await database.client`select 1 from tenants where slug = ${slug}`;
     expect(rows).toHaveLength(0);
+  });
+});
+
+describe("a connection that stops answering (its network path broke)", () => {
+  // Longer than the cancel's grace (CANCEL_GRACE_MS), so the statement after the lost one has time
+  // to run on a new connection within its own deadline.
+  const LOST_DEADLINE_MS = 2 * CANCEL_GRACE_MS;
+
+  /**
+   * The app's pool with one connection through a proxy, that connection open, then its path cut
+   * (new connections still pass).
+   */
+  async function withLostConnection(test: (pool: DbConnection) => Promise<void>) {
+    const proxy = await startBlackHoleProxy(database.url);
+    const pool = createDbConnection({
+      url: proxy.url,
+      max: 1,
+      applicationName: "lost-connection-tests",
+      statementTimeoutMs: LOST_DEADLINE_MS,
+    });
+    try {
+      await pool.db.execute(sql`select 1`);
+      proxy.blackHole({ onlyOpenConnections: true });
+      await test(pool);
+    } finally {
+      await pool.close();
+      await proxy.close();
+    }
+  }
+
+  it("a statement on it fails at its deadline, and the next statement runs on a new connection", async () => {
+    await withLostConnection(async (pool) => {
+      const { error } = await timedFailure(pool.db.execute(sql`select 1`));
+      expect(error, String(error)).toBeInstanceOf(QueryDeadlineError);
+
+      const started = performance.now();
+      await expect(pool.db.select().from(tenants)).resolves.toEqual([]);
+      expect(performance.now() - started).toBeLessThan(LOST_DEADLINE_MS);
+    });
+  });
+
+  it("a transaction on it fails, and the next transaction commits on a new connection", async () => {
+    await withLostConnection(async (pool) => {
+      const { error } = await timedFailure(
+        pool.db.transaction(async (tx) => {
+          await tx.execute(sql`select 1`);
+        }),
+      );
+      expect(error, String(error)).toBeInstanceOf(QueryDeadlineError);
+
+      const slug = `after-lost-${Date.now()}`;
+      await pool.db.transaction(async (tx) => {
+        await tx.insert(tenants).values({ name: "After a lost connection", slug });
+      });
+      const rows = await database.client`select 1 from tenants where slug = ${slug}`;
+      expect(rows).toHaveLength(1);
+    });
   });
 });
 

@@ -19,6 +19,7 @@ import {
   settingsOnPooledConnections,
 } from "../support/pgbouncer";
 import type { ProcessResult } from "../support/processes";
+import { needs } from "../support/system-tools";
 
 // The migrator (`npm run db:migrate`, the code path of every boot) through Debian's PgBouncer with
 // its default settings and a plain URL: no pgbouncer=true, no well-known pooler port, so nothing
@@ -95,6 +96,7 @@ function sampleConcurrentProbes(url: string): { stop(): Promise<number> } {
 
 describe.each<PoolMode>(["session", "transaction"])(
   "the migrator through PgBouncer in %s mode",
+  needs("pgbouncer"),
   (poolMode) => {
     const bouncer = pgbouncerForFile(poolMode);
     const db = emptyDatabasePerTest();

@@ -8,6 +8,7 @@ import { tenants } from "@/lib/db/schema";
 import { expectCancelledAtDeadline } from "../support/deadline";
 import { migratedDatabaseForFile } from "../support/migrated-database";
 import { pgbouncerForFile } from "../support/pgbouncer";
+import { needs } from "../support/system-tools";
 
 // The app pool's statement deadline (DATABASE_STATEMENT_TIMEOUT_MS, src/lib/db/statements.ts)
 // through Debian's PgBouncer with its default settings and a plain URL. At the deadline postgres.js
@@ -38,6 +39,7 @@ const openTransactions = async () => [
 
 describe.each<PoolMode>(["session", "transaction"])(
   "the app pool's statement deadline through PgBouncer in %s mode",
+  needs("pgbouncer"),
   (poolMode) => {
     const bouncer = pgbouncerForFile(poolMode);
     let app: DbConnection;

@@ -10,7 +10,7 @@ import { uniqueEmail } from "./tenancy";
  * up from a loopback address of its own: sign-up allows 3 requests per 10 s from one address.
  */
 export async function signedUpAccount(
-  app: AttackServer,
+  app: Pick<AttackServer, "url" | "db">,
   label: string,
   roles: { tenantId: string | null; role: MembershipRole }[] = [],
 ) {

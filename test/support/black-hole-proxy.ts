@@ -8,7 +8,11 @@ import net from "node:net";
 export interface BlackHoleProxy {
   /** `url` with its host and port replaced by the proxy's. */
   url: string;
-  blackHole(): void;
+  /**
+   * With `onlyOpenConnections`, connections made afterwards pass as before: the paths of the
+   * connections already open broke (a NAT or load balancer forgot them), not the database.
+   */
+  blackHole(options?: { onlyOpenConnections?: boolean }): void;
   close(): Promise<void>;
 }
 
@@ -40,9 +44,9 @@ export async function startBlackHoleProxy(targetUrl: string): Promise<BlackHoleP
 
   return {
     url: url.toString(),
-    blackHole() {
-      holed = true;
-      for (const { client, upstream } of pairs) {
+    blackHole({ onlyOpenConnections = false } = {}) {
+      holed = !onlyOpenConnections;
+      for (const { client, upstream } of pairs.splice(0)) {
         client.unpipe(upstream);
         upstream.unpipe(client);
         // Keep reading so the sockets stay open, and drop what arrives.

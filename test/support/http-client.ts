@@ -141,27 +141,51 @@ export async function submitForm(
   path: string,
   form: { cookie?: string; fieldId: string; fields: Record<string, string> },
 ): Promise<HttpAnswer> {
+  return (await readForm(baseUrl, path, form)).post(form.fields);
+}
+
+/**
+ * `submitForm` in two steps: the page's form read once, then posted as often as needed (each post
+ * runs the server action again, as a second click would).
+ */
+export async function readForm(
+  baseUrl: string,
+  path: string,
+  form: { cookie?: string; fieldId: string },
+): Promise<{
+  post(fields: Record<string, string>, options?: RequestOptions): Promise<HttpAnswer>;
+}> {
   const page = await request(baseUrl, path, { cookie: form.cookie });
   if (page.status !== 200) throw new Error(`GET ${path} answered ${page.status}`);
   const html = page.body
     .match(/<form[\s>][\s\S]*?<\/form>/g)
     ?.find((candidate) => candidate.includes(`id="${form.fieldId}"`));
   if (!html) throw new Error(`no form on ${path} holds a field with id "${form.fieldId}"`);
-  const data = new FormData();
+  const hidden: [string, string][] = [];
   for (const [tag] of html.matchAll(/<input\b[^>]*>/g)) {
     const { type, name, value } = attributesOf(tag);
-    if (type === "hidden" && name !== undefined) data.append(name, value ?? "");
+    if (type === "hidden" && name !== undefined) hidden.push([name, value ?? ""]);
   }
-  for (const [name, value] of Object.entries(form.fields)) data.set(name, value);
-  // A Response encodes FormData as a browser does: multipart/form-data with a fresh boundary.
-  const encoded = new Response(data);
   const action = attributesOf(/<form[^>]*>/.exec(html)?.[0] ?? "").action || path;
-  return request(baseUrl, new URL(action, new URL(path, baseUrl)).href, {
-    method: "POST",
-    cookie: form.cookie,
-    headers: { "content-type": encoded.headers.get("content-type") ?? "" },
-    body: await encoded.text(),
-  });
+  return {
+    async post(fields, options = {}) {
+      const data = new FormData();
+      for (const [name, value] of hidden) data.append(name, value);
+      for (const [name, value] of Object.entries(fields)) data.set(name, value);
+      // A Response encodes FormData as a browser does: multipart/form-data with a fresh boundary.
+      const encoded = new Response(data);
+      return request(baseUrl, new URL(action, new URL(path, baseUrl)).href, {
+        ...options,
+        method: "POST",
+        cookie: form.cookie,
+        headers: {
+          ...options.headers,
+          "content-type": encoded.headers.get("content-type") ?? "",
+        },
+        body: await encoded.text(),
+      });
+    },
+  };
 }
 
 /** The `name="value"` attributes of an HTML start tag, values unescaped. */

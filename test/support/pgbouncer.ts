@@ -4,13 +4,22 @@ import { afterAll, beforeAll, inject } from "vitest";
 import { withSql } from "./migrator";
 
 /**
- * Debian's PgBouncer, default settings, in front of this run's Postgres: one per test file and
- * pool mode, started in `beforeAll`, stopped in `afterAll`.
+ * Debian's PgBouncer, default settings unless `settings` says otherwise, in front of this run's
+ * Postgres: one per suite and pool mode, started in `beforeAll`, stopped in `afterAll`. Declare
+ * the suite with `needs("pgbouncer")` (./system-tools.ts) so that a machine without it skips the
+ * suite instead of failing its hooks.
  */
-export function pgbouncerForFile(poolMode: PoolMode): { readonly current: RunningPgBouncer } {
+export function pgbouncerForFile(
+  poolMode: PoolMode,
+  settings: { defaultPoolSize?: number } = {},
+): { readonly current: RunningPgBouncer } {
   let bouncer: RunningPgBouncer | undefined;
   beforeAll(async () => {
-    bouncer = await startPgBouncer({ upstreamUrl: inject("adminDatabaseUrl"), poolMode });
+    bouncer = await startPgBouncer({
+      upstreamUrl: inject("adminDatabaseUrl"),
+      poolMode,
+      ...settings,
+    });
   });
   afterAll(async () => {
     await bouncer?.stop();

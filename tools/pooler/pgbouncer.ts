@@ -1,10 +1,10 @@
-import { existsSync } from "node:fs";
 import { chown, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { startCommand } from "../cli/run-command";
 import { findFreePort } from "../database-source/free-port";
 import { postgresRunAs, type UserIds } from "../database-source/postgres-user";
+import { locateSystemTool, SYSTEM_TOOLS, toolSearchPath } from "../system-tools";
 
 /**
  * A real PgBouncer (the distribution's package) in front of a test Postgres, for the pooler tests
@@ -25,12 +25,6 @@ export interface RunningPgBouncer {
   stop(): Promise<void>;
 }
 
-/** Where Debian (and most distributions) install it; `sbin` is often not on a user's PATH. */
-const CANDIDATE_BINARIES = [
-  "/usr/sbin/pgbouncer",
-  "/usr/bin/pgbouncer",
-  "/usr/local/bin/pgbouncer",
-];
 const START_TIMEOUT_MS = 10_000;
 const PORT_ATTEMPTS = 3;
 
@@ -39,14 +33,14 @@ export class PgBouncerError extends Error {
 }
 
 export function pgbouncerBinary(): string {
-  const found = CANDIDATE_BINARIES.find((file) => existsSync(file));
+  const found = locateSystemTool("pgbouncer", process.env);
   if (!found) {
     throw new PgBouncerError(
-      `PgBouncer is not installed (looked for ${CANDIDATE_BINARIES.join(", ")}). ` +
-        "Install it: apt-get install -y pgbouncer (.ci/run does).",
+      `PgBouncer is not installed (looked in ${toolSearchPath(process.env).join(", ")}). ` +
+        `Install it: ${SYSTEM_TOOLS.pgbouncer.install} (.ci/run does).`,
     );
   }
-  return found;
+  return found.path;
 }
 
 /**
@@ -57,6 +51,8 @@ export function pgbouncerBinary(): string {
 export async function startPgBouncer(options: {
   upstreamUrl: string;
   poolMode: PoolMode;
+  /** Server connections per database and user (PgBouncer's default: 20). */
+  defaultPoolSize?: number;
 }): Promise<RunningPgBouncer> {
   const binary = pgbouncerBinary();
   const upstream = new URL(options.upstreamUrl);
@@ -65,7 +61,7 @@ export async function startPgBouncer(options: {
   try {
     for (let attempt = 1; ; attempt++) {
       const port = await findFreePort();
-      const config = await writeConfig({ dir, port, upstream, poolMode: options.poolMode, runAs });
+      const config = await writeConfig({ ...options, dir, port, upstream, runAs });
       const started = startCommand(binary, [config], { cwd: dir, runAs });
       const outcome = await readyOrEnded(started, port);
       if (outcome === "ready") {
@@ -102,9 +98,10 @@ async function writeConfig(options: {
   port: number;
   upstream: URL;
   poolMode: PoolMode;
+  defaultPoolSize?: number;
   runAs: UserIds | undefined;
 }): Promise<string> {
-  const { dir, port, upstream, poolMode, runAs } = options;
+  const { dir, port, upstream, poolMode, defaultPoolSize, runAs } = options;
   const user = decodeURIComponent(upstream.username || "postgres");
   const password = decodeURIComponent(upstream.password);
   // PgBouncer logs in to the server with the auth_file's password; clients are trusted, as the
@@ -125,6 +122,7 @@ async function writeConfig(options: {
       `auth_file = ${authFile}`,
       `admin_users = ${user}`,
       `pool_mode = ${poolMode}`,
+      ...(defaultPoolSize === undefined ? [] : [`default_pool_size = ${defaultPoolSize}`]),
       "",
     ].join("\n"),
   );

@@ -1,5 +1,6 @@
 import postgres, { type Sql } from "postgres";
-import { transactionPoolerReason } from "./pooler";
+import { ConnectionGate } from "./connection-gate";
+import { replaceableClient } from "./replaceable-client";
 import { guardStatements } from "./statements";
 
 export interface PoolOptions {
@@ -12,8 +13,9 @@ export interface PoolOptions {
   /** Every statement's deadline, enforced by the client (see ./statements.ts). */
   statementTimeoutMs?: number;
   /**
-   * Whether `url` goes through a transaction pooler; unset, guessed from the URL. A PgBouncer on a
-   * plain URL looks like Postgres, so the app declares it (DATABASE_POOLER).
+   * Whether `url` goes through a transaction pooler. Unset counts as yes: a PgBouncer on a plain
+   * URL looks like Postgres, so only `false` (DATABASE_POOLER=session or none) turns on prepared
+   * statements.
    */
   transactionPooler?: boolean;
   /**
@@ -34,29 +36,34 @@ export interface Pool {
  * up-to-date check and the migrator use the client alone (`./client.ts` adds drizzle).
  */
 export function createPool(options: PoolOptions): Pool {
-  const pool = postgres(withoutClientMarkers(options.url), {
-    max: options.max ?? 10,
-    connect_timeout: options.connectTimeoutSeconds ?? 10,
-    onnotice: () => {},
-    // Through a transaction pooler a prepared statement may land on a server connection that
-    // never saw it; under concurrent load PgBouncer's pool then wedges ("idle server got dirty").
-    prepare: !(options.transactionPooler ?? transactionPoolerReason(options.url) !== undefined),
-    // The only startup parameter besides user and database: poolers refuse ones they do not know.
-    connection: { application_name: options.applicationName ?? "agency-reporting" },
-  });
+  const max = options.max ?? 10;
+  const make = () =>
+    postgres(withoutClientMarkers(options.url), {
+      max,
+      connect_timeout: options.connectTimeoutSeconds ?? 10,
+      onnotice: () => {},
+      // A prepared statement lives on one server connection; through a transaction pooler the next
+      // transaction may run on another, which never saw it (26000). Only a URL declared or known
+      // not to be one keeps them (drizzle's own queries are unnamed either way).
+      prepare: options.transactionPooler === false,
+      // The only startup parameter besides user and database: poolers refuse ones they do not know.
+      connection: { application_name: options.applicationName ?? "agency-reporting" },
+    });
+  // A client with a wedged connection closes once its healthy statements end, within a deadline.
+  const clients = replaceableClient(make, Math.ceil((options.statementTimeoutMs ?? 5_000) / 1000));
   // Failed statements keep their parameters (session tokens…) out of errors; see ./statements.ts.
-  const client = guardStatements(pool, {
-    deadlineMs: options.statementTimeoutMs,
-    explainMissingSchema: options.explainMissingSchema,
-  });
-  return { client, close: () => client.end({ timeout: 5 }) };
+  const client = guardStatements(
+    { current: clients.current, gate: new ConnectionGate(max), wedged: clients.replace },
+    { deadlineMs: options.statementTimeoutMs, explainMissingSchema: options.explainMissingSchema },
+  );
+  return { client, close: () => clients.end({ timeout: 5 }) };
 }
 
 /**
  * `pgbouncer=true` marks a URL as a transaction pooler for clients (Prisma's and Supabase's
  * convention) and is not a server setting: postgres.js would send it as a startup parameter,
- * which Postgres and PgBouncer reject ("unrecognized configuration parameter"). It is read above
- * (`transactionPoolerReason`) and dropped here.
+ * which Postgres and PgBouncer reject ("unrecognized configuration parameter"). The migrator reads
+ * it (./pooler.ts); here it is dropped.
  */
 function withoutClientMarkers(url: string): string {
   const parsed = new URL(url);

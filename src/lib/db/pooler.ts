@@ -1,8 +1,7 @@
 /**
  * Why a URL looks like a transaction pooler, or undefined. A transaction pooler hands each
  * transaction to any server connection, so session state does not survive between transactions:
- * the migrator refuses such a URL (its advisory lock would protect nothing) and the app's pool
- * turns off prepared statements, which are session state too.
+ * the migrator refuses such a URL (its advisory lock would protect nothing).
  */
 export function transactionPoolerReason(url: string): string | undefined {
   const parsed = new URL(url);

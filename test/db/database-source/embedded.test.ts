@@ -14,12 +14,16 @@ import { inspectProcess } from "@tools/database-source/stale-postmaster";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withSql } from "../../support/migrator";
 import { startScript } from "../../support/processes";
+import { onlyWhere } from "../../support/system-tools";
 
 // These start their own embedded servers, whatever server the rest of the run uses.
 
 const FIXTURE = fileURLToPath(
   new URL("../../support/fixtures/hold-embedded-postgres.ts", import.meta.url),
 );
+
+/** As any other user, Postgres runs as that user: there is no postgres user to lock out. */
+const asRoot = onlyWhere(process.getuid?.() === 0, "runs only as root");
 
 let scratch: string;
 beforeAll(async () => {
@@ -150,8 +154,9 @@ describe("startEmbeddedPostgres", () => {
     ).rejects.toThrow(/did not report ready within 1\.5 s/);
   });
 
-  it.skipIf(process.getuid?.() !== 0)(
+  it(
     "as root, runs binaries the postgres user cannot reach (a checkout under /root) from a copy",
+    asRoot,
     async () => {
       // A checkout in a directory only root can enter, like /root.
       const closed = path.join(scratch, "root-home");
@@ -190,14 +195,11 @@ describe("startEmbeddedPostgres", () => {
     },
   );
 
-  it.skipIf(process.getuid?.() !== 0)(
-    "as root, names the parent directory the postgres user cannot enter",
-    async () => {
-      const locked = path.join(scratch, "locked");
-      await mkdir(locked, { mode: 0o700 });
-      await expect(startEmbeddedPostgres({ dataDir: path.join(locked, "data") })).rejects.toThrow(
-        new RegExp(`cannot enter ${locked} \\(mode 700\\).*chmod o\\+x`, "s"),
-      );
-    },
-  );
+  it("as root, names the parent directory the postgres user cannot enter", asRoot, async () => {
+    const locked = path.join(scratch, "locked");
+    await mkdir(locked, { mode: 0o700 });
+    await expect(startEmbeddedPostgres({ dataDir: path.join(locked, "data") })).rejects.toThrow(
+      new RegExp(`cannot enter ${locked} \\(mode 700\\).*chmod o\\+x`, "s"),
+    );
+  });
 });
