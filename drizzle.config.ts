@@ -1,5 +1,6 @@
 import { defineConfig } from "drizzle-kit";
 import { readEnv } from "./src/env";
+import { MIGRATIONS } from "./src/lib/db/migrations-config";
 import { chooseMigrationsUrl } from "./src/lib/db/migrator/migrations-url";
 
 // `generate` and `check` need no database. `drizzle-kit migrate` (kept working: it and the boot
@@ -10,6 +11,7 @@ const url = chooseMigrationsUrl(readEnv())?.url;
 export default defineConfig({
   dialect: "postgresql",
   schema: "./src/lib/db/schema/index.ts",
-  out: "./drizzle",
+  out: `./${MIGRATIONS.out}`,
+  migrations: { schema: MIGRATIONS.schema, table: MIGRATIONS.table },
   ...(url ? { dbCredentials: { url } } : {}),
 });

@@ -1,6 +1,7 @@
 /**
- * `npm run db:migrate [-- --migrations-folder <dir>]`: applies pending migrations exactly as a
- * booting server does (same lock, validation, timeouts and logs), for release steps and CI.
+ * `npm run db:migrate [-- --migrations-folder <dir>] [--migrations-schema/-table <name>]`: applies
+ * each migration set's pending migrations exactly as a booting server does (same lock,
+ * validation, timeouts and logs), for release steps and CI.
  * Without any database URL it migrates the dev database of `npm run dev` (docs/database-source.md).
  * Exit codes: 0 up to date, 1 failed or refused, 2 bad configuration or usage.
  */
@@ -9,17 +10,19 @@ import { readEnv } from "../src/env";
 import { describeFailure } from "../src/lib/db/migrator";
 import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
 import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
-import { runMigrator } from "../src/lib/db/migrator/run";
+import { runMigrationSets } from "../src/lib/db/migrator/run";
 
-const USAGE = "usage: npm run db:migrate [-- --migrations-folder <dir>]";
+const USAGE =
+  "usage: npm run db:migrate [-- --migrations-folder <dir>] [--migrations-schema <name>] " +
+  "[--migrations-table <name>]";
 
 async function main(): Promise<number> {
   const configured = chooseMigrationsUrl(readEnv()) !== undefined;
   return onConfiguredOrDevDatabase(configured, say, async (dev) => {
     const overrides = dev ? { url: dev.url, urlVariable: "DEV_DATABASE_DIR" as const } : {};
     try {
-      const { settings } = migratorCliOptions(process.argv.slice(2), USAGE, [], overrides);
-      await runMigrator(settings, { mode: "apply" });
+      const { settings, sets } = migratorCliOptions(process.argv.slice(2), USAGE, [], overrides);
+      await runMigrationSets(settings, sets, { mode: "apply" });
       return EXIT.ok;
     } catch (error) {
       const code = reportCliFailure(error);

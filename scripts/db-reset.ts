@@ -10,11 +10,13 @@ import path from "node:path";
 import { createDatabase, dropDatabase } from "@tools/database-source/databases";
 import { DEV_APP_DATABASE, openDevDatabase } from "@tools/database-source/dev-database";
 import { readEnv } from "../src/env";
-import { runMigrator } from "../src/lib/db/migrator";
+import { runMigrationSets } from "../src/lib/db/migrator";
 import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
 import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
 
-const USAGE = "usage: npm run db:reset [-- --migrations-folder <dir>]";
+const USAGE =
+  "usage: npm run db:reset [-- --migrations-folder <dir>] [--migrations-schema <name>] " +
+  "[--migrations-table <name>]";
 const say = (line: string) => console.log(`[db:reset] ${line}`);
 
 async function main(): Promise<number> {
@@ -30,7 +32,7 @@ async function main(): Promise<number> {
   }
   const dev = await openDevDatabase(say);
   try {
-    const { settings } = migratorCliOptions(process.argv.slice(2), USAGE, [], {
+    const { settings, sets } = migratorCliOptions(process.argv.slice(2), USAGE, [], {
       url: dev.url,
       urlVariable: "DEV_DATABASE_DIR",
     });
@@ -38,12 +40,13 @@ async function main(): Promise<number> {
     await dropDatabase(dev.adminUrl, DEV_APP_DATABASE);
     await createDatabase(dev.adminUrl, DEV_APP_DATABASE);
     say(`dropped and recreated ${DEV_APP_DATABASE}`);
-    await runMigrator(settings, { mode: "apply" });
+    await runMigrationSets(settings, sets, { mode: "apply" });
     // A running dev server re-applies drizzle/ when it changes: touching the journal makes it
     // read the new ledger and leave its 503 page.
-    const journal = path.join(settings.migrationsFolder, "meta", "_journal.json");
     const now = new Date();
-    await utimes(journal, now, now);
+    for (const { migrationsFolder } of sets) {
+      await utimes(path.join(migrationsFolder, "meta", "_journal.json"), now, now);
+    }
     say(`${DEV_APP_DATABASE} is at this checkout's migrations`);
     return EXIT.ok;
   } finally {

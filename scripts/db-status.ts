@@ -1,6 +1,7 @@
 /**
- * `npm run db:status [-- --migrations-folder <dir>] [--fail-on-pending]`: compares the database's
- * ledger with the migrations folder (applied, pending, problems) without locking or writing.
+ * `npm run db:status [-- --migrations-folder <dir>] [--migrations-schema/-table <name>]
+ * [--fail-on-pending]`: compares the database's ledger with the migrations folder (applied,
+ * pending, problems) without locking or writing.
  * Without any database URL it inspects the dev database of `npm run dev`.
  * Exit codes: 0 no problems, 1 problems found (or pending, with --fail-on-pending) or the
  * database unreachable, 2 bad configuration or usage.
@@ -8,12 +9,15 @@
 import { devResetHint, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
 import { readEnv } from "../src/env";
 import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
+import { ledgerName } from "../src/lib/db/migrator/drizzle-0.45";
 import { migratorLog } from "../src/lib/db/migrator/log";
 import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
-import { inspectMigrations } from "../src/lib/db/migrator/run";
+import { inspectMigrationSets, type MigrationStatus, setLabel } from "../src/lib/db/migrator/run";
+import type { MigrationSet } from "../src/lib/db/migrator/settings";
 
 const USAGE =
-  "usage: npm run db:status [-- --migrations-folder <dir>] [--fail-on-pending]\n" +
+  "usage: npm run db:status [-- --migrations-folder <dir>] [--migrations-schema <name>] " +
+  "[--migrations-table <name>] [--fail-on-pending]\n" +
   "  --fail-on-pending  exit 1 when migrations are pending (for CI and release checks)";
 
 const when = (ms: number | null) => (ms === null ? "NULL" : new Date(ms).toISOString());
@@ -34,7 +38,7 @@ async function report(
   overrides: Parameters<typeof migratorCliOptions>[3],
   devDatabase: boolean,
 ): Promise<number> {
-  const { settings, flags } = migratorCliOptions(
+  const { settings, sets, flags } = migratorCliOptions(
     process.argv.slice(2),
     USAGE,
     ["fail-on-pending"],
@@ -42,11 +46,28 @@ async function report(
   );
   // stdout carries the report; the migrator's own lines (connect retries) go to stderr.
   const log = migratorLog((line) => console.error(line));
-  const status = await inspectMigrations(settings, { log });
+  const statuses = await inspectMigrationSets(settings, sets, { log });
+  const lines = [`database: ${statuses[0]?.status.target}`];
+  for (const [index, { set, status }] of statuses.entries()) {
+    if (statuses.length > 1)
+      lines.push("", `set ${index + 1} of ${statuses.length}: ${setLabel(set)}`);
+    lines.push(...describeSet(set, status));
+  }
+  const problems = statuses.flatMap(({ status }) => status.problems);
+  const hint = devDatabase && devResetHint(problems.map((problem) => problem.code));
+  if (hint) lines.push(hint);
+  console.log(lines.join("\n"));
+  if (problems.length > 0) return EXIT.failed;
+  const pending = statuses.some(({ status }) => status.pending.length > 0);
+  if (flags["fail-on-pending"] && pending) return EXIT.failed;
+  return EXIT.ok;
+}
+
+function describeSet(set: MigrationSet, status: MigrationStatus): string[] {
   const width = Math.max(8, ...[...status.applied, ...status.pending].map((m) => m.tag.length));
   const lines = [
-    `database: ${status.target}`,
-    `folder:   ${settings.migrationsFolder} (${status.total} migrations)`,
+    `folder:   ${set.migrationsFolder} (${status.total} migrations)`,
+    `ledger:   ${ledgerName(set.ledger)}`,
     `version:  ${status.version ?? "(nothing applied)"}`,
     "",
     `applied (${status.applied.length}):`,
@@ -68,12 +89,7 @@ async function report(
   for (const problem of status.problems) {
     lines.push(`  ✗ ${problem.code}: ${problem.message.split("\n").join("\n    ")}`);
   }
-  const hint = devDatabase && devResetHint(status.problems.map((problem) => problem.code));
-  if (hint) lines.push(hint);
-  console.log(lines.join("\n"));
-  if (status.problems.length > 0) return EXIT.failed;
-  if (flags["fail-on-pending"] && status.pending.length > 0) return EXIT.failed;
-  return EXIT.ok;
+  return lines;
 }
 
 main().then(

@@ -12,6 +12,7 @@ import { startDatabaseServer } from "@tools/database-source";
 import { databaseUrl, ensureDatabase } from "@tools/database-source/databases";
 import { DEV_APP_DATABASE } from "@tools/database-source/dev-database";
 import { watchSchemaDrift } from "@tools/migration-check/watch";
+import { MIGRATIONS } from "../src/lib/db/migrations-config";
 
 const say = (line: string) => console.log(`[dev] ${line}`);
 
@@ -39,7 +40,7 @@ async function main(): Promise<number> {
     stopDriftWatch = watchSchemaDrift({
       cwd: process.cwd(),
       configPath: "drizzle.config.ts",
-      folders: ["src/lib/db/schema", "drizzle"],
+      folders: ["src/lib/db/schema", MIGRATIONS.out],
       log: (text) => console.log(text),
     });
     return await runSharingTerminal(

@@ -11,6 +11,7 @@ import { defaultPreviousRelease, releaseAt } from "@tools/compat/previous-releas
 import { runCompat } from "@tools/compat/run";
 import { skipWithout } from "@tools/system-tools";
 import { type CompatTimings, TIMINGS_FILES, writeTimings } from "@tools/test-timings";
+import { MIGRATIONS } from "../src/lib/db/migrations-config";
 
 const say = (line: string) => console.error(`[test:compat] ${line}`);
 const started = Date.now();
@@ -27,7 +28,7 @@ async function main(): Promise<{ code: number; outcome: Outcome }> {
   const { values } = parseArgs({
     options: {
       ref: { type: "string" },
-      "migrations-folder": { type: "string", default: "drizzle" },
+      "migrations-folder": { type: "string", default: MIGRATIONS.out },
     },
   });
   const repo = process.cwd();

@@ -16,6 +16,7 @@ import {
   SUPPORTED_POSTGRES,
 } from "@tools/database-source/postgres-versions";
 import { createDbConnection } from "../src/lib/db/client";
+import { MIGRATIONS } from "../src/lib/db/migrations-config";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const say = (line: string) => console.log(`[test:versions] ${line}`);
@@ -42,7 +43,7 @@ async function databaseTests(adminUrl: string): Promise<{ ok: boolean; summary: 
   return { ok: false, summary: `database tests failed (${counts}):\n${output.slice(-4000)}` };
 }
 
-/** `db:migrate` on an empty database must refuse and leave no `drizzle` schema. */
+/** `db:migrate` on an empty database must refuse and leave no ledger schema (`drizzle`). */
 async function refusal(adminUrl: string): Promise<{ ok: boolean; summary: string }> {
   const name = uniqueDatabaseName("versions");
   await createDatabase(adminUrl, name);
@@ -54,12 +55,12 @@ async function refusal(adminUrl: string): Promise<{ ok: boolean; summary: string
   const connection = createDbConnection({ url, max: 1 });
   try {
     const [row] = await connection.client<{ found: boolean }[]>`
-      select exists (select from pg_namespace where nspname = 'drizzle') as found`;
+      select exists (select from pg_namespace where nspname = ${MIGRATIONS.schema}) as found`;
     const firstLine = plain(run.output).trim().split("\n")[0] ?? "";
     const ok = run.code !== 0 && row?.found === false;
     return {
       ok,
-      summary: `db:migrate exit ${run.code}, drizzle schema ${row?.found ? "created" : "absent"}: ${firstLine}`,
+      summary: `db:migrate exit ${run.code}, ${MIGRATIONS.schema} schema ${row?.found ? "created" : "absent"}: ${firstLine}`,
     };
   } finally {
     await connection.close();

@@ -2,14 +2,21 @@ import { type Env, type LogFormat, readEnv, readLogFormat } from "@/env";
 import { clientAddressSettingsFromEnv, installClientAddress } from "@/lib/auth/client-address";
 import { appPoolFor } from "@/lib/db/app-pool";
 import {
+  combineSets,
+  configuredMigrationSets,
   describeFailure,
+  inspectMigrationSets,
   inspectMigrations,
   MigrationError,
+  type MigrationSet,
   type MigrationState,
   type MigrationStatus,
   migratorSettingsFromEnv,
+  pendingTags,
   publishMigrationState,
+  runMigrationSets,
   runMigrator,
+  setLabel,
   stateFromReport,
 } from "@/lib/db/migrator";
 import { createLog, type Log, silentLog } from "@/lib/log";
@@ -22,10 +29,13 @@ export interface BootDependencies {
   readEnv: () => Env;
   /** Makes rate limiting see the socket's address from the next request on (client-address.ts). */
   installClientAddress: (env: Env) => void;
+  /** The migration sets to apply, in order (migrations-config.ts). */
+  migrationSets: () => MigrationSet[];
+  /** Runs once per set. */
   runMigrator: typeof runMigrator;
   inspectMigrations: typeof inspectMigrations;
-  /** Development: calls `apply` whenever `folder` changes, one call at a time. */
-  followFolder: (folder: string, apply: () => Promise<void>) => Promise<void>;
+  /** Development: calls `apply` whenever one of `folders` changes, one call at a time. */
+  followFolder: (folders: string[], apply: () => Promise<void>) => Promise<void>;
   /** Where info lines go (stdout); tests collect them. */
   log: (line: string) => void;
   /** Where errors go (stderr). */
@@ -37,12 +47,13 @@ export interface BootDependencies {
 const defaultDependencies: BootDependencies = {
   readEnv: () => readEnv(),
   installClientAddress: (env) => installClientAddress(clientAddressSettingsFromEnv(env)),
+  migrationSets: () => configuredMigrationSets(),
   runMigrator,
   inspectMigrations,
   // Imported only when used, so a production server never loads the file watcher.
-  followFolder: async (folder, apply) => {
-    const { followMigrationsFolder } = await import("./dev-migrations");
-    followMigrationsFolder(folder, apply, (line) => console.log(line));
+  followFolder: async (folders, apply) => {
+    const { followMigrationsFolders } = await import("./dev-migrations");
+    followMigrationsFolders(folders, apply, (line) => console.log(line));
   },
   log: (line) => console.log(line),
   logError: (text) => console.error(text),
@@ -69,7 +80,7 @@ export async function runBootMigrations(
   const deps = { ...defaultDependencies, ...dependencies };
   publishMigrationState({ status: "starting" });
   let policy: MigrationPolicy | undefined;
-  let follow: { folder: string; apply: () => Promise<void> } | undefined;
+  let follow: { folders: string[]; apply: () => Promise<void> } | undefined;
   // Until the environment is validated, LOG_FORMAT alone decides how a bad one is reported.
   let log = bootLog(readLogFormat(), deps);
   try {
@@ -83,7 +94,7 @@ export async function runBootMigrations(
     if (chosen.followFolder) {
       const followLog = log;
       follow = {
-        folder: migratorSettingsFromEnv(env).migrationsFolder,
+        folders: deps.migrationSets().map((set) => set.migrationsFolder),
         apply: () =>
           migrateAndPublish(env, chosen, deps, followLog).catch((error: unknown) =>
             reportFailure(error, chosen, followLog),
@@ -103,7 +114,7 @@ export async function runBootMigrations(
     }
   }
   // Set only once the configuration is usable: without a database there is nothing to follow.
-  if (follow) await deps.followFolder(follow.folder, follow.apply);
+  if (follow) await deps.followFolder(follow.folders, follow.apply);
 }
 
 const tracer = getTracer("server");
@@ -123,31 +134,36 @@ async function migrateAndPublish(
   log: Log,
 ): Promise<void> {
   const settings = migratorSettingsFromEnv(env);
+  const sets = deps.migrationSets();
   if (policy.followFolder) {
     // `drizzle-kit generate --custom` writes a migration with a comment and no SQL; applying it
     // would record it, and the SQL written a moment later would then be a CHECKSUM_MISMATCH.
-    const status = await deps.inspectMigrations(settings, { log: silentLog });
-    const unwritten = status.pending.filter(hasNoStatements);
-    if (status.problems.length === 0 && unwritten.length > 0) {
-      const tags = unwritten.map((file) => file.tag);
+    const statuses = await inspectMigrationSets(
+      settings,
+      sets,
+      { log: silentLog },
+      deps.inspectMigrations,
+    );
+    const unwritten = statuses.flatMap(({ set, status }) =>
+      status.problems.length === 0
+        ? status.pending.filter(hasNoStatements).map((file) => `${setLabel(set)}/${file.tag}.sql`)
+        : [],
+    );
+    if (unwritten.length > 0) {
       log.info(
         "boot.waiting_for_sql",
-        `waiting for SQL in ${tags.map((tag) => `drizzle/${tag}.sql`).join(", ")} ` +
+        `waiting for SQL in ${unwritten.join(", ")} ` +
           "(empty so far); it is applied as soon as the file has content",
-        { pending: tags },
+        { pending: unwritten },
       );
-      publishMigrationState(
-        stateFromReport({ version: status.version, pending: status.pending.map((f) => f.tag) }),
-      );
+      publishMigrationState(stateFromReport(combineSets(statuses.map(pendingTags))));
       return;
     }
   }
+  const options = { mode: policy.mode, log, appPool: appPoolFor(settings.url, env) };
+  const results = await runMigrationSets(settings, sets, options, deps.runMigrator);
   const state = stateFromReport(
-    await deps.runMigrator(settings, {
-      mode: policy.mode,
-      log,
-      appPool: appPoolFor(settings.url, env),
-    }),
+    combineSets(results.map(({ set, report }) => ({ set, ...report }))),
   );
   if (state.status === "pending" && policy.pendingIsFailure) {
     throw new MigrationsNotAppliedError(

@@ -8,17 +8,17 @@ import { followFolders } from "./follow-folders";
 export const SETTLE_MS = 150;
 
 /**
- * `next dev` only: calls `apply` after `drizzle/` (its `.sql` files) or `drizzle/meta/` (the
- * journal) changes, once the writes have settled, one run at a time. A run that finds a
- * half-written folder fails like any other and is retried on the next change.
+ * `next dev` only: calls `apply` after a migrations folder (its `.sql` files) or its `meta/` (the
+ * journal) changes, once the writes have settled, one run at a time for all `folders`. A run that
+ * finds a half-written folder fails like any other and is retried on the next change.
  */
-export function followMigrationsFolder(
-  folder: string,
+export function followMigrationsFolders(
+  folders: string[],
   apply: () => Promise<void>,
   log: (line: string) => void,
 ): () => void {
   const stop = followFolders(
-    [folder, path.join(folder, "meta")],
+    folders.flatMap((folder) => [folder, path.join(folder, "meta")]),
     {
       settleMs: SETTLE_MS,
       onUnwatchable: (dir, error) =>
@@ -26,6 +26,9 @@ export function followMigrationsFolder(
     },
     apply,
   );
-  log(`[migrate] following ${folder}: new and fixed migrations are applied without a restart`);
+  log(
+    `[migrate] following ${folders.join(", ")}: new and fixed migrations are applied without a ` +
+      "restart",
+  );
   return stop;
 }

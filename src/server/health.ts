@@ -3,9 +3,12 @@ import { sql } from "drizzle-orm";
 import { type Env, readEnv } from "@/env";
 import { appPoolFor, getDb } from "@/lib/db";
 import {
-  inspectMigrations,
+  combineSets,
+  configuredMigrationSets,
+  inspectMigrationSets,
   type MigrationState,
   migratorSettingsFromEnv,
+  pendingTags,
   readMigrationState,
 } from "@/lib/db/migrator";
 import { silentLog } from "@/lib/log";
@@ -80,15 +83,16 @@ const defaultDependencies: HealthDependencies = {
       connectWaitMs: 0,
       allowUnknownApplied: true,
     });
-    const status = await inspectMigrations(settings, {
+    const statuses = await inspectMigrationSets(settings, configuredMigrationSets(), {
       log: silentLog,
       appPool: appPoolFor(settings.url),
     });
     return {
-      version: status.version,
-      pending: status.pending.map((file) => file.tag),
-      ahead: status.unknown.length,
-      problems: status.problems.map(({ code, message }) => ({ code, message })),
+      ...combineSets(statuses.map(pendingTags)),
+      ahead: statuses.reduce((sum, { status }) => sum + status.unknown.length, 0),
+      problems: statuses.flatMap(({ status }) =>
+        status.problems.map(({ code, message }) => ({ code, message })),
+      ),
     };
   },
   now: () => Date.now(),

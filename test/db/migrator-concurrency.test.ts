@@ -1,4 +1,6 @@
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { DRIZZLE_LEDGER } from "@/lib/db/migrator/drizzle-0.45";
 import {
   emptyDatabasePerTest,
   eventually,
@@ -8,10 +10,12 @@ import {
   migrationLockHolders,
   migratorBackendRunning,
   runMigratorCli,
+  startBoot,
   startMigratorCli,
   tableExists,
   whilePaused,
   withSql,
+  writeBootDirectory,
   writeMigrationFolder,
 } from "../support/migrator";
 
@@ -160,5 +164,96 @@ describe("a migration interrupted in the middle", () => {
     expect(await ledgerWhens(db.url)).toEqual([FIXTURE_T0]);
     expect(await tableExists(db.url, "slow_target")).toBe(true);
     expect(await migrationLockHolders(db.url)).toEqual([]);
+  });
+});
+
+describe("two processes set to different ledgers, at once", () => {
+  it("the one lock per database makes the second find the first's ledger and refuse (LEDGER_ELSEWHERE)", async () => {
+    // Idempotent, so that only the guard stops a second apply; the sleep holds the lock meanwhile.
+    const folder = writeMigrationFolder([
+      {
+        tag: "0000_slow",
+        when: FIXTURE_T0,
+        statements: ["create table if not exists step_0 (id int)", "select pg_sleep(2)"],
+      },
+      {
+        tag: "0001_step-1",
+        when: FIXTURE_T0 + 1000,
+        statements: ["create table if not exists step_1 (id int)"],
+      },
+    ]);
+    const first = startMigratorCli("migrate", { url: db.url, folder });
+    await eventually(
+      "the first migrator sleeps in its migration",
+      async () => (await migratorBackendRunning(db.url, "pg_sleep")) !== undefined,
+    );
+    const args = ["--migrations-schema", "public", "--migrations-table", "app_migrations"];
+    const second = await runMigratorCli("migrate", { url: db.url, folder, args });
+    const firstResult = await first.exited;
+
+    expect(firstResult.code, firstResult.output).toBe(0);
+    expect(second.code, second.output).toBe(1);
+    expect(second.stdout).toContain("waiting for the migration lock");
+    expect(second.stderr).toContain(
+      'failed (LEDGER_ELSEWHERE): The ledger is set to "public"."app_migrations", which records ' +
+        'no migration, but "drizzle"."__drizzle_migrations" records 2 of the 2 migrations',
+    );
+    expect(await ledgerWhens(db.url, { schema: "public", table: "app_migrations" })).toEqual([]);
+  });
+});
+
+describe("two migration sets in one database (an upstream folder, then a fork's)", () => {
+  it("4 boots at once apply each set once, in order, each into its own ledger; db:status shows each set", async () => {
+    const upstreamMigrations = [
+      { tag: "0000_upstream", when: FIXTURE_T0, statements: ["create table upstream_0 (id int)"] },
+      {
+        tag: "0001_upstream",
+        when: FIXTURE_T0 + 1000,
+        // Keeps the first boot in the set's transaction while the others arrive.
+        statements: ["create table upstream_1 (id int)", "select pg_sleep(1)"],
+      },
+    ];
+    // Needs upstream's tables: applying the sets in the other order fails.
+    const forkMigrations = [
+      {
+        tag: "0000_fork",
+        when: FIXTURE_T0 + 500,
+        statements: ["alter table upstream_1 add column forked boolean"],
+      },
+    ];
+    const upstream = {
+      migrationsFolder: writeMigrationFolder(upstreamMigrations),
+      ledger: { schema: "upstream", table: "__drizzle_migrations" },
+    };
+    const dir = writeBootDirectory(forkMigrations);
+    const fork = { migrationsFolder: path.join(dir, "drizzle"), ledger: DRIZZLE_LEDGER };
+
+    const boots = await Promise.all(
+      Array.from({ length: 4 }, () => startBoot(db.url, dir, {}, [upstream, fork]).exited),
+    );
+
+    for (const boot of boots) expect(boot.code, boot.output).toBe(0);
+    // Each line names its set: its folder, relative to the boot's working directory if inside it.
+    expect(boots[0]?.stdout).toContain(`[migrate] ${upstream.migrationsFolder}: `);
+    expect(boots[0]?.stdout).toContain("[migrate] drizzle: ");
+    expect(await ledgerWhens(db.url, upstream.ledger)).toEqual([FIXTURE_T0, FIXTURE_T0 + 1000]);
+    expect(await ledgerWhens(db.url)).toEqual([FIXTURE_T0 + 500]);
+    for (const { tag } of [...upstreamMigrations, ...forkMigrations]) {
+      const ran = boots.filter((boot) => boot.stdout.includes(`: ran ${tag} `));
+      expect(ran, `boots that ran ${tag}`).toHaveLength(1);
+    }
+
+    const args = [
+      ...["--migrations-folder", upstream.migrationsFolder, "--migrations-schema", "upstream"],
+      ...["--migrations-folder", fork.migrationsFolder, "--migrations-schema", "drizzle"],
+    ];
+    const status = await runMigratorCli("status", { url: db.url, args });
+    expect(status.code, status.output).toBe(0);
+    expect(status.stdout).toMatch(
+      /set 1 of 2: \/.*migrator-fixture-\w+\n.*\nledger: {3}"upstream"\."__drizzle_migrations"\nversion: {2}0001_upstream\n[\s\S]*applied \(2\):/,
+    );
+    expect(status.stdout).toMatch(
+      /set 2 of 2: \/.*migrator-boot-\w+\/drizzle\n.*\nledger: {3}"drizzle"\."__drizzle_migrations"\nversion: {2}0000_fork\n[\s\S]*applied \(1\):[\s\S]*pending \(0\):\nproblems \(0\):/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { DRIZZLE_LEDGER, type LedgerLocation } from "@/lib/db/migrator/drizzle-0.45";
 import { MIGRATIONS_FOLDER } from "../support/database";
 import {
   emptyDatabasePerTest,
@@ -10,7 +11,10 @@ import {
   migratorChildEnv,
   noTransactionMigration,
   runMigratorCli,
+  schemaExists,
+  startBoot,
   tableExists,
+  writeBootDirectory,
   writeMigrationFolder,
 } from "../support/migrator";
 import { type ProcessResult, REPO_ROOT, startProcess } from "../support/processes";
@@ -31,13 +35,30 @@ function drizzleKitMigrate(config?: string): Promise<ProcessResult> {
   return startProcess(process.execPath, args, { env }).exited;
 }
 
-/** A drizzle-kit config for a fixture folder; without imports, so it loads from a temp dir. */
-function kitConfigFor(folder: string): string {
+/**
+ * A drizzle-kit config for a fixture folder, with `ledger` as its `migrations` setting; without
+ * imports, so it loads from a temp dir.
+ */
+function kitConfigFor(folder: string, ledger?: LedgerLocation): string {
   const config = path.join(folder, "drizzle.config.ts");
-  const body = { dialect: "postgresql", out: folder, dbCredentials: { url: db.url } };
+  const body = {
+    dialect: "postgresql",
+    out: folder,
+    dbCredentials: { url: db.url },
+    ...(ledger ? { migrations: ledger } : {}),
+  };
   writeFileSync(config, `export default ${JSON.stringify(body)};\n`);
   return config;
 }
+
+/** A ledger whose schema and table both need quoting: upper case, a space, a double quote. */
+const customLedger: LedgerLocation = { schema: "App Ledger", table: 'app "migrations"' };
+const ledgerFlags = [
+  "--migrations-schema",
+  customLedger.schema,
+  "--migrations-table",
+  customLedger.table,
+];
 
 describe("the real drizzle/ folder", () => {
   it("is applied by db:migrate on an empty database, after which drizzle-kit migrate is a no-op", async () => {
@@ -133,5 +154,140 @@ describe("a -- no-transaction migration and drizzle-kit migrate", () => {
     expect(ours.code, ours.output).toBe(0);
     expect(ours.stdout).toContain(`is up to date at ${migrations[1]?.tag}`);
     expect(await ledgerWhens(db.url)).toEqual(migrations.map((migration) => migration.when));
+  });
+});
+
+describe("a ledger in another schema and table (migrations.schema / migrations.table)", () => {
+  const step = fixtureMigration;
+  const ledger = customLedger;
+  const migrations = [step(0), step(1)];
+  const whens = migrations.map((migration) => migration.when);
+
+  /** db:migrate with the ledger flags; it must succeed. */
+  async function ours(folder: string): Promise<ProcessResult> {
+    const run = await runMigratorCli("migrate", { url: db.url, folder, args: ledgerFlags });
+    expect(run.code, run.output).toBe(0);
+    return run;
+  }
+
+  /** drizzle-kit migrate with the ledger in its config; the ledger then records `migrations`. */
+  async function kit(folder: string): Promise<void> {
+    const run = await drizzleKitMigrate(kitConfigFor(folder, ledger));
+    expect(run.code, run.output).toBe(0);
+    expect(await ledgerWhens(db.url, ledger)).toEqual(whens);
+  }
+
+  it("drizzle-kit migrate first, then db:migrate with the same setting is a no-op", async () => {
+    const folder = writeMigrationFolder(migrations);
+    await kit(folder);
+    expect((await ours(folder)).stdout).toContain(`is up to date at ${migrations[1]?.tag}`);
+    expect(await ledgerWhens(db.url, ledger)).toEqual(whens);
+    expect(await ledgerWhens(db.url)).toEqual([]);
+
+    const status = await runMigratorCli("status", { url: db.url, folder, args: ledgerFlags });
+    expect(status.code, status.output).toBe(0);
+    expect(status.stdout).toContain('ledger:   "App Ledger"."app ""migrations"""');
+    expect(status.stdout).toMatch(/applied \(2\):[\s\S]*pending \(0\):\nproblems \(0\):/);
+  });
+
+  it("db:migrate first, then drizzle-kit migrate with the same setting is a no-op", async () => {
+    const folder = writeMigrationFolder(migrations);
+    expect((await ours(folder)).stdout).toContain("ran 0001_step-1");
+    expect(await ledgerWhens(db.url, ledger)).toEqual(whens);
+    expect(await schemaExists(db.url, DRIZZLE_LEDGER.schema)).toBe(false);
+
+    await kit(folder);
+    expect((await ours(folder)).stdout).toContain(`is up to date at ${migrations[1]?.tag}`);
+    expect(await schemaExists(db.url, DRIZZLE_LEDGER.schema)).toBe(false);
+  });
+
+  it("a -- no-transaction migration is recorded in that ledger too", async () => {
+    const withIndex = [
+      step(0),
+      noTransactionMigration(1, [
+        "create index concurrently if not exists step_0_idx on step_0 (id)",
+      ]),
+    ];
+    await ours(writeMigrationFolder(withIndex));
+    expect(await ledgerWhens(db.url, ledger)).toEqual(withIndex.map((m) => m.when));
+    expect(await schemaExists(db.url, DRIZZLE_LEDGER.schema)).toBe(false);
+  });
+});
+
+describe("a database migrated with another ledger setting (LEDGER_ELSEWHERE)", () => {
+  // Idempotent, as many hand-written migrations are: only the guard stops a second apply.
+  const idempotent = [0, 1, 2].map((n) =>
+    fixtureMigration(n, [`create table if not exists step_${n} (id int)`]),
+  );
+  const whens = idempotent.map((migration) => migration.when);
+  const defaultName = '"drizzle"."__drizzle_migrations"';
+  const customName = '"App Ledger"."app ""migrations"""';
+
+  /** db:migrate and db:status both refuse, naming both ledgers and the setting; nothing written. */
+  async function expectRefused(folder: string, args: string[], ours: string, theirs: string) {
+    const migrate = await runMigratorCli("migrate", { url: db.url, folder, args });
+    expect(migrate.code, migrate.output).toBe(1);
+    expect(migrate.stderr).toContain("failed (LEDGER_ELSEWHERE)");
+    expect(migrate.stderr).toContain(
+      `The ledger is set to ${ours}, which records no migration, but ${theirs} records 3 of ` +
+        "the 3 migrations of this folder (0000_step-0, 0001_step-1, 0002_step-2)",
+    );
+    expect(migrate.stderr).toContain("migrations.schema");
+    expect(migrate.stderr).toContain("docs/migrations.md#ledger_elsewhere");
+    const status = await runMigratorCli("status", { url: db.url, folder, args });
+    expect(status.code, status.output).toBe(1);
+    expect(status.stdout).toContain("✗ LEDGER_ELSEWHERE");
+  }
+
+  it("a custom ledger in the database and the default in the settings", async () => {
+    const folder = writeMigrationFolder(idempotent);
+    const kit = await drizzleKitMigrate(kitConfigFor(folder, customLedger));
+    expect(kit.code, kit.output).toBe(0);
+
+    await expectRefused(folder, [], defaultName, customName);
+    expect(await schemaExists(db.url, DRIZZLE_LEDGER.schema)).toBe(false);
+    expect(await ledgerWhens(db.url, customLedger)).toEqual(whens);
+
+    // With the setting the message names, it is up to date.
+    const fixed = await runMigratorCli("migrate", { url: db.url, folder, args: ledgerFlags });
+    expect(fixed.code, fixed.output).toBe(0);
+    expect(fixed.stdout).toContain("is up to date at 0002_step-2");
+  });
+
+  it("the default ledger in the database and a custom one in the settings", async () => {
+    const folder = writeMigrationFolder(idempotent);
+    const kit = await drizzleKitMigrate(kitConfigFor(folder));
+    expect(kit.code, kit.output).toBe(0);
+
+    await expectRefused(folder, ledgerFlags, customName, defaultName);
+    expect(await schemaExists(db.url, customLedger.schema)).toBe(false);
+    expect(await ledgerWhens(db.url)).toEqual(whens);
+  });
+
+  it("a booting server refuses too, also when it only checks (MIGRATE_ON_BOOT=false)", async () => {
+    const dir = writeBootDirectory(idempotent);
+    const kit = await drizzleKitMigrate(kitConfigFor(path.join(dir, "drizzle"), customLedger));
+    expect(kit.code, kit.output).toBe(0);
+
+    for (const env of [{}, { MIGRATE_ON_BOOT: "false" }] as Record<string, string>[]) {
+      const boot = await startBoot(db.url, dir, env).exited;
+      expect(boot.code, boot.output).toBe(1);
+      expect(boot.stderr).toContain(
+        `failed (LEDGER_ELSEWHERE): The ledger is set to ${defaultName}`,
+      );
+    }
+    expect(await schemaExists(db.url, DRIZZLE_LEDGER.schema)).toBe(false);
+  });
+
+  it("a ledger of another migration set does not count: only rows with a file's hash and when", async () => {
+    const upstream = writeMigrationFolder([fixtureMigration(0)]);
+    const kit = await drizzleKitMigrate(kitConfigFor(upstream));
+    expect(kit.code, kit.output).toBe(0);
+
+    // Same file content as upstream's 0000 (so the same hash), but another `when`.
+    const fork = writeMigrationFolder([{ ...fixtureMigration(0), when: FIXTURE_T0 + 500 }]);
+    const ours = await runMigratorCli("migrate", { url: db.url, folder: fork, args: ledgerFlags });
+    expect(ours.code, ours.output).toBe(1);
+    expect(ours.stderr).toContain('relation "step_0" already exists');
   });
 });

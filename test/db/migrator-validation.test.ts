@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { LEDGER } from "@/lib/db/migrator/drizzle-0.45";
+import { DRIZZLE_LEDGER } from "@/lib/db/migrator/drizzle-0.45";
 import {
   emptyDatabasePerTest,
   type FixtureMigration,
@@ -110,7 +110,7 @@ describe("validation before anything is applied", () => {
     await withSql(
       db.url,
       (sql) => sql`
-      update ${sql(LEDGER.schema)}.${sql(LEDGER.table)} set created_at = null`,
+      update ${sql(DRIZZLE_LEDGER.schema)}.${sql(DRIZZLE_LEDGER.table)} set created_at = null`,
     );
     const result = await migrate([m0, m1]);
     expect(result.code).toBe(1);

@@ -1,6 +1,7 @@
 import { getTableName, is } from "drizzle-orm";
 import { PgTable } from "drizzle-orm/pg-core";
 import type { DbConnection } from "@/lib/db/client";
+import { MIGRATIONS } from "@/lib/db/migrations-config";
 import * as schema from "@/lib/db/schema";
 
 /**
@@ -94,8 +95,8 @@ export function publicConstraints(sql: Sql): Promise<ConstraintInfo[]> {
 }
 
 /**
- * Every column, constraint and index of the app's schema and of drizzle's ledger schema, one line
- * each: two fingerprints are equal when the structure is.
+ * Every column, constraint and index of the app's schema and of its ledger's schema
+ * (migrations-config.ts), one line each: two fingerprints are equal when the structure is.
  */
 export async function catalogFingerprint(sql: Sql): Promise<string[]> {
   const rows = await sql<{ line: string }[]>`
@@ -106,17 +107,17 @@ export async function catalogFingerprint(sql: Sql): Promise<string[]> {
     from pg_attribute a
     join pg_class c on c.oid = a.attrelid
     left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-    where c.relnamespace in ('public'::regnamespace, 'drizzle'::regnamespace)
+    where c.relnamespace in (select oid from pg_namespace where nspname in ('public', ${MIGRATIONS.schema}))
       and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped
     union all
     select format('constraint %s %s %s', con.conrelid::regclass, con.conname,
                   pg_get_constraintdef(con.oid))
     from pg_constraint con
-    where con.connamespace in ('public'::regnamespace, 'drizzle'::regnamespace)
+    where con.connamespace in (select oid from pg_namespace where nspname in ('public', ${MIGRATIONS.schema}))
     union all
     select format('index %s', pg_get_indexdef(i.indexrelid))
     from pg_index i join pg_class c on c.oid = i.indexrelid
-    where c.relnamespace in ('public'::regnamespace, 'drizzle'::regnamespace)
+    where c.relnamespace in (select oid from pg_namespace where nspname in ('public', ${MIGRATIONS.schema}))
     order by 1`;
   return rows.map((row) => row.line);
 }

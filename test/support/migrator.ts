@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeEach } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
-import { LEDGER } from "@/lib/db/migrator/drizzle-0.45";
+import { MIGRATIONS } from "@/lib/db/migrations-config";
+import { type LedgerLocation, ledgerName } from "@/lib/db/migrator/drizzle-0.45";
 import { MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
+import type { MigrationSet } from "@/lib/db/migrator/settings";
 import { createLog, type Log } from "@/lib/log";
 import { createTestDatabase, type TestDatabase } from "./database";
 import { type ProcessResult, type RunningProcess, startScript } from "./processes";
@@ -129,14 +131,17 @@ export function startMigratorCli(
 
 /**
  * A server process's boot (test/support/fixtures/boot-migrations.ts: `bootMigrations()` without
- * Next) in `dir`, with `DATABASE_URL` set as a deployment would.
+ * Next) in `dir`, with `DATABASE_URL` set as a deployment would; `sets` replace the migration sets
+ * of migrations-config.ts.
  */
 export function startBoot(
   url: string,
   dir: string,
   env: Record<string, string> = {},
+  sets?: MigrationSet[],
 ): RunningProcess {
-  return startScript("test/support/fixtures/boot-migrations.ts", [], {
+  const args = sets ? [JSON.stringify(sets)] : [];
+  return startScript("test/support/fixtures/boot-migrations.ts", args, {
     cwd: dir,
     env: migratorChildEnv({ DATABASE_URL: url, ...env }),
   });
@@ -168,14 +173,14 @@ export async function withSql<T>(
   }
 }
 
-/** The ledger as `created_at` values in id order; [] when it does not exist. */
-export function ledgerWhens(url: string): Promise<number[]> {
+/** A ledger (the app's, of migrations-config.ts) as `created_at` values in id order; [] if missing. */
+export function ledgerWhens(url: string, ledger: LedgerLocation = MIGRATIONS): Promise<number[]> {
   return withSql(url, async (sql) => {
     const [exists] = await sql<{ found: boolean }[]>`
-      select to_regclass(${`${LEDGER.schema}.${LEDGER.table}`}) is not null as found`;
+      select to_regclass(${ledgerName(ledger)}) is not null as found`;
     if (!exists?.found) return [];
     const rows = await sql<{ created_at: string }[]>`
-      select created_at::text from ${sql(LEDGER.schema)}.${sql(LEDGER.table)} order by id`;
+      select created_at::text from ${sql(ledger.schema)}.${sql(ledger.table)} order by id`;
     return rows.map((row) => Number(row.created_at));
   });
 }
@@ -184,6 +189,14 @@ export function tableExists(url: string, table: string): Promise<boolean> {
   return withSql(url, async (sql) => {
     const [row] = await sql<{ found: boolean }[]>`
       select to_regclass(${`public.${table}`}) is not null as found`;
+    return row?.found ?? false;
+  });
+}
+
+export function schemaExists(url: string, schema: string): Promise<boolean> {
+  return withSql(url, async (sql) => {
+    const [row] = await sql<{ found: boolean }[]>`
+      select exists (select from pg_namespace where nspname = ${schema}) as found`;
     return row?.found ?? false;
   });
 }

@@ -170,6 +170,23 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
     expect(result.output).toContain("docs/migrations.md#require-concurrent-index-creation");
   });
 
+  it("fails when drizzle.config.ts puts the ledger elsewhere than migrations-config.ts", async () => {
+    writeFileSync(
+      path.join(project.dir, "drizzle.config.ts"),
+      "export default { dialect: 'postgresql', schema: './schema/index.ts', out: './drizzle', " +
+        "migrations: { schema: 'public', table: 'app_migrations' } };\n",
+    );
+
+    const result = await dbCheck();
+
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(
+      "[migrations config] drizzle.config.ts disagrees with src/lib/db/migrations-config.ts, " +
+        'which the server and db:migrate use: the ledger is "public"."app_migrations" there but ' +
+        '"drizzle"."__drizzle_migrations" here.',
+    );
+  });
+
   it("fails, naming the file, when the journal is not valid JSON", async () => {
     writeFileSync(journalPath(), "{");
 

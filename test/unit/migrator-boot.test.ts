@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { parseEnv } from "@/env";
 import { MigrationError } from "@/lib/db/migrator/errors";
 import type { MigrationStatus, MigratorReport } from "@/lib/db/migrator/run";
+import type { MigrationSet } from "@/lib/db/migrator/settings";
 import { publishMigrationState, readMigrationState } from "@/lib/db/migrator/state";
 import { type BootDependencies, bootMigrations, runBootMigrations } from "@/server/boot";
 
@@ -49,7 +50,7 @@ function harness(env: Record<string, string>, outcome: () => Promise<MigratorRep
     inspectMigrations: async () => {
       throw new Error("only development looks before applying");
     },
-    followFolder: async (_folder, apply) => {
+    followFolder: async (_folders, apply) => {
       calls.followed.push(apply);
     },
     log: (line) => calls.logs.push(line),
@@ -78,6 +79,29 @@ describe("boot migrations", () => {
     });
     expect(calls.errors).toEqual([]);
     expect(calls.exits).toEqual([]);
+  });
+
+  test("several migration sets: each in order with its own folder and ledger; pending named <folder>/<tag>", async () => {
+    const { deps } = harness({ DATABASE_URL: url, MIGRATE_ON_BOOT: "false" }, async () => report());
+    const upstream = { migrationsFolder: "/app/upstream", ledger: { schema: "up", table: "m" } };
+    const own = { migrationsFolder: "/app/drizzle", ledger: { schema: "drizzle", table: "m" } };
+    deps.migrationSets = () => [upstream, own];
+    const ran: MigrationSet[] = [];
+    deps.runMigrator = async ({ migrationsFolder, ledger }) => {
+      ran.push({ migrationsFolder, ledger });
+      return migrationsFolder === upstream.migrationsFolder
+        ? report({ version: "0003_up", pending: ["0004_up"] })
+        : report({ version: "0000_own", pending: ["0001_own"] });
+    };
+
+    await runBootMigrations(deps);
+
+    expect(ran).toEqual([upstream, own]);
+    expect(readMigrationState()).toMatchObject({
+      status: "pending",
+      version: "0000_own",
+      pending: ["/app/upstream/0004_up", "/app/drizzle/0001_own"],
+    });
   });
 
   test("with MIGRATE_ON_BOOT=false it only checks, publishes what is pending and keeps running", async () => {

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseEnv } from "@/env";
+import { migratorCliOptions, UsageError } from "@/lib/db/migrator/cli";
 import { PoolerUrlError } from "@/lib/db/migrator/errors";
 import { migratorSettingsFromEnv } from "@/lib/db/migrator/settings";
 
@@ -112,6 +113,7 @@ describe("migrator settings", () => {
       url: DIRECT,
       urlVariable: "DATABASE_URL",
       migrationsFolder: path.join(process.cwd(), "drizzle"),
+      ledger: { schema: "drizzle", table: "__drizzle_migrations" },
       lockWaitMs: 120_000,
       lockTimeoutMs: 5_000,
       lockTimeoutRetries: 5,
@@ -155,5 +157,43 @@ describe("migrator settings", () => {
     expect(() =>
       migratorSettingsFromEnv(parseEnv({ DATABASE_URL: DIRECT }), { url: "postgres://u@h:6543/d" }),
     ).toThrow(PoolerUrlError);
+  });
+});
+
+describe("the ledger flags of db:migrate and db:status", () => {
+  const sets = (args: string[]) => migratorCliOptions(args, "usage", [], { url: DIRECT }).sets;
+  const ledger = (args: string[]) => sets(args).map((set) => set.ledger)[0];
+
+  it("default to migrations-config.ts, and each flag overrides its half", () => {
+    expect(ledger([])).toEqual({ schema: "drizzle", table: "__drizzle_migrations" });
+    expect(ledger(["--migrations-schema", "App Ledger"])).toEqual({
+      schema: "App Ledger",
+      table: "__drizzle_migrations",
+    });
+    expect(
+      ledger(["--migrations-table", "app_migrations", "--migrations-schema", "public"]),
+    ).toEqual({ schema: "public", table: "app_migrations" });
+  });
+
+  it("refuse an empty name as a usage error", () => {
+    expect(() => ledger(["--migrations-table", ""])).toThrow(UsageError);
+    expect(() => ledger(["--migrations-schema", ""])).toThrow("--migrations-schema needs a name");
+  });
+
+  it("name several sets by position, each with its own ledger", () => {
+    const args = ["--migrations-folder", "upstream", "--migrations-table", "upstream_migrations"];
+    expect(sets([...args, "--migrations-folder", "drizzle", "--migrations-table", "t"])).toEqual([
+      {
+        migrationsFolder: path.resolve("upstream"),
+        ledger: { schema: "drizzle", table: "upstream_migrations" },
+      },
+      { migrationsFolder: path.resolve("drizzle"), ledger: { schema: "drizzle", table: "t" } },
+    ]);
+    expect(() => sets([...args, "--migrations-folder", "drizzle"])).toThrow(
+      "--migrations-table is given 1 time(s) for 2 set(s)",
+    );
+    expect(() => sets(["--migrations-folder", "a", "--migrations-folder", "b"])).toThrow(
+      "several --migrations-folder need a --migrations-table each",
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LedgerRow, MigrationFile } from "@/lib/db/migrator/drizzle-0.45";
+import { DRIZZLE_LEDGER, type LedgerRow, type MigrationFile } from "@/lib/db/migrator/drizzle-0.45";
 import { MIGRATION_LOCK_KEY, MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
 import { planMigrations, usesConcurrently } from "@/lib/db/migrator/validation";
 
@@ -18,7 +18,7 @@ const row = (id: number, createdAt: number | null, hash = `hash-${id - 1}`): Led
   hash,
   createdAt,
 });
-const strict = { allowUnknownApplied: false };
+const strict = { allowUnknownApplied: false, ledger: DRIZZLE_LEDGER };
 const codes = (files: MigrationFile[], rows: LedgerRow[], options = strict) =>
   planMigrations(files, rows, options).problems.map((problem) => problem.code);
 
@@ -46,7 +46,7 @@ describe("planMigrations", () => {
   });
 
   it("accepts unknown rows when allowed, but still refuses pending migrations older than them", () => {
-    const allow = { allowUnknownApplied: true };
+    const allow = { allowUnknownApplied: true, ledger: DRIZZLE_LEDGER };
     expect(codes(files.slice(0, 1), [row(1, 1000), row(2, 2000, "other")], allow)).toEqual([]);
     expect(codes(files.slice(0, 2), [row(1, 1000), row(2, 2500, "other")], allow)).toEqual([
       "OUT_OF_ORDER",
@@ -62,6 +62,26 @@ describe("planMigrations", () => {
     expect(first).toMatchObject({ code: "JOURNAL_ORDER", tag: "0001_m1" });
     expect(second).toMatchObject({ code: "JOURNAL_ORDER", tag: "0002_m2" });
     expect(second?.message).toMatch(/0002_m2 \(when 950, .*\) follows 0000_m0 .* but is not later/);
+  });
+
+  it("refuses a folder another ledger records, naming both ledgers and at most three tags", () => {
+    const other = { schema: "public", table: "app_migrations" };
+    const [problem, ...rest] = planMigrations(files, [], {
+      ...strict,
+      elsewhere: [{ ledger: other, records: files }],
+    }).problems;
+    expect(rest).toEqual([]);
+    expect(problem).toMatchObject({ code: "LEDGER_ELSEWHERE", tag: "0000_m0" });
+    expect(problem?.message).toContain(
+      'The ledger is set to "drizzle"."__drizzle_migrations", which records no migration, but ' +
+        '"public"."app_migrations" records 3 of the 3 migrations of this folder ' +
+        "(0000_m0, 0001_m1, 0002_m2)",
+    );
+    const four = [...files, file(3, 4000)];
+    expect(
+      planMigrations(four, [], { ...strict, elsewhere: [{ ledger: other, records: four }] })
+        .problems[0]?.message,
+    ).toContain("(0000_m0, 0001_m1, 0002_m2, …)");
   });
 
   it("reports each problem of a messy folder", () => {

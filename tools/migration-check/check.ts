@@ -11,7 +11,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Config } from "drizzle-kit";
-import { JournalFormatError, parseJournal } from "@/lib/db/migrator/drizzle-0.45";
+import { MIGRATIONS } from "@/lib/db/migrations-config";
+import {
+  DRIZZLE_LEDGER,
+  JournalFormatError,
+  ledgerName,
+  parseJournal,
+} from "@/lib/db/migrator/drizzle-0.45";
 import { findJournalProblems } from "@/lib/db/migrator/validation";
 import { runDrizzleKit } from "./drizzle-kit";
 import { lintMigrationFolder } from "./lint";
@@ -24,6 +30,7 @@ import { checkNoTransactionMigrations } from "./no-transaction";
  */
 
 export type CheckName =
+  | "migrations config"
   | "journal"
   | "drizzle-kit check"
   | "uncaptured schema changes"
@@ -57,6 +64,42 @@ async function loadConfig(configPath: string): Promise<Config> {
     );
   }
   return loaded.default;
+}
+
+/**
+ * drizzle-kit reads the folder and ledger from the config, the server and the migrator CLIs from
+ * migrations-config.ts: where they differ, `drizzle-kit migrate` and the migrator keep two ledgers
+ * (or the migrator refuses with LEDGER_ELSEWHERE).
+ */
+function checkSharedSettings(
+  config: Config,
+  options: MigrationCheckOptions,
+): MigrationCheckProblem[] {
+  const migrations = "migrations" in config ? config.migrations : undefined;
+  const kit = {
+    out: path.resolve(options.cwd, config.out ?? "drizzle"),
+    ledger: ledgerName({
+      schema: migrations?.schema ?? DRIZZLE_LEDGER.schema,
+      table: migrations?.table ?? DRIZZLE_LEDGER.table,
+    }),
+  };
+  const app = { out: path.resolve(options.cwd, MIGRATIONS.out), ledger: ledgerName(MIGRATIONS) };
+  const differences = [
+    kit.out !== app.out && `the folder is ${kit.out} there but ${app.out} here`,
+    kit.ledger !== app.ledger && `the ledger is ${kit.ledger} there but ${app.ledger} here`,
+  ].filter((difference) => difference !== false);
+  if (differences.length === 0) return [];
+  return [
+    {
+      check: "migrations config",
+      problem:
+        `${options.configPath} disagrees with src/lib/db/migrations-config.ts, which the server ` +
+        `and db:migrate use: ${differences.join("; ")}.`,
+      fix:
+        "Take `out` and `migrations: { schema, table }` in the drizzle config from MIGRATIONS " +
+        "(as the committed drizzle.config.ts does), and change them there.",
+    },
+  ];
 }
 
 /** `readable` is false when there is no journal to hand to drizzle-kit at all. */
@@ -193,6 +236,7 @@ export async function checkMigrations(
   const label = path.relative(options.cwd, outDir) || ".";
 
   const { readable, problems } = checkJournal(outDir, label);
+  problems.unshift(...checkSharedSettings(config, options));
   if (existsSync(outDir)) {
     problems.push(...(await lintMigrationFolder(outDir, label)));
     for (const { file: _file, ...finding } of checkNoTransactionMigrations(outDir, label)) {

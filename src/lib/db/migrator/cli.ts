@@ -3,7 +3,12 @@ import { parseArgs } from "node:util";
 import { ConfigError, readEnv } from "@/env";
 import { logFailure } from "./errors";
 import { migratorLog } from "./log";
-import { type MigratorSettings, migratorSettingsFromEnv } from "./settings";
+import {
+  configuredMigrationSets,
+  type MigrationSet,
+  type MigratorSettings,
+  migratorSettingsFromEnv,
+} from "./settings";
 
 /** Exit codes of `npm run db:migrate` and `npm run db:status` (docs/migrations.md). */
 export const EXIT = {
@@ -20,12 +25,19 @@ export class UsageError extends ConfigError {
 
 export interface CliOptions {
   settings: MigratorSettings;
+  /** The sets to apply or inspect, in order: migrations-config.ts's, or those the flags name. */
+  sets: MigrationSet[];
   flags: Record<string, boolean>;
 }
 
+const LEDGER_FLAGS = { schema: "migrations-schema", table: "migrations-table" } as const;
+
 /**
- * Settings for a CLI run: the environment, as at boot, plus `--migrations-folder <dir>` (relative
- * to the working directory) and the boolean flags the script accepts; `overrides` (the dev
+ * Settings for a CLI run: the environment and the sets of migrations-config.ts, as at boot, and
+ * the boolean flags the script accepts. `--migrations-folder <dir>` (relative to the working
+ * directory) replaces the sets; given more than once, it names several sets, in order, and each
+ * needs its own `--migrations-table` (and `--migrations-schema`), matched by position.
+ * `--migrations-schema` and `--migrations-table` name the ledger of each set. `overrides` (the dev
  * database's URL when none is configured) win over the environment.
  */
 export function migratorCliOptions(
@@ -34,14 +46,16 @@ export function migratorCliOptions(
   booleanFlags: string[] = [],
   overrides: Partial<MigratorSettings> = {},
 ): CliOptions {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string[] | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
       options: {
-        "migrations-folder": { type: "string" },
+        "migrations-folder": { type: "string", multiple: true },
+        [LEDGER_FLAGS.schema]: { type: "string", multiple: true },
+        [LEDGER_FLAGS.table]: { type: "string", multiple: true },
         help: { type: "boolean" },
         ...Object.fromEntries(booleanFlags.map((flag) => [flag, { type: "boolean" as const }])),
       },
@@ -53,13 +67,36 @@ export function migratorCliOptions(
     console.log(usage);
     process.exit(EXIT.ok);
   }
-  const folder = values["migrations-folder"];
-  const settings = migratorSettingsFromEnv(readEnv(), {
-    ...overrides,
-    ...(typeof folder === "string" ? { migrationsFolder: path.resolve(folder) } : {}),
-  });
+  const strings = (flag: string) => (values[flag] as string[] | undefined) ?? [];
+  const folders = strings("migrations-folder");
+  const configured = migratorSettingsFromEnv(readEnv(), overrides);
+  const base =
+    folders.length > 0
+      ? folders.map((folder) => ({ ...configured, migrationsFolder: path.resolve(folder) }))
+      : configuredMigrationSets();
+  const named = { schema: strings(LEDGER_FLAGS.schema), table: strings(LEDGER_FLAGS.table) };
+  const usageError = (problem: string) => new UsageError(`${problem}\n${usage}`);
+  for (const [half, flag] of Object.entries(LEDGER_FLAGS)) {
+    const given = named[half as keyof typeof named];
+    if (given.includes("")) throw usageError(`--${flag} needs a name`);
+    if (given.length > 0 && given.length !== base.length) {
+      throw usageError(`--${flag} is given ${given.length} time(s) for ${base.length} set(s)`);
+    }
+  }
+  if (folders.length > 1 && named.table.length === 0 && named.schema.length === 0) {
+    throw usageError(
+      "several --migrations-folder need a --migrations-table each: one ledger per set",
+    );
+  }
+  const sets: MigrationSet[] = base.map((set, index) => ({
+    migrationsFolder: set.migrationsFolder,
+    ledger: {
+      schema: named.schema[index] ?? set.ledger.schema,
+      table: named.table[index] ?? set.ledger.table,
+    },
+  }));
   const flags = Object.fromEntries(booleanFlags.map((flag) => [flag, values[flag] === true]));
-  return { settings, flags };
+  return { settings: configured, sets, flags };
 }
 
 /** Prints an error the way boot does (in LOG_FORMAT) and returns the exit code. */

@@ -10,12 +10,13 @@ import { readMigrationFiles } from "drizzle-orm/migrator";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
 import type { Sql, TransactionSql } from "postgres";
-import { LEDGER, type MigrationFile } from "./drizzle-0.45";
+import { type LedgerLocation, ledgerName, type MigrationFile } from "./drizzle-0.45";
 import type { LockedTransaction } from "./lock";
 import { type Log, ms } from "./log";
+import type { MigratorSettings } from "./settings";
 import type { MigrationSpans } from "./tracing";
 
-const LEDGER_INSERT = new RegExp(`^insert into "${LEDGER.schema}"\\."${LEDGER.table}"`, "i");
+type ApplySettings = Pick<MigratorSettings, "migrationsFolder" | "ledger">;
 
 /**
  * Runs all of drizzle-orm's `migrate()` for `pending` in `tx`, the caller's locked transaction:
@@ -26,16 +27,18 @@ const LEDGER_INSERT = new RegExp(`^insert into "${LEDGER.schema}"\\."${LEDGER.ta
 export async function migrateInTransaction(
   locked: LockedTransaction,
   client: Sql,
-  migrationsFolder: string,
+  { migrationsFolder, ledger }: ApplySettings,
   pending: MigrationFile[],
   log: Log,
   spans: MigrationSpans,
 ): Promise<void> {
   let since = performance.now();
+  // drizzle quotes the ledger's name as ledgerName() does.
+  const ledgerInsert = `insert into ${ledgerName(ledger)}`;
   // Only observes: the ledger insert follows the last statement of a migration.
   const logger: Logger = {
     logQuery(query, params) {
-      if (!LEDGER_INSERT.test(query.trim())) return;
+      if (!query.trim().startsWith(ledgerInsert)) return;
       const file = pending.find((candidate) => candidate.when === Number(params[1]));
       const took = performance.now() - since;
       spans.recorded();
@@ -56,7 +59,7 @@ export async function migrateInTransaction(
     since = performance.now();
     spans.started();
   });
-  await new PgDialect().migrate(migrations, session, { migrationsFolder, ...LEDGER_CONFIG });
+  await new PgDialect().migrate(migrations, session, drizzleConfig(migrationsFolder, ledger));
 }
 
 /**
@@ -68,7 +71,7 @@ export async function migrateInTransaction(
 export async function recordInTransaction(
   tx: TransactionSql,
   client: Sql,
-  migrationsFolder: string,
+  { migrationsFolder, ledger }: ApplySettings,
   file: MigrationFile,
 ): Promise<void> {
   const [meta] = readMigrationFiles({ migrationsFolder }).filter(
@@ -76,13 +79,16 @@ export async function recordInTransaction(
   );
   if (!meta) throw new Error(`${file.tag} changed in ${migrationsFolder} while it was applied`);
   const session = sessionInTransaction({ tx, inTransaction: () => true }, client);
-  await new PgDialect().migrate([{ ...meta, sql: [] }], session, {
-    migrationsFolder,
-    ...LEDGER_CONFIG,
-  });
+  await new PgDialect().migrate(
+    [{ ...meta, sql: [] }],
+    session,
+    drizzleConfig(migrationsFolder, ledger),
+  );
 }
 
-const LEDGER_CONFIG = { migrationsSchema: LEDGER.schema, migrationsTable: LEDGER.table };
+function drizzleConfig(migrationsFolder: string, ledger: LedgerLocation) {
+  return { migrationsFolder, migrationsSchema: ledger.schema, migrationsTable: ledger.table };
+}
 
 /**
  * A drizzle session whose every statement runs in `tx`. The dialect's `migrate()` opens its batch

@@ -15,8 +15,25 @@ import type { Sql, TransactionSql } from "postgres";
 import { z } from "zod";
 import { MigrationError } from "./errors";
 
-/** drizzle's own ledger, kept as is so that `drizzle-kit migrate` and the migrator share it. */
-export const LEDGER = { schema: "drizzle", table: "__drizzle_migrations" } as const;
+/**
+ * Where drizzle's ledger table is: drizzle-kit's `migrations.schema` / `migrations.table`,
+ * `migrate()`'s `migrationsSchema` / `migrationsTable` (drizzle's defaults: `drizzle`,
+ * `__drizzle_migrations`). The table keeps drizzle's own format, so that `drizzle-kit migrate`
+ * and the migrator share it.
+ */
+export interface LedgerLocation {
+  schema: string;
+  table: string;
+}
+
+/** drizzle's default ledger, where `migrate()` and `drizzle-kit migrate` write without settings. */
+export const DRIZZLE_LEDGER: LedgerLocation = { schema: "drizzle", table: "__drizzle_migrations" };
+
+/** `"schema"."table"` as SQL writes it (quotes doubled), for messages. */
+export function ledgerName({ schema, table }: LedgerLocation): string {
+  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  return `${quote(schema)}.${quote(table)}`;
+}
 
 const journalSchema = z.object({
   dialect: z.string(),
@@ -124,17 +141,18 @@ const UNDEFINED_TABLE = "42P01";
  */
 export async function readLedger(
   sql: Sql | TransactionSql,
+  ledger: LedgerLocation = DRIZZLE_LEDGER,
   options: { inTransaction?: boolean } = {},
 ): Promise<LedgerRow[]> {
   if (options.inTransaction) {
     const [found] = await sql<{ exists: boolean }[]>`
-      select to_regclass(${`${LEDGER.schema}.${LEDGER.table}`}) is not null as exists`;
+      select to_regclass(${ledgerName(ledger)}) is not null as exists`;
     if (!found?.exists) return [];
   }
   try {
     const rows = await sql<{ id: number; hash: string; created_at: string | null }[]>`
       select id, hash, created_at::text
-      from ${sql(LEDGER.schema)}.${sql(LEDGER.table)}
+      from ${sql(ledger.schema)}.${sql(ledger.table)}
       order by id`;
     return rows.map((row) => ({
       id: row.id,
@@ -145,6 +163,49 @@ export async function readLedger(
     if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return [];
     throw error;
   }
+}
+
+/** A ledger other than the configured one that records migrations of the folder. */
+export interface LedgerElsewhere {
+  ledger: LedgerLocation;
+  /** The folder's migrations it records (a row with the file's hash and `when`), in folder order. */
+  records: MigrationFile[];
+}
+
+/**
+ * Every table of the database, other than `ledger`, that has drizzle's ledger columns (`id`,
+ * `hash text`, `created_at bigint`) and records one of `files` as drizzle would (its hash and
+ * `when`): the same folder applied with another ledger setting. Only tables this role may read
+ * are looked at, so that the query cannot fail, and abort the caller's transaction, on a privilege.
+ */
+export async function findLedgersElsewhere(
+  sql: Sql | TransactionSql,
+  ledger: LedgerLocation,
+  files: MigrationFile[],
+): Promise<LedgerElsewhere[]> {
+  const candidates = await sql<LedgerLocation[]>`
+    select n.nspname as schema, c.relname as table
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p') and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
+      and not (n.nspname = ${ledger.schema} and c.relname = ${ledger.table})
+      and has_schema_privilege(n.oid, 'USAGE') and has_table_privilege(c.oid, 'SELECT')
+      and (select count(*) from pg_attribute a
+        where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+          and (a.attname = 'id' or (a.attname = 'hash' and a.atttypid = 'text'::regtype)
+            or (a.attname = 'created_at' and a.atttypid = 'bigint'::regtype))) = 3
+    order by 1, 2`;
+  const found: LedgerElsewhere[] = [];
+  // SHA-256 hex digests hold no comma.
+  const hashes = files.map((file) => file.hash).join(",");
+  for (const candidate of candidates) {
+    const rows = await sql<{ hash: string; created_at: string }[]>`
+      select hash, created_at::text from ${sql(candidate.schema)}.${sql(candidate.table)}
+      where hash = any(string_to_array(${hashes}, ','))`;
+    const recorded = new Set(rows.map((row) => `${row.hash}@${row.created_at}`));
+    const records = files.filter((file) => recorded.has(`${file.hash}@${file.when}`));
+    if (records.length > 0) found.push({ ledger: candidate, records });
+  }
+  return found;
 }
 
 /** The ledger row `migrate()` compares with: the newest `created_at`, or `undefined`. */

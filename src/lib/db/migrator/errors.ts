@@ -6,6 +6,7 @@ export type MigrationErrorCode =
   | "MIGRATIONS_FOLDER"
   | "POSTGRES_VERSION"
   | "LEDGER_INVALID"
+  | "LEDGER_ELSEWHERE"
   | "CHECKSUM_MISMATCH"
   | "UNKNOWN_APPLIED"
   | "OUT_OF_ORDER"

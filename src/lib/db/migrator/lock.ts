@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Sql, TransactionSql } from "postgres";
-import { LEDGER } from "./drizzle-0.45";
+import { DRIZZLE_LEDGER } from "./drizzle-0.45";
 import { describeError, MigrationError, postgresFailureOf } from "./errors";
 import { type Log, ms, seconds } from "./log";
 import type { MigratorSettings } from "./settings";
@@ -10,10 +10,14 @@ import { type Step, startStep } from "./tracing";
 /**
  * The advisory lock key: the first 8 bytes of SHA-256("drizzle.__drizzle_migrations") as a signed
  * big-endian 64-bit integer (4026692762179956003), so every copy of the app and any tool following
- * docs/migrations.md agree on it, and it cannot collide with 32-bit `hashtext` keys.
+ * docs/migrations.md agree on it, and it cannot collide with 32-bit `hashtext` keys. It is named
+ * after drizzle's default ledger but stays the same whatever ledger the settings name: one lock
+ * per database, so that of two migrators set to different ledgers (a deploy that changes the
+ * setting), the second finds the first's rows and refuses (LEDGER_ELSEWHERE) instead of applying
+ * the same migrations into its own ledger.
  */
 export const MIGRATION_LOCK_KEY: bigint = createHash("sha256")
-  .update(`${LEDGER.schema}.${LEDGER.table}`)
+  .update(`${DRIZZLE_LEDGER.schema}.${DRIZZLE_LEDGER.table}`)
   .digest()
   .readBigInt64BE(0);
 

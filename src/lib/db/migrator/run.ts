@@ -1,17 +1,25 @@
+import path from "node:path";
 import { setImmediate, setTimeout as sleep } from "node:timers/promises";
-import type { Sql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 import type { Pool } from "../pool";
 import { openMigratorConnection } from "./connection";
-import { locateFailure, type MigrationFile, readLedger, readMigrationFolder } from "./drizzle-0.45";
+import {
+  findLedgersElsewhere,
+  type LedgerRow,
+  locateFailure,
+  type MigrationFile,
+  readLedger,
+  readMigrationFolder,
+} from "./drizzle-0.45";
 import { describeError, MigrationError, postgresFailureOf } from "./errors";
 import { EXCLUSIVE_NEEDED, withMigrationLock } from "./lock";
 import { type Log, migratorLog, ms } from "./log";
 import { describeTarget } from "./migrations-url";
 import { isNoTransaction } from "./no-transaction";
 import { runNoTransactionMigration } from "./no-transaction-run";
-import type { MigratorSettings } from "./settings";
+import type { MigrationSet, MigratorSettings } from "./settings";
 import { MigrationSpans, traced } from "./tracing";
-import { excerpt, type MigrationPlan, planMigrations } from "./validation";
+import { excerpt, type MigrationPlan, type PlanOptions, planMigrations } from "./validation";
 
 export type MigratorMode = "apply" | "check";
 
@@ -80,7 +88,7 @@ function readPlan(
 ): Promise<{ plan: MigrationPlan; files: MigrationFile[]; readMs: number }> {
   return traced("migrate.ledger_read", {}, async (span) => {
     const started = performance.now();
-    const ledger = readLedger(sql);
+    const ledger = readLedger(sql, settings.ledger);
     await setImmediate();
     let files: MigrationFile[];
     try {
@@ -91,9 +99,27 @@ function readPlan(
     }
     const rows = await ledger;
     span.setAttribute("migrate.ledger.rows", rows.length);
-    const plan = planMigrations(files, rows, { ...settings, serverVersion });
+    const plan = await planGuarded(sql, files, rows, { ...settings, serverVersion });
     return { plan, files, readMs: performance.now() - started };
   });
+}
+
+/**
+ * The folder compared with the ledger's `rows` and, while the ledger records nothing, with every
+ * other drizzle ledger of the database (LEDGER_ELSEWHERE): a query that only a database whose
+ * ledger is empty or missing pays for.
+ */
+async function planGuarded(
+  sql: Sql | TransactionSql,
+  files: MigrationFile[],
+  rows: LedgerRow[],
+  options: PlanOptions,
+): Promise<MigrationPlan> {
+  const elsewhere =
+    rows.length === 0 && files.length > 0
+      ? await findLedgersElsewhere(sql, options.ledger, files)
+      : [];
+  return planMigrations(files, rows, { ...options, elsewhere });
 }
 
 /**
@@ -192,6 +218,85 @@ export function runMigrator(
     });
     return report;
   });
+}
+
+/** One set's outcome in a run over several (`runMigrationSets`). */
+export interface SetReport {
+  set: MigrationSet;
+  report: MigratorReport;
+}
+
+/**
+ * Brings each set up to date in order, each with its own folder and ledger: `run` (runMigrator)
+ * per set, so each has its own fast path and takes the migration lock only when it has work.
+ * Stops at the first failure, since a later set may build on an earlier one's tables.
+ */
+export async function runMigrationSets(
+  settings: MigratorSettings,
+  sets: MigrationSet[],
+  options: MigratorOptions,
+  run: typeof runMigrator = runMigrator,
+): Promise<SetReport[]> {
+  const reports: SetReport[] = [];
+  for (const set of sets) {
+    const log = sets.length > 1 ? logNamingSet(options.log ?? migratorLog(), set) : options.log;
+    reports.push({ set, report: await run({ ...settings, ...set }, { ...options, log }) });
+  }
+  return reports;
+}
+
+/** `log` with each line starting `<set>: ` and a `set` field, so several sets' lines tell apart. */
+function logNamingSet(log: Log, set: MigrationSet): Log {
+  const label = setLabel(set);
+  const named =
+    (level: keyof Log): Log[keyof Log] =>
+    (event, message, fields) =>
+      log[level](event, `${label}: ${message}`, { ...fields, set: label });
+  return { info: named("info"), warn: named("warn"), error: named("error") };
+}
+
+/** Each set inspected (`inspect`: inspectMigrations), in order. */
+export async function inspectMigrationSets(
+  settings: MigratorSettings,
+  sets: MigrationSet[],
+  options: Parameters<typeof inspectMigrations>[1],
+  inspect: typeof inspectMigrations = inspectMigrations,
+): Promise<{ set: MigrationSet; status: MigrationStatus }[]> {
+  const statuses: { set: MigrationSet; status: MigrationStatus }[] = [];
+  for (const set of sets)
+    statuses.push({ set, status: await inspect({ ...settings, ...set }, options) });
+  return statuses;
+}
+
+/** An inspected set's version and pending tags, as `combineSets` takes them. */
+export function pendingTags({ set, status }: { set: MigrationSet; status: MigrationStatus }) {
+  return { set, version: status.version, pending: status.pending.map((file) => file.tag) };
+}
+
+/**
+ * A set's name in messages: its folder, relative to the working directory when inside it
+ * (`drizzle`, `upstream/drizzle`), else absolute.
+ */
+export function setLabel(set: MigrationSet): string {
+  const relative = path.relative(process.cwd(), set.migrationsFolder);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? set.migrationsFolder : relative;
+}
+
+/**
+ * Several sets' outcomes as one version and pending list, for the published state: the last
+ * set's version (the app's own set comes last), and every set's pending migrations, named
+ * `<folder>/<tag>` when there are several sets (two folders may both have a `0000_…`).
+ */
+export function combineSets(
+  results: { set: MigrationSet; version: string | null; pending: string[] }[],
+): { version: string | null; pending: string[] } {
+  const several = results.length > 1;
+  return {
+    version: results.at(-1)?.version ?? null,
+    pending: results.flatMap(({ set, pending }) =>
+      several ? pending.map((tag) => `${setLabel(set)}/${tag}`) : pending,
+    ),
+  };
 }
 
 async function bringUpToDate(
@@ -298,15 +403,18 @@ async function applyInSteps(
       settings,
       log,
       stillNext: async () => {
-        const plan = planMigrations(files, await readLedger(client), settings);
+        const plan = await planGuarded(
+          client,
+          files,
+          await readLedger(client, settings.ledger),
+          settings,
+        );
         throwFirstProblem(plan);
         return plan.pending[0]?.tag === next.tag;
       },
       record: async () => {
         const { recordInTransaction } = await drizzleApply();
-        return client.begin((tx) =>
-          recordInTransaction(tx, client, settings.migrationsFolder, next),
-        );
+        return client.begin((tx) => recordInTransaction(tx, client, settings, next));
       },
     });
     if (applied) appliedNow.push(next.tag);
@@ -331,8 +439,8 @@ async function applyWithRetries(
     const started = performance.now();
     try {
       const step = await withMigrationLock(connection.client, settings, log, async (locked) => {
-        const rows = await readLedger(locked.tx, { inTransaction: true });
-        const plan = planMigrations(files, rows, settings);
+        const rows = await readLedger(locked.tx, settings.ledger, { inTransaction: true });
+        const plan = await planGuarded(locked.tx, files, rows, settings);
         throwFirstProblem(plan);
         if (plan.pending.length === 0) {
           log.info(
@@ -348,14 +456,7 @@ async function applyWithRetries(
         if (!locked.exclusive) return EXCLUSIVE_NEEDED;
         spans = new MigrationSpans(pending);
         const { migrateInTransaction } = await drizzleApply();
-        await migrateInTransaction(
-          locked,
-          connection.client,
-          settings.migrationsFolder,
-          pending,
-          log,
-          spans,
-        );
+        await migrateInTransaction(locked, connection.client, settings, pending, log, spans);
         return { applied: pending.map((file) => file.tag), noTransactionNext };
       });
       if (step.applied.length > 0) {

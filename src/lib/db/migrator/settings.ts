@@ -1,17 +1,38 @@
 import path from "node:path";
 import { ConfigError, type Env, type EnvName, readEnv } from "@/env";
+import { MIGRATION_SETS, MIGRATIONS, type MigrationSetConfig } from "../migrations-config";
+import type { LedgerLocation } from "./drizzle-0.45";
 import {
   chooseMigrationsUrl,
   MIGRATIONS_URL_VARIABLES,
   refuseTransactionPooler,
 } from "./migrations-url";
 
-export interface MigratorSettings {
+/** A folder of drizzle-kit migrations and the ledger that records them. */
+export interface MigrationSet {
+  migrationsFolder: string;
+  /** drizzle's ledger of applied migrations (`migrationsSchema` / `migrationsTable`). */
+  ledger: LedgerLocation;
+}
+
+/** A set of migrations-config.ts with its folder resolved from `cwd`. */
+function migrationSetOf(config: MigrationSetConfig, cwd = process.cwd()): MigrationSet {
+  return {
+    migrationsFolder: path.join(cwd, config.out),
+    ledger: { schema: config.schema, table: config.table },
+  };
+}
+
+/** The sets of migrations-config.ts, in the order they are applied. */
+export function configuredMigrationSets(cwd = process.cwd()): MigrationSet[] {
+  return MIGRATION_SETS.map((config) => migrationSetOf(config, cwd));
+}
+
+export interface MigratorSettings extends MigrationSet {
   /** The chosen migrations URL. */
   url: string;
   /** Which variable it came from (for messages). */
   urlVariable: EnvName;
-  migrationsFolder: string;
   /** How long to wait for another instance's migration lock. */
   lockWaitMs: number;
   /** Postgres `lock_timeout` of the migration transaction. */
@@ -36,7 +57,8 @@ export interface MigratorSettings {
 }
 
 /**
- * The migrator's settings from the validated environment; `overrides` win (CLI flags, tests).
+ * The migrator's settings from the validated environment, with the folder and ledger of
+ * migrations-config.ts (shared with drizzle.config.ts); `overrides` win (CLI flags, tests).
  * Throws `ConfigError` when no URL is set and `PoolerUrlError` for a transaction-pooler URL.
  */
 export function migratorSettingsFromEnv(
@@ -54,7 +76,7 @@ export function migratorSettingsFromEnv(
   }
   refuseTransactionPooler(url, urlVariable);
   return {
-    migrationsFolder: path.join(process.cwd(), "drizzle"),
+    ...migrationSetOf(MIGRATIONS),
     lockWaitMs: env.MIGRATION_LOCK_WAIT_MS,
     lockTimeoutMs: env.MIGRATION_LOCK_TIMEOUT_MS,
     lockTimeoutRetries: env.MIGRATION_LOCK_TIMEOUT_RETRIES,

@@ -1,7 +1,10 @@
 import {
   type Journal,
   type JournalEntry,
+  type LedgerElsewhere,
+  type LedgerLocation,
   type LedgerRow,
+  ledgerName,
   type MigrationFile,
   watermarkOf,
 } from "./drizzle-0.45";
@@ -30,6 +33,10 @@ export interface MigrationPlan {
 }
 
 export interface PlanOptions {
+  /** Where the ledger is, for messages. */
+  ledger: LedgerLocation;
+  /** Other ledgers that record migrations of the folder (looked for while the ledger is empty). */
+  elsewhere?: LedgerElsewhere[];
   /** Tolerate ledger rows the folder does not know (older code against a newer database). */
   allowUnknownApplied: boolean;
   /** The server's `server_version`, when known. */
@@ -58,6 +65,9 @@ export function planMigrations(
       ),
     );
   }
+  for (const found of options.elsewhere ?? []) {
+    problems.push(ledgerElsewhere(options.ledger, found, files.length));
+  }
   for (const { tag, problem, fix } of findOrderProblems(files)) {
     const message = `meta/_journal.json is out of order: ${problem} ${fix}`;
     problems.push(new MigrationError("JOURNAL_ORDER", message, { tag }));
@@ -72,7 +82,7 @@ export function planMigrations(
       problems.push(
         new MigrationError(
           "LEDGER_INVALID",
-          `Ledger row id ${row.id} in drizzle.__drizzle_migrations has no created_at: drizzle's ` +
+          `Ledger row id ${row.id} in ${ledgerName(options.ledger)} has no created_at: drizzle's ` +
             "migrate() would run every migration again. Set it to the `when` of the migration " +
             "whose hash it holds, or delete the row.",
         ),
@@ -154,6 +164,33 @@ export function planMigrations(
     version: applied.at(-1)?.tag ?? null,
     total: files.length,
   };
+}
+
+/**
+ * The guard against applying a folder a second time: its ledger is empty or missing, but another
+ * table records its migrations, so they were applied with the ledger set elsewhere.
+ */
+function ledgerElsewhere(
+  ledger: LedgerLocation,
+  { ledger: other, records }: LedgerElsewhere,
+  total: number,
+): MigrationError {
+  const ours = ledgerName(ledger);
+  const theirs = ledgerName(other);
+  const tags = records.map((file) => file.tag);
+  const listed = tags.length > 3 ? `${tags.slice(0, 3).join(", ")}, …` : tags.join(", ");
+  return new MigrationError(
+    "LEDGER_ELSEWHERE",
+    `The ledger is set to ${ours}, which records no migration, but ${theirs} records ` +
+      `${records.length} of the ${total} migrations of this folder (${listed}): this database ` +
+      `was migrated with the ledger set to ${theirs}. Nothing was applied: every one of them ` +
+      `would run a second time. If ${theirs} is this folder's ledger, set the ledger to it ` +
+      `(drizzle's migrations.schema ${JSON.stringify(other.schema)} and migrations.table ` +
+      `${JSON.stringify(other.table)}: src/lib/db/migrations-config.ts here, which ` +
+      "drizzle.config.ts and the server share; --migrations-schema and --migrations-table on " +
+      `the CLIs), or move that table to ${ours} (ALTER TABLE ... SET SCHEMA / RENAME TO).`,
+    { tag: tags[0] },
+  );
 }
 
 /**
