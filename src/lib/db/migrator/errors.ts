@@ -13,10 +13,30 @@ export type MigrationErrorCode =
   | "JOURNAL_ORDER"
   | "CONCURRENTLY"
   | "DATABASE_UNREACHABLE"
+  | "SERVER_FULL"
+  | "SERVER_NOT_READY"
+  | "TLS_MISMATCH"
+  | "READ_ONLY_TARGET"
+  | "INSUFFICIENT_PRIVILEGE"
   | "LOCK_WAIT_TIMEOUT"
   | "CONNECTION_LOST"
   | "LOCK_TIMEOUT_RETRIES_EXHAUSTED"
   | "MIGRATION_FAILED";
+
+/**
+ * What the migrator knew about the target when it failed, apart from the advice its message
+ * gives: the facts a caller may phrase its own advice from.
+ */
+export interface FailureFacts {
+  /** `host:port/database`, never the credentials. */
+  host: string;
+  /** The role the migrator connected as (`current_user`), when Postgres refused it something. */
+  role?: string;
+  /** What Postgres refused, as it named it (`schema public`, `database appdb`). */
+  object?: string;
+  /** The target is a standby in recovery (`in_hot_standby`), not only read-only. */
+  standby?: boolean;
+}
 
 export class MigrationError extends Error {
   override name = "MigrationError";
@@ -25,16 +45,24 @@ export class MigrationError extends Error {
   /** The statement that failed, and Postgres's SQLSTATE for it: the dev error page shows both. */
   readonly statement: string | undefined;
   readonly sqlState: string | undefined;
+  readonly facts: FailureFacts | undefined;
 
   constructor(
     readonly code: MigrationErrorCode,
     message: string,
-    details: { tag?: string; statement?: string; sqlState?: string; cause?: unknown } = {},
+    details: {
+      tag?: string;
+      statement?: string;
+      sqlState?: string;
+      facts?: FailureFacts;
+      cause?: unknown;
+    } = {},
   ) {
     super(`${message}\nSee docs/migrations.md#${code.toLowerCase()}`, { cause: details.cause });
     this.tag = details.tag;
     this.statement = details.statement;
     this.sqlState = details.sqlState;
+    this.facts = details.facts;
   }
 }
 

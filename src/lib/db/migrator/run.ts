@@ -18,6 +18,7 @@ import { describeTarget } from "./migrations-url";
 import { isNoTransaction } from "./no-transaction";
 import { runNoTransactionMigration } from "./no-transaction-run";
 import type { MigrationSet, MigratorSettings } from "./settings";
+import { targetRefusal } from "./target-failures";
 import { MigrationSpans, traced } from "./tracing";
 import { excerpt, type MigrationPlan, type PlanOptions, planMigrations } from "./validation";
 
@@ -141,7 +142,10 @@ async function withLedger<T>(
       () => files,
       settings,
       serverVersion,
-    );
+    ).catch(async (error: unknown) => {
+      const failed = `Reading the ledger failed: ${describeError(error)}`;
+      throw (await targetRefusal(error, connection.client, settings, { failed })) ?? error;
+    });
     return await work({ plan, files, connection, connectMs, readMs });
   } finally {
     await connection.close();
@@ -480,6 +484,12 @@ async function applyWithRetries(
       const { tag, statement, summary } = locateFailure(error, pending);
       const sqlState = postgresFailureOf(error)?.code;
       const failed = `${summary} failed: ${describeError(error)}\nStatement: ${excerpt(statement ?? "(unknown)", 500)}`;
+      const refusal = await targetRefusal(error, connection.client, settings, {
+        tag,
+        statement: statement?.trim(),
+        failed,
+      });
+      if (refusal) throw fatal(refusal);
       if (sqlState === "55P03" && attempt < settings.lockTimeoutRetries) {
         const delay = Math.min(1_000 * 2 ** attempt, 15_000);
         spans?.fail(error, { code: "LOCK_TIMEOUT", message: failed, tag, sqlState });

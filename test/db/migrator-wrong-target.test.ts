@@ -1,0 +1,252 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chown, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { type EmbeddedServer, startEmbeddedPostgres } from "@tools/database-source/embedded";
+import { postgresRunAs } from "@tools/database-source/postgres-user";
+import postgres from "postgres";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  emptyDatabasePerTest,
+  runMigratorCli,
+  startBoot,
+  withSql,
+  writeBootDirectory,
+  writeMigrationFolder,
+} from "../support/migrator";
+import { needs } from "../support/system-tools";
+
+const oneTable = [
+  { tag: "0000_first", when: 1_700_000_000_000, statements: ["create table t (id int)"] },
+];
+
+/** `url` with `changes` applied to its user, password, port or query. */
+function withUrl(url: string, changes: (parsed: URL) => void): string {
+  const parsed = new URL(url);
+  changes(parsed);
+  return parsed.toString();
+}
+
+/** A throwaway embedded cluster with `settings`, stopped after the describe's tests. */
+function embeddedServer(settings: () => Promise<Record<string, string>> | Record<string, string>) {
+  let server: EmbeddedServer | undefined;
+  beforeAll(async () => {
+    server = await startEmbeddedPostgres({ fast: true, settings: await settings() });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error("the embedded server exists only in tests");
+      return server;
+    },
+  };
+}
+
+describe("a role without privileges (Postgres 15 or newer: public is the owner's)", () => {
+  const db = emptyDatabasePerTest();
+  const role = `migrator_no_priv_${randomBytes(4).toString("hex")}`;
+  const password = randomBytes(8).toString("hex");
+  const asRole = () =>
+    withUrl(db.url, (url) => {
+      url.username = role;
+      url.password = password;
+    });
+
+  // A role belongs to the whole server: made for each test's database, and gone with it.
+  beforeEach(async () => {
+    await withSql(db.url, (sql) => sql.unsafe(`create role ${role} login password '${password}'`));
+  });
+  afterEach(async () => {
+    await withSql(db.url, (sql) => sql.unsafe(`drop owned by ${role}; drop role ${role}`));
+  });
+
+  it("names the role, the database and the GRANT when it may not create drizzle's schema", async () => {
+    const database = new URL(db.url).pathname.slice(1);
+    const result = await runMigratorCli("migrate", {
+      url: asRole(),
+      folder: writeMigrationFolder(oneTable),
+    });
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr).toContain("failed (INSUFFICIENT_PRIVILEGE)");
+    expect(result.stderr).toContain(`permission denied for database ${database} (SQLSTATE 42501)`);
+    expect(result.stderr).toContain('Statement: CREATE SCHEMA IF NOT EXISTS "drizzle"');
+    expect(result.stderr).toContain(
+      `The role "${role}" may not do this on database ${database}; nothing was applied. ` +
+        `Grant it: GRANT CREATE ON DATABASE "${database}" TO "${role}"; or run the migrations as the role that owns the database.`,
+    );
+    expect(result.stderr).toContain("See docs/migrations.md#insufficient_privilege");
+  });
+
+  it("explains Postgres 15's public schema when it may not create a table there", async () => {
+    const database = new URL(db.url).pathname.slice(1);
+    await withSql(db.url, (sql) => sql.unsafe(`grant create on database "${database}" to ${role}`));
+    const result = await runMigratorCli("migrate", {
+      url: asRole(),
+      folder: writeMigrationFolder(oneTable),
+    });
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr).toContain("failed (INSUFFICIENT_PRIVILEGE)");
+    expect(result.stderr).toContain("Migration 0000_first.sql (statement 1 of 1) failed");
+    expect(result.stderr).toContain("Statement: create table t (id int)");
+    expect(result.stderr).toContain(
+      `The role "${role}" may not do this on schema public; nothing was applied. ` +
+        `Grant it: GRANT USAGE, CREATE ON SCHEMA "public" TO "${role}"; or run the migrations as ` +
+        "the role that owns the database. Since Postgres 15 only the database owner " +
+        "(pg_database_owner) may create in schema public; before 15 every role could.",
+    );
+  });
+});
+
+describe("a read-only target", () => {
+  const db = emptyDatabasePerTest();
+  const readOnly = async () => {
+    const database = new URL(db.url).pathname.slice(1);
+    await withSql(db.url, (sql) =>
+      sql.unsafe(`alter database "${database}" set default_transaction_read_only = on`),
+    );
+  };
+
+  it("says it is a read-only endpoint and that migrations need the primary (CLI)", async () => {
+    await readOnly();
+    const result = await runMigratorCli("migrate", {
+      url: db.url,
+      folder: writeMigrationFolder(oneTable),
+    });
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr).toContain("failed (READ_ONLY_TARGET)");
+    expect(result.stderr).toContain("read-only transaction (SQLSTATE 25006)");
+    expect(result.stderr).toMatch(
+      /\(MIGRATIONS_DATABASE_URL\) is a read-only endpoint \(default_transaction_read_only is on\)\. Nothing was applied: migrations need the primary\. Point MIGRATIONS_DATABASE_URL at the primary\./,
+    );
+  });
+
+  it("says the same at boot, where it names the app's URL and exits with code 1", async () => {
+    await readOnly();
+    const result = await startBoot(db.url, writeBootDirectory(oneTable)).exited;
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr).toContain("failed (READ_ONLY_TARGET)");
+    expect(result.stderr).toMatch(
+      /\(DATABASE_URL\) is a read-only endpoint \(default_transaction_read_only is on\)\. Nothing was applied: migrations need the primary\. Set MIGRATIONS_DATABASE_URL to the primary's direct URL \(the app may keep DATABASE_URL\)\./,
+    );
+    expect(result.stderr).toContain("exiting with code 1");
+  });
+});
+
+describe("a server with few connections and no TLS", () => {
+  const cluster = embeddedServer(() => ({
+    max_connections: "3",
+    superuser_reserved_connections: "0",
+  }));
+
+  it("fails at once when the URL requires TLS (sslmode=require)", async () => {
+    const started = performance.now();
+    const result = await runMigratorCli("migrate", {
+      url: withUrl(cluster.server.adminUrl, (url) => url.searchParams.set("sslmode", "require")),
+      folder: writeMigrationFolder(oneTable),
+      env: { MIGRATION_CONNECT_WAIT_MS: "30000" },
+    });
+    expect(result.code, result.output).toBe(1);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(result.stdout).not.toContain("not reachable");
+    expect(result.stderr).toContain("failed (TLS_MISMATCH)");
+    expect(result.stderr).toMatch(
+      /\(MIGRATIONS_DATABASE_URL\) does not offer TLS, and MIGRATIONS_DATABASE_URL requires it \(Client network socket disconnected before secure TLS connection was established\)\. Retrying cannot fix this/,
+    );
+  });
+
+  it("retries while its connections are used up, then names max_connections and the pool sizes", async () => {
+    const holders = postgres(cluster.server.adminUrl, { max: 3 });
+    try {
+      const held = await Promise.all([0, 1, 2].map(() => holders.reserve()));
+      const result = await runMigratorCli("migrate", {
+        url: cluster.server.adminUrl,
+        folder: writeMigrationFolder(oneTable),
+        env: { MIGRATION_CONNECT_WAIT_MS: "1500", DATABASE_POOL_MAX: "7" },
+      });
+      for (const connection of held) connection.release();
+      expect(result.code, result.output).toBe(1);
+      expect(result.stdout).toMatch(/not reachable \(attempt 1: .*\(SQLSTATE 53300\)\); retrying/);
+      expect(result.stderr).toContain("failed (SERVER_FULL)");
+      expect(result.stderr).toMatch(
+        /still had no free connection slot after [2-9]\d* attempt\(s\) in \d+\.\d s \(MIGRATION_CONNECT_WAIT_MS=1500\): .*\(SQLSTATE 53300\)\. Its max_connections are used up .* DATABASE_POOL_MAX=7 connections, and the migrator one more/,
+      );
+    } finally {
+      await holders.end();
+    }
+  });
+
+  // Last: it shuts the server down.
+  it("retries while it shuts down (57P03), then says so", async () => {
+    const holder = postgres(cluster.server.adminUrl, { max: 1 });
+    try {
+      await holder`select 1`;
+      // SIGTERM is a smart shutdown: the server waits for open sessions and refuses new ones.
+      process.kill(cluster.server.pid, "SIGTERM");
+      const result = await runMigratorCli("migrate", {
+        url: cluster.server.adminUrl,
+        folder: writeMigrationFolder(oneTable),
+        env: { MIGRATION_CONNECT_WAIT_MS: "1500" },
+      });
+      expect(result.code, result.output).toBe(1);
+      expect(result.stderr).toContain("failed (SERVER_NOT_READY)");
+      expect(result.stderr).toMatch(
+        /was still starting up, shutting down or in recovery after \d+ attempt\(s\) .*\(SQLSTATE 57P03\)\. Wait for it/,
+      );
+    } finally {
+      await holder.end();
+    }
+  });
+});
+
+describe("a server that accepts only TLS", needs("openssl"), () => {
+  let certificates: string | undefined;
+  const cluster = embeddedServer(async () => {
+    certificates = await mkdtemp(path.join(tmpdir(), "migrator-tls-"));
+    const file = (name: string) => path.join(certificates as string, name);
+    await promisify(execFile)("openssl", [
+      ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"],
+      ...["-keyout", file("server.key"), "-out", file("server.crt")],
+    ]);
+    await writeFile(file("pg_hba.conf"), "hostssl all all 127.0.0.1/32 scram-sha-256\n");
+    // Postgres reads these as its own user, and refuses a key others may read.
+    const runAs = await postgresRunAs();
+    for (const name of ["", "server.key", "server.crt", "pg_hba.conf"]) {
+      if (runAs) await chown(file(name), runAs.uid, runAs.gid);
+    }
+    return {
+      ssl: "on",
+      ssl_cert_file: file("server.crt"),
+      ssl_key_file: file("server.key"),
+      hba_file: file("pg_hba.conf"),
+    };
+  });
+  afterAll(async () => {
+    if (certificates) await rm(certificates, { recursive: true, force: true });
+  });
+
+  it("fails at once when the URL asks for no TLS, with the sslmode advice", async () => {
+    const result = await runMigratorCli("migrate", {
+      url: cluster.server.adminUrl,
+      folder: writeMigrationFolder(oneTable),
+      env: { MIGRATION_CONNECT_WAIT_MS: "30000" },
+    });
+    expect(result.code, result.output).toBe(1);
+    expect(result.stdout).not.toContain("not reachable");
+    expect(result.stderr).toContain("failed (TLS_MISMATCH)");
+    expect(result.stderr).toMatch(
+      /\(MIGRATIONS_DATABASE_URL\) accepts only TLS connections and MIGRATIONS_DATABASE_URL asked for none: .*no encryption \(SQLSTATE 28000\)\. Add sslmode=require \(or verify-full with the server's CA\) to MIGRATIONS_DATABASE_URL\./,
+    );
+  });
+
+  it("migrates with sslmode=require", async () => {
+    const result = await runMigratorCli("migrate", {
+      url: withUrl(cluster.server.adminUrl, (url) => url.searchParams.set("sslmode", "require")),
+      folder: writeMigrationFolder(oneTable),
+    });
+    expect(result.code, result.output).toBe(0);
+  });
+});
