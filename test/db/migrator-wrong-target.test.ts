@@ -10,12 +10,14 @@ import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   emptyDatabasePerTest,
+  eventually,
   runMigratorCli,
   startBoot,
   withSql,
   writeBootDirectory,
   writeMigrationFolder,
 } from "../support/migrator";
+import { type Standby, startStandby } from "../support/standby";
 import { needs } from "../support/system-tools";
 
 const oneTable = [
@@ -133,6 +135,38 @@ describe("a read-only target", () => {
       /\(DATABASE_URL\) is a read-only endpoint \(default_transaction_read_only is on\)\. Nothing was applied: migrations need the primary\. Set MIGRATIONS_DATABASE_URL to the primary's direct URL \(the app may keep DATABASE_URL\)\./,
     );
     expect(result.stderr).toContain("exiting with code 1");
+  });
+});
+
+describe("a streaming standby", () => {
+  const primary = embeddedServer(() => ({}));
+  let standby: Standby | undefined;
+  beforeAll(async () => {
+    standby = await startStandby(primary.server);
+  }, 60_000);
+  afterAll(async () => {
+    await standby?.stop();
+  });
+
+  it("says it is a standby and that migrations need the primary", async () => {
+    const url = standby?.url ?? "";
+    expect(await withSql(url, (sql) => sql`select pg_is_in_recovery() as standby`)).toEqual([
+      { standby: true },
+    ]);
+    await withSql(primary.server.adminUrl, (sql) => sql`create table streamed (id int)`);
+    await eventually("the standby has the primary's new table", () =>
+      withSql(url, async (sql) => (await sql`select to_regclass('streamed') as t`)[0]?.t !== null),
+    );
+    const result = await runMigratorCli("migrate", {
+      url,
+      folder: writeMigrationFolder(oneTable),
+    });
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr).toContain("failed (READ_ONLY_TARGET)");
+    expect(result.stderr).toContain("read-only transaction (SQLSTATE 25006)");
+    expect(result.stderr).toMatch(
+      /\(MIGRATIONS_DATABASE_URL\) is a standby \(a read replica in recovery\)\. Nothing was applied: migrations need the primary\. Point MIGRATIONS_DATABASE_URL at the primary\./,
+    );
   });
 });
 
