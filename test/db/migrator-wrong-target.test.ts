@@ -8,6 +8,10 @@ import { type EmbeddedServer, startEmbeddedPostgres } from "@tools/database-sour
 import { postgresRunAs } from "@tools/database-source/postgres-user";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { parseEnv } from "@/env";
+import { MIGRATIONS } from "@/lib/db/migrations-config";
+import { runBootMigrations } from "@/server/boot";
+import { checkHealth, type DetailedHealthBody } from "@/server/health";
 import {
   emptyDatabasePerTest,
   eventually,
@@ -135,6 +139,48 @@ describe("a read-only target", () => {
       /\(DATABASE_URL\) is a read-only endpoint \(default_transaction_read_only is on\)\. Nothing was applied: migrations need the primary\. Set MIGRATIONS_DATABASE_URL to the primary's direct URL \(the app may keep DATABASE_URL\)\./,
     );
     expect(result.stderr).toContain("exiting with code 1");
+  });
+
+  it("where the policy serves 503, /api/health with HEALTH_TOKEN reports the code, facts and advice", async () => {
+    await readOnly();
+    const token = "health-token-for-the-wrong-target-test";
+    // DATABASE_URL names the same database another way, so boot opens no app pool to close.
+    const env = parseEnv({
+      NODE_ENV: "development",
+      MIGRATIONS_DATABASE_URL: db.url,
+      DATABASE_URL: withUrl(db.url, (url) => url.searchParams.set("application_name", "app")),
+      HEALTH_TOKEN: token,
+    });
+    const errors: string[] = [];
+    await runBootMigrations({
+      readEnv: () => env,
+      installClientAddress: () => {},
+      migrationSets: () => [
+        { migrationsFolder: writeMigrationFolder(oneTable), ledger: MIGRATIONS },
+      ],
+      followFolder: async () => {},
+      log: () => {},
+      logError: (text) => errors.push(text),
+      exit: (code) => {
+        throw new Error(`development serves 503, it must not exit (${code})`);
+      },
+    });
+    expect(errors.join("\n")).toContain("failed (READ_ONLY_TARGET)");
+
+    const health = await checkHealth(`Bearer ${token}`, { env: () => env, logError: () => {} });
+    expect(health.httpStatus).toBe(503);
+    expect(health.body).toMatchObject({
+      status: "unavailable",
+      failure: {
+        code: "READ_ONLY_TARGET",
+        sqlState: "25006",
+        facts: { host: expect.stringMatching(/:\d+\//), standby: false },
+      },
+    });
+    expect((health.body as DetailedHealthBody).reason).toContain(
+      "is a read-only endpoint (default_transaction_read_only is on). Nothing was applied: " +
+        "migrations need the primary. Point MIGRATIONS_DATABASE_URL at the primary.",
+    );
   });
 });
 
