@@ -15,6 +15,7 @@ import { checkHealth, type DetailedHealthBody } from "@/server/health";
 import {
   emptyDatabasePerTest,
   eventually,
+  noTransactionMigration,
   runMigratorCli,
   startBoot,
   withSql,
@@ -87,6 +88,20 @@ describe("a role without privileges (Postgres 15 or newer: public is the owner's
     expect(result.stderr).toContain("See docs/migrations.md#insufficient_privilege");
   });
 
+  it("names the ledger's schema when it may not even read the ledger", async () => {
+    const folder = writeMigrationFolder(oneTable);
+    const owner = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(owner.code, owner.output).toBe(0);
+    const result = await runMigratorCli("migrate", { url: asRole(), folder });
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr).toContain("failed (INSUFFICIENT_PRIVILEGE): Reading the ledger failed:");
+    expect(result.stderr).toContain("permission denied for schema drizzle (SQLSTATE 42501)");
+    expect(result.stderr).toContain(
+      `The role "${role}" may not do this on schema drizzle; nothing was applied. ` +
+        `Grant it: GRANT USAGE, CREATE ON SCHEMA "drizzle" TO "${role}";`,
+    );
+  });
+
   it("explains Postgres 15's public schema when it may not create a table there", async () => {
     const database = new URL(db.url).pathname.slice(1);
     await withSql(db.url, (sql) => sql.unsafe(`grant create on database "${database}" to ${role}`));
@@ -128,6 +143,20 @@ describe("a read-only target", () => {
     expect(result.stderr).toMatch(
       /\(MIGRATIONS_DATABASE_URL\) is a read-only endpoint \(default_transaction_read_only is on\)\. Nothing was applied: migrations need the primary\. Point MIGRATIONS_DATABASE_URL at the primary\./,
     );
+  });
+
+  it("says the same for a migration that runs outside a transaction", async () => {
+    await readOnly();
+    const result = await runMigratorCli("migrate", {
+      url: db.url,
+      folder: writeMigrationFolder([noTransactionMigration(0, ["create table nt (id int)"])]),
+    });
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr).toContain(
+      "failed (READ_ONLY_TARGET): Migration 0000_no-transaction-0.sql (statement 1 of 1, " +
+        "outside a transaction) failed: cannot execute CREATE TABLE in a read-only transaction",
+    );
+    expect(result.stderr).toContain("Point MIGRATIONS_DATABASE_URL at the primary.");
   });
 
   it("says the same at boot, where it names the app's URL and exits with code 1", async () => {

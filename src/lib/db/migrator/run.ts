@@ -98,7 +98,10 @@ function readPlan(
       ledger.catch(() => {});
       throw error;
     }
-    const rows = await ledger;
+    const rows = await ledger.catch(async (error: unknown) => {
+      const failed = `Reading the ledger failed: ${describeError(error)}`;
+      throw (await targetRefusal(error, sql, settings, { failed })) ?? error;
+    });
     span.setAttribute("migrate.ledger.rows", rows.length);
     const plan = await planGuarded(sql, files, rows, { ...settings, serverVersion });
     return { plan, files, readMs: performance.now() - started };
@@ -142,10 +145,7 @@ async function withLedger<T>(
       () => files,
       settings,
       serverVersion,
-    ).catch(async (error: unknown) => {
-      const failed = `Reading the ledger failed: ${describeError(error)}`;
-      throw (await targetRefusal(error, connection.client, settings, { failed })) ?? error;
-    });
+    );
     return await work({ plan, files, connection, connectMs, readMs });
   } finally {
     await connection.close();

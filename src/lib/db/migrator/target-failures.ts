@@ -41,7 +41,7 @@ export function tlsMismatch(error: unknown, settings: TargetSettings): Migration
     );
   }
   const code = (error as { code?: unknown } | null)?.code;
-  if (!failure && code === "ECONNRESET" && SERVER_WITHOUT_TLS.test(String(describeError(error)))) {
+  if (!failure && code === "ECONNRESET" && SERVER_WITHOUT_TLS.test(describeError(error))) {
     return new MigrationError(
       "TLS_MISMATCH",
       `${describeTarget(settings)} does not offer TLS, and ${variable} requires it ` +
