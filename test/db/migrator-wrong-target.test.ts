@@ -88,6 +88,21 @@ describe("a role without privileges (Postgres 15 or newer: public is the owner's
     expect(result.stderr).toContain("See docs/migrations.md#insufficient_privilege");
   });
 
+  it("db:status shows the role and where it may not create, before a deploy", async () => {
+    const result = await runMigratorCli("status", {
+      url: asRole(),
+      folder: writeMigrationFolder(oneTable),
+    });
+    expect(result.code, result.output).toBe(0);
+    expect(result.stdout).toMatch(/^server: {3}PostgreSQL 1[5-9]\./m);
+    expect(result.stdout).toContain(
+      `role:     ${role}; may create in drizzle (to be created) NO, public NO`,
+    );
+    expect(result.stdout).toContain("target:   read-write");
+    expect(result.stdout).toContain("tls:      not in use");
+    expect(result.stdout).toContain("pooler:   DATABASE_URL: not declared, none recognised");
+  });
+
   it("names the ledger's schema when it may not even read the ledger", async () => {
     const folder = writeMigrationFolder(oneTable);
     const owner = await runMigratorCli("migrate", { url: db.url, folder });
@@ -223,6 +238,15 @@ describe("a streaming standby", () => {
     await standby?.stop();
   });
 
+  it("db:status shows it is a standby", async () => {
+    const result = await runMigratorCli("status", {
+      url: standby?.url ?? "",
+      folder: writeMigrationFolder(oneTable),
+    });
+    expect(result.code, result.output).toBe(0);
+    expect(result.stdout).toContain("target:   a standby (read-only)");
+  });
+
   it("says it is a standby and that migrations need the primary", async () => {
     const url = standby?.url ?? "";
     expect(await withSql(url, (sql) => sql`select pg_is_in_recovery() as standby`)).toEqual([
@@ -349,6 +373,15 @@ describe("a server that accepts only TLS", needs("openssl"), () => {
     expect(result.stderr).toMatch(
       /\(MIGRATIONS_DATABASE_URL\) accepts only TLS connections and MIGRATIONS_DATABASE_URL asked for none: .*no encryption \(SQLSTATE 28000\)\. Add sslmode=require \(or verify-full with the server's CA\) to MIGRATIONS_DATABASE_URL\./,
     );
+  });
+
+  it("db:status shows TLS in use with sslmode=require", async () => {
+    const result = await runMigratorCli("status", {
+      url: withUrl(cluster.server.adminUrl, (url) => url.searchParams.set("sslmode", "require")),
+      folder: writeMigrationFolder(oneTable),
+    });
+    expect(result.code, result.output).toBe(0);
+    expect(result.stdout).toContain("tls:      in use");
   });
 
   it("migrates with sslmode=require", async () => {
