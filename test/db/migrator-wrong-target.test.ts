@@ -88,6 +88,29 @@ describe("a role without privileges (Postgres 15 or newer: public is the owner's
     expect(result.stderr).toContain("See docs/migrations.md#insufficient_privilege");
   });
 
+  it("names the role and the GRANT when it may not even connect", async () => {
+    const database = new URL(db.url).pathname.slice(1);
+    await withSql(db.url, (sql) =>
+      sql.unsafe(`revoke connect on database "${database}" from public`),
+    );
+    const result = await runMigratorCli("migrate", {
+      url: asRole(),
+      folder: writeMigrationFolder(oneTable),
+      env: { MIGRATION_CONNECT_WAIT_MS: "30000" },
+    });
+    expect(result.code, result.output).toBe(1);
+    expect(result.stdout).not.toContain("not reachable");
+    expect(result.stderr).toContain("failed (INSUFFICIENT_PRIVILEGE)");
+    expect(result.stderr).toContain(
+      `permission denied for database "${database}" (SQLSTATE 42501)`,
+    );
+    expect(result.stderr).toContain(
+      `The role "${role}" may not connect to database "${database}". Grant it: GRANT CONNECT ON ` +
+        `DATABASE "${database}" TO "${role}"; or set MIGRATIONS_DATABASE_URL to a role that may ` +
+        "connect (the owner's, for migrations).",
+    );
+  });
+
   it("db:status shows the role and where it may not create, before a deploy", async () => {
     const result = await runMigratorCli("status", {
       url: asRole(),

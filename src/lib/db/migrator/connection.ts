@@ -5,7 +5,7 @@ import { describeError, MigrationError, PoolerUrlError, postgresFailureOf } from
 import { type Log, seconds } from "./log";
 import { describeTarget, directUrlFix } from "./migrations-url";
 import type { MigratorSettings } from "./settings";
-import { connectRetriesExhausted, tlsMismatch } from "./target-failures";
+import { connectRefusal, connectRetriesExhausted } from "./target-failures";
 
 /** In `pg_stat_activity`, names the machine and process (Postgres keeps 63 bytes). */
 const migratorApplicationName = () =>
@@ -87,8 +87,8 @@ export async function openMigratorConnection(
           { cause: error },
         );
       }
-      const mismatch = tlsMismatch(error, settings);
-      if (mismatch) throw mismatch;
+      const refusal = connectRefusal(error, settings);
+      if (refusal) throw refusal;
       if (!isTransient(error)) {
         throw new MigrationError(
           "DATABASE_UNREACHABLE",

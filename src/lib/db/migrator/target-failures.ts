@@ -16,6 +16,20 @@ type TargetSettings = Pick<MigratorSettings, "url" | "urlVariable">;
 const hostOf = (settings: TargetSettings) => describeTarget(settings).replace(/ \(.*\)$/, "");
 
 /**
+ * An object as Postgres names it in a refusal: `database appdb`, or `database "appdb"` (quoted
+ * when refusing a connection), as its kind and bare name.
+ */
+function kindAndName(object: string | undefined): { kind?: string; name?: string } {
+  const [, kind, name] =
+    /^(database|schema|table|sequence|function|type) (.+)$/.exec(object ?? "") ?? [];
+  const bare = name?.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name;
+  return { kind, name: bare };
+}
+
+/** `"name"` as SQL writes an identifier. */
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
  * Node's message when a TLS handshake meets a server that answered postgres.js's SSLRequest with
  * "no": postgres.js (3.4, `sslmode=require` and stricter) starts TLS anyway, the server reads the
  * ClientHello as a startup packet and hangs up.
@@ -23,14 +37,34 @@ const hostOf = (settings: TargetSettings) => describeTarget(settings).replace(/ 
 const SERVER_WITHOUT_TLS = /before secure TLS connection was established/;
 
 /**
- * A connection refused for TLS, either way: the URL requires it and the server has none, or the
- * server accepts only TLS (`hostssl` in pg_hba.conf: 28000, "no encryption") and the URL asked for
- * none. Neither fixes itself, so neither is retried.
+ * A connection refused for who or how it connects, which no retry fixes: TLS either way (the URL
+ * requires it and the server has none, or the server accepts only TLS, `hostssl` in pg_hba.conf:
+ * 28000 "no encryption", and the URL asked for none), or a role without CONNECT on the database
+ * (42501; the role is the URL's, since no query can run).
  */
-export function tlsMismatch(error: unknown, settings: TargetSettings): MigrationError | undefined {
+export function connectRefusal(
+  error: unknown,
+  settings: TargetSettings,
+): MigrationError | undefined {
   const facts = { host: hostOf(settings) };
   const variable = settings.urlVariable;
   const failure = postgresFailureOf(error);
+  if (failure?.code === "42501") {
+    const role = decodeURIComponent(new URL(settings.url).username);
+    const object = /permission denied for (.+)$/.exec(failure.message)?.[1];
+    const { kind, name } = kindAndName(object);
+    const database = kind === "database" ? name : undefined;
+    return new MigrationError(
+      "INSUFFICIENT_PRIVILEGE",
+      `${describeTarget(settings)} refused the connection: ${describeError(error)}\nThe role ` +
+        `${quoted(role)} may not connect to ${object ?? "this database"}. ` +
+        (database
+          ? `Grant it: GRANT CONNECT ON DATABASE ${quoted(database)} TO ${quoted(role)}; `
+          : "") +
+        `or set ${variable} to a role that may connect (the owner's, for migrations).`,
+      { sqlState: failure.code, facts: { ...facts, role, object }, cause: error },
+    );
+  }
   if (failure?.code === "28000" && /no encryption/.test(failure.message)) {
     return new MigrationError(
       "TLS_MISMATCH",
@@ -104,13 +138,9 @@ function primaryFix(variable: string): string {
     : `Set MIGRATIONS_DATABASE_URL to the primary's direct URL (the app may keep ${variable})`;
 }
 
-/** `"name"` as SQL writes an identifier. */
-const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
-
 /** The fix for a privilege Postgres refused on `object` (its words: `schema public`). */
 function grantAdvice(object: string | undefined, role: string, serverMajor: number): string {
-  const [, kind, name] =
-    /^(database|schema|table|sequence|function|type) (.+)$/.exec(object ?? "") ?? [];
+  const { kind, name } = kindAndName(object);
   const asOwner = "or run the migrations as the role that owns the database";
   if (kind === "database" && name) {
     return `Grant it: GRANT CREATE ON DATABASE ${quoted(name)} TO ${quoted(role)}; ${asOwner}.`;
