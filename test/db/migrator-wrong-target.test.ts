@@ -36,6 +36,24 @@ function withUrl(url: string, changes: (parsed: URL) => void): string {
   return parsed.toString();
 }
 
+/**
+ * `db:migrate` against `url`, which must fail with `code` on its first attempt although it may
+ * retry for 30 s; returns its stderr.
+ */
+async function failsAtOnce(url: string, code: string): Promise<string> {
+  const started = performance.now();
+  const result = await runMigratorCli("migrate", {
+    url,
+    folder: writeMigrationFolder(oneTable),
+    env: { MIGRATION_CONNECT_WAIT_MS: "30000" },
+  });
+  expect(result.code, result.output).toBe(1);
+  expect(performance.now() - started).toBeLessThan(20_000);
+  expect(result.stdout).not.toContain("not reachable");
+  expect(result.stderr).toContain(`failed (${code})`);
+  return result.stderr;
+}
+
 /** A throwaway embedded cluster with `settings`, stopped after the describe's tests. */
 function embeddedServer(settings: () => Promise<Record<string, string>> | Record<string, string>) {
   let server: EmbeddedServer | undefined;
@@ -93,18 +111,9 @@ describe("a role without privileges (Postgres 15 or newer: public is the owner's
     await withSql(db.url, (sql) =>
       sql.unsafe(`revoke connect on database "${database}" from public`),
     );
-    const result = await runMigratorCli("migrate", {
-      url: asRole(),
-      folder: writeMigrationFolder(oneTable),
-      env: { MIGRATION_CONNECT_WAIT_MS: "30000" },
-    });
-    expect(result.code, result.output).toBe(1);
-    expect(result.stdout).not.toContain("not reachable");
-    expect(result.stderr).toContain("failed (INSUFFICIENT_PRIVILEGE)");
-    expect(result.stderr).toContain(
-      `permission denied for database "${database}" (SQLSTATE 42501)`,
-    );
-    expect(result.stderr).toContain(
+    const stderr = await failsAtOnce(asRole(), "INSUFFICIENT_PRIVILEGE");
+    expect(stderr).toContain(`permission denied for database "${database}" (SQLSTATE 42501)`);
+    expect(stderr).toContain(
       `The role "${role}" may not connect to database "${database}". Grant it: GRANT CONNECT ON ` +
         `DATABASE "${database}" TO "${role}"; or set MIGRATIONS_DATABASE_URL to a role that may ` +
         "connect (the owner's, for migrations).",
@@ -299,17 +308,11 @@ describe("a server with few connections and no TLS", () => {
   }));
 
   it("fails at once when the URL requires TLS (sslmode=require)", async () => {
-    const started = performance.now();
-    const result = await runMigratorCli("migrate", {
-      url: withUrl(cluster.server.adminUrl, (url) => url.searchParams.set("sslmode", "require")),
-      folder: writeMigrationFolder(oneTable),
-      env: { MIGRATION_CONNECT_WAIT_MS: "30000" },
-    });
-    expect(result.code, result.output).toBe(1);
-    expect(performance.now() - started).toBeLessThan(20_000);
-    expect(result.stdout).not.toContain("not reachable");
-    expect(result.stderr).toContain("failed (TLS_MISMATCH)");
-    expect(result.stderr).toMatch(
+    const stderr = await failsAtOnce(
+      withUrl(cluster.server.adminUrl, (url) => url.searchParams.set("sslmode", "require")),
+      "TLS_MISMATCH",
+    );
+    expect(stderr).toMatch(
       /\(MIGRATIONS_DATABASE_URL\) does not offer TLS, and MIGRATIONS_DATABASE_URL requires it \(Client network socket disconnected before secure TLS connection was established\)\. Retrying cannot fix this/,
     );
   });
@@ -385,15 +388,8 @@ describe("a server that accepts only TLS", needs("openssl"), () => {
   });
 
   it("fails at once when the URL asks for no TLS, with the sslmode advice", async () => {
-    const result = await runMigratorCli("migrate", {
-      url: cluster.server.adminUrl,
-      folder: writeMigrationFolder(oneTable),
-      env: { MIGRATION_CONNECT_WAIT_MS: "30000" },
-    });
-    expect(result.code, result.output).toBe(1);
-    expect(result.stdout).not.toContain("not reachable");
-    expect(result.stderr).toContain("failed (TLS_MISMATCH)");
-    expect(result.stderr).toMatch(
+    const stderr = await failsAtOnce(cluster.server.adminUrl, "TLS_MISMATCH");
+    expect(stderr).toMatch(
       /\(MIGRATIONS_DATABASE_URL\) accepts only TLS connections and MIGRATIONS_DATABASE_URL asked for none: .*no encryption \(SQLSTATE 28000\)\. Add sslmode=require \(or verify-full with the server's CA\) to MIGRATIONS_DATABASE_URL\./,
     );
   });
