@@ -369,6 +369,9 @@ describe("a server that accepts only TLS", needs("openssl"), () => {
     await promisify(execFile)("openssl", [
       ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"],
       ...["-keyout", file("server.key"), "-out", file("server.crt")],
+      // postgres.js gives Node no server name for an IP address, and Node then checks the
+      // certificate against "localhost".
+      ...["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
     ]);
     await writeFile(file("pg_hba.conf"), "hostssl all all 127.0.0.1/32 scram-sha-256\n");
     // Postgres reads these as its own user, and refuses a key others may read.
@@ -394,6 +397,18 @@ describe("a server that accepts only TLS", needs("openssl"), () => {
     );
   });
 
+  it("fails at once when sslmode=verify-full does not trust its certificate", async () => {
+    const stderr = await failsAtOnce(
+      withUrl(cluster.server.adminUrl, (url) => url.searchParams.set("sslmode", "verify-full")),
+      "TLS_MISMATCH",
+    );
+    expect(stderr).toContain(
+      "offers TLS, but MIGRATIONS_DATABASE_URL asks to verify its certificate (sslmode=verify-full " +
+        "or verify-ca) and Node does not trust it: self-signed certificate " +
+        "(DEPTH_ZERO_SELF_SIGNED_CERT). Give Node the CA that signed it (NODE_EXTRA_CA_CERTS=",
+    );
+  });
+
   it("db:status shows TLS in use with sslmode=require", async () => {
     const result = await runMigratorCli("status", {
       url: withUrl(cluster.server.adminUrl, (url) => url.searchParams.set("sslmode", "require")),
@@ -403,11 +418,21 @@ describe("a server that accepts only TLS", needs("openssl"), () => {
     expect(result.stdout).toContain("tls:      in use");
   });
 
-  it("migrates with sslmode=require", async () => {
-    const result = await runMigratorCli("migrate", {
+  it("migrates with sslmode=require, and with verify-full once Node trusts the certificate", async () => {
+    const folder = writeMigrationFolder(oneTable);
+    const encrypted = await runMigratorCli("migrate", {
       url: withUrl(cluster.server.adminUrl, (url) => url.searchParams.set("sslmode", "require")),
-      folder: writeMigrationFolder(oneTable),
+      folder,
     });
-    expect(result.code, result.output).toBe(0);
+    expect(encrypted.code, encrypted.output).toBe(0);
+    const verified = await runMigratorCli("migrate", {
+      url: withUrl(cluster.server.adminUrl, (url) =>
+        url.searchParams.set("sslmode", "verify-full"),
+      ),
+      folder,
+      env: { NODE_EXTRA_CA_CERTS: path.join(certificates ?? "", "server.crt") },
+    });
+    expect(verified.code, verified.output).toBe(0);
+    expect(verified.stdout).toContain("is up to date");
   });
 });

@@ -36,11 +36,16 @@ const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
  */
 const SERVER_WITHOUT_TLS = /before secure TLS connection was established/;
 
+/** Node's codes for a server certificate it will not trust (OpenSSL's names, and a wrong host). */
+const UNTRUSTED_CERTIFICATE =
+  /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET_ISSUER_CERT(_LOCALLY)?|VERIFY_LEAF_SIGNATURE)|CERT_(HAS_EXPIRED|NOT_YET_VALID|UNTRUSTED|REJECTED))$/;
+
 /**
  * A connection refused for who or how it connects, which no retry fixes: TLS either way (the URL
  * requires it and the server has none, or the server accepts only TLS, `hostssl` in pg_hba.conf:
- * 28000 "no encryption", and the URL asked for none), or a role without CONNECT on the database
- * (42501; the role is the URL's, since no query can run).
+ * 28000 "no encryption", and the URL asked for none), a certificate the URL asks to verify and
+ * Node does not trust, or a role without CONNECT on the database (42501; the role is the URL's,
+ * since no query can run).
  */
 export function connectRefusal(
   error: unknown,
@@ -81,6 +86,17 @@ export function connectRefusal(
       `${describeTarget(settings)} does not offer TLS, and ${variable} requires it ` +
         `(${describeError(error)}). Retrying cannot fix this: point ${variable} at the server ` +
         "that has TLS, or, on a trusted network only, use sslmode=prefer or disable.",
+      { facts, cause: error },
+    );
+  }
+  if (!failure && UNTRUSTED_CERTIFICATE.test(String(code))) {
+    return new MigrationError(
+      "TLS_MISMATCH",
+      `${describeTarget(settings)} offers TLS, but ${variable} asks to verify its certificate ` +
+        `(sslmode=verify-full or verify-ca) and Node does not trust it: ${describeError(error)} ` +
+        `(${String(code)}). Give Node the CA that signed it (NODE_EXTRA_CA_CERTS=<pem file>) and ` +
+        "use the host name the certificate names; or, where the network is trusted, use " +
+        "sslmode=require (encrypted, not verified).",
       { facts, cause: error },
     );
   }
