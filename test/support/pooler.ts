@@ -1,3 +1,4 @@
+import { startPgpool } from "@tools/pooler/pgpool";
 import type { RunningPooler } from "@tools/pooler/pooler";
 import { afterAll, beforeAll, inject } from "vitest";
 
@@ -22,4 +23,9 @@ export function poolerForFile<P extends RunningPooler>(
       return pooler;
     },
   };
+}
+
+/** Debian's pgpool-II as a session pooler (@tools/pooler/pgpool); declare `needs("pgpool")`. */
+export function pgpoolForFile(): { readonly current: RunningPooler } {
+  return poolerForFile((upstreamUrl) => startPgpool({ upstreamUrl }));
 }

@@ -1,0 +1,68 @@
+import { connect } from "node:net";
+import { startPgpool } from "@tools/pooler/pgpool";
+import postgres from "postgres";
+import { describe, expect, inject, it } from "vitest";
+import { MIGRATIONS_FOLDER } from "../support/database";
+import { emptyDatabasePerTest, ledgerWhens, runMigratorCli } from "../support/migrator";
+import { readJournal } from "../support/next-app";
+import { advisoryLocks } from "../support/pgbouncer";
+import { pgpoolForFile } from "../support/pooler";
+import { needs } from "../support/system-tools";
+
+// Debian's pgpool-II as the second session pooler (PgBouncer is the first): raw mode, one
+// backend, connection cache on, everything else off (tools/pooler/pgpool.ts), on a plain URL.
+// The statement deadline through it is in statement-deadline-through-poolers.test.ts.
+
+/** Whether anything accepts a TCP connection on the port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** Whether any process is left in the process group `leader` led. */
+function groupAlive(leader: number): boolean {
+  try {
+    process.kill(-leader, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("the pgpool-II harness", needs("pgpool"), () => {
+  it("answers through its children once started, and stop() leaves no process and frees the port", async () => {
+    const upstreamUrl = inject("adminDatabaseUrl");
+    const pgpool = await startPgpool({ upstreamUrl });
+    const sql = postgres(pgpool.urlFor(upstreamUrl), { max: 1, onnotice: () => {} });
+    try {
+      const [row] = await sql<{ one: number }[]>`select 1 as one`;
+      expect(row).toEqual({ one: 1 });
+      // A child per client, its forked processes in the main process's group.
+      expect(groupAlive(pgpool.pid)).toBe(true);
+    } finally {
+      await sql.end({ timeout: 1 });
+      await pgpool.stop();
+    }
+    expect(groupAlive(pgpool.pid), pgpool.log()).toBe(false);
+    expect(await accepts(pgpool.port)).toBe(false);
+  });
+});
+
+describe("the migrator through pgpool-II (session pooler)", needs("pgpool"), () => {
+  const pgpool = pgpoolForFile();
+  const db = emptyDatabasePerTest();
+
+  it("db:migrate alone applies the project's migrations through it and leaves no lock", async () => {
+    const result = await runMigratorCli("migrate", { url: pgpool.current.urlFor(db.url) });
+    expect(result.code, result.output).toBe(0);
+    const journal = await readJournal(MIGRATIONS_FOLDER);
+    expect(await ledgerWhens(db.url)).toEqual(journal.entries.map((entry) => entry.when));
+    expect(await advisoryLocks(db.url)).toEqual([]);
+  });
+});
