@@ -1,12 +1,14 @@
 import { connect } from "node:net";
 import { startPgpool } from "@tools/pooler/pgpool";
 import postgres from "postgres";
-import { describe, expect, inject, it } from "vitest";
-import { MIGRATIONS_FOLDER } from "../support/database";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { createPool, type Pool } from "@/lib/db/pool";
+import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../support/database";
 import { emptyDatabasePerTest, ledgerWhens, runMigratorCli } from "../support/migrator";
 import { readJournal } from "../support/next-app";
 import { advisoryLocks } from "../support/pgbouncer";
 import { pgpoolForFile } from "../support/pooler";
+import { expectBurstsAnswered } from "../support/statement-burst";
 import { needs } from "../support/system-tools";
 
 // Debian's pgpool-II as the second session pooler (PgBouncer is the first): raw mode, one
@@ -65,4 +67,36 @@ describe("the migrator through pgpool-II (session pooler)", needs("pgpool"), () 
     expect(await ledgerWhens(db.url)).toEqual(journal.entries.map((entry) => entry.when));
     expect(await advisoryLocks(db.url)).toEqual([]);
   });
+});
+
+describe("the app's pool (createPool) through pgpool-II (session pooler)", needs("pgpool"), () => {
+  const pgpool = pgpoolForFile();
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(() => database?.drop());
+
+  const pools: Pool[] = [];
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((pool) => pool.close()));
+  });
+
+  // pgpool-II keeps a server connection per client for the client's whole session, so prepared
+  // statements (on when DATABASE_POOLER=session declares it) stay where they were prepared.
+  it.each([
+    ["undeclared (a plain URL)", undefined],
+    ["declared (DATABASE_POOLER=session)", false],
+  ])(
+    "%s: five bursts of 60 statements and transactions on 10 connections are all answered, and the pool answers at once afterwards",
+    async (_, transactionPooler) => {
+      const pool = createPool({
+        url: pgpool.current.urlFor(database.url),
+        max: 10,
+        transactionPooler,
+      });
+      pools.push(pool);
+      await expectBurstsAnswered(pool.client, 10);
+    },
+  );
 });
