@@ -5,6 +5,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { createPool, type Pool } from "@/lib/db/pool";
 import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../support/database";
 import { emptyDatabasePerTest, ledgerWhens, runMigratorCli } from "../support/migrator";
+import {
+  concurrencyMigrations,
+  eightMigratorsAtOnce,
+  expectDirectDeployDoesNotWait,
+} from "../support/migrator-concurrency";
 import { readJournal } from "../support/next-app";
 import { advisoryLocks } from "../support/pgbouncer";
 import { pgpoolForFile } from "../support/pooler";
@@ -66,6 +71,22 @@ describe("the migrator through pgpool-II (session pooler)", needs("pgpool"), () 
     const journal = await readJournal(MIGRATIONS_FOLDER);
     expect(await ledgerWhens(db.url)).toEqual(journal.entries.map((entry) => entry.when));
     expect(await advisoryLocks(db.url)).toEqual([]);
+  });
+
+  // A session pooler keeps each migrator on one server connection, so the session advisory lock
+  // excludes the others. pgpool-II then keeps those connections cached (reset with DISCARD ALL).
+  it("8 concurrent db:migrate: one migrate() at a time, every one succeeds, no lock left on its cached connections, and a direct deploy does not wait", async () => {
+    const { results, mostConcurrent } = await eightMigratorsAtOnce(
+      pgpool.current.urlFor(db.url),
+      db.url,
+    );
+
+    expect(results.filter((r) => r.code !== 0).map((r) => r.output)).toEqual([]);
+    expect(mostConcurrent, "migrate() runs seen at once").toBe(1);
+    expect(await ledgerWhens(db.url)).toEqual(concurrencyMigrations.map((m) => m.when));
+    expect(await advisoryLocks(db.url)).toEqual([]);
+
+    await expectDirectDeployDoesNotWait(db.url);
   });
 });
 
