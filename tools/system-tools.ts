@@ -8,7 +8,7 @@ import { chromium } from "@playwright/test";
  * in the run's closing summary; with CI set, that skip fails the run (docs/testing.md).
  */
 
-export type SystemToolName = "pgbouncer" | "chromium";
+export type SystemToolName = "pgbouncer" | "pgpool" | "chromium";
 
 /** `process.env`, or the variables a test gives instead. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -27,6 +27,12 @@ export const SYSTEM_TOOLS: Record<SystemToolName, SystemTool> = {
     install: "apt-get install -y pgbouncer",
     debianPackage: "pgbouncer",
   },
+  // The second pooler: pgpool-II as a session pooler (it has no transaction pooling).
+  pgpool: {
+    label: "pgpool-II",
+    install: "apt-get install -y pgpool2",
+    debianPackage: "pgpool2",
+  },
   // Playwright's download works on any Linux; Debian's chromium where downloads do not.
   chromium: {
     label: "Chromium",
@@ -41,7 +47,7 @@ export interface LocatedTool {
   source: "system" | "playwright";
 }
 
-/** `sbin` folders are often not on a user's PATH, and Debian installs PgBouncer there. */
+/** `sbin` folders are often not on a user's PATH, and Debian installs both poolers there. */
 const SBIN = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
 
 /**

@@ -197,11 +197,13 @@ describe(".ci/run's list of Debian packages to install", () => {
     return run.stdout;
   };
 
-  it("names the package of each missing tool, and none when both are there", async () => {
-    expect(await missing(empty)).toBe("pgbouncer\nchromium\n");
-    const both = folderWith("pgbouncer");
-    writeFileSync(path.join(both, "chromium"), "");
-    chmodSync(path.join(both, "chromium"), 0o755);
-    expect(await missing(both)).toBe("");
+  it("names the package of each missing tool, and none when all are there", async () => {
+    expect(await missing(empty)).toBe("pgbouncer\npgpool2\nchromium\n");
+    const all = folderWith("pgbouncer");
+    for (const tool of ["pgpool", "chromium"]) {
+      writeFileSync(path.join(all, tool), "");
+      chmodSync(path.join(all, tool), 0o755);
+    }
+    expect(await missing(all)).toBe("");
   });
 });
