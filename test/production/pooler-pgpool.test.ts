@@ -1,10 +1,10 @@
 import { connect } from "node:net";
 import { startPgpool } from "@tools/pooler/pgpool";
 import postgres from "postgres";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { createPool, type Pool } from "@/lib/db/pool";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createPool } from "@/lib/db/pool";
 import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../support/database";
-import { emptyDatabasePerTest, ledgerWhens, runMigratorCli } from "../support/migrator";
+import { emptyDatabasePerTest, ledgerWhens, runMigratorCli, withSql } from "../support/migrator";
 import {
   concurrencyMigrations,
   eightMigratorsAtOnce,
@@ -13,7 +13,6 @@ import {
 import { readJournal } from "../support/next-app";
 import { advisoryLocks } from "../support/pgbouncer";
 import { pgpoolForFile } from "../support/pooler";
-import { expectBurstsAnswered } from "../support/statement-burst";
 import { needs } from "../support/system-tools";
 
 // Debian's pgpool-II as the second session pooler (PgBouncer is the first): raw mode, one
@@ -95,29 +94,42 @@ describe("the app's pool (createPool) through pgpool-II (session pooler)", needs
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase();
+    await withSql(database.url, (sql) => sql`create table written_through_pgpool (label text)`);
   });
   afterAll(() => database?.drop());
 
-  const pools: Pool[] = [];
-  afterEach(async () => {
-    await Promise.all(pools.splice(0).map((pool) => pool.close()));
-  });
-
-  // pgpool-II keeps a server connection per client for the client's whole session, so prepared
-  // statements (on when DATABASE_POOLER=session declares it) stay where they were prepared.
+  // Why the app does not support pgpool-II (docs/deployment.md, "pgpool-II"): postgres.js sends a
+  // statement with parameters as Parse, Describe and Flush, then Bind, Execute and Sync; through
+  // pgpool-II 4.3 the server connection is left inside the statement's implicit transaction. The
+  // write is answered, but never committed, and every later statement on that connection joins
+  // the same transaction. If this test fails, pgpool-II stopped doing it: check the burst suite
+  // of test/production/server.test.ts through it before supporting it.
   it.each([
     ["undeclared (a plain URL)", undefined],
     ["declared (DATABASE_POOLER=session)", false],
   ])(
-    "%s: five bursts of 60 statements and transactions on 10 connections are all answered, and the pool answers at once afterwards",
-    async (_, transactionPooler) => {
+    "%s: an insert with a parameter is answered, yet another session never sees it and the server connection stays idle in transaction",
+    async (label, transactionPooler) => {
       const pool = createPool({
         url: pgpool.current.urlFor(database.url),
-        max: 10,
+        max: 1,
         transactionPooler,
       });
-      pools.push(pool);
-      await expectBurstsAnswered(pool.client, 10);
+      try {
+        await pool.client`insert into written_through_pgpool (label) values (${label})`;
+        await withSql(database.url, async (direct) => {
+          expect(
+            await direct`select 1 from written_through_pgpool where label = ${label}`,
+          ).toHaveLength(0);
+          const states = await direct<{ state: string }[]>`
+            select state from pg_stat_activity
+            where datname = current_database() and pid <> pg_backend_pid()
+              and backend_type = 'client backend'`;
+          expect(states.map((row) => row.state)).toContain("idle in transaction");
+        });
+      } finally {
+        await pool.close();
+      }
     },
   );
 });

@@ -12,7 +12,6 @@ import {
   startServer,
 } from "../support/next-app";
 import { advisoryLocks, pgbouncerForFile } from "../support/pgbouncer";
-import { pgpoolForFile } from "../support/pooler";
 import {
   burst,
   burstActors,
@@ -170,22 +169,6 @@ describe.each<[string, PoolMode, number | undefined, Record<string, string>]>([
         ...declared,
         ...(mode === "transaction" ? { MIGRATIONS_DATABASE_URL: db.url } : {}),
       })),
-    );
-  },
-);
-
-// pgpool-II is a session pooler only: a child per client, holding its server connection for the
-// client's session; 32 children (tools/pooler/pgpool.ts) are above the app's pool of 10.
-describe.each<[string, Record<string, string>]>([
-  ["undeclared (a plain URL), migrating through it", {}],
-  ["declared (DATABASE_POOLER=session), migrating through it", { DATABASE_POOLER: "session" }],
-])(
-  "the production server through pgpool-II (session pooler), %s",
-  needs("pgpool"),
-  (_, declared) => {
-    const pgpool = pgpoolForFile();
-    it(BURST_TEST, () =>
-      expectBootThenBursts((db) => ({ DATABASE_URL: pgpool.current.urlFor(db.url), ...declared })),
     );
   },
 );
