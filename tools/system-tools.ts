@@ -8,7 +8,7 @@ import { chromium } from "@playwright/test";
  * in the run's closing summary; with CI set, that skip fails the run (docs/testing.md).
  */
 
-export type SystemToolName = "pgbouncer" | "chromium" | "openssl";
+export type SystemToolName = "pgbouncer" | "pgpool" | "openssl" | "chromium";
 
 /** `process.env`, or the variables a test gives instead. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -26,6 +26,12 @@ export const SYSTEM_TOOLS: Record<SystemToolName, SystemTool> = {
     label: "PgBouncer",
     install: "apt-get install -y pgbouncer",
     debianPackage: "pgbouncer",
+  },
+  // The second pooler: pgpool-II as a session pooler (it has no transaction pooling).
+  pgpool: {
+    label: "pgpool-II",
+    install: "apt-get install -y pgpool2",
+    debianPackage: "pgpool2",
   },
   // Makes the self-signed certificate of a test server that accepts only TLS.
   openssl: {
@@ -47,7 +53,7 @@ export interface LocatedTool {
   source: "system" | "playwright";
 }
 
-/** `sbin` folders are often not on a user's PATH, and Debian installs PgBouncer there. */
+/** `sbin` folders are often not on a user's PATH, and Debian installs both poolers there. */
 const SBIN = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
 
 /**

@@ -5,6 +5,7 @@ import { createPool, type Pool } from "@/lib/db/pool";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { withSql } from "../support/migrator";
 import { pgbouncerForFile } from "../support/pgbouncer";
+import { expectBurstsAnswered, outcome } from "../support/statement-burst";
 import { needs } from "../support/system-tools";
 
 // Why a burst of requests wedged the app's pool behind a transaction pooler, and that the pool no
@@ -12,8 +13,6 @@ import { needs } from "../support/system-tools";
 // PgBouncer in transaction mode with fewer server connections than clients, so clients wait for
 // one, as a serverless fleet's do.
 
-/** Long enough for any answer on a loaded machine; a lost reply never comes. */
-const ANSWER_WITHIN_MS = 5_000;
 const LOCK_HELD_MS = 300;
 
 let database: TestDatabase;
@@ -22,21 +21,6 @@ beforeAll(async () => {
   await withSql(database.url, (sql) => sql`create table locked_while_parsing (n int)`);
 });
 afterAll(() => database?.drop());
-
-/** "answered" or "no answer", never waiting longer than `ANSWER_WITHIN_MS`. */
-function outcome(statement: Promise<unknown>): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const noAnswer = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve("no answer"), ANSWER_WITHIN_MS);
-  });
-  return Promise.race([
-    statement.then(
-      () => "answered",
-      (error: unknown) => `failed: ${String(error)}`,
-    ),
-    noAnswer,
-  ]).finally(() => clearTimeout(timer));
-}
 
 /**
  * A statement without parameters and one with, sent at once on one connection: postgres.js writes
@@ -124,24 +108,7 @@ describe("PgBouncer in transaction mode, 2 server connections", needs("pgbouncer
     );
 
     it("five bursts of 60 statements and transactions on 4 connections are all answered, and the pool answers at once afterwards", async () => {
-      const sql = pool({ max: 4 });
-      const mixed = (n: number) =>
-        n % 3 === 0
-          ? sql.begin(async (tx) => {
-              await tx`select ${n}::int`;
-              await tx`select 1`;
-            })
-          : n % 3 === 1
-            ? sql`select 1`
-            : sql.unsafe("select $1::int as n, $2::text as label", [n, `request ${n}`]);
-      for (let round = 1; round <= 5; round++) {
-        const outcomes = await Promise.all(Array.from({ length: 60 }, (_, n) => outcome(mixed(n))));
-        expect(
-          outcomes.filter((result) => result !== "answered"),
-          `burst ${round}`,
-        ).toEqual([]);
-      }
-      for (let n = 0; n < 4; n++) expect(await outcome(sql`select ${n}::int`)).toBe("answered");
+      await expectBurstsAnswered(pool({ max: 4 }), 4);
     });
   });
 });

@@ -1,35 +1,18 @@
 import { type PoolMode, type RunningPgBouncer, startPgBouncer } from "@tools/pooler/pgbouncer";
 import postgres from "postgres";
-import { afterAll, beforeAll, inject } from "vitest";
 import { withSql } from "./migrator";
+import { poolerForFile } from "./pooler";
 
 /**
  * Debian's PgBouncer, default settings unless `settings` says otherwise, in front of this run's
- * Postgres: one per suite and pool mode, started in `beforeAll`, stopped in `afterAll`. Declare
- * the suite with `needs("pgbouncer")` (./system-tools.ts) so that a machine without it skips the
- * suite instead of failing its hooks.
+ * Postgres: one per suite and pool mode (./pooler.ts). Declare the suite with
+ * `needs("pgbouncer")` (./system-tools.ts).
  */
 export function pgbouncerForFile(
   poolMode: PoolMode,
   settings: { defaultPoolSize?: number } = {},
 ): { readonly current: RunningPgBouncer } {
-  let bouncer: RunningPgBouncer | undefined;
-  beforeAll(async () => {
-    bouncer = await startPgBouncer({
-      upstreamUrl: inject("adminDatabaseUrl"),
-      poolMode,
-      ...settings,
-    });
-  });
-  afterAll(async () => {
-    await bouncer?.stop();
-  });
-  return {
-    get current() {
-      if (!bouncer) throw new Error("pgbouncerForFile(): PgBouncer runs only during the tests");
-      return bouncer;
-    },
-  };
+  return poolerForFile((upstreamUrl) => startPgBouncer({ upstreamUrl, poolMode, ...settings }));
 }
 
 /** The session settings a migrator might leave behind on a pooled server connection. */

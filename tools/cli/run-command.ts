@@ -18,7 +18,8 @@ export interface StartedCommand {
   /** Settles once the command has ended and its output is complete; rejects if it cannot start. */
   exited: Promise<CommandResult>;
   /**
-   * SIGTERM, then SIGKILL after 5 s for a process that hangs while shutting down. A command in
+   * SIGTERM (or the command's `stopSignal`), then SIGKILL after 5 s for a process that hangs
+   * while shutting down. A command in
    * its own process group (`npm start`: npm, a shell, then node) is signalled as a group: npm does
    * not pass SIGTERM on to the server it started.
    */
@@ -43,6 +44,8 @@ export function startCommand(
     runAs?: { uid: number; gid: number };
     /** Its own process group, so that a signal to the group also reaches what it starts. */
     ownProcessGroup?: boolean;
+    /** What `stop()` sends first, for a program whose SIGTERM waits for its clients to leave. */
+    stopSignal?: NodeJS.Signals;
   },
 ): StartedCommand {
   const child = spawn(command, args, {
@@ -73,7 +76,7 @@ export function startCommand(
     child,
     output: () => output,
     exited,
-    stop: () => stopCommand(child, exited, ownProcessGroup),
+    stop: () => stopCommand(child, exited, ownProcessGroup, options.stopSignal ?? "SIGTERM"),
   };
 }
 
@@ -81,6 +84,7 @@ async function stopCommand(
   child: StartedCommand["child"],
   exited: Promise<unknown>,
   ownProcessGroup: boolean,
+  stopSignal: NodeJS.Signals,
 ): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const signal = (name: NodeJS.Signals) => {
@@ -91,7 +95,7 @@ async function stopCommand(
       // The group has already ended.
     }
   };
-  signal("SIGTERM");
+  signal(stopSignal);
   const timer = setTimeout(() => signal("SIGKILL"), 5_000);
   try {
     await exited;

@@ -1,4 +1,5 @@
-import type { PoolMode } from "@tools/pooler/pgbouncer";
+import type { RunningPooler } from "@tools/pooler/pooler";
+import type { SystemToolName } from "@tools/system-tools";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "@/env";
@@ -8,12 +9,13 @@ import { tenants } from "@/lib/db/schema";
 import { expectCancelledAtDeadline } from "../support/deadline";
 import { migratedDatabaseForFile } from "../support/migrated-database";
 import { pgbouncerForFile } from "../support/pgbouncer";
+import { pgpoolForFile } from "../support/pooler";
 import { needs } from "../support/system-tools";
 
 // The app pool's statement deadline (DATABASE_STATEMENT_TIMEOUT_MS, src/lib/db/statements.ts)
-// through Debian's PgBouncer with its default settings and a plain URL. At the deadline postgres.js
-// sends Postgres's cancel request to PgBouncer, which has to forward it to the server connection
-// running the statement. What Postgres runs is read on the server itself (pg_stat_activity over
+// through Debian's PgBouncer with its default settings and through Debian's pgpool-II as a
+// session pooler, each on a plain URL. At the deadline postgres.js sends Postgres's cancel request
+// to the pooler, which has to forward it to the server connection running the statement. What Postgres runs is read on the server itself (pg_stat_activity over
 // the direct URL), never through the pooler.
 
 const DEADLINE_MS = 400;
@@ -37,18 +39,46 @@ const openTransactions = async () => [
     where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null`),
 ];
 
-describe.each<PoolMode>(["session", "transaction"])(
-  "the app pool's statement deadline through PgBouncer in %s mode",
-  needs("pgbouncer"),
-  (poolMode) => {
-    const bouncer = pgbouncerForFile(poolMode);
+interface ThroughPooler {
+  name: string;
+  tool: SystemToolName;
+  /** The pooler, started for the suite (called inside its describe). */
+  pooler(): { readonly current: RunningPooler };
+  /** What the deployment declares in DATABASE_POOLER. */
+  declared: "session" | "transaction";
+}
+
+const throughPoolers: ThroughPooler[] = [
+  {
+    name: "PgBouncer in session mode",
+    tool: "pgbouncer",
+    pooler: () => pgbouncerForFile("session"),
+    declared: "session",
+  },
+  {
+    name: "PgBouncer in transaction mode",
+    tool: "pgbouncer",
+    pooler: () => pgbouncerForFile("transaction"),
+    declared: "transaction",
+  },
+  {
+    name: "pgpool-II (session pooler)",
+    tool: "pgpool",
+    pooler: pgpoolForFile,
+    declared: "session",
+  },
+];
+
+for (const { name, tool, pooler, declared } of throughPoolers) {
+  describe(`the app pool's statement deadline through ${name}`, needs(tool), () => {
+    const running = pooler();
     let app: DbConnection;
 
     beforeAll(() => {
       // The app's own pool, as a deployment's environment makes it (src/lib/db/index.ts).
       const env = parseEnv({
-        DATABASE_URL: bouncer.current.urlFor(database.url),
-        DATABASE_POOLER: poolMode,
+        DATABASE_URL: running.current.urlFor(database.url),
+        DATABASE_POOLER: declared,
         DATABASE_STATEMENT_TIMEOUT_MS: String(DEADLINE_MS),
         // One connection, so the statement after the cancelled one runs on the same connection.
         DATABASE_POOL_MAX: "1",
@@ -66,7 +96,7 @@ describe.each<PoolMode>(["session", "transaction"])(
     });
 
     it("a transaction with a slow statement fails with QueryDeadlineError, its insert is rolled back, and the pool serves again", async () => {
-      const slug = `deadline-${poolMode}`;
+      const slug = `deadline-${tool}-${declared}`;
       await expectCancelledAtDeadline(
         app.db.transaction(async (tx) => {
           await tx.insert(tenants).values({ name: "Deadline", slug });
@@ -85,5 +115,5 @@ describe.each<PoolMode>(["session", "transaction"])(
       const inserted = await app.db.insert(tenants).values({ name: "After", slug }).returning();
       expect(inserted.map((tenant) => tenant.name)).toEqual(["After"]);
     });
-  },
-);
+  });
+}
