@@ -100,7 +100,8 @@ describe("a role without privileges (Postgres 15 or newer: public is the owner's
     expect(result.stderr).toContain(`permission denied for database ${database} (SQLSTATE 42501)`);
     expect(result.stderr).toContain('Statement: CREATE SCHEMA IF NOT EXISTS "drizzle"');
     expect(result.stderr).toContain(
-      `The role "${role}" may not do this on database ${database}; nothing was applied. ` +
+      `The role "${role}" may not do this on database ${database}. ` +
+        "The pending migrations' transaction was rolled back: nothing of it was applied. " +
         `Grant it: GRANT CREATE ON DATABASE "${database}" TO "${role}"; or run the migrations as the role that owns the database.`,
     );
     expect(result.stderr).toContain("See docs/migrations.md#insufficient_privilege");
@@ -144,7 +145,7 @@ describe("a role without privileges (Postgres 15 or newer: public is the owner's
     expect(result.stderr).toContain("failed (INSUFFICIENT_PRIVILEGE): Reading the ledger failed:");
     expect(result.stderr).toContain("permission denied for schema drizzle (SQLSTATE 42501)");
     expect(result.stderr).toContain(
-      `The role "${role}" may not do this on schema drizzle; nothing was applied. ` +
+      `The role "${role}" may not do this on schema drizzle. Nothing was applied. ` +
         `Grant it: GRANT USAGE, CREATE ON SCHEMA "drizzle" TO "${role}";`,
     );
   });
@@ -161,7 +162,8 @@ describe("a role without privileges (Postgres 15 or newer: public is the owner's
     expect(result.stderr).toContain("Migration 0000_first.sql (statement 1 of 1) failed");
     expect(result.stderr).toContain("Statement: create table t (id int)");
     expect(result.stderr).toContain(
-      `The role "${role}" may not do this on schema public; nothing was applied. ` +
+      `The role "${role}" may not do this on schema public. ` +
+        "The pending migrations' transaction was rolled back: nothing of it was applied. " +
         `Grant it: GRANT USAGE, CREATE ON SCHEMA "public" TO "${role}"; or run the migrations as ` +
         "the role that owns the database. Since Postgres 15 only the database owner " +
         "(pg_database_owner) may create in schema public; before 15 every role could.",
@@ -188,7 +190,7 @@ describe("a read-only target", () => {
     expect(result.stderr).toContain("failed (READ_ONLY_TARGET)");
     expect(result.stderr).toContain("read-only transaction (SQLSTATE 25006)");
     expect(result.stderr).toMatch(
-      /\(MIGRATIONS_DATABASE_URL\) is a read-only endpoint \(default_transaction_read_only is on\)\. Nothing was applied: migrations need the primary\. Point MIGRATIONS_DATABASE_URL at the primary\./,
+      /\(MIGRATIONS_DATABASE_URL\) is a read-only endpoint \(default_transaction_read_only is on\): migrations need the primary\. The pending migrations' transaction was rolled back: nothing of it was applied\. Point MIGRATIONS_DATABASE_URL at the primary\./,
     );
   });
 
@@ -203,7 +205,11 @@ describe("a read-only target", () => {
       "failed (READ_ONLY_TARGET): Migration 0000_no-transaction-0.sql (statement 1 of 1, " +
         "outside a transaction) failed: cannot execute CREATE TABLE in a read-only transaction",
     );
-    expect(result.stderr).toContain("Point MIGRATIONS_DATABASE_URL at the primary.");
+    expect(result.stderr).toContain(
+      "migrations need the primary. 0000_no-transaction-0 runs outside a transaction: its " +
+        "statements before this one stay applied, it is not recorded, and the next run repeats " +
+        "it. Point MIGRATIONS_DATABASE_URL at the primary.",
+    );
   });
 
   it("says the same at boot, where it names the app's URL and exits with code 1", async () => {
@@ -212,7 +218,7 @@ describe("a read-only target", () => {
     expect(result.code, result.output).toBe(1);
     expect(result.stderr).toContain("failed (READ_ONLY_TARGET)");
     expect(result.stderr).toMatch(
-      /\(DATABASE_URL\) is a read-only endpoint \(default_transaction_read_only is on\)\. Nothing was applied: migrations need the primary\. Set MIGRATIONS_DATABASE_URL to the primary's direct URL \(the app may keep DATABASE_URL\)\./,
+      /\(DATABASE_URL\) is a read-only endpoint \(default_transaction_read_only is on\): migrations need the primary\. The pending migrations' transaction was rolled back: nothing of it was applied\. Set MIGRATIONS_DATABASE_URL to the primary's direct URL \(the app may keep DATABASE_URL\)\./,
     );
     expect(result.stderr).toContain("exiting with code 1");
   });
@@ -254,8 +260,8 @@ describe("a read-only target", () => {
       },
     });
     expect((health.body as DetailedHealthBody).reason).toContain(
-      "is a read-only endpoint (default_transaction_read_only is on). Nothing was applied: " +
-        "migrations need the primary. Point MIGRATIONS_DATABASE_URL at the primary.",
+      "is a read-only endpoint (default_transaction_read_only is on): migrations need the " +
+        "primary. The pending migrations' transaction was rolled back: nothing of it was applied. Point MIGRATIONS_DATABASE_URL at the primary.",
     );
   });
 });
@@ -296,7 +302,7 @@ describe("a streaming standby", () => {
     expect(result.stderr).toContain("failed (READ_ONLY_TARGET)");
     expect(result.stderr).toContain("read-only transaction (SQLSTATE 25006)");
     expect(result.stderr).toMatch(
-      /\(MIGRATIONS_DATABASE_URL\) is a standby \(a read replica in recovery\)\. Nothing was applied: migrations need the primary\. Point MIGRATIONS_DATABASE_URL at the primary\./,
+      /\(MIGRATIONS_DATABASE_URL\) is a standby \(a read replica in recovery\): migrations need the primary\. The pending migrations' transaction was rolled back: nothing of it was applied\. Point MIGRATIONS_DATABASE_URL at the primary\./,
     );
   });
 });

@@ -112,8 +112,14 @@ async function runStatement(file: MigrationFile, index: number, step: NoTransact
       }
       const failed = `${where} failed: ${describeError(error)}\nStatement: ${excerpt(statement, 500)}`;
       throw (
-        (await targetRefusal(error, client, settings, { tag: file.tag, statement, failed })) ??
-        noTransactionFailed(error, where, file, index, settings)
+        (await targetRefusal(error, client, settings, {
+          tag: file.tag,
+          statement,
+          failed,
+          kept:
+            `${file.tag} runs outside a transaction: its statements before this one stay ` +
+            "applied, it is not recorded, and the next run repeats it.",
+        })) ?? noTransactionFailed(error, where, file, index, settings)
       );
     }
   }

@@ -100,7 +100,8 @@ function readPlan(
     }
     const rows = await ledger.catch(async (error: unknown) => {
       const failed = `Reading the ledger failed: ${describeError(error)}`;
-      throw (await targetRefusal(error, sql, settings, { failed })) ?? error;
+      const kept = "Nothing was applied.";
+      throw (await targetRefusal(error, sql, settings, { failed, kept })) ?? error;
     });
     span.setAttribute("migrate.ledger.rows", rows.length);
     const plan = await planGuarded(sql, files, rows, { ...settings, serverVersion });
@@ -488,6 +489,7 @@ async function applyWithRetries(
         tag,
         statement: statement?.trim(),
         failed,
+        kept: "The pending migrations' transaction was rolled back: nothing of it was applied.",
       });
       if (refusal) throw fatal(refusal);
       if (sqlState === "55P03" && attempt < settings.lockTimeoutRetries) {

@@ -188,8 +188,11 @@ export async function targetRefusal(
   error: unknown,
   client: Sql,
   settings: TargetSettings,
-  /** `failed`: what failed, as the caller's own message would say it (statement included). */
-  where: { tag?: string; statement?: string; failed: string },
+  /**
+   * `failed`: what failed, as the caller's own message would say it (statement included);
+   * `kept`: what of the run stays applied, in a sentence.
+   */
+  where: { tag?: string; statement?: string; failed: string; kept: string },
 ): Promise<MigrationError | undefined> {
   const failure = postgresFailureOf(error);
   const target = describeTarget(settings);
@@ -204,7 +207,7 @@ export async function targetRefusal(
       : "a read-only endpoint (default_transaction_read_only is on)";
     return new MigrationError(
       "READ_ONLY_TARGET",
-      `${refused}\n${target} is ${what}. Nothing was applied: migrations need the primary. ` +
+      `${refused}\n${target} is ${what}: migrations need the primary. ${where.kept} ` +
         `${primaryFix(settings.urlVariable)}.`,
       { ...details, facts: { host, standby }, cause: error },
     );
@@ -218,9 +221,8 @@ export async function targetRefusal(
     const facts: FailureFacts = { host, role, object };
     return new MigrationError(
       "INSUFFICIENT_PRIVILEGE",
-      `${refused}\nThe role ${quoted(role)} may not do this on ${object ?? "this object"}; ` +
-        "nothing was applied. " +
-        grantAdvice(object, role, major),
+      `${refused}\nThe role ${quoted(role)} may not do this on ${object ?? "this object"}. ` +
+        `${where.kept} ${grantAdvice(object, role, major)}`,
       { ...details, facts, cause: error },
     );
   }
