@@ -210,6 +210,7 @@ function reportFailure(error: unknown, policy: MigrationPolicy | undefined, log:
     code: state.code,
     tag: state.tag,
     sqlState: state.sqlState,
+    ...state.facts,
   });
 }
 

@@ -136,6 +136,27 @@ describe("a role without privileges (Postgres 15 or newer: public is the owner's
     expect(result.stdout).toContain("pooler:   DATABASE_URL: not declared, none recognised");
   });
 
+  it("with LOG_FORMAT=json, the role and the refused object are fields of the failure", async () => {
+    const result = await runMigratorCli("migrate", {
+      url: asRole(),
+      folder: writeMigrationFolder(oneTable),
+      env: { LOG_FORMAT: "json" },
+    });
+    expect(result.code, result.output).toBe(1);
+    const failed = result.stderr
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((event) => event.event === "migrate.failed");
+    expect(failed).toMatchObject({
+      code: "INSUFFICIENT_PRIVILEGE",
+      sqlState: "42501",
+      role,
+      object: `database ${new URL(db.url).pathname.slice(1)}`,
+      host: expect.stringMatching(/^127\.0\.0\.1:\d+\//),
+    });
+  });
+
   it("names the ledger's schema when it may not even read the ledger", async () => {
     const folder = writeMigrationFolder(oneTable);
     const owner = await runMigratorCli("migrate", { url: db.url, folder });

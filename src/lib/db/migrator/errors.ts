@@ -80,6 +80,7 @@ export interface FailureDescription {
   tag?: string;
   /** Postgres's SQLSTATE, when Postgres refused something. */
   sqlState?: string;
+  facts?: FailureFacts;
 }
 
 /**
@@ -89,8 +90,8 @@ export interface FailureDescription {
  */
 export function describeFailure(error: unknown): FailureDescription {
   if (error instanceof MigrationError) {
-    const { code, message, tag, sqlState } = error;
-    return { code, message, tag, sqlState };
+    const { code, message, tag, sqlState, facts } = error;
+    return { code, message, tag, sqlState, facts };
   }
   if (error instanceof ConfigError) {
     const code = "code" in error && typeof error.code === "string" ? error.code : "CONFIG";
@@ -102,7 +103,7 @@ export function describeFailure(error: unknown): FailureDescription {
 
 /**
  * Logs a failed run as one error event, `failed (<CODE>): <message>` plus `consequence`, with its
- * code, migration and SQLSTATE as fields; returns what it logged.
+ * code, migration, SQLSTATE and facts as fields; returns what it logged.
  */
 export function logFailure(log: Log, error: unknown, consequence = ""): FailureDescription {
   const failure = describeFailure(error);
@@ -110,6 +111,7 @@ export function logFailure(log: Log, error: unknown, consequence = ""): FailureD
     code: failure.code,
     tag: failure.tag,
     sqlState: failure.sqlState,
+    ...failure.facts,
   });
   return failure;
 }
