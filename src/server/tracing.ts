@@ -1,5 +1,6 @@
 import { ProxyTracerProvider, trace } from "@opentelemetry/api";
 import type { Env } from "@/env";
+import { SecretRedactingSpanProcessor } from "./trace-redaction";
 
 /** Whether the environment gives traces somewhere to go (an OTLP collector, or Vercel's). */
 export function tracingConfigured(env: Env): boolean {
@@ -13,12 +14,17 @@ export function tracingConfigured(env: Env): boolean {
 /**
  * Registers `@vercel/otel` (an OpenTelemetry SDK for Node and Vercel that reads the standard
  * `OTEL_*` variables) when tracing is configured. The import is dynamic, so a server without
- * tracing never loads the SDK: its spans stay `@opentelemetry/api` no-ops.
+ * tracing never loads the SDK: its spans stay `@opentelemetry/api` no-ops. Secrets in URLs are
+ * redacted from every span before the exporters ("auto": OTLP from the environment, or Vercel's
+ * own) queue it.
  */
 export async function startTracing(env: Env): Promise<boolean> {
   if (!tracingConfigured(env)) return false;
   const { registerOTel } = await import("@vercel/otel");
-  registerOTel({ serviceName: env.OTEL_SERVICE_NAME });
+  registerOTel({
+    serviceName: env.OTEL_SERVICE_NAME,
+    spanProcessors: [new SecretRedactingSpanProcessor(), "auto"],
+  });
   return true;
 }
 

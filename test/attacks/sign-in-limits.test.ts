@@ -78,4 +78,43 @@ describe("the per-account limit", () => {
     expect(owner.answer.status).toBe(200);
     expect(owner.cookie).toMatch(/session_token/);
   });
+
+  it(`lets at most ${ACCOUNT_FAILURE_LIMIT} of 30 concurrent guesses from 30 addresses reach the password check`, async () => {
+    // Issue 26: the limit was checked before the password and written after it, so every guess in
+    // flight passed the check before the first failure was recorded.
+    const victim = await victimAccount();
+    const guesses = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        signIn(app.url, wrong(victim.email), { from: freshLoopbackAddress() }),
+      ),
+    );
+    // A 401 is a password checked and found wrong; every other guess was refused before that.
+    const checked = guesses.filter(({ answer }) => answer.status === 401);
+    const refused = guesses.filter(({ answer }) => answer.status !== 401);
+    expect(checked.length).toBeLessThanOrEqual(ACCOUNT_FAILURE_LIMIT);
+    for (const { answer } of refused) {
+      expect(answer.status).toBe(429);
+      expect(JSON.parse(answer.body)).toMatchObject({ code: "ACCOUNT_SIGN_IN_LIMITED" });
+    }
+
+    const owner = await signIn(
+      app.url,
+      { email: victim.email },
+      { from: freshLoopbackAddress(), cookie: victim.knownCookie },
+    );
+    expect(owner.answer.status).toBe(200);
+  });
+
+  it("does not count the owner's successful sign-ins against the account", async () => {
+    // Every attempt is counted before its password is checked; a success takes its count back.
+    const victim = await victimAccount();
+    for (let attempt = 0; attempt <= ACCOUNT_FAILURE_LIMIT; attempt += 1) {
+      const { answer } = await signIn(
+        app.url,
+        { email: victim.email },
+        { from: freshLoopbackAddress() },
+      );
+      expect(answer.status).toBe(200);
+    }
+  });
 });

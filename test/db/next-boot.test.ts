@@ -1,6 +1,4 @@
 import { cp, rm } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
@@ -22,6 +20,7 @@ import {
   type ServerProcess,
   startServer,
 } from "../support/next-app";
+import { startOtlpCollector } from "../support/otlp-collector";
 
 // Real `next build`, `next start` and standalone `server.js` processes on fresh databases. One
 // build for the whole file (about 10–20 s); each test starts its own server on its own database.
@@ -372,7 +371,7 @@ describe("observability (standalone server)", () => {
   });
 
   test("OTEL_EXPORTER_OTLP_ENDPOINT: a failed boot's spans reach the collector before the exit", async () => {
-    const collector = await startTraceCollector();
+    const collector = await startOtlpCollector();
     cleanups.push(() => collector.close());
     const dir = await serverDir("standalone");
     await addBrokenMigration(dir);
@@ -402,66 +401,3 @@ describe("observability (standalone server)", () => {
     });
   });
 });
-
-interface CollectedSpan {
-  name: string;
-  service: unknown;
-  status: number | undefined;
-  attributes: Record<string, unknown>;
-}
-
-/**
- * An OTLP/HTTP endpoint that keeps what it receives: the JSON encoding
- * (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`), spans flattened with their service name.
- */
-async function startTraceCollector() {
-  const received: CollectedSpan[] = [];
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      if (request.url === "/v1/traces") received.push(...otlpSpans(Buffer.concat(chunks)));
-      response.writeHead(200, { "content-type": "application/json" }).end("{}");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    spans: () => [...received],
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
-
-type OtlpValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean };
-type OtlpAttributes = { key: string; value: OtlpValue }[] | undefined;
-
-function otlpSpans(body: Buffer): CollectedSpan[] {
-  const attributes = (list: OtlpAttributes) =>
-    Object.fromEntries(
-      (list ?? []).map(({ key, value }) => [
-        key,
-        value.stringValue ??
-          (value.intValue === undefined ? value.boolValue : Number(value.intValue)),
-      ]),
-    );
-  const payload = JSON.parse(body.toString("utf8")) as {
-    resourceSpans?: {
-      resource?: { attributes?: OtlpAttributes };
-      scopeSpans?: {
-        spans?: { name: string; status?: { code?: number }; attributes?: OtlpAttributes }[];
-      }[];
-    }[];
-  };
-  return (payload.resourceSpans ?? []).flatMap((resourceSpan) => {
-    const service = attributes(resourceSpan.resource?.attributes)["service.name"];
-    return (resourceSpan.scopeSpans ?? []).flatMap((scope) =>
-      (scope.spans ?? []).map((span) => ({
-        name: span.name,
-        service,
-        status: span.status?.code,
-        attributes: attributes(span.attributes),
-      })),
-    );
-  });
-}

@@ -6,7 +6,8 @@ import { get, type ServerProcess, startServer } from "./next-app";
 /**
  * A production server (`next start` of the suite's shared build) on a fresh migrated database,
  * for one attack file: started in `beforeAll`, stopped and dropped in `afterAll`. `env` adds
- * settings (SIGN_UP_ENABLED, …); `appDatabaseUrl` gives the app's pool another way to the
+ * settings (SIGN_UP_ENABLED, …), read when the server starts when given as a function (a value
+ * another `beforeAll` registered earlier sets up, such as a collector's URL); `appDatabaseUrl` gives the app's pool another way to the
  * database (a proxy), while the boot migrator keeps the direct one.
  */
 export interface AttackServer {
@@ -18,7 +19,7 @@ export interface AttackServer {
 }
 
 export function attackServerForFile(
-  env: Record<string, string> = {},
+  env: Record<string, string> | (() => Record<string, string>) = {},
   options: { appDatabaseUrl?: (databaseUrl: string) => Promise<string> | string } = {},
 ): AttackServer {
   let database: TestDatabase | undefined;
@@ -32,7 +33,7 @@ export function attackServerForFile(
     server = await startServer("next start", inject("attackAppDir"), {
       DATABASE_URL: appUrl,
       MIGRATIONS_DATABASE_URL: database.url,
-      ...env,
+      ...(typeof env === "function" ? env() : env),
     });
     await untilHealthy(server);
   }, 60_000);

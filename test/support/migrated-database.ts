@@ -5,9 +5,13 @@ import { createTestDatabase, type TestDatabase } from "./database";
 /**
  * A fresh database with the real migrations applied, for the whole test file: created in
  * `beforeAll`, dropped in `afterAll`. Read `client` (postgres.js), `db` (drizzle) and `url` inside
- * tests.
+ * tests. `max` is the pool's size (2 by default): more lets concurrent statements reach Postgres
+ * at once.
  */
-export function migratedDatabaseForFile(): Pick<DbConnection, "client" | "db"> & {
+export function migratedDatabaseForFile({ max = 2 }: { max?: number } = {}): Pick<
+  DbConnection,
+  "client" | "db"
+> & {
   readonly url: string;
 } {
   let database: TestDatabase | undefined;
@@ -15,7 +19,7 @@ export function migratedDatabaseForFile(): Pick<DbConnection, "client" | "db"> &
 
   beforeAll(async () => {
     database = await createTestDatabase({ migrated: true });
-    connection = createDbConnection({ url: database.url, max: 2, applicationName: "db-tests" });
+    connection = createDbConnection({ url: database.url, max, applicationName: "db-tests" });
   });
 
   afterAll(async () => {

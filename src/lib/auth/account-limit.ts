@@ -12,9 +12,11 @@ import { signInFailures } from "@/lib/db/schema";
  * limit applies only to browsers that have never signed in to the account: a successful sign-in
  * leaves a signed "known browser" cookie naming the account, and a request carrying it is never
  * held back. So an attacker guessing (without that cookie) gets at most FAILURE_LIMIT tries per
- * window per account, whatever their address, while the account's owner signs in as usual from
- * any browser they used before. The price, written down in docs/security.md: during an attack, the
- * owner on a browser they never used waits for the window to pass.
+ * window per account, whatever their address and however many they send at once (each attempt is
+ * counted before its password is checked, and a success takes its count back), while the
+ * account's owner signs in as usual from any browser they used before. The price, written down in
+ * docs/security.md: during an attack, the owner on a browser they never used waits for the window
+ * to pass.
  */
 export const ACCOUNT_FAILURE_LIMIT = 10;
 export const ACCOUNT_WINDOW_MINUTES = 15;
@@ -27,22 +29,15 @@ export function accountKey(email: string): string {
   return createHash("sha256").update(email.trim().toLowerCase(), "utf8").digest("hex");
 }
 
-/** Whether the account has used up its failures in the current window. */
-export async function isAccountLimited(db: Database, key: string): Promise<boolean> {
-  const [row] = await db
-    .select({
-      limited: sql<boolean>`${signInFailures.failures} >= ${ACCOUNT_FAILURE_LIMIT}
-        and ${signInFailures.windowStartedAt} > now() - make_interval(mins => ${ACCOUNT_WINDOW_MINUTES})`,
-    })
-    .from(signInFailures)
-    .where(eq(signInFailures.accountKey, key));
-  return row?.limited ?? false;
-}
-
-/** Counts a failed sign-in; a window that has passed starts over. One statement, race-free. */
-export async function recordFailure(db: Database, key: string): Promise<void> {
+/**
+ * Counts a sign-in attempt before its password is checked, and returns the account's count in
+ * the current window (a window that has passed starts over). One upsert that returns the row, so
+ * concurrent attempts each get a different count: a check followed by a later write let every
+ * request in flight pass the check before any failure was written.
+ */
+export async function countAttempt(db: Database, key: string): Promise<number> {
   const expired = sql`${signInFailures.windowStartedAt} <= now() - make_interval(mins => ${ACCOUNT_WINDOW_MINUTES})`;
-  await db
+  const [row] = await db
     .insert(signInFailures)
     .values({ accountKey: key, failures: 1 })
     .onConflictDoUpdate({
@@ -51,5 +46,19 @@ export async function recordFailure(db: Database, key: string): Promise<void> {
         failures: sql`case when ${expired} then 1 else ${signInFailures.failures} + 1 end`,
         windowStartedAt: sql`case when ${expired} then now() else ${signInFailures.windowStartedAt} end`,
       },
-    });
+    })
+    .returning({ attempts: signInFailures.failures });
+  if (!row) throw new Error("the sign_in_failures upsert returned no row");
+  return row.attempts;
+}
+
+/**
+ * Takes back the attempt of a sign-in that succeeded, so that only failures stay counted: the
+ * owner signing in does not spend the account's budget, and an attacker's count is not reset.
+ */
+export async function discountAttempt(db: Database, key: string): Promise<void> {
+  await db
+    .update(signInFailures)
+    .set({ failures: sql`greatest(${signInFailures.failures} - 1, 0)` })
+    .where(eq(signInFailures.accountKey, key));
 }

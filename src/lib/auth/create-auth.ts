@@ -1,5 +1,5 @@
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
-import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
+import { APIError, createAuthMiddleware } from "better-auth/api";
 import { betterAuth } from "better-auth/minimal";
 import { nextCookies } from "better-auth/next-js";
 import type { Database } from "@/lib/db/client";
@@ -15,10 +15,10 @@ import {
   ACCOUNT_FAILURE_LIMIT,
   ACCOUNT_WINDOW_MINUTES,
   accountKey,
-  isAccountLimited,
+  countAttempt,
+  discountAttempt,
   KNOWN_BROWSER_COOKIE,
   KNOWN_BROWSER_MAX_AGE_SECONDS,
-  recordFailure,
 } from "./account-limit";
 import { AUTH_BODY_CHECKS, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./input";
 import { SIGN_UP_CLOSED_MESSAGE } from "./messages";
@@ -38,9 +38,8 @@ const SIGN_UP_CLOSED = {
 const ACCOUNT_LIMITED = {
   code: "ACCOUNT_SIGN_IN_LIMITED",
   message:
-    `This account had ${ACCOUNT_FAILURE_LIMIT} failed sign-ins from browsers it never used ` +
-    `within ${ACCOUNT_WINDOW_MINUTES} minutes. Sign in from a browser you have used before, or ` +
-    "wait and try again.",
+    `This account had ${ACCOUNT_FAILURE_LIMIT} failed sign-ins within ${ACCOUNT_WINDOW_MINUTES} ` +
+    "minutes. Sign in from a browser you have used before, or wait and try again.",
 };
 
 const NOT_ACTIVE_MESSAGES: Record<string, string> = {
@@ -120,7 +119,10 @@ export function createAuth({ db, ...settings }: CreateAuthOptions) {
           const key = accountKey(ctx.body.email);
           const cookie = ctx.context.createAuthCookie(KNOWN_BROWSER_COOKIE);
           const known = await ctx.getSignedCookie(cookie.name, settings.secret);
-          if (known !== key && (await isAccountLimited(db, key))) {
+          // Counted before the password is checked, so concurrent guesses cannot all pass
+          // (account-limit.ts). A known browser's tries count too, but it is never held back.
+          const attempts = await countAttempt(db, key);
+          if (attempts > ACCOUNT_FAILURE_LIMIT && known !== key) {
             throw new APIError("TOO_MANY_REQUESTS", ACCOUNT_LIMITED);
           }
         }
@@ -128,19 +130,14 @@ export function createAuth({ db, ...settings }: CreateAuthOptions) {
       after: createAuthMiddleware(async (ctx) => {
         // Signing up proves the password as much as signing in: both make the browser known.
         if (ctx.path !== "/sign-in/email" && ctx.path !== "/sign-up/email") return;
+        if (!ctx.context.newSession) return;
         const key = accountKey(ctx.body.email);
-        if (ctx.context.newSession) {
-          const cookie = ctx.context.createAuthCookie(KNOWN_BROWSER_COOKIE, {
-            maxAge: KNOWN_BROWSER_MAX_AGE_SECONDS,
-          });
-          await ctx.setSignedCookie(cookie.name, key, settings.secret, cookie.attributes);
-        } else if (
-          ctx.path === "/sign-in/email" &&
-          isAPIError(ctx.context.returned) &&
-          ctx.context.returned.statusCode === 401
-        ) {
-          await recordFailure(db, key);
-        }
+        const cookie = ctx.context.createAuthCookie(KNOWN_BROWSER_COOKIE, {
+          maxAge: KNOWN_BROWSER_MAX_AGE_SECONDS,
+        });
+        await ctx.setSignedCookie(cookie.name, key, settings.secret, cookie.attributes);
+        // The attempt counted in `before` was not a failure.
+        if (ctx.path === "/sign-in/email") await discountAttempt(db, key);
       }),
     },
     rateLimit: {

@@ -130,8 +130,10 @@ export const rateLimits = pgTable(
 
 /**
  * Failed sign-ins per account, shared by every replica: the per-account limit
- * (src/lib/auth/account-limit.ts). Keyed by the SHA-256 of the lowercased email, so it counts
- * attempts on addresses that have no account too (without storing them) and reveals nothing.
+ * (src/lib/auth/account-limit.ts). An attempt is counted when it starts and taken back when it
+ * succeeds, so `failures` also holds the attempts still in flight. Keyed by the SHA-256 of the
+ * lowercased email, so it counts attempts on addresses that have no account too (without storing
+ * them) and reveals nothing.
  */
 export const signInFailures = pgTable(
   "sign_in_failures",
