@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DRIZZLE_LEDGER } from "@/lib/db/migrator/drizzle-0.45";
+import { runDrizzleKit } from "../../tools/migration-check/drizzle-kit";
 import {
   emptyDatabasePerTest,
   type FixtureMigration,
@@ -14,6 +15,7 @@ import {
   withSql,
   writeMigrationFolder,
 } from "../support/migrator";
+import { REPO_ROOT } from "../support/processes";
 
 const migration = fixtureMigration;
 const m0 = migration(0, ["create table first_table (id int primary key)"]);
@@ -103,6 +105,89 @@ describe("validation before anything is applied", () => {
     expect(result.stderr).toContain("create index concurrently second_table_id_idx");
     expect(await tableExists(db.url, "second_table")).toBe(false);
     expect(await ledgerWhens(db.url)).toEqual([m0.when]);
+  });
+
+  it("refuses a migration that ends the batch's transaction, naming file and line, before any statement runs", async () => {
+    await applied([m0]);
+    const commits = migration(1, ["create table second_table (id int primary key)", "commit"]);
+    const result = await migrate([m0, commits, m2]);
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr).toContain("TRANSACTION_CONTROL");
+    expect(result.stderr).toContain(`drizzle/${commits.tag}.sql:3: commit`);
+    expect(result.stderr).toContain("-- no-transaction");
+    expect(await tableExists(db.url, "second_table")).toBe(false);
+    expect(await ledgerWhens(db.url)).toEqual([m0.when]);
+  });
+
+  it("refuses SET LOCAL of a timeout, which would outlive its file, unless the file opts in", async () => {
+    const setsTimeout = migration(1, [
+      "set local lock_timeout = 0",
+      "create table second_table (id int primary key)",
+    ]);
+    const refused = await migrate([m0, setsTimeout]);
+    expect(refused.code, refused.output).toBe(1);
+    expect(refused.stderr).toContain("SESSION_CONTROL");
+    expect(refused.stderr).toContain(
+      `drizzle/${setsTimeout.tag}.sql:1: set local lock_timeout = 0`,
+    );
+    expect(refused.stderr).toContain("-- migrator-allow timeouts: <why>");
+    expect(await tableExists(db.url, "first_table")).toBe(false);
+
+    const optedIn = migration(1, [
+      `-- migrator-allow timeouts: waits for a busy table\n${setsTimeout.statements[0]}`,
+      ...setsTimeout.statements.slice(1),
+    ]);
+    await applied([m0, optedIn]);
+    expect(await ledgerWhens(db.url)).toEqual([m0.when, optedIn.when]);
+  });
+
+  it("splits a drizzle-kit file generated with breakpoints: false: BEGIN … END in DO stays allowed, a COMMIT is found on its line", async () => {
+    const folder = writeMigrationFolder([]);
+    const config = path.join(folder, "drizzle.config.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        dialect: "postgresql",
+        schema: path.join(REPO_ROOT, "test/support/fixtures/breakpoints-schema.ts"),
+        out: folder,
+        breakpoints: false,
+      }),
+    );
+    const generated = await runDrizzleKit(["generate", "--config", config, "--name", "init"], {
+      cwd: folder,
+    });
+    expect(generated.code, generated.output).toBe(0);
+    const journal = JSON.parse(readFileSync(path.join(folder, "meta", "_journal.json"), "utf8"));
+    expect(journal.entries).toMatchObject([{ tag: "0000_init", breakpoints: false }]);
+    const sqlFile = path.join(
+      folder,
+      readdirSync(folder).find((name) => name.endsWith(".sql")) ?? "",
+    );
+    const sql = readFileSync(sqlFile, "utf8");
+    expect(sql).not.toContain("--> statement-breakpoint");
+    expect(sql.match(/;/g)?.length).toBeGreaterThanOrEqual(5);
+
+    // Older drizzle-kit output wraps foreign keys in DO blocks whose BEGIN … END is PL/pgSQL.
+    const doBlock =
+      'DO $$ BEGIN\n ALTER TABLE "projects" ADD CONSTRAINT "projects_owner_fk" FOREIGN KEY ' +
+      '("owner_id") REFERENCES "owners"("id");\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;\n';
+    const commitLine = `${sql}\n${doBlock}`.split("\n").length;
+    writeFileSync(
+      sqlFile,
+      `${sql}\n${doBlock}COMMIT;\nCREATE INDEX "owners_name_idx" ON "owners" ("name");\n`,
+    );
+    const refused = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(refused.code, refused.output).toBe(1);
+    expect(refused.stderr).toContain("TRANSACTION_CONTROL");
+    expect(refused.stderr).toContain(`drizzle/0000_init.sql:${commitLine}: COMMIT`);
+    expect(refused.stderr).not.toContain("BEGIN");
+    expect(await tableExists(db.url, "owners")).toBe(false);
+
+    writeFileSync(sqlFile, `${sql}\n${doBlock}`);
+    const ok = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(ok.code, ok.output).toBe(0);
+    expect(await tableExists(db.url, "projects")).toBe(true);
+    expect(await ledgerWhens(db.url)).toEqual([journal.entries[0].when]);
   });
 
   it("refuses a ledger row without created_at (drizzle would re-run everything)", async () => {

@@ -77,6 +77,9 @@ export function parseJournal(text: string, source: string): Journal {
   return result.data;
 }
 
+/** drizzle-orm splits a migration file into chunks on this text, and runs each as one query. */
+export const BREAKPOINT = "--> statement-breakpoint";
+
 /** One migration of the folder, as drizzle-orm's `migrate()` will see it. */
 export interface MigrationFile {
   /** The journal tag, also the file name without `.sql` (e.g. `0003_add-invites`). */

@@ -9,7 +9,9 @@ import {
   watermarkOf,
 } from "./drizzle-0.45";
 import { MigrationError } from "./errors";
+import { ALLOW_MARKER, ALLOWABLE_KINDS, type Escape, findEscapes } from "./escapes";
 import { isNoTransaction, NO_TRANSACTION_MARKER } from "./no-transaction";
+import { type TokenKind, tokenize } from "./sql-tokens";
 
 /**
  * Every rule the folder and the ledger must meet before anything is applied (and the journal
@@ -156,6 +158,13 @@ export function planMigrations(
       );
     }
   }
+  for (const file of pending) {
+    for (const { code, problem, fix } of findEscapeProblems(file)) {
+      problems.push(
+        new MigrationError(code, `${problem} Nothing was applied. ${fix}`, { tag: file.tag }),
+      );
+    }
+  }
   return {
     applied,
     pending,
@@ -164,6 +173,55 @@ export function planMigrations(
     version: applied.at(-1)?.tag ?? null,
     total: files.length,
   };
+}
+
+export interface EscapeProblem {
+  code: "TRANSACTION_CONTROL" | "SESSION_CONTROL";
+  problem: string;
+  fix: string;
+}
+
+/**
+ * What a migration file escapes (escapes.ts): one problem per file and code, each escape named
+ * by its line. The migrator refuses them; the lint (tools/migration-check) reports the same text.
+ */
+export function findEscapeProblems(
+  file: Pick<MigrationFile, "tag" | "statements">,
+  sqlPath = `drizzle/${file.tag}.sql`,
+): EscapeProblem[] {
+  const escapes = findEscapes(file.statements);
+  const where = (found: Escape[]) =>
+    found.map((one) => `${sqlPath}:${one.line}: ${excerpt(one.text)}`).join("\n");
+  const problems: EscapeProblem[] = [];
+  const transaction = escapes.filter((one) => one.kind === "transaction");
+  if (transaction.length > 0) {
+    problems.push({
+      code: "TRANSACTION_CONTROL",
+      problem:
+        `Migration ${file.tag} ends, rolls back or nests the migrations' transaction:\n` +
+        `${where(transaction)}\nEverything after it would run without the migration lock, ` +
+        "without the timeouts and outside the all-or-nothing batch.",
+      fix:
+        "Remove the statement; what must run outside a transaction goes in a migration of its " +
+        `own whose first line is \`${NO_TRANSACTION_MARKER}\`.`,
+    });
+  }
+  const session = escapes.filter((one) => one.kind !== "transaction");
+  if (session.length > 0) {
+    const kinds = [...new Set(session.map((one) => one.kind))].join(", ");
+    problems.push({
+      code: "SESSION_CONTROL",
+      problem:
+        `Migration ${file.tag} changes what the migrator sets for every migration (${kinds}):\n` +
+        `${where(session)}\nThe pending migrations share one transaction, so even a SET LOCAL ` +
+        "applies to every migration after it; RESET ALL, DISCARD and pg_advisory_unlock* undo " +
+        "the migrator's timeouts or lock.",
+      fix:
+        `Remove it, or, if it is meant, opt in with a line \`${ALLOW_MARKER} ${kinds}: <why>\` ` +
+        `in the file (kinds: ${ALLOWABLE_KINDS.join(", ")}).`,
+    });
+  }
+  return problems;
 }
 
 /**
@@ -208,28 +266,12 @@ export function usesConcurrently(statement: string): boolean {
 /** `sql` with comments, string literals and quoted identifiers blanked out: only keywords and
  * plain names remain. */
 export function withoutCommentsAndQuotes(sql: string): string {
-  let out = "";
-  const skipTo = (end: string, from: number) => {
-    const found = sql.indexOf(end, from);
-    return found === -1 ? sql.length : found + end.length;
-  };
-  for (let index = 0, next: number; index < sql.length; index = next) {
-    const char = sql[index] ?? "";
-    next = index + 1;
-    if (sql.startsWith("--", index)) next = skipTo("\n", index);
-    else if (sql.startsWith("/*", index)) next = skipTo("*/", index + 2);
-    else if (char === "'" || char === '"') {
-      // A doubled quote inside is an escaped quote: keep scanning past it.
-      do next = skipTo(char, next);
-      while (sql[next] === char && ++next);
-    } else if (char === "$" && !/[\w$]/.test(sql[index - 1] ?? "")) {
-      const tag = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(index))?.[0];
-      if (tag) next = skipTo(tag, index + tag.length);
-    }
-    out += next === index + 1 ? char : " ";
-  }
-  return out;
+  return tokenize(sql)
+    .map((token) => (QUOTED_OR_COMMENT.has(token.kind) ? " " : token.text))
+    .join("");
 }
+
+const QUOTED_OR_COMMENT = new Set<TokenKind>(["comment", "string", "identifier", "dollar"]);
 
 /** The start of a statement, on one line, for messages. */
 export function excerpt(statement: string, length = 200): string {
