@@ -11,8 +11,10 @@ import {
   ledgerWhens,
   migrationLockHolders,
   runMigratorCli,
+  startBoot,
   tableExists,
   withSql,
+  writeBootDirectory,
   writeMigrationFolder,
 } from "../support/migrator";
 import { REPO_ROOT } from "../support/processes";
@@ -115,6 +117,10 @@ describe("validation before anything is applied", () => {
     expect(result.stderr).toContain("TRANSACTION_CONTROL");
     expect(result.stderr).toContain(`drizzle/${commits.tag}.sql:3: commit`);
     expect(result.stderr).toContain("-- no-transaction");
+
+    const boot = await startBoot(db.url, writeBootDirectory([m0, commits, m2])).exited;
+    expect(boot.code, boot.output).not.toBe(0);
+    expect(boot.output).toContain(`failed (TRANSACTION_CONTROL)`);
     expect(await tableExists(db.url, "second_table")).toBe(false);
     expect(await ledgerWhens(db.url)).toEqual([m0.when]);
   });
