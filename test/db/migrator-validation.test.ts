@@ -57,6 +57,48 @@ describe("validation before anything is applied", () => {
     expect(await ledgerWhens(db.url)).toEqual([m0.when, m1.when]);
   });
 
+  it("takes a CRLF checkout of applied migrations for the same files: no refusal, nothing reapplied", async () => {
+    const m1Lines = migration(1, ["create table second_table (\n  id int primary key\n)"]);
+    const folder = writeMigrationFolder([m0, m1Lines]);
+    await applied([m0, m1Lines]);
+    /** Rewrites every .sql file of the folder as a checkout with `ending` would. */
+    const checkOut = (ending: "\r\n" | "\n", edit = (text: string) => text) => {
+      for (const name of readdirSync(folder).filter((file) => file.endsWith(".sql"))) {
+        const file = path.join(folder, name);
+        const lf = readFileSync(file, "utf8").replaceAll("\r\n", "\n");
+        writeFileSync(file, edit(lf).replaceAll("\n", ending));
+      }
+    };
+    const migrateFolder = async () => {
+      const result = await runMigratorCli("migrate", { url: db.url, folder });
+      return { ...result, ledger: await ledgerWhens(db.url) };
+    };
+
+    checkOut("\r\n");
+    expect(readFileSync(path.join(folder, `${m1Lines.tag}.sql`), "utf8")).toContain("\r\n");
+    const crlf = await migrateFolder();
+    expect(crlf.code, crlf.output).toBe(0);
+    expect(crlf.stdout).toContain(`is up to date at ${m1Lines.tag}`);
+    expect(crlf.ledger).toEqual([m0.when, m1Lines.when]);
+    const status = await runMigratorCli("status", { url: db.url, folder });
+    expect(status.code, status.output).toBe(0);
+
+    // Applied from the CRLF checkout, then read from an LF one.
+    writeMigrationFolder([m0, m1Lines, m2], folder);
+    checkOut("\r\n");
+    expect((await migrateFolder()).ledger).toEqual([m0.when, m1Lines.when, m2.when]);
+    checkOut("\n");
+    const lf = await migrateFolder();
+    expect(lf.code, lf.output).toBe(0);
+    expect(lf.stdout).toContain(`is up to date at ${m2.tag}`);
+
+    // An edit is still an edit, whatever the line endings.
+    checkOut("\r\n", (text) => `-- an innocent-looking edit\n${text}`);
+    const edited = await migrateFolder();
+    expect(edited.code).toBe(1);
+    expect(edited.stderr).toContain("CHECKSUM_MISMATCH");
+  });
+
   it("refuses a database that records a migration the folder lacks, unless allowed", async () => {
     await applied([m0, m1]);
     const olderCode = writeMigrationFolder([m0]);

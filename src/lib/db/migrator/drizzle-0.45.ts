@@ -8,6 +8,7 @@
  * drizzle-orm changes these two files and the rules that exist because of them (validation.ts),
  * nothing else.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { readMigrationFiles } from "drizzle-orm/migrator";
@@ -127,6 +128,23 @@ export function readMigrationFolder(folder: string): MigrationFile[] {
   });
 }
 
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * Whether `hash` (a ledger row's) records `file`: drizzle's SHA-256 of it as it is, or as a
+ * checkout with the other line endings would have it. git may write a text file with CRLF
+ * (core.autocrlf, a Windows checkout), which changes drizzle's hash and not the SQL; so the file
+ * is compared with LF and with CRLF endings throughout, as drizzle would hash it from either.
+ */
+export function recordsFile(hash: string, file: MigrationFile): boolean {
+  return hash === file.hash || lineEndingHashes(file).includes(hash);
+}
+
+function lineEndingHashes(file: MigrationFile): string[] {
+  const lf = file.statements.join(BREAKPOINT).replaceAll("\r\n", "\n");
+  return [sha256(lf), sha256(lf.replaceAll("\n", "\r\n"))];
+}
+
 /** A row of drizzle's ledger. */
 export interface LedgerRow {
   id: number;
@@ -199,13 +217,14 @@ export async function findLedgersElsewhere(
     order by 1, 2`;
   const found: LedgerElsewhere[] = [];
   // SHA-256 hex digests hold no comma.
-  const hashes = files.map((file) => file.hash).join(",");
+  const hashes = files.flatMap((file) => [file.hash, ...lineEndingHashes(file)]).join(",");
   for (const candidate of candidates) {
     const rows = await sql<{ hash: string; created_at: string }[]>`
       select hash, created_at::text from ${sql(candidate.schema)}.${sql(candidate.table)}
       where hash = any(string_to_array(${hashes}, ','))`;
-    const recorded = new Set(rows.map((row) => `${row.hash}@${row.created_at}`));
-    const records = files.filter((file) => recorded.has(`${file.hash}@${file.when}`));
+    const records = files.filter((file) =>
+      rows.some((row) => row.created_at === String(file.when) && recordsFile(row.hash, file)),
+    );
     if (records.length > 0) found.push({ ledger: candidate, records });
   }
   return found;

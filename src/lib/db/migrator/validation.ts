@@ -6,6 +6,7 @@ import {
   type LedgerRow,
   ledgerName,
   type MigrationFile,
+  recordsFile,
   watermarkOf,
 } from "./drizzle-0.45";
 import { MigrationError } from "./errors";
@@ -94,7 +95,7 @@ export function planMigrations(
     } else if (!rowByWhen.has(row.createdAt)) {
       // A second row for one migration (an earlier unlocked race) is harmless.
       rowByWhen.set(row.createdAt, row);
-      if (row.hash !== file.hash) {
+      if (!recordsFile(row.hash, file)) {
         problems.push(
           new MigrationError(
             "CHECKSUM_MISMATCH",
@@ -114,7 +115,7 @@ export function planMigrations(
     return row ? [{ tag: file.tag, when: file.when, hash: file.hash, ledgerId: row.id }] : [];
   });
   for (const row of options.allowUnknownApplied ? [] : unknown) {
-    const sameContent = pending.find((file) => file.hash === row.hash);
+    const sameContent = pending.find((file) => recordsFile(row.hash, file));
     problems.push(
       new MigrationError(
         "UNKNOWN_APPLIED",
