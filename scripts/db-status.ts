@@ -6,6 +6,7 @@
  * Exit codes: 0 no problems, 1 problems found (or pending, with --fail-on-pending) or the
  * database unreachable, 2 bad configuration or usage.
  */
+import { readdirSync } from "node:fs";
 import { devResetHint, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
 import { readEnv } from "../src/env";
 import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
@@ -14,6 +15,7 @@ import { migratorLog } from "../src/lib/db/migrator/log";
 import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
 import { inspectMigrationSets, type MigrationStatus, setLabel } from "../src/lib/db/migrator/run";
 import type { MigrationSet } from "../src/lib/db/migrator/settings";
+import { sqlFilesOutsideJournal } from "../src/lib/db/migrator/validation";
 
 const USAGE =
   "usage: npm run db:status [-- --migrations-folder <dir>] [--migrations-schema <name>] " +
@@ -83,6 +85,16 @@ function describeSet(set: MigrationSet, status: MigrationStatus): string[] {
       ...status.unknown.map(
         (row) => `  ledger id ${row.id}  ${when(row.createdAt)}  ${row.hash.slice(0, 12)}…`,
       ),
+    );
+  }
+  const tags = [...status.applied, ...status.pending].map((m) => m.tag);
+  const sqlFiles = readdirSync(set.migrationsFolder).filter((name) => name.endsWith(".sql"));
+  const outside = sqlFilesOutsideJournal(tags, sqlFiles.sort());
+  if (outside.length > 0) {
+    lines.push(
+      `not in meta/_journal.json (${outside.length}): no migrator applies these files, neither ` +
+        "this one nor drizzle-kit migrate (docs/migrations.md#files-outside-the-journal):",
+      ...outside.map((name) => `  ${name}`),
     );
   }
   lines.push(`problems (${status.problems.length}):`);

@@ -252,6 +252,23 @@ describe("validation before anything is applied", () => {
   });
 });
 
+describe("npm run db:status", () => {
+  it("lists .sql files missing from the journal, saying no migrator applies them", async () => {
+    const folder = writeMigrationFolder([m0, m1]);
+    writeFileSync(path.join(folder, "0002_hand-written.sql"), "create table hand_written (id int)");
+    const migrated = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(migrated.code, migrated.output).toBe(0);
+
+    const status = await runMigratorCli("status", { url: db.url, folder });
+    expect(status.code, status.output).toBe(0);
+    expect(status.stdout).toContain(
+      "not in meta/_journal.json (1): no migrator applies these files, neither this one nor drizzle-kit migrate",
+    );
+    expect(status.stdout).toContain("\n  0002_hand-written.sql\n");
+    expect(await tableExists(db.url, "hand_written")).toBe(false);
+  });
+});
+
 describe("a failing migration", () => {
   it("names file, statement, message and SQLSTATE; leaves schema, ledger and lock as they were", async () => {
     await applied([m0]);

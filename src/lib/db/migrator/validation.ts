@@ -344,8 +344,7 @@ export function findJournalProblems(
         "remove its journal entry and its meta snapshot instead.",
     });
   }
-  for (const file of sqlFileNames) {
-    if (tags.includes(file.replace(/\.sql$/, ""))) continue;
+  for (const file of sqlFilesOutsideJournal(tags, sqlFileNames)) {
     problems.push({
       problem: `${file} is not in meta/_journal.json, so no migrator will ever apply it.`,
       fix:
@@ -354,4 +353,15 @@ export function findJournalProblems(
     });
   }
   return problems;
+}
+
+/**
+ * The `.sql` files (`sqlFileNames`, beside `meta/`) that no journal entry (`tags`) names: drizzle
+ * reads only the journal, so neither it nor this migrator will ever run them.
+ */
+export function sqlFilesOutsideJournal(
+  tags: readonly string[],
+  sqlFileNames: readonly string[],
+): string[] {
+  return sqlFileNames.filter((file) => !tags.includes(file.replace(/\.sql$/, "")));
 }
