@@ -97,6 +97,10 @@ function describeSet(set: MigrationSet, status: MigrationStatus): string[] {
       ...outside.map((name) => `  ${name}`),
     );
   }
+  if (status.warnings.length > 0) {
+    lines.push(`warnings (${status.warnings.length}):`);
+    lines.push(...status.warnings.map((warning) => `  ! ${warning}`));
+  }
   lines.push(`problems (${status.problems.length}):`);
   for (const problem of status.problems) {
     lines.push(`  ✗ ${problem.code}: ${problem.message.split("\n").join("\n    ")}`);

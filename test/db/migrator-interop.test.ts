@@ -291,3 +291,56 @@ describe("a database migrated with another ledger setting (LEDGER_ELSEWHERE)", (
     expect(ours.stderr).toContain('relation "step_0" already exists');
   });
 });
+
+describe("a hand-edited journal: an entry earlier than the one before it", () => {
+  // As in public folders: 0002's `when` was set before 0001's.
+  const m0 = fixtureMigration(0, ["create table hand_0 (id int)"]);
+  const m1 = fixtureMigration(1, ["create table hand_1 (id int)"]);
+  const m2 = { ...fixtureMigration(2, ["create table hand_2 (id int)"]), when: FIXTURE_T0 + 500 };
+  const whens = [m0.when, m1.when, m2.when];
+
+  it("fresh: applied in full as drizzle-kit would, with a warning; drizzle-kit migrate is then a no-op", async () => {
+    const folder = writeMigrationFolder([m0, m1, m2]);
+    const ours = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(ours.code, ours.output).toBe(0);
+    expect(ours.output).toContain(`${m2.tag} (when ${m2.when}`);
+    expect(ours.output).toContain("but is earlier");
+    expect(await ledgerWhens(db.url)).toEqual(whens);
+    for (const table of ["hand_0", "hand_1", "hand_2"]) {
+      expect(await tableExists(db.url, table), table).toBe(true);
+    }
+    const kit = await drizzleKitMigrate(kitConfigFor(folder));
+    expect(kit.code, kit.output).toBe(0);
+    expect(await ledgerWhens(db.url)).toEqual(whens);
+  });
+
+  it("migrated by drizzle-kit: nothing pending, up to date with a warning", async () => {
+    const folder = writeMigrationFolder([m0, m1, m2]);
+    const kit = await drizzleKitMigrate(kitConfigFor(folder));
+    expect(kit.code, kit.output).toBe(0);
+    expect(await ledgerWhens(db.url)).toEqual(whens);
+
+    const ours = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(ours.code, ours.output).toBe(0);
+    expect(ours.stdout).toContain(`is up to date at ${m2.tag}`);
+    expect(ours.output).toContain("but is earlier");
+  });
+
+  it("stopped by drizzle-kit before the earlier entry arrived: refused, as drizzle-kit would skip it", async () => {
+    const folder = writeMigrationFolder([m0, m1]);
+    expect((await drizzleKitMigrate(kitConfigFor(folder))).code).toBe(0);
+    writeMigrationFolder([m0, m1, m2], folder);
+
+    const ours = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(ours.code, ours.output).toBe(1);
+    expect(ours.stderr).toContain("OUT_OF_ORDER");
+    expect(ours.stderr).toContain(`Migration ${m2.tag}`);
+    expect(await tableExists(db.url, "hand_2")).toBe(false);
+
+    // What drizzle-kit does: exit 0, and the migration is skipped for ever.
+    const kit = await drizzleKitMigrate(kitConfigFor(folder));
+    expect(kit.code, kit.output).toBe(0);
+    expect(await tableExists(db.url, "hand_2")).toBe(false);
+    expect(await ledgerWhens(db.url)).toEqual([m0.when, m1.when]);
+  });
+});

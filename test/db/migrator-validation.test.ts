@@ -127,12 +127,14 @@ describe("validation before anything is applied", () => {
     expect(await tableExists(db.url, "second_table")).toBe(false);
   });
 
-  it("refuses a journal whose `when` values are not strictly increasing", async () => {
-    const earlier = { ...m1, when: m0.when - 1 };
-    const result = await migrate([m0, earlier]);
+  it("refuses a journal where two entries have the same `when`", async () => {
+    const twin = { ...m1, when: m0.when };
+    const result = await migrate([m0, twin]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("JOURNAL_ORDER");
-    expect(result.stderr).toContain(`${m1.tag} (when ${earlier.when}`);
+    expect(result.stderr).toContain(
+      `${m1.tag} has the same \`when\` as ${m0.tag} (when ${twin.when}`,
+    );
     expect(await tableExists(db.url, "first_table")).toBe(false);
     expect(await ledgerWhens(db.url)).toEqual([]);
   });

@@ -54,15 +54,37 @@ describe("planMigrations", () => {
     ]);
   });
 
-  it("refuses every journal entry not later than the newest before it, as db:check does", () => {
-    const [first, second] = planMigrations(
-      [file(0, 1000), file(1, 900), file(2, 950), file(3, 2000)],
+  it("warns about an entry earlier than the newest before it, refuses one whose `when` repeats", () => {
+    const plan = planMigrations(
+      [file(0, 1000), file(1, 900), file(2, 1000), file(3, 2000)],
       [],
       strict,
-    ).problems;
-    expect(first).toMatchObject({ code: "JOURNAL_ORDER", tag: "0001_m1" });
-    expect(second).toMatchObject({ code: "JOURNAL_ORDER", tag: "0002_m2" });
-    expect(second?.message).toMatch(/0002_m2 \(when 950, .*\) follows 0000_m0 .* but is not later/);
+    );
+    const [repeated, ...others] = plan.problems;
+    expect(others).toEqual([]);
+    expect(repeated).toMatchObject({ code: "JOURNAL_ORDER", tag: "0002_m2" });
+    expect(repeated?.message).toMatch(/0002_m2 has the same `when` as 0000_m0 \(when 1000, /);
+    expect(plan.warnings).toEqual([
+      expect.stringMatching(/0001_m1 \(when 900, .*\) follows 0000_m0 .* but is earlier/),
+    ]);
+    expect(plan.pending.map((pending) => pending.tag)).toHaveLength(4);
+  });
+
+  it("refuses an earlier entry that a -- no-transaction migration would make this migrator skip", () => {
+    const split = [
+      file(0, 1000),
+      file(1, 3000, ["-- no-transaction\ncreate index concurrently if not exists i on t0 (id)"]),
+      file(2, 2000),
+    ];
+    const [skipped, ...others] = planMigrations(split, [], strict).problems;
+    expect(others).toEqual([]);
+    expect(skipped).toMatchObject({ code: "JOURNAL_ORDER", tag: "0002_m2" });
+    expect(skipped?.message).toContain("0002_m2 (when 1970-01-01T00:00:02.000Z) would be skipped");
+    expect(skipped?.message).toContain("0001_m1 runs outside a transaction");
+    const inOneBatch = [file(0, 1000), file(1, 3000), file(2, 2000)];
+    expect(planMigrations(inOneBatch, [], strict).problems).toEqual([]);
+    // Once the later one is applied, drizzle would skip the earlier one whatever the batches.
+    expect(codes(inOneBatch, [row(1, 1000), row(2, 3000)])).toEqual(["OUT_OF_ORDER"]);
   });
 
   it("refuses a folder another ledger records, naming both ledgers and at most three tags", () => {
@@ -94,7 +116,6 @@ describe("planMigrations", () => {
     expect(
       codes(messy, [row(1, 1000, "edited"), row(2, null, "x"), row(3, 5000, "future")]),
     ).toEqual([
-      "JOURNAL_ORDER",
       "CHECKSUM_MISMATCH",
       "LEDGER_INVALID",
       "UNKNOWN_APPLIED",

@@ -30,6 +30,8 @@ export interface MigrationPlan {
   unknown: LedgerRow[];
   /** Everything that makes applying unsafe; empty when the plan may run. */
   problems: MigrationError[];
+  /** What is worth knowing but safe (an out-of-order journal drizzle still applies in full). */
+  warnings: string[];
   /** Tag of the newest applied migration of the folder. */
   version: string | null;
   total: number;
@@ -71,9 +73,11 @@ export function planMigrations(
   for (const found of options.elsewhere ?? []) {
     problems.push(ledgerElsewhere(options.ledger, found, files.length));
   }
-  for (const { tag, problem, fix } of findOrderProblems(files)) {
+  const warnings: string[] = [];
+  for (const { tag, problem, fix, warning } of findOrderProblems(files)) {
     const message = `meta/_journal.json is out of order: ${problem} ${fix}`;
-    problems.push(new MigrationError("JOURNAL_ORDER", message, { tag }));
+    if (warning) warnings.push(message);
+    else problems.push(new MigrationError("JOURNAL_ORDER", message, { tag }));
   }
 
   const fileByWhen = new Map(files.map((file) => [file.when, file] as const).reverse());
@@ -145,6 +149,7 @@ export function planMigrations(
       );
     }
   }
+  problems.push(...skippedAfterNoTransaction(pending));
   for (const file of pending.filter((candidate) => !isNoTransaction(candidate.statements))) {
     for (const statement of file.statements.filter(usesConcurrently)) {
       problems.push(
@@ -171,6 +176,7 @@ export function planMigrations(
     pending,
     unknown,
     problems,
+    warnings,
     version: applied.at(-1)?.tag ?? null,
     total: files.length,
   };
@@ -180,6 +186,39 @@ export interface EscapeProblem {
   code: "TRANSACTION_CONTROL" | "SESSION_CONTROL";
   problem: string;
   fix: string;
+}
+
+/**
+ * Pending migrations that an out-of-order journal would make this migrator skip: drizzle's
+ * watermark is read again after each `-- no-transaction` migration commits, so a pending entry
+ * earlier than a pending entry before it is skipped when a `-- no-transaction` migration (one of
+ * the two, or one between them) commits in between. drizzle-kit would apply them in one
+ * transaction; this migrator refuses before applying anything.
+ */
+function skippedAfterNoTransaction(pending: MigrationFile[]): MigrationError[] {
+  const problems: MigrationError[] = [];
+  pending.forEach((file, index) => {
+    const earlier = pending.slice(0, index);
+    const newer = earlier.findIndex((candidate) => candidate.when > file.when);
+    if (newer < 0) return;
+    const split = [...pending.slice(newer, index + 1)].find((candidate) =>
+      isNoTransaction(candidate.statements),
+    );
+    if (!split) return;
+    problems.push(
+      new MigrationError(
+        "JOURNAL_ORDER",
+        `Migration ${file.tag} (when ${iso(file.when)}) would be skipped: it is pending after ` +
+          `${earlier[newer]?.tag} (when ${iso(earlier[newer]?.when ?? 0)}), which is later, and ` +
+          `${split.tag} runs outside a transaction (${NO_TRANSACTION_MARKER}), so the batch ` +
+          `before it commits first, after which drizzle's migrate() skips ${file.tag}. Nothing ` +
+          `was applied. If ${file.tag} is applied nowhere yet, delete it and generate it again ` +
+          "(it then comes after the newest); otherwise do as for OUT_OF_ORDER.",
+        { tag: file.tag },
+      ),
+    );
+  });
+  return problems;
 }
 
 /**
@@ -285,36 +324,56 @@ export interface JournalProblem {
   fix: string;
   /** The entry the problem is about, when it is about one. */
   tag?: string;
+  /** Worth knowing, but nothing is skipped or misread because of it: reported, not refused. */
+  warning?: true;
 }
 
 const describeWhen = (when: number) => `when ${when}, ${iso(when)}`;
 
 /**
- * Each entry whose `when` is not later than every entry before it: drizzle-orm would never run it
- * on a database that has the earlier one. Comparing with the newest so far (not only the entry
- * before) also reports the entries after a misplaced one that are still too old.
+ * Journal entries out of `when` order. drizzle-orm applies, in journal order, every entry whose
+ * `when` is later than the newest ledger row: an entry earlier than one before it is applied
+ * with it on a fresh database, and is only skipped on a database that already has that one,
+ * which planMigrations refuses as OUT_OF_ORDER. So such an entry is a warning. An entry whose
+ * `when` equals an earlier one's is refused: the ledger records a migration by its `when`
+ * alone, so neither drizzle nor this migrator can tell the two apart.
  */
 export function findOrderProblems(
   entries: readonly Pick<JournalEntry, "tag" | "when">[],
 ): JournalProblem[] {
   const problems: JournalProblem[] = [];
+  const seen = new Map<number, string>();
   let newest: Pick<JournalEntry, "tag" | "when"> | undefined;
   for (const entry of entries) {
-    if (!newest || entry.when > newest.when) {
-      newest = entry;
-      continue;
+    const twin = seen.get(entry.when);
+    seen.set(entry.when, entry.tag);
+    if (twin !== undefined) {
+      problems.push({
+        tag: entry.tag,
+        problem:
+          `${entry.tag} has the same \`when\` as ${twin} (${describeWhen(entry.when)}): the ledger ` +
+          "records a migration by its `when`, so once one of them is applied the other looks " +
+          "applied too and never runs.",
+        fix:
+          `Usually two branches each generated a migration. If ${entry.tag} is applied nowhere ` +
+          "yet, delete its .sql file, its meta/*_snapshot.json and its journal entry, then run " +
+          "`npm run db:generate -- --name <readable-name>` again on top of the others.",
+      });
+    } else if (newest && entry.when < newest.when) {
+      problems.push({
+        tag: entry.tag,
+        warning: true,
+        problem:
+          `${entry.tag} (${describeWhen(entry.when)}) follows ${newest.tag} ` +
+          `(${describeWhen(newest.when)}) but is earlier (a hand-edited journal, or a merge). ` +
+          "drizzle-orm applies both on a database that has neither; a database that has " +
+          `${newest.tag} and not ${entry.tag} is refused (OUT_OF_ORDER).`,
+        fix:
+          "Leave migrations that are applied anywhere as they are; generate new ones as usual " +
+          "(drizzle-kit gives them the current time, after the newest `when`).",
+      });
     }
-    problems.push({
-      tag: entry.tag,
-      problem:
-        `${entry.tag} (${describeWhen(entry.when)}) follows ${newest.tag} ` +
-        `(${describeWhen(newest.when)}) but is not later, so drizzle-orm would never run it on a ` +
-        "database that already has the earlier one.",
-      fix:
-        `Usually two branches each generated a migration. If ${entry.tag} is applied nowhere yet, ` +
-        "delete its .sql file, its meta/*_snapshot.json and its journal entry, then run " +
-        "`npm run db:generate -- --name <readable-name>` again on top of the others.",
-    });
+    if (!newest || entry.when > newest.when) newest = entry;
   }
   return problems;
 }
