@@ -10,6 +10,7 @@ import {
   fixtureMigration,
   ledgerWhens,
   migrationLockHolders,
+  noTransactionMigration,
   runMigratorCli,
   startBoot,
   tableExists,
@@ -134,6 +135,20 @@ describe("validation before anything is applied", () => {
     expect(result.stderr).toContain("JOURNAL_ORDER");
     expect(result.stderr).toContain(
       `${m1.tag} has the same \`when\` as ${m0.tag} (when ${twin.when}`,
+    );
+    expect(await tableExists(db.url, "first_table")).toBe(false);
+    expect(await ledgerWhens(db.url)).toEqual([]);
+  });
+
+  it("refuses an earlier entry that a -- no-transaction migration before it would make drizzle skip", async () => {
+    const index = noTransactionMigration(3, [
+      "create index concurrently if not exists first_table_id_idx on first_table (id)",
+    ]);
+    const result = await migrate([m0, index, m2]);
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr).toContain("JOURNAL_ORDER");
+    expect(result.stderr).toContain(
+      `Migration ${m2.tag} (when ${new Date(m2.when).toISOString()}) would be skipped`,
     );
     expect(await tableExists(db.url, "first_table")).toBe(false);
     expect(await ledgerWhens(db.url)).toEqual([]);
