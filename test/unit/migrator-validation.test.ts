@@ -223,10 +223,10 @@ describe("findEscapes", () => {
     expect(escapesIn(sql.replace(": the backfill needs longer, as the owner", ""))).toHaveLength(4);
   });
 
-  it("allows transaction statements in a -- no-transaction file, not the rest", () => {
+  it("finds transaction statements in a -- no-transaction file too", () => {
     expect(
       escapesIn("-- no-transaction\nBEGIN;\nUPDATE a SET b = 1;\nCOMMIT;\nRESET ALL;"),
-    ).toEqual(["session-reset@5"]);
+    ).toEqual(["transaction@2", "transaction@4", "session-reset@5"]);
   });
 });
 

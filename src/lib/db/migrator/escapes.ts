@@ -5,13 +5,14 @@
  * and #session_control say what each refusal means and how to get out of it.
  */
 import { BREAKPOINT } from "./drizzle-0.45";
-import { isNoTransaction } from "./no-transaction";
 import { type Statement, splitStatements, type Token, tokenize, tokenValue } from "./sql-tokens";
 
 /**
- * - `transaction`: BEGIN, COMMIT, ROLLBACK, ... at top level. Never allowed in a transactional
- *   migration: what follows a COMMIT runs without the lock, the timeouts and the all-or-nothing
- *   batch, and a failure then leaves a half-applied migration with no ledger row.
+ * - `transaction`: BEGIN, COMMIT, ROLLBACK, ... at top level. Never allowed: in the batch, what
+ *   follows a COMMIT runs without the lock, the timeouts and the all-or-nothing transaction, and a
+ *   failure then leaves a half-applied migration with no ledger row; in a `-- no-transaction`
+ *   migration, which runs each statement on its own, a BEGIN would hold its session idle in a
+ *   transaction between statements, a state its runner's timeouts and checks do not expect.
  * - `timeouts`: SET/RESET (or set_config) of the timeouts the migrator sets. SET LOCAL included:
  *   the pending migrations share one transaction, so it outlives its file.
  * - `session-reset`: RESET ALL and DISCARD, which drop the migrator's settings too.
@@ -125,12 +126,10 @@ function plpgsqlStatements(body: string): Statement[] {
 
 /**
  * Every escape in a migration file (`chunks` as drizzle splits it on `--> statement-breakpoint`),
- * except the kinds the file opts into. Transaction statements count only in a transactional file:
- * a `-- no-transaction` file may group its statements in transactions of its own.
+ * except the kinds the file opts into.
  */
 export function findEscapes(chunks: readonly string[]): Escape[] {
   const text = chunks.join(BREAKPOINT);
-  const transactional = !isNoTransaction(chunks);
   const allowed = new Set<string>();
   for (const token of tokenize(text)) {
     const kinds = token.kind === "comment" ? ALLOW_LINE.exec(token.text)?.[1] : undefined;
@@ -139,7 +138,7 @@ export function findEscapes(chunks: readonly string[]): Escape[] {
   const lineOf = (offset: number) => text.slice(0, offset).split("\n").length;
   const escapes: Escape[] = [];
   const add = (kind: EscapeKind, from: number, to: number) => {
-    if (kind === "transaction" ? !transactional : allowed.has(kind)) return;
+    if (allowed.has(kind)) return;
     escapes.push({ kind, line: lineOf(from), text: text.slice(from, to) });
   };
   const check = (statement: Statement, offset: number, plpgsql: boolean) => {

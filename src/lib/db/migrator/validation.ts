@@ -241,9 +241,10 @@ export function findEscapeProblems(
         `Migration ${file.tag} ends, rolls back or nests the migrations' transaction:\n` +
         `${where(transaction)}\nEverything after it would run without the migration lock, ` +
         "without the timeouts and outside the all-or-nothing batch.",
-      fix:
-        "Remove the statement; what must run outside a transaction goes in a migration of its " +
-        `own whose first line is \`${NO_TRANSACTION_MARKER}\`.`,
+      fix: isNoTransaction(file.statements)
+        ? "Remove the statement: each statement of this migration already commits on its own."
+        : "Remove the statement; what must run outside a transaction goes in a migration of " +
+          `its own whose first line is \`${NO_TRANSACTION_MARKER}\`.`,
     });
   }
   const session = escapes.filter((one) => one.kind !== "transaction");
