@@ -324,6 +324,13 @@ describe("a hand-edited journal: an entry earlier than the one before it", () =>
     expect(ours.code, ours.output).toBe(0);
     expect(ours.stdout).toContain(`is up to date at ${m2.tag}`);
     expect(ours.output).toContain("but is earlier");
+
+    const status = await runMigratorCli("status", { url: db.url, folder });
+    expect(status.code, status.output).toBe(0);
+    expect(status.stdout).toMatch(
+      /warnings \(1\):\n {2}! meta\/_journal.json is out of order: 0002_step-2/,
+    );
+    expect(status.stdout).toContain("problems (0):");
   });
 
   it("stopped by drizzle-kit before the earlier entry arrived: refused, as drizzle-kit would skip it", async () => {
