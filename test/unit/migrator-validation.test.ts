@@ -192,6 +192,7 @@ describe("findEscapes", () => {
     "CREATE FUNCTION f() RETURNS trigger AS $body$ BEGIN NEW.updated = now(); RETURN NEW; END; $body$ LANGUAGE plpgsql;",
     "CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; SELECT 2; END;",
     "CREATE FUNCTION h() RETURNS void AS $$ SELECT pg_advisory_unlock_all() $$ LANGUAGE sql;",
+    "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT pg_advisory_unlock_all(); END;",
     "INSERT INTO notes (body) VALUES ('commit; set lock_timeout = 0'), (E'it\\'s; rollback');",
     '-- commit;\n/* rollback; /* nested */ end; */ ALTER TABLE "commit" ADD COLUMN "end" int;',
     "UPDATE roles SET role = 'admin';",

@@ -5,7 +5,14 @@
  * and #session_control say what each refusal means and how to get out of it.
  */
 import { BREAKPOINT } from "./drizzle-0.45";
-import { type Statement, splitStatements, type Token, tokenize, tokenValue } from "./sql-tokens";
+import {
+  definesRoutine,
+  type Statement,
+  splitStatements,
+  type Token,
+  tokenize,
+  tokenValue,
+} from "./sql-tokens";
 
 /**
  * - `transaction`: BEGIN, COMMIT, ROLLBACK, ... at top level. Never allowed: in the batch, what
@@ -148,6 +155,8 @@ export function findEscapes(chunks: readonly string[]): Escape[] {
     const end = offset + last.start + last.text.length;
     const kind = statementKind(statement, plpgsql);
     if (kind) add(kind, offset + first.start, end);
+    // A function's body (BEGIN ATOMIC ... END) runs when it is called, not now.
+    if (definesRoutine(statement)) return;
     for (const call of callKinds(statement)) add(call.kind, offset + call.token.start, end);
   };
   // drizzle sends each chunk as one query, so a chunk boundary always ends a statement.

@@ -109,6 +109,15 @@ export type Statement = Token[];
 
 const FUNCTION_HEAD = /^create (?:or replace )?(?:function|procedure)\b/;
 
+/** Whether the statement (its first tokens) is CREATE [OR REPLACE] FUNCTION/PROCEDURE. */
+export function definesRoutine(statement: readonly Token[]): boolean {
+  const head = statement
+    .slice(0, 5)
+    .map((part) => part.text.toLowerCase())
+    .join(" ");
+  return FUNCTION_HEAD.test(head);
+}
+
 /**
  * `sql` cut into statements at each `;` outside parentheses. The body of a SQL-standard function
  * (`CREATE FUNCTION ... BEGIN ATOMIC ...; ...; END`) is not dollar-quoted, so its semicolons are
@@ -131,11 +140,7 @@ export function splitStatements(sql: string): Statement[] {
     if (token.text === "(") depth += 1;
     else if (token.text === ")") depth = Math.max(0, depth - 1);
     else if (token.kind === "word" && depth === 0) {
-      const head = current
-        .slice(0, 5)
-        .map((part) => part.text.toLowerCase())
-        .join(" ");
-      if (!FUNCTION_HEAD.test(head)) continue;
+      if (!definesRoutine(current)) continue;
       const word = token.text.toLowerCase();
       if (word === "begin") beginDepth += 1;
       else if (word === "case" && beginDepth > 0) beginDepth += 1;
