@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DRIZZLE_LEDGER, type LedgerLocation } from "@/lib/db/migrator/drizzle-0.45";
+import { runDrizzleKit } from "../../tools/migration-check/drizzle-kit";
 import { MIGRATIONS_FOLDER } from "../support/database";
 import {
   emptyDatabasePerTest,
@@ -350,4 +351,51 @@ describe("a hand-edited journal: an entry earlier than the one before it", () =>
     expect(await tableExists(db.url, "hand_2")).toBe(false);
     expect(await ledgerWhens(db.url)).toEqual([m0.when, m1.when]);
   });
+});
+
+describe("folders generated with each of drizzle-kit's migrations.prefix values", () => {
+  it.each(["index", "timestamp", "unix", "supabase", "none"])(
+    "prefix %s: applied, then a no-op for us and for drizzle-kit migrate; db:status lists both",
+    async (prefix) => {
+      const folder = writeMigrationFolder([]);
+      const config = path.join(folder, "generate.config.json");
+      writeFileSync(
+        config,
+        JSON.stringify({
+          dialect: "postgresql",
+          schema: path.join(REPO_ROOT, "test/support/fixtures/breakpoints-schema.ts"),
+          // Relative: with another prefix than "index", drizzle-kit 0.31 reads the previous
+          // snapshot at `./${out}/meta/...`, which an absolute `out` breaks.
+          out: `./${path.basename(folder)}`,
+          migrations: { prefix },
+        }),
+      );
+      const generate = (...args: string[]) =>
+        runDrizzleKit(["generate", "--config", config, ...args], { cwd: path.dirname(folder) });
+      expect((await generate("--name", "init")).code).toBe(0);
+      expect((await generate("--custom", "--name", "seed")).code).toBe(0);
+      const journal = JSON.parse(readFileSync(path.join(folder, "meta", "_journal.json"), "utf8"));
+      const tags: string[] = journal.entries.map((entry: { tag: string }) => entry.tag);
+      expect(tags).toHaveLength(2);
+      writeFileSync(
+        path.join(folder, `${tags[1]}.sql`),
+        "insert into owners (id, name) values (1, 'first');",
+      );
+
+      const ours = await runMigratorCli("migrate", { url: db.url, folder });
+      expect(ours.code, ours.output).toBe(0);
+      expect(ours.stdout).toContain(`is at ${tags[1]}`);
+      const again = await runMigratorCli("migrate", { url: db.url, folder });
+      expect(again.stdout).toContain(`is up to date at ${tags[1]}`);
+      const status = await runMigratorCli("status", { url: db.url, folder });
+      expect(status.code, status.output).toBe(0);
+      expect(status.stdout).toContain(`applied (2):\n  ${tags[0]}`);
+      expect(status.stdout).not.toContain("not in meta/_journal.json");
+      const kit = await drizzleKitMigrate(kitConfigFor(folder));
+      expect(kit.code, kit.output).toBe(0);
+      expect(await ledgerWhens(db.url)).toEqual(
+        journal.entries.map((e: { when: number }) => e.when),
+      );
+    },
+  );
 });
