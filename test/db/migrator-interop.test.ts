@@ -2,9 +2,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DRIZZLE_LEDGER, type LedgerLocation } from "@/lib/db/migrator/drizzle-0.45";
-import { runDrizzleKit } from "../../tools/migration-check/drizzle-kit";
 import { MIGRATIONS_FOLDER } from "../support/database";
 import {
+  drizzleKitGenerate,
   emptyDatabasePerTest,
   FIXTURE_T0,
   fixtureMigration,
@@ -358,20 +358,8 @@ describe("folders generated with each of drizzle-kit's migrations.prefix values"
     "prefix %s: applied, then a no-op for us and for drizzle-kit migrate; db:status lists both",
     async (prefix) => {
       const folder = writeMigrationFolder([]);
-      const config = path.join(folder, "generate.config.json");
-      writeFileSync(
-        config,
-        JSON.stringify({
-          dialect: "postgresql",
-          schema: path.join(REPO_ROOT, "test/support/fixtures/breakpoints-schema.ts"),
-          // Relative: with another prefix than "index", drizzle-kit 0.31 reads the previous
-          // snapshot at `./${out}/meta/...`, which an absolute `out` breaks.
-          out: `./${path.basename(folder)}`,
-          migrations: { prefix },
-        }),
-      );
       const generate = (...args: string[]) =>
-        runDrizzleKit(["generate", "--config", config, ...args], { cwd: path.dirname(folder) });
+        drizzleKitGenerate(folder, { migrations: { prefix } }, args);
       expect((await generate("--name", "init")).code).toBe(0);
       expect((await generate("--custom", "--name", "seed")).code).toBe(0);
       const journal = JSON.parse(readFileSync(path.join(folder, "meta", "_journal.json"), "utf8"));

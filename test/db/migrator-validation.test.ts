@@ -3,8 +3,8 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DRIZZLE_LEDGER } from "@/lib/db/migrator/drizzle-0.45";
-import { runDrizzleKit } from "../../tools/migration-check/drizzle-kit";
 import {
+  drizzleKitGenerate,
   emptyDatabasePerTest,
   type FixtureMigration,
   fixtureMigration,
@@ -18,7 +18,6 @@ import {
   writeBootDirectory,
   writeMigrationFolder,
 } from "../support/migrator";
-import { REPO_ROOT } from "../support/processes";
 
 const migration = fixtureMigration;
 const m0 = migration(0, ["create table first_table (id int primary key)"]);
@@ -208,19 +207,7 @@ describe("validation before anything is applied", () => {
 
   it("splits a drizzle-kit file generated with breakpoints: false: BEGIN … END in DO stays allowed, a COMMIT is found on its line", async () => {
     const folder = writeMigrationFolder([]);
-    const config = path.join(folder, "drizzle.config.json");
-    writeFileSync(
-      config,
-      JSON.stringify({
-        dialect: "postgresql",
-        schema: path.join(REPO_ROOT, "test/support/fixtures/breakpoints-schema.ts"),
-        out: folder,
-        breakpoints: false,
-      }),
-    );
-    const generated = await runDrizzleKit(["generate", "--config", config, "--name", "init"], {
-      cwd: folder,
-    });
+    const generated = await drizzleKitGenerate(folder, { breakpoints: false }, ["--name", "init"]);
     expect(generated.code, generated.output).toBe(0);
     const journal = JSON.parse(readFileSync(path.join(folder, "meta", "_journal.json"), "utf8"));
     expect(journal.entries).toMatchObject([{ tag: "0000_init", breakpoints: false }]);
