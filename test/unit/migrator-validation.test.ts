@@ -222,6 +222,7 @@ describe("findEscapes", () => {
     ].join("\n");
     expect(escapesIn(sql)).toEqual(["session-reset@4", "transaction@5"]);
     expect(escapesIn(sql.replace(": the backfill needs longer, as the owner", ""))).toHaveLength(4);
+    expect(escapesIn("-- migrator-allow transaction: we know\nCOMMIT;")).toEqual(["transaction@2"]);
   });
 
   it("finds transaction statements in a -- no-transaction file too", () => {

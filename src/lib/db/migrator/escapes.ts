@@ -137,10 +137,13 @@ function plpgsqlStatements(body: string): Statement[] {
  */
 export function findEscapes(chunks: readonly string[]): Escape[] {
   const text = chunks.join(BREAKPOINT);
-  const allowed = new Set<string>();
+  const allowed = new Set<EscapeKind>();
   for (const token of tokenize(text)) {
     const kinds = token.kind === "comment" ? ALLOW_LINE.exec(token.text)?.[1] : undefined;
-    for (const kind of kinds?.split(",") ?? []) allowed.add(kind.trim());
+    for (const kind of kinds?.split(",") ?? []) {
+      const named = ALLOWABLE_KINDS.find((allowable) => allowable === kind.trim());
+      if (named) allowed.add(named);
+    }
   }
   const lineOf = (offset: number) => text.slice(0, offset).split("\n").length;
   const escapes: Escape[] = [];
