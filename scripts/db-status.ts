@@ -8,14 +8,17 @@
  */
 import { readdirSync } from "node:fs";
 import { devResetHint, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
-import { readEnv } from "../src/env";
+import { type Env, readEnv } from "../src/env";
 import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
+import { openMigratorConnection } from "../src/lib/db/migrator/connection";
 import { ledgerName } from "../src/lib/db/migrator/drizzle-0.45";
 import { migratorLog } from "../src/lib/db/migrator/log";
 import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
+import { type Preflight, readPreflight, schemasWritten } from "../src/lib/db/migrator/preflight";
 import { inspectMigrationSets, type MigrationStatus, setLabel } from "../src/lib/db/migrator/run";
 import type { MigrationSet } from "../src/lib/db/migrator/settings";
 import { sqlFilesOutsideJournal } from "../src/lib/db/migrator/validation";
+import { transactionPoolerReason } from "../src/lib/db/pooler";
 
 const USAGE =
   "usage: npm run db:status [-- --migrations-folder <dir>] [--migrations-schema <name>] " +
@@ -49,7 +52,17 @@ async function report(
   // stdout carries the report; the migrator's own lines (connect retries) go to stderr.
   const log = migratorLog((line) => console.error(line));
   const statuses = await inspectMigrationSets(settings, sets, { log });
-  const lines = [`database: ${statuses[0]?.status.target}`];
+  const written = statuses.flatMap(({ set, status }) =>
+    schemasWritten(set.ledger.schema, status.pending),
+  );
+  const { connection } = await openMigratorConnection(settings, log);
+  const preflight = await readPreflight(connection.client, [...new Set(written)]).finally(() =>
+    connection.close(),
+  );
+  const lines = [
+    `database: ${statuses[0]?.status.target}`,
+    ...describePreflight(preflight, readEnv()),
+  ];
   for (const [index, { set, status }] of statuses.entries()) {
     if (statuses.length > 1)
       lines.push("", `set ${index + 1} of ${statuses.length}: ${setLabel(set)}`);
@@ -63,6 +76,25 @@ async function report(
   const pending = statuses.some(({ status }) => status.pending.length > 0);
   if (flags["fail-on-pending"] && pending) return EXIT.failed;
   return EXIT.ok;
+}
+
+/** The facts an operator checks before a deploy (docs/migrations.md#before-a-deploy-db-status). */
+function describePreflight(preflight: Preflight, env: Env): string[] {
+  const { role, schemas } = preflight;
+  const access = schemas.map(
+    ({ schema, exists, canCreate }) =>
+      `${schema}${exists ? "" : " (to be created)"} ${canCreate ? "yes" : "NO"}`,
+  );
+  const declared = env.DATABASE_POOLER ? `DATABASE_POOLER=${env.DATABASE_POOLER}` : "not declared";
+  const recognised = env.DATABASE_URL && transactionPoolerReason(env.DATABASE_URL);
+  return [
+    `server:   PostgreSQL ${preflight.serverVersion}`,
+    `role:     ${role}; may create in ${access.join(", ")}`,
+    `target:   ${preflight.standby ? "a standby (read-only)" : preflight.readOnly ? "read-only (default_transaction_read_only)" : "read-write"}`,
+    `tls:      ${preflight.tls ? "in use" : "not in use"}`,
+    `pooler:   DATABASE_URL: ${declared}, ${recognised ? `recognised: ${recognised}` : "none recognised"}; ` +
+      "the migrations URL is a direct connection (a recognised transaction pooler is refused)",
+  ];
 }
 
 function describeSet(set: MigrationSet, status: MigrationStatus): string[] {

@@ -8,7 +8,7 @@ import { chromium } from "@playwright/test";
  * in the run's closing summary; with CI set, that skip fails the run (docs/testing.md).
  */
 
-export type SystemToolName = "pgbouncer" | "pgpool" | "chromium";
+export type SystemToolName = "pgbouncer" | "pgpool" | "openssl" | "chromium";
 
 /** `process.env`, or the variables a test gives instead. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -32,6 +32,12 @@ export const SYSTEM_TOOLS: Record<SystemToolName, SystemTool> = {
     label: "pgpool-II",
     install: "apt-get install -y pgpool2",
     debianPackage: "pgpool2",
+  },
+  // Makes the self-signed certificate of a test server that accepts only TLS.
+  openssl: {
+    label: "OpenSSL",
+    install: "apt-get install -y openssl",
+    debianPackage: "openssl",
   },
   // Playwright's download works on any Linux; Debian's chromium where downloads do not.
   chromium: {

@@ -210,6 +210,7 @@ function reportFailure(error: unknown, policy: MigrationPolicy | undefined, log:
     code: state.code,
     tag: state.tag,
     sqlState: state.sqlState,
+    ...state.facts,
   });
 }
 
@@ -220,7 +221,7 @@ function failedState(error: unknown): Extract<MigrationState, { status: "failed"
       : describeFailure(error);
   const where =
     error instanceof MigrationError
-      ? { tag: error.tag, statement: error.statement, sqlState: error.sqlState }
+      ? { tag: error.tag, statement: error.statement, sqlState: error.sqlState, facts: error.facts }
       : {};
   return { status: "failed", code, error: message, at: new Date().toISOString(), ...where };
 }

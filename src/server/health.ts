@@ -5,6 +5,7 @@ import { appPoolFor, getDb } from "@/lib/db";
 import {
   combineSets,
   configuredMigrationSets,
+  type FailureFacts,
   inspectMigrationSets,
   type MigrationState,
   migratorSettingsFromEnv,
@@ -28,7 +29,14 @@ export interface DetailedHealthBody {
   /** Ledger rows this build does not know: a newer release migrated the database. */
   ahead?: number;
   /** The boot's (or the dev loop's) failure, as the migrator named it. */
-  failure?: { code: string; file?: string; statement?: string; sqlState?: string };
+  failure?: {
+    code: string;
+    file?: string;
+    statement?: string;
+    sqlState?: string;
+    /** The target's facts behind the code (role, refused object, standby), as boot found them. */
+    facts?: FailureFacts;
+  };
 }
 
 export interface HealthReport {
@@ -157,6 +165,7 @@ async function assess(env: Env, deps: HealthDependencies): Promise<DetailedHealt
         file: state.tag === undefined ? undefined : `drizzle/${state.tag}.sql`,
         statement: state.statement,
         sqlState: state.sqlState,
+        facts: state.facts,
       },
     };
   }

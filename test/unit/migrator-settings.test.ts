@@ -122,6 +122,7 @@ describe("migrator settings", () => {
       idleSessionTimeoutMs: 30_000,
       noTransactionStatementTimeoutMs: 3_600_000,
       connectWaitMs: 30_000,
+      appPoolMax: 10,
       allowUnknownApplied: false,
     });
   });

@@ -198,9 +198,9 @@ describe(".ci/run's list of Debian packages to install", () => {
   };
 
   it("names the package of each missing tool, and none when all are there", async () => {
-    expect(await missing(empty)).toBe("pgbouncer\npgpool2\nchromium\n");
+    expect(await missing(empty)).toBe("pgbouncer\npgpool2\nopenssl\nchromium\n");
     const all = folderWith("pgbouncer");
-    for (const tool of ["pgpool", "chromium"]) {
+    for (const tool of ["pgpool", "openssl", "chromium"]) {
       writeFileSync(path.join(all, tool), "");
       chmodSync(path.join(all, tool), 0o755);
     }

@@ -25,6 +25,8 @@ export interface EmbeddedPostgresOptions {
   portMayChange?: boolean;
   /** Trade crash safety for speed (fsync off): for throwaway clusters. */
   fast?: boolean;
+  /** More server settings (`-c name=value`), e.g. a small max_connections or TLS for a test. */
+  settings?: Record<string, string>;
   /** See PostmasterOptions.ownProcessGroup. */
   ownProcessGroup?: boolean;
   startTimeoutMs?: number;
@@ -90,6 +92,7 @@ export async function startEmbeddedPostgres(
       // No Unix socket: its default directory may not exist or be writable by this user.
       unix_socket_directories: "",
       ...(options.fast ? { fsync: "off", synchronous_commit: "off", full_page_writes: "off" } : {}),
+      ...options.settings,
     };
     let port = options.port ?? (await findFreePort());
     let portAttempts = 1;

@@ -47,7 +47,8 @@ export interface Postmaster {
   stop(): Promise<void>;
 }
 
-const READY = "database system is ready to accept connections";
+/** A primary says "ready to accept connections"; a hot standby "ready to accept read-only connections". */
+const READY = /database system is ready to accept (read-only )?connections/;
 const KEPT_LOG_LINES = 20;
 
 /**
@@ -134,7 +135,7 @@ export function startPostmaster(options: PostmasterOptions): Promise<Postmaster>
         recent.push(line);
         if (recent.length > KEPT_LOG_LINES) recent.shift();
         options.log(line);
-        if (!ready && line.includes(READY)) {
+        if (!ready && READY.test(line)) {
           ready = true;
           settle();
         }

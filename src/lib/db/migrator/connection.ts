@@ -5,6 +5,7 @@ import { describeError, MigrationError, PoolerUrlError, postgresFailureOf } from
 import { type Log, seconds } from "./log";
 import { describeTarget, directUrlFix } from "./migrations-url";
 import type { MigratorSettings } from "./settings";
+import { connectRefusal, connectRetriesExhausted } from "./target-failures";
 
 /** In `pg_stat_activity`, names the machine and process (Postgres keeps 63 bytes). */
 const migratorApplicationName = () =>
@@ -86,17 +87,17 @@ export async function openMigratorConnection(
           { cause: error },
         );
       }
-      if (!isTransient(error) || remaining <= 0) {
-        const why = isTransient(error)
-          ? `still unreachable after ${attempt} attempt(s) in ${seconds(elapsed)} ` +
-            `(MIGRATION_CONNECT_WAIT_MS=${settings.connectWaitMs}): ${reason}. Check that it is ` +
-            `running and that ${settings.urlVariable} points at it.`
-          : `refused the connection: ${reason}. This will not fix itself: check the user, ` +
-            `password and database name in ${settings.urlVariable}.`;
-        throw new MigrationError("DATABASE_UNREACHABLE", `Database ${target} ${why}`, {
-          cause: error,
-        });
+      const refusal = connectRefusal(error, settings);
+      if (refusal) throw refusal;
+      if (!isTransient(error)) {
+        throw new MigrationError(
+          "DATABASE_UNREACHABLE",
+          `Database ${target} refused the connection: ${reason}. This will not fix itself: ` +
+            `check the user, password and database name in ${settings.urlVariable}.`,
+          { cause: error },
+        );
       }
+      if (remaining <= 0) throw connectRetriesExhausted(error, settings, attempt, elapsed);
       const delay = Math.min(250 * 2 ** (attempt - 1), 5_000, remaining);
       log.warn(
         "migrate.connect_retry",

@@ -15,10 +15,30 @@ export type MigrationErrorCode =
   | "TRANSACTION_CONTROL"
   | "SESSION_CONTROL"
   | "DATABASE_UNREACHABLE"
+  | "SERVER_FULL"
+  | "SERVER_NOT_READY"
+  | "TLS_MISMATCH"
+  | "READ_ONLY_TARGET"
+  | "INSUFFICIENT_PRIVILEGE"
   | "LOCK_WAIT_TIMEOUT"
   | "CONNECTION_LOST"
   | "LOCK_TIMEOUT_RETRIES_EXHAUSTED"
   | "MIGRATION_FAILED";
+
+/**
+ * What the migrator knew about the target when it failed, apart from the advice its message
+ * gives: the facts a caller may phrase its own advice from.
+ */
+export interface FailureFacts {
+  /** `host:port/database`, never the credentials. */
+  host: string;
+  /** The role the migrator connected as (`current_user`), when Postgres refused it something. */
+  role?: string;
+  /** What Postgres refused, as it named it (`schema public`, `database appdb`). */
+  object?: string;
+  /** The target is a standby in recovery (`in_hot_standby`), not only read-only. */
+  standby?: boolean;
+}
 
 export class MigrationError extends Error {
   override name = "MigrationError";
@@ -27,16 +47,24 @@ export class MigrationError extends Error {
   /** The statement that failed, and Postgres's SQLSTATE for it: the dev error page shows both. */
   readonly statement: string | undefined;
   readonly sqlState: string | undefined;
+  readonly facts: FailureFacts | undefined;
 
   constructor(
     readonly code: MigrationErrorCode,
     message: string,
-    details: { tag?: string; statement?: string; sqlState?: string; cause?: unknown } = {},
+    details: {
+      tag?: string;
+      statement?: string;
+      sqlState?: string;
+      facts?: FailureFacts;
+      cause?: unknown;
+    } = {},
   ) {
     super(`${message}\nSee docs/migrations.md#${code.toLowerCase()}`, { cause: details.cause });
     this.tag = details.tag;
     this.statement = details.statement;
     this.sqlState = details.sqlState;
+    this.facts = details.facts;
   }
 }
 
@@ -54,6 +82,7 @@ export interface FailureDescription {
   tag?: string;
   /** Postgres's SQLSTATE, when Postgres refused something. */
   sqlState?: string;
+  facts?: FailureFacts;
 }
 
 /**
@@ -63,8 +92,8 @@ export interface FailureDescription {
  */
 export function describeFailure(error: unknown): FailureDescription {
   if (error instanceof MigrationError) {
-    const { code, message, tag, sqlState } = error;
-    return { code, message, tag, sqlState };
+    const { code, message, tag, sqlState, facts } = error;
+    return { code, message, tag, sqlState, facts };
   }
   if (error instanceof ConfigError) {
     const code = "code" in error && typeof error.code === "string" ? error.code : "CONFIG";
@@ -76,7 +105,7 @@ export function describeFailure(error: unknown): FailureDescription {
 
 /**
  * Logs a failed run as one error event, `failed (<CODE>): <message>` plus `consequence`, with its
- * code, migration and SQLSTATE as fields; returns what it logged.
+ * code, migration, SQLSTATE and facts as fields; returns what it logged.
  */
 export function logFailure(log: Log, error: unknown, consequence = ""): FailureDescription {
   const failure = describeFailure(error);
@@ -84,6 +113,7 @@ export function logFailure(log: Log, error: unknown, consequence = ""): FailureD
     code: failure.code,
     tag: failure.tag,
     sqlState: failure.sqlState,
+    ...failure.facts,
   });
   return failure;
 }

@@ -1,4 +1,10 @@
-export { describeFailure, logFailure, MigrationError, type MigrationErrorCode } from "./errors";
+export {
+  describeFailure,
+  type FailureFacts,
+  logFailure,
+  MigrationError,
+  type MigrationErrorCode,
+} from "./errors";
 export {
   combineSets,
   inspectMigrationSets,

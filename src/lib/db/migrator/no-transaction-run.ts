@@ -6,6 +6,7 @@ import { assertHoldingSessionLock, isConnectionLoss, sessionLost, withSessionLoc
 import { type Log, ms } from "./log";
 import { concurrentIndexBuilt } from "./no-transaction";
 import type { MigratorSettings } from "./settings";
+import { targetRefusal } from "./target-failures";
 import { excerpt } from "./validation";
 
 const LOCK_TIMEOUT = "55P03";
@@ -109,7 +110,17 @@ async function runStatement(file: MigrationFile, index: number, step: NoTransact
         await sleep(delay);
         continue;
       }
-      throw noTransactionFailed(error, where, file, index, settings);
+      const failed = `${where} failed: ${describeError(error)}\nStatement: ${excerpt(statement, 500)}`;
+      throw (
+        (await targetRefusal(error, client, settings, {
+          tag: file.tag,
+          statement,
+          failed,
+          kept:
+            `${file.tag} runs outside a transaction: its statements before this one stay ` +
+            "applied, it is not recorded, and the next run repeats it.",
+        })) ?? noTransactionFailed(error, where, file, index, settings)
+      );
     }
   }
 }

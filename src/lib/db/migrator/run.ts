@@ -18,6 +18,7 @@ import { describeTarget } from "./migrations-url";
 import { isNoTransaction } from "./no-transaction";
 import { runNoTransactionMigration } from "./no-transaction-run";
 import type { MigrationSet, MigratorSettings } from "./settings";
+import { targetRefusal } from "./target-failures";
 import { MigrationSpans, traced } from "./tracing";
 import { excerpt, type MigrationPlan, type PlanOptions, planMigrations } from "./validation";
 
@@ -97,7 +98,11 @@ function readPlan(
       ledger.catch(() => {});
       throw error;
     }
-    const rows = await ledger;
+    const rows = await ledger.catch(async (error: unknown) => {
+      const failed = `Reading the ledger failed: ${describeError(error)}`;
+      const kept = "Nothing was applied.";
+      throw (await targetRefusal(error, sql, settings, { failed, kept })) ?? error;
+    });
     span.setAttribute("migrate.ledger.rows", rows.length);
     const plan = await planGuarded(sql, files, rows, { ...settings, serverVersion });
     return { plan, files, readMs: performance.now() - started };
@@ -481,6 +486,13 @@ async function applyWithRetries(
       const { tag, statement, summary } = locateFailure(error, pending);
       const sqlState = postgresFailureOf(error)?.code;
       const failed = `${summary} failed: ${describeError(error)}\nStatement: ${excerpt(statement ?? "(unknown)", 500)}`;
+      const refusal = await targetRefusal(error, connection.client, settings, {
+        tag,
+        statement: statement?.trim(),
+        failed,
+        kept: "The pending migrations' transaction was rolled back: nothing of it was applied.",
+      });
+      if (refusal) throw fatal(refusal);
       if (sqlState === "55P03" && attempt < settings.lockTimeoutRetries) {
         const delay = Math.min(1_000 * 2 ** attempt, 15_000);
         spans?.fail(error, { code: "LOCK_TIMEOUT", message: failed, tag, sqlState });

@@ -52,6 +52,8 @@ export interface MigratorSettings extends MigrationSet {
   noTransactionStatementTimeoutMs: number;
   /** How long to retry an unreachable database. */
   connectWaitMs: number;
+  /** The app's pool size per process (DATABASE_POOL_MAX), named when the server is full. */
+  appPoolMax: number;
   /** Tolerate ledger rows the folder does not know (older code against a newer database). */
   allowUnknownApplied: boolean;
 }
@@ -85,6 +87,7 @@ export function migratorSettingsFromEnv(
     idleSessionTimeoutMs: env.MIGRATION_IDLE_SESSION_TIMEOUT_MS,
     noTransactionStatementTimeoutMs: env.MIGRATION_NO_TRANSACTION_STATEMENT_TIMEOUT_MS,
     connectWaitMs: env.MIGRATION_CONNECT_WAIT_MS,
+    appPoolMax: env.DATABASE_POOL_MAX,
     allowUnknownApplied: env.MIGRATION_ALLOW_UNKNOWN_APPLIED,
     ...withoutUndefined(overrides),
     url,

@@ -3,6 +3,7 @@
  * separately, so each bundle has its own copy of this module: the state lives on `globalThis`
  * under a registry symbol, which every copy in the process resolves to the same key.
  */
+import type { FailureFacts } from "./errors";
 
 export type MigrationState =
   | { status: "starting" }
@@ -18,6 +19,8 @@ export type MigrationState =
       tag?: string;
       statement?: string;
       sqlState?: string;
+      /** What the migrator knew about the target: its role, what was refused, a standby. */
+      facts?: FailureFacts;
     };
 
 const stateKey = Symbol.for("agency-reporting.migrationState");
