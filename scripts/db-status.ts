@@ -6,6 +6,7 @@
  * Exit codes: 0 no problems, 1 problems found (or pending, with --fail-on-pending) or the
  * database unreachable, 2 bad configuration or usage.
  */
+import { readdirSync } from "node:fs";
 import { devResetHint, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
 import { type Env, readEnv } from "../src/env";
 import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
@@ -16,6 +17,7 @@ import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
 import { type Preflight, readPreflight, schemasWritten } from "../src/lib/db/migrator/preflight";
 import { inspectMigrationSets, type MigrationStatus, setLabel } from "../src/lib/db/migrator/run";
 import type { MigrationSet } from "../src/lib/db/migrator/settings";
+import { sqlFilesOutsideJournal } from "../src/lib/db/migrator/validation";
 import { transactionPoolerReason } from "../src/lib/db/pooler";
 
 const USAGE =
@@ -116,6 +118,20 @@ function describeSet(set: MigrationSet, status: MigrationStatus): string[] {
         (row) => `  ledger id ${row.id}  ${when(row.createdAt)}  ${row.hash.slice(0, 12)}…`,
       ),
     );
+  }
+  const tags = [...status.applied, ...status.pending].map((m) => m.tag);
+  const sqlFiles = readdirSync(set.migrationsFolder).filter((name) => name.endsWith(".sql"));
+  const outside = sqlFilesOutsideJournal(tags, sqlFiles.sort());
+  if (outside.length > 0) {
+    lines.push(
+      `not in meta/_journal.json (${outside.length}): no migrator applies these files, neither ` +
+        "this one nor drizzle-kit migrate (docs/migrations.md#files-outside-the-journal):",
+      ...outside.map((name) => `  ${name}`),
+    );
+  }
+  if (status.warnings.length > 0) {
+    lines.push(`warnings (${status.warnings.length}):`);
+    lines.push(...status.warnings.map((warning) => `  ! ${warning}`));
   }
   lines.push(`problems (${status.problems.length}):`);
   for (const problem of status.problems) {

@@ -45,6 +45,8 @@ function whatToDo(state: Failed): string[] {
     case "MIGRATION_FAILED":
     case "LOCK_TIMEOUT_RETRIES_EXHAUSTED":
     case "CONCURRENTLY":
+    case "TRANSACTION_CONTROL":
+    case "SESSION_CONTROL":
       return [
         `Fix ${state.tag ? migrationFile(state.tag) : "the migration"}: it was rolled back, so ` +
           "it is not applied here and you may edit it (unless another database already applied it).",

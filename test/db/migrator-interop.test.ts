@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { DRIZZLE_LEDGER, type LedgerLocation } from "@/lib/db/migrator/drizzle-0.45";
 import { MIGRATIONS_FOLDER } from "../support/database";
 import {
+  drizzleKitGenerate,
   emptyDatabasePerTest,
   FIXTURE_T0,
   fixtureMigration,
@@ -290,4 +291,99 @@ describe("a database migrated with another ledger setting (LEDGER_ELSEWHERE)", (
     expect(ours.code, ours.output).toBe(1);
     expect(ours.stderr).toContain('relation "step_0" already exists');
   });
+});
+
+describe("a hand-edited journal: an entry earlier than the one before it", () => {
+  // As in public folders: 0002's `when` was set before 0001's.
+  const m0 = fixtureMigration(0, ["create table hand_0 (id int)"]);
+  const m1 = fixtureMigration(1, ["create table hand_1 (id int)"]);
+  const m2 = { ...fixtureMigration(2, ["create table hand_2 (id int)"]), when: FIXTURE_T0 + 500 };
+  const whens = [m0.when, m1.when, m2.when];
+
+  it("fresh: applied in full as drizzle-kit would, with a warning; drizzle-kit migrate is then a no-op", async () => {
+    const folder = writeMigrationFolder([m0, m1, m2]);
+    const ours = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(ours.code, ours.output).toBe(0);
+    expect(ours.output).toContain(`${m2.tag} (when ${m2.when}`);
+    expect(ours.output).toContain("but is earlier");
+    expect(await ledgerWhens(db.url)).toEqual(whens);
+    for (const table of ["hand_0", "hand_1", "hand_2"]) {
+      expect(await tableExists(db.url, table), table).toBe(true);
+    }
+    const kit = await drizzleKitMigrate(kitConfigFor(folder));
+    expect(kit.code, kit.output).toBe(0);
+    expect(await ledgerWhens(db.url)).toEqual(whens);
+  });
+
+  it("migrated by drizzle-kit: nothing pending, up to date with a warning", async () => {
+    const folder = writeMigrationFolder([m0, m1, m2]);
+    const kit = await drizzleKitMigrate(kitConfigFor(folder));
+    expect(kit.code, kit.output).toBe(0);
+    expect(await ledgerWhens(db.url)).toEqual(whens);
+
+    const ours = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(ours.code, ours.output).toBe(0);
+    expect(ours.stdout).toContain(`is up to date at ${m2.tag}`);
+    expect(ours.output).toContain("but is earlier");
+
+    const status = await runMigratorCli("status", { url: db.url, folder });
+    expect(status.code, status.output).toBe(0);
+    expect(status.stdout).toMatch(
+      /warnings \(1\):\n {2}! meta\/_journal.json is out of order: 0002_step-2/,
+    );
+    expect(status.stdout).toContain("problems (0):");
+  });
+
+  it("stopped by drizzle-kit before the earlier entry arrived: refused, as drizzle-kit would skip it", async () => {
+    const folder = writeMigrationFolder([m0, m1]);
+    expect((await drizzleKitMigrate(kitConfigFor(folder))).code).toBe(0);
+    writeMigrationFolder([m0, m1, m2], folder);
+
+    const ours = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(ours.code, ours.output).toBe(1);
+    expect(ours.stderr).toContain("OUT_OF_ORDER");
+    expect(ours.stderr).toContain(`Migration ${m2.tag}`);
+    expect(await tableExists(db.url, "hand_2")).toBe(false);
+
+    // What drizzle-kit does: exit 0, and the migration is skipped for ever.
+    const kit = await drizzleKitMigrate(kitConfigFor(folder));
+    expect(kit.code, kit.output).toBe(0);
+    expect(await tableExists(db.url, "hand_2")).toBe(false);
+    expect(await ledgerWhens(db.url)).toEqual([m0.when, m1.when]);
+  });
+});
+
+describe("folders generated with each of drizzle-kit's migrations.prefix values", () => {
+  it.each(["index", "timestamp", "unix", "supabase", "none"])(
+    "prefix %s: applied, then a no-op for us and for drizzle-kit migrate; db:status lists both",
+    async (prefix) => {
+      const folder = writeMigrationFolder([]);
+      const generate = (...args: string[]) =>
+        drizzleKitGenerate(folder, { migrations: { prefix } }, args);
+      expect((await generate("--name", "init")).code).toBe(0);
+      expect((await generate("--custom", "--name", "seed")).code).toBe(0);
+      const journal = JSON.parse(readFileSync(path.join(folder, "meta", "_journal.json"), "utf8"));
+      const tags: string[] = journal.entries.map((entry: { tag: string }) => entry.tag);
+      expect(tags).toHaveLength(2);
+      writeFileSync(
+        path.join(folder, `${tags[1]}.sql`),
+        "insert into owners (id, name) values (1, 'first');",
+      );
+
+      const ours = await runMigratorCli("migrate", { url: db.url, folder });
+      expect(ours.code, ours.output).toBe(0);
+      expect(ours.stdout).toContain(`is at ${tags[1]}`);
+      const again = await runMigratorCli("migrate", { url: db.url, folder });
+      expect(again.stdout).toContain(`is up to date at ${tags[1]}`);
+      const status = await runMigratorCli("status", { url: db.url, folder });
+      expect(status.code, status.output).toBe(0);
+      expect(status.stdout).toContain(`applied (2):\n  ${tags[0]}`);
+      expect(status.stdout).not.toContain("not in meta/_journal.json");
+      const kit = await drizzleKitMigrate(kitConfigFor(folder));
+      expect(kit.code, kit.output).toBe(0);
+      expect(await ledgerWhens(db.url)).toEqual(
+        journal.entries.map((e: { when: number }) => e.when),
+      );
+    },
+  );
 });

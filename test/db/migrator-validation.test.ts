@@ -1,17 +1,21 @@
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DRIZZLE_LEDGER } from "@/lib/db/migrator/drizzle-0.45";
 import {
+  drizzleKitGenerate,
   emptyDatabasePerTest,
   type FixtureMigration,
   fixtureMigration,
   ledgerWhens,
   migrationLockHolders,
+  noTransactionMigration,
   runMigratorCli,
+  startBoot,
   tableExists,
   withSql,
+  writeBootDirectory,
   writeMigrationFolder,
 } from "../support/migrator";
 
@@ -53,6 +57,48 @@ describe("validation before anything is applied", () => {
     expect(await ledgerWhens(db.url)).toEqual([m0.when, m1.when]);
   });
 
+  it("takes a CRLF checkout of applied migrations for the same files: no refusal, nothing reapplied", async () => {
+    const m1Lines = migration(1, ["create table second_table (\n  id int primary key\n)"]);
+    const folder = writeMigrationFolder([m0, m1Lines]);
+    await applied([m0, m1Lines]);
+    /** Rewrites every .sql file of the folder as a checkout with `ending` would. */
+    const checkOut = (ending: "\r\n" | "\n", edit = (text: string) => text) => {
+      for (const name of readdirSync(folder).filter((file) => file.endsWith(".sql"))) {
+        const file = path.join(folder, name);
+        const lf = readFileSync(file, "utf8").replaceAll("\r\n", "\n");
+        writeFileSync(file, edit(lf).replaceAll("\n", ending));
+      }
+    };
+    const migrateFolder = async () => {
+      const result = await runMigratorCli("migrate", { url: db.url, folder });
+      return { ...result, ledger: await ledgerWhens(db.url) };
+    };
+
+    checkOut("\r\n");
+    expect(readFileSync(path.join(folder, `${m1Lines.tag}.sql`), "utf8")).toContain("\r\n");
+    const crlf = await migrateFolder();
+    expect(crlf.code, crlf.output).toBe(0);
+    expect(crlf.stdout).toContain(`is up to date at ${m1Lines.tag}`);
+    expect(crlf.ledger).toEqual([m0.when, m1Lines.when]);
+    const status = await runMigratorCli("status", { url: db.url, folder });
+    expect(status.code, status.output).toBe(0);
+
+    // Applied from the CRLF checkout, then read from an LF one.
+    writeMigrationFolder([m0, m1Lines, m2], folder);
+    checkOut("\r\n");
+    expect((await migrateFolder()).ledger).toEqual([m0.when, m1Lines.when, m2.when]);
+    checkOut("\n");
+    const lf = await migrateFolder();
+    expect(lf.code, lf.output).toBe(0);
+    expect(lf.stdout).toContain(`is up to date at ${m2.tag}`);
+
+    // An edit is still an edit, whatever the line endings.
+    checkOut("\r\n", (text) => `-- an innocent-looking edit\n${text}`);
+    const edited = await migrateFolder();
+    expect(edited.code).toBe(1);
+    expect(edited.stderr).toContain("CHECKSUM_MISMATCH");
+  });
+
   it("refuses a database that records a migration the folder lacks, unless allowed", async () => {
     await applied([m0, m1]);
     const olderCode = writeMigrationFolder([m0]);
@@ -81,12 +127,28 @@ describe("validation before anything is applied", () => {
     expect(await tableExists(db.url, "second_table")).toBe(false);
   });
 
-  it("refuses a journal whose `when` values are not strictly increasing", async () => {
-    const earlier = { ...m1, when: m0.when - 1 };
-    const result = await migrate([m0, earlier]);
+  it("refuses a journal where two entries have the same `when`", async () => {
+    const twin = { ...m1, when: m0.when };
+    const result = await migrate([m0, twin]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("JOURNAL_ORDER");
-    expect(result.stderr).toContain(`${m1.tag} (when ${earlier.when}`);
+    expect(result.stderr).toContain(
+      `${m1.tag} has the same \`when\` as ${m0.tag} (when ${twin.when}`,
+    );
+    expect(await tableExists(db.url, "first_table")).toBe(false);
+    expect(await ledgerWhens(db.url)).toEqual([]);
+  });
+
+  it("refuses an earlier entry that a -- no-transaction migration before it would make drizzle skip", async () => {
+    const index = noTransactionMigration(3, [
+      "create index concurrently if not exists first_table_id_idx on first_table (id)",
+    ]);
+    const result = await migrate([m0, index, m2]);
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr).toContain("JOURNAL_ORDER");
+    expect(result.stderr).toContain(
+      `Migration ${m2.tag} (when ${new Date(m2.when).toISOString()}) would be skipped`,
+    );
     expect(await tableExists(db.url, "first_table")).toBe(false);
     expect(await ledgerWhens(db.url)).toEqual([]);
   });
@@ -105,6 +167,81 @@ describe("validation before anything is applied", () => {
     expect(await ledgerWhens(db.url)).toEqual([m0.when]);
   });
 
+  it("refuses a migration that ends the batch's transaction, naming file and line, before any statement runs", async () => {
+    await applied([m0]);
+    const commits = migration(1, ["create table second_table (id int primary key)", "commit"]);
+    const result = await migrate([m0, commits, m2]);
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr).toContain("TRANSACTION_CONTROL");
+    expect(result.stderr).toContain(`drizzle/${commits.tag}.sql:3: commit`);
+    expect(result.stderr).toContain("-- no-transaction");
+
+    const boot = await startBoot(db.url, writeBootDirectory([m0, commits, m2])).exited;
+    expect(boot.code, boot.output).not.toBe(0);
+    expect(boot.output).toContain(`failed (TRANSACTION_CONTROL)`);
+    expect(await tableExists(db.url, "second_table")).toBe(false);
+    expect(await ledgerWhens(db.url)).toEqual([m0.when]);
+  });
+
+  it("refuses SET LOCAL of a timeout, which would outlive its file, unless the file opts in", async () => {
+    const setsTimeout = migration(1, [
+      "set local lock_timeout = 0",
+      "create table second_table (id int primary key)",
+    ]);
+    const refused = await migrate([m0, setsTimeout]);
+    expect(refused.code, refused.output).toBe(1);
+    expect(refused.stderr).toContain("SESSION_CONTROL");
+    expect(refused.stderr).toContain(
+      `drizzle/${setsTimeout.tag}.sql:1: set local lock_timeout = 0`,
+    );
+    expect(refused.stderr).toContain("-- migrator-allow timeouts: <why>");
+    expect(await tableExists(db.url, "first_table")).toBe(false);
+
+    const optedIn = migration(1, [
+      `-- migrator-allow timeouts: waits for a busy table\n${setsTimeout.statements[0]}`,
+      ...setsTimeout.statements.slice(1),
+    ]);
+    await applied([m0, optedIn]);
+    expect(await ledgerWhens(db.url)).toEqual([m0.when, optedIn.when]);
+  });
+
+  it("splits a drizzle-kit file generated with breakpoints: false: BEGIN … END in DO stays allowed, a COMMIT is found on its line", async () => {
+    const folder = writeMigrationFolder([]);
+    const generated = await drizzleKitGenerate(folder, { breakpoints: false }, ["--name", "init"]);
+    expect(generated.code, generated.output).toBe(0);
+    const journal = JSON.parse(readFileSync(path.join(folder, "meta", "_journal.json"), "utf8"));
+    expect(journal.entries).toMatchObject([{ tag: "0000_init", breakpoints: false }]);
+    const sqlFile = path.join(
+      folder,
+      readdirSync(folder).find((name) => name.endsWith(".sql")) ?? "",
+    );
+    const sql = readFileSync(sqlFile, "utf8");
+    expect(sql).not.toContain("--> statement-breakpoint");
+    expect(sql.match(/;/g)?.length).toBeGreaterThanOrEqual(5);
+
+    // Older drizzle-kit output wraps foreign keys in DO blocks whose BEGIN … END is PL/pgSQL.
+    const doBlock =
+      'DO $$ BEGIN\n ALTER TABLE "projects" ADD CONSTRAINT "projects_owner_fk" FOREIGN KEY ' +
+      '("owner_id") REFERENCES "owners"("id");\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;\n';
+    const commitLine = `${sql}\n${doBlock}`.split("\n").length;
+    writeFileSync(
+      sqlFile,
+      `${sql}\n${doBlock}COMMIT;\nCREATE INDEX "owners_name_idx" ON "owners" ("name");\n`,
+    );
+    const refused = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(refused.code, refused.output).toBe(1);
+    expect(refused.stderr).toContain("TRANSACTION_CONTROL");
+    expect(refused.stderr).toContain(`drizzle/0000_init.sql:${commitLine}: COMMIT`);
+    expect(refused.stderr).not.toContain("BEGIN");
+    expect(await tableExists(db.url, "owners")).toBe(false);
+
+    writeFileSync(sqlFile, `${sql}\n${doBlock}`);
+    const ok = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(ok.code, ok.output).toBe(0);
+    expect(await tableExists(db.url, "projects")).toBe(true);
+    expect(await ledgerWhens(db.url)).toEqual([journal.entries[0].when]);
+  });
+
   it("refuses a ledger row without created_at (drizzle would re-run everything)", async () => {
     await applied([m0]);
     await withSql(
@@ -116,6 +253,23 @@ describe("validation before anything is applied", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("LEDGER_INVALID");
     expect(await tableExists(db.url, "second_table")).toBe(false);
+  });
+});
+
+describe("npm run db:status", () => {
+  it("lists .sql files missing from the journal, saying no migrator applies them", async () => {
+    const folder = writeMigrationFolder([m0, m1]);
+    writeFileSync(path.join(folder, "0002_hand-written.sql"), "create table hand_written (id int)");
+    const migrated = await runMigratorCli("migrate", { url: db.url, folder });
+    expect(migrated.code, migrated.output).toBe(0);
+
+    const status = await runMigratorCli("status", { url: db.url, folder });
+    expect(status.code, status.output).toBe(0);
+    expect(status.stdout).toContain(
+      "not in meta/_journal.json (1): no migrator applies these files, neither this one nor drizzle-kit migrate",
+    );
+    expect(status.stdout).toContain("\n  0002_hand-written.sql\n");
+    expect(await tableExists(db.url, "hand_written")).toBe(false);
   });
 });
 

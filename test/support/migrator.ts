@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { CommandRun } from "@tools/cli/run-command";
+import { runDrizzleKit } from "@tools/migration-check/drizzle-kit";
 import { afterAll, afterEach, beforeEach } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
@@ -9,7 +11,7 @@ import { MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
 import type { MigrationSet } from "@/lib/db/migrator/settings";
 import { createLog, type Log } from "@/lib/log";
 import { createTestDatabase, type TestDatabase } from "./database";
-import { type ProcessResult, type RunningProcess, startScript } from "./processes";
+import { type ProcessResult, REPO_ROOT, type RunningProcess, startScript } from "./processes";
 
 export interface FixtureMigration {
   tag: string;
@@ -90,6 +92,28 @@ export function writeMigrationFolder(migrations: FixtureMigration[], folder?: st
     );
   }
   return target;
+}
+
+/**
+ * drizzle-kit's own `generate` (`args` after it) into `folder`, from fixtures/drizzle-kit-schema.ts,
+ * with `options` (e.g. `breakpoints`, `migrations.prefix`) in its config. `out` is relative: with
+ * a prefix other than "index", drizzle-kit 0.31 reads the previous snapshot at `./<out>/meta/...`,
+ * which an absolute `out` breaks.
+ */
+export function drizzleKitGenerate(
+  folder: string,
+  options: Record<string, unknown>,
+  args: string[],
+): Promise<CommandRun> {
+  const config = path.join(folder, "generate.config.json");
+  const settings = {
+    dialect: "postgresql",
+    schema: path.join(REPO_ROOT, "test/support/fixtures/drizzle-kit-schema.ts"),
+    out: `./${path.basename(folder)}`,
+    ...options,
+  };
+  writeFileSync(config, JSON.stringify(settings));
+  return runDrizzleKit(["generate", "--config", config, ...args], { cwd: path.dirname(folder) });
 }
 
 /**

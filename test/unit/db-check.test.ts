@@ -112,7 +112,7 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
     expect(result.output).toContain("collision");
   });
 
-  it("fails when a journal `when` is not later than the entry before it", async () => {
+  it("fails when a journal `when` repeats the entry before it", async () => {
     await addCustomMigration("noop");
     let previousTag = "";
     let noopTag = "";
@@ -128,10 +128,26 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
 
     expect(result.code).toBe(1);
     expect(result.output).toContain("[journal]");
-    expect(result.output).toContain(`${noopTag} (when`);
+    expect(result.output).toContain("the ledger records a migration by its `when`");
     expect(result.output).toMatch(
-      new RegExp(`${noopTag} .* follows ${previousTag} .* but is not later`),
+      new RegExp(`${noopTag} has the same \`when\` as ${previousTag} `),
     );
+  });
+
+  it("passes with a warning when a journal entry is earlier than the one before it", async () => {
+    await addCustomMigration("noop");
+    editJournal((journal) => {
+      const [previous, noop] = journal.entries.slice(-2);
+      if (!previous || !noop) throw new Error("expected two journal entries");
+      noop.when = previous.when - 1000;
+    });
+
+    const result = await dbCheck();
+
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain("[journal]");
+    expect(result.output).toContain("but is earlier (a hand-edited journal, or a merge)");
+    expect(result.output).toContain("Leave migrations that are applied anywhere as they are");
   });
 
   it("fails when a journal entry's .sql file is missing", async () => {

@@ -207,6 +207,7 @@ function inspected(pending: MigrationStatus["pending"]): MigrationStatus {
     pending,
     unknown: [],
     problems: [],
+    warnings: [],
     version: "0001_invites",
     total: 2 + pending.length,
     target: url,

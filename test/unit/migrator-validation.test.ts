@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DRIZZLE_LEDGER, type LedgerRow, type MigrationFile } from "@/lib/db/migrator/drizzle-0.45";
+import { findEscapes } from "@/lib/db/migrator/escapes";
 import { MIGRATION_LOCK_KEY, MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
 import { planMigrations, usesConcurrently } from "@/lib/db/migrator/validation";
 
@@ -53,15 +54,37 @@ describe("planMigrations", () => {
     ]);
   });
 
-  it("refuses every journal entry not later than the newest before it, as db:check does", () => {
-    const [first, second] = planMigrations(
-      [file(0, 1000), file(1, 900), file(2, 950), file(3, 2000)],
+  it("warns about an entry earlier than the newest before it, refuses one whose `when` repeats", () => {
+    const plan = planMigrations(
+      [file(0, 1000), file(1, 900), file(2, 1000), file(3, 2000)],
       [],
       strict,
-    ).problems;
-    expect(first).toMatchObject({ code: "JOURNAL_ORDER", tag: "0001_m1" });
-    expect(second).toMatchObject({ code: "JOURNAL_ORDER", tag: "0002_m2" });
-    expect(second?.message).toMatch(/0002_m2 \(when 950, .*\) follows 0000_m0 .* but is not later/);
+    );
+    const [repeated, ...others] = plan.problems;
+    expect(others).toEqual([]);
+    expect(repeated).toMatchObject({ code: "JOURNAL_ORDER", tag: "0002_m2" });
+    expect(repeated?.message).toMatch(/0002_m2 has the same `when` as 0000_m0 \(when 1000, /);
+    expect(plan.warnings).toEqual([
+      expect.stringMatching(/0001_m1 \(when 900, .*\) follows 0000_m0 .* but is earlier/),
+    ]);
+    expect(plan.pending.map((pending) => pending.tag)).toHaveLength(4);
+  });
+
+  it("refuses an earlier entry that a -- no-transaction migration would make this migrator skip", () => {
+    const split = [
+      file(0, 1000),
+      file(1, 3000, ["-- no-transaction\ncreate index concurrently if not exists i on t0 (id)"]),
+      file(2, 2000),
+    ];
+    const [skipped, ...others] = planMigrations(split, [], strict).problems;
+    expect(others).toEqual([]);
+    expect(skipped).toMatchObject({ code: "JOURNAL_ORDER", tag: "0002_m2" });
+    expect(skipped?.message).toContain("0002_m2 (when 1970-01-01T00:00:02.000Z) would be skipped");
+    expect(skipped?.message).toContain("0001_m1 runs outside a transaction");
+    const inOneBatch = [file(0, 1000), file(1, 3000), file(2, 2000)];
+    expect(planMigrations(inOneBatch, [], strict).problems).toEqual([]);
+    // Once the later one is applied, drizzle would skip the earlier one whatever the batches.
+    expect(codes(inOneBatch, [row(1, 1000), row(2, 3000)])).toEqual(["OUT_OF_ORDER"]);
   });
 
   it("refuses a folder another ledger records, naming both ledgers and at most three tags", () => {
@@ -93,7 +116,6 @@ describe("planMigrations", () => {
     expect(
       codes(messy, [row(1, 1000, "edited"), row(2, null, "x"), row(3, 5000, "future")]),
     ).toEqual([
-      "JOURNAL_ORDER",
       "CHECKSUM_MISMATCH",
       "LEDGER_INVALID",
       "UNKNOWN_APPLIED",
@@ -125,6 +147,88 @@ describe("usesConcurrently", () => {
     "REFRESH MATERIALIZED VIEW CONCURRENTLY weekly_totals",
   ])("ignores %s", (statement) => {
     expect(usesConcurrently(statement)).toBe(false);
+  });
+});
+
+describe("findEscapes", () => {
+  /** `kind@line` of each escape in a file of one chunk. */
+  const escapesIn = (sql: string) =>
+    findEscapes([sql]).map((found) => `${found.kind}@${found.line}`);
+
+  it.each([
+    ["BEGIN;", "transaction"],
+    ["begin transaction isolation level serializable;", "transaction"],
+    ["START TRANSACTION;", "transaction"],
+    ["COMMIT;", "transaction"],
+    ["commit prepared 'x';", "transaction"],
+    ["END;", "transaction"],
+    ["ROLLBACK;", "transaction"],
+    ["ABORT;", "transaction"],
+    ["SAVEPOINT s1;", "transaction"],
+    ["RELEASE SAVEPOINT s1;", "transaction"],
+    ["rollback to savepoint s1;", "transaction"],
+    ["PREPARE TRANSACTION 'x';", "transaction"],
+    ["SET lock_timeout = 0;", "timeouts"],
+    ["set local statement_timeout to '1h';", "timeouts"],
+    ['SET SESSION "idle_in_transaction_session_timeout" = 0;', "timeouts"],
+    ["RESET statement_timeout;", "timeouts"],
+    ["select set_config('lock_timeout', '0', true);", "timeouts"],
+    ["RESET ALL;", "session-reset"],
+    ["DISCARD ALL;", "session-reset"],
+    ["SET ROLE admin;", "role"],
+    ["set local role admin;", "role"],
+    ["SET SESSION AUTHORIZATION admin;", "role"],
+    ["RESET ROLE;", "role"],
+    ["SELECT pg_advisory_unlock_all();", "advisory-unlock"],
+    ["select pg_advisory_unlock(4026692762179956003);", "advisory-unlock"],
+    ["DO $$ BEGIN PERFORM pg_advisory_unlock_all(); END $$;", "advisory-unlock"],
+    ["DO $do$ BEGIN IF true THEN SET LOCAL lock_timeout = 0; END IF; END $do$;", "timeouts"],
+  ])("finds %s", (sql, kind) => {
+    expect(escapesIn(`create table a (id int);\n${sql}`)).toEqual([`${kind}@2`]);
+  });
+
+  it.each([
+    "DO $$ BEGIN ALTER TABLE a ADD CONSTRAINT a_fk FOREIGN KEY (b) REFERENCES b(id); EXCEPTION WHEN duplicate_object THEN null; END $$;",
+    "CREATE FUNCTION f() RETURNS trigger AS $body$ BEGIN NEW.updated = now(); RETURN NEW; END; $body$ LANGUAGE plpgsql;",
+    "CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; SELECT 2; END;",
+    "CREATE FUNCTION h() RETURNS void AS $$ SELECT pg_advisory_unlock_all() $$ LANGUAGE sql;",
+    "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT pg_advisory_unlock_all(); END;",
+    "INSERT INTO notes (body) VALUES ('commit; set lock_timeout = 0'), (E'it\\'s; rollback');",
+    '-- commit;\n/* rollback; /* nested */ end; */ ALTER TABLE "commit" ADD COLUMN "end" int;',
+    "UPDATE roles SET role = 'admin';",
+    "ALTER ROLE app SET statement_timeout = '5s';",
+    "SET search_path TO public;",
+    "SET LOCAL work_mem = '64MB';",
+    "REFRESH MATERIALIZED VIEW weekly_totals;",
+  ])("allows %s", (sql) => {
+    expect(escapesIn(sql)).toEqual([]);
+  });
+
+  it("counts lines across statement breakpoints, as the file has them", () => {
+    const escapes = findEscapes([
+      "create table a (id int);\n",
+      "\ncreate table b (id int);\ncommit;",
+    ]);
+    expect(escapes).toEqual([{ kind: "transaction", line: 4, text: "commit" }]);
+  });
+
+  it("lets a file opt into the kinds its marker names, never into transaction statements", () => {
+    const sql = [
+      "-- migrator-allow timeouts, role: the backfill needs longer, as the owner",
+      "SET LOCAL statement_timeout = '1h';",
+      "SET ROLE owner;",
+      "DISCARD ALL;",
+      "COMMIT;",
+    ].join("\n");
+    expect(escapesIn(sql)).toEqual(["session-reset@4", "transaction@5"]);
+    expect(escapesIn(sql.replace(": the backfill needs longer, as the owner", ""))).toHaveLength(4);
+    expect(escapesIn("-- migrator-allow transaction: we know\nCOMMIT;")).toEqual(["transaction@2"]);
+  });
+
+  it("finds transaction statements in a -- no-transaction file too", () => {
+    expect(
+      escapesIn("-- no-transaction\nBEGIN;\nUPDATE a SET b = 1;\nCOMMIT;\nRESET ALL;"),
+    ).toEqual(["transaction@2", "transaction@4", "session-reset@5"]);
   });
 });
 

@@ -124,11 +124,14 @@ function checkJournal(
   try {
     const journal = parseJournal(readFileSync(journalPath, "utf8"), journalLabel);
     const sqlFiles = readdirSync(outDir).filter((name) => name.endsWith(".sql"));
-    const problems = findJournalProblems(journal, sqlFiles).map(({ problem, fix }) => ({
-      check: "journal" as const,
-      problem: `${label}/: ${problem}`,
-      fix,
-    }));
+    const problems = findJournalProblems(journal, sqlFiles).map(
+      ({ problem, fix, warning }): MigrationCheckProblem => ({
+        check: "journal",
+        problem: `${label}/: ${problem}`,
+        fix,
+        ...(warning ? { note: true } : {}),
+      }),
+    );
     return { readable: true, problems };
   } catch (error) {
     if (!(error instanceof JournalFormatError)) throw error;

@@ -1,7 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { BREAKPOINT } from "@/lib/db/migrator/drizzle-0.45";
 import { isNoTransaction, NO_TRANSACTION_MARKER } from "@/lib/db/migrator/no-transaction";
-import { excerpt, usesConcurrently, withoutCommentsAndQuotes } from "@/lib/db/migrator/validation";
+import {
+  excerpt,
+  findEscapeProblems,
+  usesConcurrently,
+  withoutCommentsAndQuotes,
+} from "@/lib/db/migrator/validation";
 
 /**
  * `npm run db:check`'s rules for migrations that run outside a transaction (the `-- no-transaction`
@@ -19,8 +25,6 @@ export interface NoTransactionFinding {
   note?: true;
 }
 
-/** drizzle-orm splits a migration file into statements on this line. */
-const BREAKPOINT = "--> statement-breakpoint";
 const NEAR_MARKER = /^--\s*no[\s_-]*transaction\b/i;
 
 interface RepeatabilityRule {
@@ -84,7 +88,19 @@ function repeatabilityProblem(
 /** Findings for one migration file's text. */
 export function checkNoTransactionFile(file: string, text: string): NoTransactionFinding[] {
   const statements = text.split(BREAKPOINT);
-  const firstLine = text.split("\n", 1)[0]?.replace(/\r$/, "") ?? "";
+  // The migrator refuses these at boot too; db:check finds them before a deploy does.
+  const tag = path.basename(file, ".sql");
+  const escapes = findEscapeProblems({ tag, statements }, file).map(({ problem, fix }) => ({
+    file,
+    problem,
+    fix,
+  }));
+  return [...escapes, ...placementFindings(file, statements)];
+}
+
+/** Whether each statement suits where it runs: in the batch's transaction, or outside one. */
+function placementFindings(file: string, statements: string[]): NoTransactionFinding[] {
+  const firstLine = statements[0]?.split("\n", 1)[0]?.replace(/\r$/, "") ?? "";
   if (!isNoTransaction(statements)) {
     const findings: NoTransactionFinding[] = [];
     if (NEAR_MARKER.test(firstLine)) {

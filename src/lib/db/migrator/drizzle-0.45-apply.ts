@@ -21,8 +21,8 @@ type ApplySettings = Pick<MigratorSettings, "migrationsFolder" | "ledger">;
 /**
  * Runs all of drizzle-orm's `migrate()` for `pending` in `tx`, the caller's locked transaction:
  * its ledger setup, its ledger read and its batch. The dialect's `migrate()` is given the folder's
- * migrations up to the last of `pending` (its watermark picks `pending` among them), so a
- * `-- no-transaction` migration after them is left for its own step.
+ * migrations up to the last of `pending`, in journal order (its watermark picks `pending` among
+ * them), so a `-- no-transaction` migration after them is left for its own step.
  */
 export async function migrateInTransaction(
   locked: LockedTransaction,
@@ -51,9 +51,13 @@ export async function migrateInTransaction(
       since = performance.now();
     },
   };
-  const last = pending.at(-1)?.when ?? Number.NEGATIVE_INFINITY;
-  const migrations = readMigrationFiles({ migrationsFolder }).filter(
-    (migration) => migration.folderMillis <= last,
+  // Cut by journal position, not by `when`: in a journal out of `when` order, a pending entry
+  // may be earlier than one before it, and drizzle applies both.
+  const all = readMigrationFiles({ migrationsFolder });
+  const last = pending.at(-1);
+  const migrations = all.slice(
+    0,
+    all.findLastIndex((migration) => migration.folderMillis === last?.when) + 1,
   );
   const session = sessionInTransaction(locked, client, logger, () => {
     since = performance.now();

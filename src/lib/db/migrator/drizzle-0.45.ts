@@ -8,6 +8,7 @@
  * drizzle-orm changes these two files and the rules that exist because of them (validation.ts),
  * nothing else.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { readMigrationFiles } from "drizzle-orm/migrator";
@@ -77,6 +78,9 @@ export function parseJournal(text: string, source: string): Journal {
   return result.data;
 }
 
+/** drizzle-orm splits a migration file into chunks on this text, and runs each as one query. */
+export const BREAKPOINT = "--> statement-breakpoint";
+
 /** One migration of the folder, as drizzle-orm's `migrate()` will see it. */
 export interface MigrationFile {
   /** The journal tag, also the file name without `.sql` (e.g. `0003_add-invites`). */
@@ -122,6 +126,23 @@ export function readMigrationFolder(folder: string): MigrationFile[] {
     if (!meta) throw new Error(`drizzle read fewer migrations than ${journalPath} lists`);
     return { tag: entry.tag, when: entry.when, hash: meta.hash, statements: meta.sql };
   });
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * Whether `hash` (a ledger row's) records `file`: drizzle's SHA-256 of it as it is, or as a
+ * checkout with the other line endings would have it. git may write a text file with CRLF
+ * (core.autocrlf, a Windows checkout), which changes drizzle's hash and not the SQL; so the file
+ * is compared with LF and with CRLF endings throughout, as drizzle would hash it from either.
+ */
+export function recordsFile(hash: string, file: MigrationFile): boolean {
+  return hash === file.hash || lineEndingHashes(file).includes(hash);
+}
+
+function lineEndingHashes(file: MigrationFile): string[] {
+  const lf = file.statements.join(BREAKPOINT).replaceAll("\r\n", "\n");
+  return [sha256(lf), sha256(lf.replaceAll("\n", "\r\n"))];
 }
 
 /** A row of drizzle's ledger. */
@@ -196,13 +217,14 @@ export async function findLedgersElsewhere(
     order by 1, 2`;
   const found: LedgerElsewhere[] = [];
   // SHA-256 hex digests hold no comma.
-  const hashes = files.map((file) => file.hash).join(",");
+  const hashes = files.flatMap((file) => [file.hash, ...lineEndingHashes(file)]).join(",");
   for (const candidate of candidates) {
     const rows = await sql<{ hash: string; created_at: string }[]>`
       select hash, created_at::text from ${sql(candidate.schema)}.${sql(candidate.table)}
       where hash = any(string_to_array(${hashes}, ','))`;
-    const recorded = new Set(rows.map((row) => `${row.hash}@${row.created_at}`));
-    const records = files.filter((file) => recorded.has(`${file.hash}@${file.when}`));
+    const records = files.filter((file) =>
+      rows.some((row) => row.created_at === String(file.when) && recordsFile(row.hash, file)),
+    );
     if (records.length > 0) found.push({ ledger: candidate, records });
   }
   return found;

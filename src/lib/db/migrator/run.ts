@@ -332,6 +332,7 @@ async function bringUpToDate(
     const { plan, connectMs, readMs } = context;
     const timings = `connect ${ms(connectMs)}, ledger read ${ms(readMs)}`;
     const facts = { connectMs, ledgerReadMs: readMs, version: plan.version };
+    for (const warning of plan.warnings) log.warn("migrate.journal_order", warning);
     throwFirstProblem(plan);
     const pending = plan.pending.map((file) => file.tag);
     if (pending.length === 0) {

@@ -6,10 +6,13 @@ import {
   type LedgerRow,
   ledgerName,
   type MigrationFile,
+  recordsFile,
   watermarkOf,
 } from "./drizzle-0.45";
 import { MigrationError } from "./errors";
+import { ALLOW_MARKER, ALLOWABLE_KINDS, type Escape, findEscapes } from "./escapes";
 import { isNoTransaction, NO_TRANSACTION_MARKER } from "./no-transaction";
+import { type TokenKind, tokenize } from "./sql-tokens";
 
 /**
  * Every rule the folder and the ledger must meet before anything is applied (and the journal
@@ -27,6 +30,8 @@ export interface MigrationPlan {
   unknown: LedgerRow[];
   /** Everything that makes applying unsafe; empty when the plan may run. */
   problems: MigrationError[];
+  /** What is worth knowing but safe (an out-of-order journal drizzle still applies in full). */
+  warnings: string[];
   /** Tag of the newest applied migration of the folder. */
   version: string | null;
   total: number;
@@ -68,9 +73,11 @@ export function planMigrations(
   for (const found of options.elsewhere ?? []) {
     problems.push(ledgerElsewhere(options.ledger, found, files.length));
   }
-  for (const { tag, problem, fix } of findOrderProblems(files)) {
+  const warnings: string[] = [];
+  for (const { tag, problem, fix, warning } of findOrderProblems(files)) {
     const message = `meta/_journal.json is out of order: ${problem} ${fix}`;
-    problems.push(new MigrationError("JOURNAL_ORDER", message, { tag }));
+    if (warning) warnings.push(message);
+    else problems.push(new MigrationError("JOURNAL_ORDER", message, { tag }));
   }
 
   const fileByWhen = new Map(files.map((file) => [file.when, file] as const).reverse());
@@ -92,7 +99,7 @@ export function planMigrations(
     } else if (!rowByWhen.has(row.createdAt)) {
       // A second row for one migration (an earlier unlocked race) is harmless.
       rowByWhen.set(row.createdAt, row);
-      if (row.hash !== file.hash) {
+      if (!recordsFile(row.hash, file)) {
         problems.push(
           new MigrationError(
             "CHECKSUM_MISMATCH",
@@ -112,7 +119,7 @@ export function planMigrations(
     return row ? [{ tag: file.tag, when: file.when, hash: file.hash, ledgerId: row.id }] : [];
   });
   for (const row of options.allowUnknownApplied ? [] : unknown) {
-    const sameContent = pending.find((file) => file.hash === row.hash);
+    const sameContent = pending.find((file) => recordsFile(row.hash, file));
     problems.push(
       new MigrationError(
         "UNKNOWN_APPLIED",
@@ -142,6 +149,7 @@ export function planMigrations(
       );
     }
   }
+  problems.push(...skippedAfterNoTransaction(pending));
   for (const file of pending.filter((candidate) => !isNoTransaction(candidate.statements))) {
     for (const statement of file.statements.filter(usesConcurrently)) {
       problems.push(
@@ -156,14 +164,105 @@ export function planMigrations(
       );
     }
   }
+  for (const file of pending) {
+    for (const { code, problem, fix } of findEscapeProblems(file)) {
+      problems.push(
+        new MigrationError(code, `${problem} Nothing was applied. ${fix}`, { tag: file.tag }),
+      );
+    }
+  }
   return {
     applied,
     pending,
     unknown,
     problems,
+    warnings,
     version: applied.at(-1)?.tag ?? null,
     total: files.length,
   };
+}
+
+export interface EscapeProblem {
+  code: "TRANSACTION_CONTROL" | "SESSION_CONTROL";
+  problem: string;
+  fix: string;
+}
+
+/**
+ * Pending migrations that an out-of-order journal would make this migrator skip: drizzle's
+ * watermark is read again after each `-- no-transaction` migration commits, so a pending entry
+ * earlier than a pending entry before it is skipped when a `-- no-transaction` migration (one of
+ * the two, or one between them) commits in between. drizzle-kit would apply them in one
+ * transaction; this migrator refuses before applying anything.
+ */
+function skippedAfterNoTransaction(pending: MigrationFile[]): MigrationError[] {
+  const problems: MigrationError[] = [];
+  pending.forEach((file, index) => {
+    const earlier = pending.slice(0, index);
+    const newer = earlier.findIndex((candidate) => candidate.when > file.when);
+    if (newer < 0) return;
+    const split = [...pending.slice(newer, index + 1)].find((candidate) =>
+      isNoTransaction(candidate.statements),
+    );
+    if (!split) return;
+    problems.push(
+      new MigrationError(
+        "JOURNAL_ORDER",
+        `Migration ${file.tag} (when ${iso(file.when)}) would be skipped: it is pending after ` +
+          `${earlier[newer]?.tag} (when ${iso(earlier[newer]?.when ?? 0)}), which is later, and ` +
+          `${split.tag} runs outside a transaction (${NO_TRANSACTION_MARKER}), so the batch ` +
+          `before it commits first, after which drizzle's migrate() skips ${file.tag}. Nothing ` +
+          `was applied. If ${file.tag} is applied nowhere yet, delete it and generate it again ` +
+          "(it then comes after the newest); otherwise do as for OUT_OF_ORDER.",
+        { tag: file.tag },
+      ),
+    );
+  });
+  return problems;
+}
+
+/**
+ * What a migration file escapes (escapes.ts): one problem per file and code, each escape named
+ * by its line. The migrator refuses them; the lint (tools/migration-check) reports the same text.
+ */
+export function findEscapeProblems(
+  file: Pick<MigrationFile, "tag" | "statements">,
+  sqlPath = `drizzle/${file.tag}.sql`,
+): EscapeProblem[] {
+  const escapes = findEscapes(file.statements);
+  const where = (found: Escape[]) =>
+    found.map((one) => `${sqlPath}:${one.line}: ${excerpt(one.text)}`).join("\n");
+  const problems: EscapeProblem[] = [];
+  const transaction = escapes.filter((one) => one.kind === "transaction");
+  if (transaction.length > 0) {
+    problems.push({
+      code: "TRANSACTION_CONTROL",
+      problem:
+        `Migration ${file.tag} ends, rolls back or nests the migrations' transaction:\n` +
+        `${where(transaction)}\nEverything after it would run without the migration lock, ` +
+        "without the timeouts and outside the all-or-nothing batch.",
+      fix: isNoTransaction(file.statements)
+        ? "Remove the statement: each statement of this migration already commits on its own."
+        : "Remove the statement; what must run outside a transaction goes in a migration of " +
+          `its own whose first line is \`${NO_TRANSACTION_MARKER}\`.`,
+    });
+  }
+  const session = escapes.filter((one) => one.kind !== "transaction");
+  if (session.length > 0) {
+    const kinds = [...new Set(session.map((one) => one.kind))].join(", ");
+    problems.push({
+      code: "SESSION_CONTROL",
+      problem:
+        `Migration ${file.tag} changes what the migrator sets for every migration (${kinds}):\n` +
+        `${where(session)}\nThe pending migrations share one transaction, so even a SET LOCAL ` +
+        "applies to every migration after it; RESET ALL, DISCARD and pg_advisory_unlock* undo " +
+        "the migrator's timeouts or lock.",
+      fix:
+        `Remove it, or, if it is meant, opt in with a line \`${ALLOW_MARKER} ${kinds}: <why>\` ` +
+        `in the file (kinds: ${ALLOWABLE_KINDS.join(", ")}).`,
+    });
+  }
+  return problems;
 }
 
 /**
@@ -208,28 +307,12 @@ export function usesConcurrently(statement: string): boolean {
 /** `sql` with comments, string literals and quoted identifiers blanked out: only keywords and
  * plain names remain. */
 export function withoutCommentsAndQuotes(sql: string): string {
-  let out = "";
-  const skipTo = (end: string, from: number) => {
-    const found = sql.indexOf(end, from);
-    return found === -1 ? sql.length : found + end.length;
-  };
-  for (let index = 0, next: number; index < sql.length; index = next) {
-    const char = sql[index] ?? "";
-    next = index + 1;
-    if (sql.startsWith("--", index)) next = skipTo("\n", index);
-    else if (sql.startsWith("/*", index)) next = skipTo("*/", index + 2);
-    else if (char === "'" || char === '"') {
-      // A doubled quote inside is an escaped quote: keep scanning past it.
-      do next = skipTo(char, next);
-      while (sql[next] === char && ++next);
-    } else if (char === "$" && !/[\w$]/.test(sql[index - 1] ?? "")) {
-      const tag = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(index))?.[0];
-      if (tag) next = skipTo(tag, index + tag.length);
-    }
-    out += next === index + 1 ? char : " ";
-  }
-  return out;
+  return tokenize(sql)
+    .map((token) => (QUOTED_OR_COMMENT.has(token.kind) ? " " : token.text))
+    .join("");
 }
+
+const QUOTED_OR_COMMENT = new Set<TokenKind>(["comment", "string", "identifier", "dollar"]);
 
 /** The start of a statement, on one line, for messages. */
 export function excerpt(statement: string, length = 200): string {
@@ -242,36 +325,56 @@ export interface JournalProblem {
   fix: string;
   /** The entry the problem is about, when it is about one. */
   tag?: string;
+  /** Worth knowing, but nothing is skipped or misread because of it: reported, not refused. */
+  warning?: true;
 }
 
 const describeWhen = (when: number) => `when ${when}, ${iso(when)}`;
 
 /**
- * Each entry whose `when` is not later than every entry before it: drizzle-orm would never run it
- * on a database that has the earlier one. Comparing with the newest so far (not only the entry
- * before) also reports the entries after a misplaced one that are still too old.
+ * Journal entries out of `when` order. drizzle-orm applies, in journal order, every entry whose
+ * `when` is later than the newest ledger row: an entry earlier than one before it is applied
+ * with it on a fresh database, and is only skipped on a database that already has that one,
+ * which planMigrations refuses as OUT_OF_ORDER. So such an entry is a warning. An entry whose
+ * `when` equals an earlier one's is refused: the ledger records a migration by its `when`
+ * alone, so neither drizzle nor this migrator can tell the two apart.
  */
 export function findOrderProblems(
   entries: readonly Pick<JournalEntry, "tag" | "when">[],
 ): JournalProblem[] {
   const problems: JournalProblem[] = [];
+  const seen = new Map<number, string>();
   let newest: Pick<JournalEntry, "tag" | "when"> | undefined;
   for (const entry of entries) {
-    if (!newest || entry.when > newest.when) {
-      newest = entry;
-      continue;
+    const twin = seen.get(entry.when);
+    seen.set(entry.when, entry.tag);
+    if (twin !== undefined) {
+      problems.push({
+        tag: entry.tag,
+        problem:
+          `${entry.tag} has the same \`when\` as ${twin} (${describeWhen(entry.when)}): the ledger ` +
+          "records a migration by its `when`, so once one of them is applied the other looks " +
+          "applied too and never runs.",
+        fix:
+          `Usually two branches each generated a migration. If ${entry.tag} is applied nowhere ` +
+          "yet, delete its .sql file, its meta/*_snapshot.json and its journal entry, then run " +
+          "`npm run db:generate -- --name <readable-name>` again on top of the others.",
+      });
+    } else if (newest && entry.when < newest.when) {
+      problems.push({
+        tag: entry.tag,
+        warning: true,
+        problem:
+          `${entry.tag} (${describeWhen(entry.when)}) follows ${newest.tag} ` +
+          `(${describeWhen(newest.when)}) but is earlier (a hand-edited journal, or a merge). ` +
+          "drizzle-orm applies both on a database that has neither; a database that has " +
+          `${newest.tag} and not ${entry.tag} is refused (OUT_OF_ORDER).`,
+        fix:
+          "Leave migrations that are applied anywhere as they are; generate new ones as usual " +
+          "(drizzle-kit gives them the current time, after the newest `when`).",
+      });
     }
-    problems.push({
-      tag: entry.tag,
-      problem:
-        `${entry.tag} (${describeWhen(entry.when)}) follows ${newest.tag} ` +
-        `(${describeWhen(newest.when)}) but is not later, so drizzle-orm would never run it on a ` +
-        "database that already has the earlier one.",
-      fix:
-        `Usually two branches each generated a migration. If ${entry.tag} is applied nowhere yet, ` +
-        "delete its .sql file, its meta/*_snapshot.json and its journal entry, then run " +
-        "`npm run db:generate -- --name <readable-name>` again on top of the others.",
-    });
+    if (!newest || entry.when > newest.when) newest = entry;
   }
   return problems;
 }
@@ -301,8 +404,7 @@ export function findJournalProblems(
         "remove its journal entry and its meta snapshot instead.",
     });
   }
-  for (const file of sqlFileNames) {
-    if (tags.includes(file.replace(/\.sql$/, ""))) continue;
+  for (const file of sqlFilesOutsideJournal(tags, sqlFileNames)) {
     problems.push({
       problem: `${file} is not in meta/_journal.json, so no migrator will ever apply it.`,
       fix:
@@ -311,4 +413,15 @@ export function findJournalProblems(
     });
   }
   return problems;
+}
+
+/**
+ * The `.sql` files (`sqlFileNames`, beside `meta/`) that no journal entry (`tags`) names: drizzle
+ * reads only the journal, so neither it nor this migrator will ever run them.
+ */
+export function sqlFilesOutsideJournal(
+  tags: readonly string[],
+  sqlFileNames: readonly string[],
+): string[] {
+  return sqlFileNames.filter((file) => !tags.includes(file.replace(/\.sql$/, "")));
 }
