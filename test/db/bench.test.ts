@@ -12,7 +12,7 @@ const run = promisify(execFile);
  * The bench is not a test and nothing here judges a timing; this only keeps `npm run bench` from
  * rotting: every scenario still runs against the real migrator, CLI and standalone server, and
  * `--json` stays one object of { median, min, max, runs, unit }. With `--quick` it takes about
- * 20 s on a quiet 2-core machine (plus one `next build` when `.next/standalone` is missing).
+ * 1.5 min on a quiet 2-core machine (plus one `next build` when `.next/standalone` is missing).
  */
 describe("npm run bench -- --quick --json", () => {
   it("prints one JSON object covering every scenario, and cold boots end with 0 errors and a full ledger", async () => {

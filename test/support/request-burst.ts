@@ -63,7 +63,7 @@ export async function send(
   const from = { headers: { "x-forwarded-for": freshClientAddress() } };
   const { admin } = actors;
   const started = performance.now();
-  const expect = async (
+  const judge = async (
     answer: Promise<HttpAnswer>,
     status: number,
     check: (answer: HttpAnswer) => string | undefined = () => undefined,
@@ -77,7 +77,7 @@ export async function send(
   };
   switch (kind) {
     case "sign-in":
-      return expect(
+      return judge(
         signIn(
           target.url,
           { email: `${label}@example.com`, password: "not-the-password" },
@@ -86,22 +86,22 @@ export async function send(
         401,
       );
     case "session":
-      return expect(
+      return judge(
         request(target.url, "/api/auth/get-session", { ...from, cookie: admin.cookie }),
         200,
         (got) => (got.body.includes(admin.email) ? undefined : `no session: ${got.body}`),
       );
     case "health":
-      return expect(request(target.url, "/api/health", from), 200);
+      return judge(request(target.url, "/api/health", from), 200);
     case "page":
-      return expect(
+      return judge(
         request(target.url, "/dashboard", { ...from, cookie: admin.cookie }),
         200,
         (got) =>
           got.body.includes(admin.email) ? undefined : "the dashboard does not show the admin",
       );
     case "admin write":
-      return expect(
+      return judge(
         actors.createForm.post({ name: `Burst ${label}`, slug: `burst-${label}` }, from),
         200,
         (got) => {

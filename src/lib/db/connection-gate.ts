@@ -35,7 +35,6 @@ export class ConnectionGate {
     }
     return {
       granted: grantedPromise,
-      isGranted: () => granted,
       leave: () => {
         if (left) return;
         left = true;
@@ -58,7 +57,6 @@ export class ConnectionGate {
 export interface GateTicket {
   /** Resolves once the unit may start; never, if it leaves first. */
   readonly granted: Promise<void>;
-  isGranted(): boolean;
   /** Idempotent. */
   leave(): void;
 }
