@@ -53,9 +53,15 @@ export function readListedWaivers(root: string): ListedWaiver[] {
   return entries;
 }
 
-/** Writes the list of the project at `root`, one entry per line group, as biome formats JSON. */
+/** Writes the list of the project at `root`, laid out as biome formats JSON (rules on one line). */
 export function writeListedWaivers(root: string, waivers: readonly ListedWaiver[]): void {
   const file = path.join(root, LISTED_AT);
+  const json = JSON.stringify;
+  const entries = waivers.map(
+    ({ file, statement, rules, reason }) =>
+      `  {\n    "file": ${json(file)},\n    "statement": ${json(statement)},\n` +
+      `    "rules": [${rules.map((rule) => json(rule)).join(", ")}],\n    "reason": ${json(reason)}\n  }`,
+  );
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(waivers, null, 2)}\n`);
+  writeFileSync(file, entries.length === 0 ? "[]\n" : `[\n${entries.join(",\n")}\n]\n`);
 }
