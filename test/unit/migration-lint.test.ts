@@ -6,6 +6,7 @@ import { lintMigrationFolder } from "@tools/migration-check/lint";
 import { type ListedWaiver, readListedWaivers } from "@tools/migration-check/lint/listed-waivers";
 import { RULES } from "@tools/migration-check/lint/rules";
 import { afterEach, describe, expect, it } from "vitest";
+import { generatedFolder, v5PgFolder } from "../support/real-world-folders";
 
 // The linter over real squawk runs: each case writes migration files into a fresh folder, as if
 // they followed the committed ones (tables like users and sessions already exist).
@@ -286,6 +287,33 @@ describe("the migration linter", () => {
         expect(problems[0]?.problem).toContain(`drizzle/0101_step-1.sql:${line} [statement`);
       }
     });
+  });
+
+  describe("folders shaped like public ones (test/support/real-world-folders.ts)", () => {
+    it("an old v5 folder: the DO-wrapped foreign key on an existing table and the plain index are found, the widened varchar is not", async () => {
+      const { folder } = v5PgFolder();
+      const problems = await lintMigrationFolder(folder, "drizzle", []);
+
+      expect(problems.map((p) => p.problem.split(" ").slice(0, 2).join(" "))).toEqual([
+        "drizzle/0001_wild_harpoon.sql:17 [constraint-missing-not-valid]",
+        "drizzle/0001_wild_harpoon.sql:17 [adding-foreign-key-constraint]",
+        "drizzle/0003_tasks_by_project.sql:1 [require-concurrent-index-creation]",
+      ]);
+    });
+
+    it("a generated folder of 240 migrations: each finding once, then its 59 or 60 places", async () => {
+      const { folder } = generatedFolder(240);
+      const problems = await lintMigrationFolder(folder, "drizzle", []);
+
+      expect(
+        problems.map((p) => /^\[([a-z-]+)\] .* In (\d+) places:/s.exec(p.problem)?.slice(1)),
+      ).toEqual([
+        ["require-concurrent-index-creation", "60"],
+        ["constraint-missing-not-valid", "59"],
+        ["adding-foreign-key-constraint", "59"],
+      ]);
+      expect(problems[0]?.problem).toContain("\n    drizzle/0238_step_238.sql:1 [statement ");
+    }, 60_000);
   });
 
   describe("waivers", () => {
