@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
+import { runMigrator } from "@/lib/db/migrator/run";
+import { silentLog } from "@/lib/log";
 import { catalogFingerprint } from "../support/catalog";
-import { createTestDatabase } from "../support/database";
+import { createTestDatabase, migratorSettingsFor } from "../support/database";
 import { drizzleKitMigrate, ledgerWhens, runMigratorCli, withSql } from "../support/migrator";
 import {
   customMigrationsFolder,
@@ -14,7 +16,12 @@ import {
 
 // Folders shaped like the drizzle-kit Postgres folders public projects commit
 // (test/support/real-world-folders.ts), each taken through what an adopting project does: ours
-// on a fresh database, again, then drizzle-kit; and drizzle-kit first, then ours.
+// on a fresh database, again, then drizzle-kit; and drizzle-kit first, then ours. Ours runs in
+// process (the code path of boot and db:migrate); db:status runs as its CLI.
+
+/** Our migrator on `url`: what it applied now, and where the database is after. */
+const ours = (url: string, folder: string) =>
+  runMigrator(migratorSettingsFor(url, folder), { mode: "apply", log: silentLog });
 
 /** The catalog and the ledger's rows (hash and created_at, as drizzle compares them). */
 function schemaAndLedger(url: string): Promise<{ catalog: string[]; ledger: string[] }> {
@@ -37,17 +44,14 @@ const fixtures: [string, () => RealWorldFolder][] = [
 describe.each(fixtures)("%s", { timeout: 120_000 }, (_, write) => {
   it("applies to a fresh database; a second run and drizzle-kit migrate are no-ops; drizzle-kit first leaves ours nothing; same catalog and ledger", async () => {
     const { folder, tags, whens, outsideJournal } = write();
-    const last = tags.at(-1);
+    const last = tags.at(-1) ?? null;
     const oursFirst = await createTestDatabase();
     const kitFirst = await createTestDatabase();
     try {
-      const ours = await runMigratorCli("migrate", { url: oursFirst.url, folder });
-      expect(ours.code, ours.output).toBe(0);
-      expect(ours.stdout).toContain(`is at ${last}`);
+      const first = await ours(oursFirst.url, folder);
+      expect(first).toMatchObject({ appliedNow: tags, version: last, pending: [] });
       expect(await ledgerWhens(oursFirst.url)).toEqual(whens);
-      const again = await runMigratorCli("migrate", { url: oursFirst.url, folder });
-      expect(again.code, again.output).toBe(0);
-      expect(again.stdout).toContain(`is up to date at ${last}`);
+      expect(await ours(oursFirst.url, folder)).toMatchObject({ appliedNow: [], version: last });
       const kitAfter = await drizzleKitMigrate(oursFirst.url, folder);
       expect(kitAfter.code, kitAfter.output).toBe(0);
       expect(await ledgerWhens(oursFirst.url)).toEqual(whens);
@@ -55,9 +59,7 @@ describe.each(fixtures)("%s", { timeout: 120_000 }, (_, write) => {
       const kit = await drizzleKitMigrate(kitFirst.url, folder);
       expect(kit.code, kit.output).toBe(0);
       expect(await ledgerWhens(kitFirst.url)).toEqual(whens);
-      const oursAfter = await runMigratorCli("migrate", { url: kitFirst.url, folder });
-      expect(oursAfter.code, oursAfter.output).toBe(0);
-      expect(oursAfter.stdout).toContain(`is up to date at ${last}`);
+      expect(await ours(kitFirst.url, folder)).toMatchObject({ appliedNow: [], version: last });
       expect(await ledgerWhens(kitFirst.url)).toEqual(whens);
 
       const built = await schemaAndLedger(oursFirst.url);
