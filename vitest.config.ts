@@ -9,6 +9,10 @@ const alias = {
 export default defineConfig({
   resolve: { alias },
   test: {
+    // Two files at a time, though vitest's default on 2 cores is one: most files wait for Postgres
+    // and for the processes they start, and each has a database of its own. The projects that
+    // start production servers say 1, which also runs them after the others.
+    maxWorkers: 2,
     reporters: ["default", "./test/support/skip-summary.ts", "./test/support/timings-reporter.ts"],
     projects: [
       {
@@ -40,6 +44,7 @@ export default defineConfig({
           name: "attacks",
           include: ["test/attacks/**/*.test.ts"],
           environment: "node",
+          maxWorkers: 1,
           globalSetup: ["test/support/global-setup.ts", "test/support/attack-build.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -54,6 +59,7 @@ export default defineConfig({
           name: "production",
           include: ["test/production/**/*.test.ts"],
           environment: "node",
+          maxWorkers: 1,
           globalSetup: ["test/support/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 300_000,
@@ -67,6 +73,7 @@ export default defineConfig({
           name: "deployment",
           include: ["test/deployment/**/*.test.ts"],
           environment: "node",
+          maxWorkers: 1,
           globalSetup: ["test/support/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 300_000,
