@@ -20,6 +20,7 @@ import {
   KNOWN_BROWSER_COOKIE,
   KNOWN_BROWSER_MAX_AGE_SECONDS,
 } from "./account-limit";
+import { hasClientAddress } from "./client-address";
 import { AUTH_BODY_CHECKS, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./input";
 import { SIGN_UP_CLOSED_MESSAGE } from "./messages";
 import type { AuthSettings } from "./settings";
@@ -146,7 +147,14 @@ export function createAuth({ db, ...settings }: CreateAuthOptions) {
       // Better Auth's stricter built-in rule: 3 requests per 10 s per IP.
       enabled: settings.production,
       storage: "database",
+      // A request without a client address gets no per-address bucket: Better Auth would put
+      // all of them in one, which a single client could fill to lock every user out
+      // (docs/security.md). The per-account limit in `hooks.before` still applies.
+      customRules: {
+        "/**": (request, current) => (hasClientAddress(request) ? current : false),
+      },
     },
+    logger: { log: logUnlessAboutSharedBucket },
     advanced: {
       database: { generateId: "uuid" },
       useSecureCookies: settings.production,
@@ -166,3 +174,17 @@ export function createAuth({ db, ...settings }: CreateAuthOptions) {
 }
 
 export type Auth = ReturnType<typeof createAuth>;
+
+/**
+ * Better Auth's log, as it prints it, without its warning that requests with no client address
+ * share one bucket: here they get none (`customRules` above), and client-address.ts says so.
+ */
+function logUnlessAboutSharedBucket(
+  level: "debug" | "info" | "warn" | "error",
+  message: string,
+  ...args: unknown[]
+): void {
+  if (message.startsWith("Rate limiting could not determine a client IP")) return;
+  const write = level === "error" ? console.error : level === "warn" ? console.warn : console.log;
+  write(`[Better Auth]: ${message}`, ...args);
+}
