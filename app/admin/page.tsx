@@ -106,7 +106,12 @@ export default async function AdminPage() {
                       submitName={`${person.status === "suspended" ? "Reactivate" : "Suspend"} ${person.email}`}
                       pendingLabel="Saving…"
                     >
-                      <input type="hidden" name="userId" value={person.id} />
+                      <input
+                        type="hidden"
+                        id={`status-${person.id}`}
+                        name="userId"
+                        value={person.id}
+                      />
                       <input
                         type="hidden"
                         name="change"
