@@ -128,14 +128,20 @@ function fromForwardedChain(
 }
 
 const PROOF_HEADER = "x-client-address-proof";
+/**
+ * What the hook resolved, empty for none. `X-Forwarded-For` alone cannot carry "none": Next fills
+ * it from the socket when the request has none, after the hook ran.
+ */
+const RESOLVED_HEADER = "x-client-address-resolved";
 const proofKey = Symbol.for("agency-reporting.client-address-proof");
 type ProofHolder = { [proofKey]?: string };
 
 /**
  * Rewrites `X-Forwarded-For` of every request this process receives to the resolved client
- * address, and marks it with a per-process secret so `withResolvedClientAddress` can tell a
- * rewritten request from one that arrived before this ran (Next accepts connections before
- * `register()`). Idempotent.
+ * address (for whatever reads it, such as the session rows pages create), records the address in
+ * a header of its own, and marks the request with a per-process secret so
+ * `withResolvedClientAddress` can tell a request the hook saw from one that arrived before it ran
+ * (Next accepts connections before `register()`). Idempotent.
  */
 export function installClientAddress(settings: ClientAddressSettings): void {
   const holder = globalThis as ProofHolder;
@@ -154,6 +160,7 @@ export function installClientAddress(settings: ClientAddressSettings): void {
       const address = resolve(request.socket.remoteAddress, request.headers);
       if (address === undefined) delete request.headers["x-forwarded-for"];
       else request.headers["x-forwarded-for"] = address;
+      request.headers[RESOLVED_HEADER] = address ?? "";
       request.headers[PROOF_HEADER] = proof;
     }
     return Reflect.apply(emit, this, [event, ...args]) as boolean;
@@ -161,11 +168,12 @@ export function installClientAddress(settings: ClientAddressSettings): void {
 }
 
 /**
- * The request as Better Auth must see it: its `X-Forwarded-For` only if `installClientAddress`
- * wrote it. Otherwise (the request predates the hook, or the platform runs Next without a Node
- * HTTP server) the address comes from the edge's headers when the settings name them, and is
- * dropped when not. A request left without an address has no per-address limit
- * (`hasClientAddress`); the first such request is reported through `warn`, once per process.
+ * The request as Better Auth must see it: its `X-Forwarded-For` holding the address the hook
+ * resolved, or none. For a request the hook did not see (it predates the hook, or the platform
+ * runs Next without a Node HTTP server) the address is resolved here the same way, without the
+ * socket: from the edge's headers when the settings name them, otherwise none. A request left
+ * without an address has no per-address limit (`hasClientAddress`); the first such request is
+ * reported through `warn`, once per process.
  */
 export function withResolvedClientAddress(
   request: Request,
@@ -173,27 +181,33 @@ export function withResolvedClientAddress(
   warn: (message: string) => void = console.warn,
 ): Request {
   const proof = (globalThis as ProofHolder)[proofKey];
-  const resolved =
-    proof !== undefined && request.headers.get(PROOF_HEADER) === proof
-      ? request
-      : resolveWithoutSocket(request, settings);
-  if (!hasClientAddress(resolved)) warnOnce(settings, warn);
-  return resolved;
+  const sawHook = proof !== undefined && request.headers.get(PROOF_HEADER) === proof;
+  const address = sawHook
+    ? request.headers.get(RESOLVED_HEADER) || undefined
+    : resolveWithoutSocket(request, settings);
+  const headers = new Headers(request.headers);
+  headers.delete(PROOF_HEADER);
+  headers.delete(RESOLVED_HEADER);
+  if (address === undefined) {
+    headers.delete("x-forwarded-for");
+    warnOnce(settings, warn);
+  } else {
+    headers.set("x-forwarded-for", address);
+  }
+  return new Request(request, { headers });
 }
 
-function resolveWithoutSocket(request: Request, settings: ClientAddressSettings): Request {
-  const headers = new Headers(request.headers);
-  headers.delete("x-forwarded-for");
-  headers.delete(PROOF_HEADER);
+function resolveWithoutSocket(
+  request: Request,
+  settings: ClientAddressSettings,
+): string | undefined {
   const edgeHeaders = Object.fromEntries(
     settings.addressHeaders.flatMap((name) => {
       const value = request.headers.get(name);
       return value === null ? [] : [[name, value]];
     }),
   );
-  const address = clientAddressResolver(settings)(undefined, edgeHeaders);
-  if (address !== undefined) headers.set("x-forwarded-for", address);
-  return new Request(request, { headers });
+  return clientAddressResolver(settings)(undefined, edgeHeaders);
 }
 
 /** Whether the request, as `withResolvedClientAddress` returned it, has a client address. */
