@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, notExists, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, notExists, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { getDb } from "@/lib/db";
@@ -79,8 +79,7 @@ export async function listPendingOffers(
     .from(membershipGrants)
     .innerJoin(users, eq(users.id, membershipGrants.userId))
     .leftJoin(tenants, eq(tenants.id, membershipGrants.tenantId))
-    .leftJoin(inviter, eq(inviter.id, membershipGrants.invitedByUserId))
-    .orderBy(asc(users.email));
+    .leftJoin(inviter, eq(inviter.id, membershipGrants.invitedByUserId));
   return [
     ...invitations.map((row) => ({ ...row, kind: "invitation" as const })),
     ...grants.map((row) => ({ ...row, kind: "grant" as const })),
