@@ -1,3 +1,5 @@
+import type { LogFormat } from "drizzle-boot-migrator";
+import { ConfigError } from "drizzle-boot-migrator/errors";
 import { z } from "zod";
 
 /**
@@ -7,9 +9,11 @@ import { z } from "zod";
  * `readEnv()` (or a `require*` helper) at start and stop with a message naming the variable.
  */
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+/**
+ * A bad environment: the migrator package's configuration error, so that its failure reports
+ * (code CONFIG, exit 2) cover the app's own configuration errors too.
+ */
+export { ConfigError };
 
 const postgresUrl = z
   .string()
@@ -24,9 +28,10 @@ const flag = (defaultValue: boolean) =>
     .default(defaultValue ? "true" : "false")
     .transform((value) => value === "true" || value === "1");
 
-/** How the boot and the migrator print their log (src/lib/log.ts renders both). */
-const LOG_FORMATS = ["human", "json"] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
+/** How the boot and the migrator print their log (the migrator package's `createLog` renders both). */
+const LOG_FORMATS = ["human", "json"] as const satisfies readonly LogFormat[];
+
+export type { LogFormat };
 
 const milliseconds = (defaultValue: number) => z.coerce.number().int().min(0).default(defaultValue);
 const count = (defaultValue: number) => z.coerce.number().int().min(0).default(defaultValue);

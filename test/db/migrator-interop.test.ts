@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { DRIZZLE_LEDGER, type LedgerLocation } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
-import { DRIZZLE_LEDGER, type LedgerLocation } from "@/lib/db/migrator/drizzle-0.45";
 import { MIGRATIONS_FOLDER } from "../support/database";
 import {
   drizzleKitGenerate,

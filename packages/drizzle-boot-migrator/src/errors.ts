@@ -1,7 +1,20 @@
-import { ConfigError } from "@/env";
-import type { Log } from "@/lib/log";
+import type { Log } from "./events.ts";
 
-/** Why a migrator run refused or failed; each has a recovery section in docs/migrations.md. */
+/** Where each error code's recovery is written: the package README, one heading per code. */
+export const README_URL = "https://www.npmjs.com/package/drizzle-boot-migrator";
+
+/**
+ * A configuration or usage error: the caller's settings are wrong (a CLI exits 2). Apps may
+ * extend it for their own configuration errors, which `describeFailure` then reports as such.
+ */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Why a migrator run refused or failed; each has a recovery section in the README. The codes are
+ * part of the API: a code is never renamed or reused within a major version.
+ */
 export type MigrationErrorCode =
   | "MIGRATIONS_FOLDER"
   | "POSTGRES_VERSION"
@@ -60,12 +73,17 @@ export class MigrationError extends Error {
       cause?: unknown;
     } = {},
   ) {
-    super(`${message}\nSee docs/migrations.md#${code.toLowerCase()}`, { cause: details.cause });
+    super(`${message}\nSee ${errorLink(code)}`, { cause: details.cause });
     this.tag = details.tag;
     this.statement = details.statement;
     this.sqlState = details.sqlState;
     this.facts = details.facts;
   }
+}
+
+/** The README section on `code` (its heading is the code). */
+export function errorLink(code: string): string {
+  return `${README_URL}#${code.toLowerCase()}`;
 }
 
 /** A pooler where the migrator needs a direct connection: a configuration error (exit 2). */

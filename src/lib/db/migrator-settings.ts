@@ -1,19 +1,24 @@
+/**
+ * The app's wiring of the migrator package: its settings from the app's validated environment,
+ * the sets of migrations-config.ts (shared with drizzle.config.ts), messages naming the app's
+ * variables and commands, and the log in the app's LOG_FORMAT.
+ */
 import path from "node:path";
-import { ConfigError, type Env, type EnvName, readEnv } from "@/env";
-import { MIGRATION_SETS, MIGRATIONS, type MigrationSetConfig } from "../migrations-config";
-import type { LedgerLocation } from "./drizzle-0.45";
 import {
   chooseMigrationsUrl,
+  directUrlAdvice,
+  type Log,
   MIGRATIONS_URL_VARIABLES,
+  MIGRATOR_ENV_NAMES,
+  type MigrationSet,
+  type MigratorSettings,
+  migratorLog,
+  migratorSettings,
   refuseTransactionPooler,
-} from "./migrations-url";
-
-/** A folder of drizzle-kit migrations and the ledger that records them. */
-export interface MigrationSet {
-  migrationsFolder: string;
-  /** drizzle's ledger of applied migrations (`migrationsSchema` / `migrationsTable`). */
-  ledger: LedgerLocation;
-}
+} from "drizzle-boot-migrator";
+import { type CliOptions, migratorCliOptions, reportCliFailure } from "drizzle-boot-migrator/cli";
+import { ConfigError, type Env, readEnv, readLogFormat } from "@/env";
+import { MIGRATION_SETS, MIGRATIONS, type MigrationSetConfig } from "./migrations-config";
 
 /** A set of migrations-config.ts with its folder resolved from `cwd`. */
 function migrationSetOf(config: MigrationSetConfig, cwd = process.cwd()): MigrationSet {
@@ -28,35 +33,12 @@ export function configuredMigrationSets(cwd = process.cwd()): MigrationSet[] {
   return MIGRATION_SETS.map((config) => migrationSetOf(config, cwd));
 }
 
-export interface MigratorSettings extends MigrationSet {
-  /** The chosen migrations URL. */
-  url: string;
-  /** Which variable it came from (for messages). */
-  urlVariable: EnvName;
-  /** How long to wait for another instance's migration lock. */
-  lockWaitMs: number;
-  /** Postgres `lock_timeout` of the migration transaction. */
-  lockTimeoutMs: number;
-  /** How often a migration that hit `lock_timeout` (SQLSTATE 55P03) is retried. */
-  lockTimeoutRetries: number;
-  /** Postgres `statement_timeout` of the migration transaction. */
-  statementTimeoutMs: number;
-  /** Postgres `idle_in_transaction_session_timeout`: how long a silent migrator keeps the lock. */
-  idleInTransactionTimeoutMs: number;
-  /**
-   * Postgres `idle_session_timeout` during a `-- no-transaction` migration: how long a silent
-   * migrator keeps the session-level lock between two statements.
-   */
-  idleSessionTimeoutMs: number;
-  /** Postgres `statement_timeout` of the statements of a `-- no-transaction` migration. */
-  noTransactionStatementTimeoutMs: number;
-  /** How long to retry an unreachable database. */
-  connectWaitMs: number;
-  /** The app's pool size per process (DATABASE_POOL_MAX), named when the server is full. */
-  appPoolMax: number;
-  /** Tolerate ledger rows the folder does not know (older code against a newer database). */
-  allowUnknownApplied: boolean;
-}
+/** What the migrator's messages call the app's settings and commands. */
+const APP_NAMES = {
+  ...MIGRATOR_ENV_NAMES,
+  statusCommand: "npm run db:status",
+  generateCommand: "npm run db:generate --",
+};
 
 /**
  * The migrator's settings from the validated environment, with the folder and ledger of
@@ -76,8 +58,8 @@ export function migratorSettingsFromEnv(
         "(the first one set is used; prefer a direct, non-pooled connection).",
     );
   }
-  refuseTransactionPooler(url, urlVariable);
-  return {
+  refuseTransactionPooler(url, urlVariable, directUrlAdvice(urlVariable));
+  const fromAppEnv = {
     ...migrationSetOf(MIGRATIONS),
     lockWaitMs: env.MIGRATION_LOCK_WAIT_MS,
     lockTimeoutMs: env.MIGRATION_LOCK_TIMEOUT_MS,
@@ -89,14 +71,40 @@ export function migratorSettingsFromEnv(
     connectWaitMs: env.MIGRATION_CONNECT_WAIT_MS,
     appPoolMax: env.DATABASE_POOL_MAX,
     allowUnknownApplied: env.MIGRATION_ALLOW_UNKNOWN_APPLIED,
-    ...withoutUndefined(overrides),
+    applicationName: "agency-reporting:migrator",
+    names: APP_NAMES,
     url,
     urlVariable,
   };
+  return migratorSettings(fromAppEnv, { ...overrides, url, urlVariable });
 }
 
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(value).filter(([, entry]) => entry !== undefined),
-  ) as Partial<T>;
+/**
+ * The migrator's log for the app's CLIs: `[migrate] ` lines, or JSON with LOG_FORMAT=json;
+ * errors to stderr unless `write` takes every line.
+ */
+export function appMigratorLog(write?: (line: string) => void): Log {
+  return migratorLog({ format: readLogFormat(), write });
+}
+
+/**
+ * The options of `npm run db:migrate`, `db:status` and `db:reset`: the package's flags, with the
+ * app's environment and migrations-config.ts's sets as defaults. `overrides` (the dev database's
+ * URL when none is configured) win over the environment.
+ */
+export function appCliOptions(
+  argv: string[],
+  usage: string,
+  booleanFlags: string[] = [],
+  overrides: Partial<MigratorSettings> = {},
+): CliOptions {
+  return migratorCliOptions(argv, usage, booleanFlags, () => ({
+    settings: migratorSettingsFromEnv(readEnv(), overrides),
+    sets: configuredMigrationSets(),
+  }));
+}
+
+/** Prints an error the way boot does (in LOG_FORMAT) and returns the exit code. */
+export function reportAppCliFailure(error: unknown): number {
+  return reportCliFailure(appMigratorLog(), error);
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { isNoTransaction } from "@/lib/db/migrator/no-transaction";
+import { isNoTransaction } from "drizzle-boot-migrator/folder";
 import type { MigrationCheckProblem } from "../check";
 import { LISTED_WAIVERS, type ListedWaiver } from "./listed-waivers";
 import { docsLink, RULES } from "./rules";
