@@ -124,6 +124,11 @@ describe("migrator settings", () => {
       connectWaitMs: 30_000,
       appPoolMax: 10,
       allowUnknownApplied: false,
+      applicationName: "agency-reporting:migrator",
+      names: expect.objectContaining({
+        lockWaitMs: "MIGRATION_LOCK_WAIT_MS",
+        statusCommand: "npm run db:status",
+      }),
     });
   });
 
