@@ -16,7 +16,7 @@ const LOAD_ONLY_ARGS = [
   "tsx",
   "--input-type=module",
   "--eval",
-  'await import("./src/lib/db/migrator/index.ts")',
+  'await import("drizzle-boot-migrator")',
 ];
 
 /**
