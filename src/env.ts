@@ -1,5 +1,3 @@
-import type { LogFormat } from "drizzle-boot-migrator";
-import { ConfigError } from "drizzle-boot-migrator/errors";
 import { z } from "zod";
 
 /**
@@ -10,10 +8,16 @@ import { z } from "zod";
  */
 
 /**
- * A bad environment: the migrator package's configuration error, so that its failure reports
- * (code CONFIG, exit 2) cover the app's own configuration errors too.
+ * A bad environment. It carries the migrator package's mark of a configuration error, so that the
+ * package's failure reports (code CONFIG, exit 2) cover it; marked rather than imported, because
+ * next.config.ts loads this module with a loader that cannot resolve the workspace package.
  */
-export { ConfigError };
+const CONFIG_ERROR_MARK = Symbol.for("drizzle-boot-migrator.ConfigError");
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  readonly [CONFIG_ERROR_MARK] = true;
+}
 
 const postgresUrl = z
   .string()
@@ -29,9 +33,8 @@ const flag = (defaultValue: boolean) =>
     .transform((value) => value === "true" || value === "1");
 
 /** How the boot and the migrator print their log (the migrator package's `createLog` renders both). */
-const LOG_FORMATS = ["human", "json"] as const satisfies readonly LogFormat[];
-
-export type { LogFormat };
+const LOG_FORMATS = ["human", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 const milliseconds = (defaultValue: number) => z.coerce.number().int().min(0).default(defaultValue);
 const count = (defaultValue: number) => z.coerce.number().int().min(0).default(defaultValue);

@@ -1,8 +1,8 @@
 import path from "node:path";
-import { PoolerUrlError } from "drizzle-boot-migrator";
+import { ConfigError, PoolerUrlError } from "drizzle-boot-migrator";
 import { UsageError } from "drizzle-boot-migrator/cli";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseEnv } from "@/env";
+import { parseEnv } from "@/env";
 import { appCliOptions, migratorSettingsFromEnv } from "@/lib/db/migrator-settings";
 
 const DIRECT = "postgres://app:secret@db.internal:5432/app";

@@ -4,11 +4,30 @@ import type { Log } from "./events.ts";
 export const README_URL = "https://www.npmjs.com/package/drizzle-boot-migrator";
 
 /**
- * A configuration or usage error: the caller's settings are wrong (a CLI exits 2). Apps may
- * extend it for their own configuration errors, which `describeFailure` then reports as such.
+ * The mark of a configuration error. `instanceof ConfigError` checks the mark rather than the
+ * class, so that it holds across copies of this package (Next bundles each entry point with its
+ * own copy) and for an app's own configuration errors: an app marks them with
+ * `[Symbol.for("drizzle-boot-migrator.ConfigError")] = true` without importing this package.
+ */
+export const CONFIG_ERROR_MARK = Symbol.for("drizzle-boot-migrator.ConfigError");
+
+/**
+ * A configuration or usage error: the caller's settings are wrong (a CLI exits 2, and
+ * `describeFailure` reports code `CONFIG` unless the error has a `code` of its own).
  */
 export class ConfigError extends Error {
   override name = "ConfigError";
+  readonly [CONFIG_ERROR_MARK] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class asked about; a subclass (PoolerUrlError) keeps the ordinary check
+    if (this !== ConfigError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      (value as { [CONFIG_ERROR_MARK]?: unknown })[CONFIG_ERROR_MARK] === true
+    );
+  }
 }
 
 /**
