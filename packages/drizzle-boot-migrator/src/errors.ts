@@ -80,6 +80,8 @@ export class MigrationError extends Error {
   readonly statement: string | undefined;
   readonly sqlState: string | undefined;
   readonly facts: FailureFacts | undefined;
+  /** The message without its closing "See docs/…" line. */
+  readonly detail: string;
 
   constructor(
     readonly code: MigrationErrorCode,
@@ -93,6 +95,7 @@ export class MigrationError extends Error {
     } = {},
   ) {
     super(`${message}\nSee ${errorLink(code)}`, { cause: details.cause });
+    this.detail = message;
     this.tag = details.tag;
     this.statement = details.statement;
     this.sqlState = details.sqlState;

@@ -21,6 +21,14 @@ export {
 export { ALLOW_MARKER, type Escape, type EscapeKind, findEscapes } from "./escapes.ts";
 export { concurrentIndexBuilt, isNoTransaction, NO_TRANSACTION_MARKER } from "./no-transaction.ts";
 export {
+  type Statement,
+  splitStatements,
+  type Token,
+  type TokenKind,
+  tokenize,
+  tokenValue,
+} from "./sql-tokens.ts";
+export {
   type EscapeProblem,
   excerpt,
   findEscapeProblems,
