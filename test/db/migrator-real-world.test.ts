@@ -1,7 +1,6 @@
+import { runMigrator, silentLog } from "drizzle-boot-migrator";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
-import { runMigrator } from "@/lib/db/migrator/run";
-import { silentLog } from "@/lib/log";
 import { catalogFingerprint } from "../support/catalog";
 import { createTestDatabase, migratorSettingsFor } from "../support/database";
 import { drizzleKitMigrate, ledgerWhens, runMigratorCli, withSql } from "../support/migrator";

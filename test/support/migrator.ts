@@ -3,13 +3,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { CommandRun } from "@tools/cli/run-command";
 import { runDrizzleKit } from "@tools/migration-check/drizzle-kit";
+import {
+  createLog,
+  type Log,
+  MIGRATION_LOCK_PG_LOCKS,
+  type MigrationSet,
+} from "drizzle-boot-migrator";
+import { type LedgerLocation, ledgerName } from "drizzle-boot-migrator/folder";
 import { afterAll, afterEach, beforeEach } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
-import { type LedgerLocation, ledgerName } from "@/lib/db/migrator/drizzle-0.45";
-import { MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
-import type { MigrationSet } from "@/lib/db/migrator/settings";
-import { createLog, type Log } from "@/lib/log";
 import { createTestDatabase, type TestDatabase } from "./database";
 import {
   type ProcessResult,

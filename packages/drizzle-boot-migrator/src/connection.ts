@@ -1,15 +1,15 @@
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createPool, type Pool } from "../pool";
-import { describeError, MigrationError, PoolerUrlError, postgresFailureOf } from "./errors";
-import { type Log, seconds } from "./log";
-import { describeTarget, directUrlFix } from "./migrations-url";
-import type { MigratorSettings } from "./settings";
-import { connectRefusal, connectRetriesExhausted } from "./target-failures";
+import postgres, { type Sql } from "postgres";
+import { describeError, MigrationError, PoolerUrlError, postgresFailureOf } from "./errors.ts";
+import { type Log, seconds } from "./log.ts";
+import { withoutClientMarkers } from "./pooler.ts";
+import { describeTarget, directUrlFix, type MigratorSettings } from "./settings.ts";
+import { connectRefusal, connectRetriesExhausted } from "./target-failures.ts";
 
 /** In `pg_stat_activity`, names the machine and process (Postgres keeps 63 bytes). */
-const migratorApplicationName = () =>
-  `agency-reporting:migrator@${hostname()}/${process.pid}`.slice(0, 63);
+const migratorApplicationName = (prefix: string) =>
+  `${prefix}@${hostname()}/${process.pid}`.slice(0, 63);
 
 /**
  * Worth retrying while a database comes up: the network, a server starting or shutting down
@@ -37,8 +37,36 @@ function isPoolerRefusal(error: unknown): boolean {
   );
 }
 
+/** The migrator's client, closed by whoever opened it. */
+export interface MigratorClient {
+  client: Sql;
+  close(): Promise<void>;
+}
+
+/**
+ * A postgres.js client of one connection to `url`. Its startup packet carries nothing but
+ * application_name (poolers refuse what they do not know); nothing is prepared, since a
+ * transaction pooler it cannot recognise (PgBouncer on a plain URL) may run each of its
+ * transactions (one per lock-wait slice) on another server connection, where a statement
+ * prepared in an earlier one does not exist (26000).
+ */
+function createClient(options: {
+  url: string;
+  applicationName: string;
+  connectTimeoutSeconds: number;
+}): MigratorClient {
+  const client = postgres(withoutClientMarkers(options.url), {
+    max: 1,
+    connect_timeout: options.connectTimeoutSeconds,
+    onnotice: () => {},
+    prepare: false,
+    connection: { application_name: options.applicationName },
+  });
+  return { client, close: () => client.end({ timeout: 5 }) };
+}
+
 export interface MigratorConnection {
-  connection: Pool;
+  connection: MigratorClient;
   connectMs: number;
   /** `server_version`, as the server reported it on connecting. */
   serverVersion: string;
@@ -58,14 +86,9 @@ export async function openMigratorConnection(
   const started = performance.now();
   for (let attempt = 1; ; attempt++) {
     // A new client per attempt: one client spaces its reconnects by its own backoff (up to 20 s).
-    const connection = createPool({
+    const connection = createClient({
       url: settings.url,
-      max: 1,
-      applicationName: migratorApplicationName(),
-      // A transaction pooler it cannot recognise (PgBouncer on a plain URL) may run each of its
-      // transactions (one per lock-wait slice) on another server connection, where a statement
-      // prepared in an earlier one does not exist (26000).
-      transactionPooler: true,
+      applicationName: migratorApplicationName(settings.applicationName),
       connectTimeoutSeconds: Math.min(10, Math.max(1, Math.ceil(settings.connectWaitMs / 1000))),
     });
     try {
@@ -83,7 +106,7 @@ export async function openMigratorConnection(
           `${target} is a connection pooler that refused the connection: ${reason} (SQLSTATE ` +
             `${(error as { code?: unknown }).code}). postgres.js sends the URL's query parameters ` +
             `as startup parameters: remove them from ${settings.urlVariable}. Or: ` +
-            `${directUrlFix(settings.urlVariable)}.`,
+            `${directUrlFix(settings)}.`,
           { cause: error },
         );
       }

@@ -3,15 +3,14 @@
  * role without privileges, a TLS mismatch, a full or not-ready server. Each is recognised from the
  * failure itself (SQLSTATE, message, the parameters the server reported on connecting), so the
  * up-to-date path pays no extra round trip; the facts go on the error, the advice in its message
- * names this app's variables.
+ * names the caller's settings (`settings.names`).
  */
 import type { Sql } from "postgres";
-import { describeError, type FailureFacts, MigrationError, postgresFailureOf } from "./errors";
-import { seconds } from "./log";
-import { describeTarget } from "./migrations-url";
-import type { MigratorSettings } from "./settings";
+import { describeError, type FailureFacts, MigrationError, postgresFailureOf } from "./errors.ts";
+import { seconds } from "./log.ts";
+import { describeTarget, type MigratorSettings, namedValue, nameOf } from "./settings.ts";
 
-type TargetSettings = Pick<MigratorSettings, "url" | "urlVariable">;
+type TargetSettings = Pick<MigratorSettings, "url" | "urlVariable" | "names">;
 
 const hostOf = (settings: TargetSettings) => describeTarget(settings).replace(/ \(.*\)$/, "");
 
@@ -104,12 +103,12 @@ export function connectRefusal(
 }
 
 /**
- * The error once connecting has been retried for `MIGRATION_CONNECT_WAIT_MS`: named for its last
+ * The error once connecting has been retried for `connectWaitMs`: named for its last
  * cause, a full server (53300), one starting up or shutting down (57P03), or no answer at all.
  */
 export function connectRetriesExhausted(
   error: unknown,
-  settings: Pick<MigratorSettings, "url" | "urlVariable" | "connectWaitMs" | "appPoolMax">,
+  settings: TargetSettings & Pick<MigratorSettings, "connectWaitMs" | "appPoolMax">,
   attempts: number,
   elapsedMs: number,
 ): MigrationError {
@@ -117,15 +116,16 @@ export function connectRetriesExhausted(
   const sqlState = postgresFailureOf(error)?.code;
   const tried =
     `after ${attempts} attempt(s) in ${seconds(elapsedMs)} ` +
-    `(MIGRATION_CONNECT_WAIT_MS=${settings.connectWaitMs}): ${describeError(error)}.`;
+    `(${namedValue(settings, "connectWaitMs")}): ${describeError(error)}.`;
   const details = { sqlState, facts: { host: hostOf(settings) }, cause: error };
   if (sqlState === "53300") {
     return new MigrationError(
       "SERVER_FULL",
       `Database ${target} still had no free connection slot ${tried} Its max_connections are ` +
         `used up (less the slots reserved for superusers). Each process of this app opens up to ` +
-        `DATABASE_POOL_MAX=${settings.appPoolMax} connections, and the migrator one more: lower ` +
-        "DATABASE_POOL_MAX, put a pooler in front of DATABASE_URL, end idle sessions " +
+        `${namedValue(settings, "appPoolMax")} connections, and the migrator one more: lower ` +
+        `${nameOf(settings, "appPoolMax")}, put a pooler in front of ` +
+        `${settings.names?.appUrl ?? "the app's URL"}, end idle sessions ` +
         "(pg_stat_activity), or raise max_connections.",
       details,
     );
@@ -135,7 +135,7 @@ export function connectRetriesExhausted(
       "SERVER_NOT_READY",
       `Database ${target} was still starting up, shutting down or in recovery ${tried} Wait ` +
         "for it (a restore or a long recovery can take minutes) and raise " +
-        "MIGRATION_CONNECT_WAIT_MS if it routinely starts after the app.",
+        `${nameOf(settings, "connectWaitMs")} if it routinely starts after the app.`,
       details,
     );
   }
@@ -147,11 +147,13 @@ export function connectRetriesExhausted(
   );
 }
 
-/** How `settings.urlVariable` is corrected to reach the primary. */
-function primaryFix(variable: string): string {
-  return variable === "MIGRATIONS_DATABASE_URL"
-    ? "Point MIGRATIONS_DATABASE_URL at the primary"
-    : `Set MIGRATIONS_DATABASE_URL to the primary's direct URL (the app may keep ${variable})`;
+/** How the URL is corrected to reach the primary: the caller's migrations-only URL if it has one. */
+function primaryFix(settings: TargetSettings): string {
+  const direct = settings.names?.directUrl;
+  const variable = settings.urlVariable;
+  return !direct || direct === variable
+    ? `Point ${variable} at the primary`
+    : `Set ${direct} to the primary's direct URL (the app may keep ${variable})`;
 }
 
 /** The fix for a privilege Postgres refused on `object` (its words: `schema public`). */
@@ -208,7 +210,7 @@ export async function targetRefusal(
     return new MigrationError(
       "READ_ONLY_TARGET",
       `${refused}\n${target} is ${what}: migrations need the primary. ${where.kept} ` +
-        `${primaryFix(settings.urlVariable)}.`,
+        `${primaryFix(settings)}.`,
       { ...details, facts: { host, standby }, cause: error },
     );
   }

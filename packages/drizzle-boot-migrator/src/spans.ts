@@ -1,11 +1,12 @@
 import { type Attributes, type Span, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
 
 /**
- * Spans go through `@opentelemetry/api` only: without a registered SDK (see src/server/tracing.ts)
- * every call is a no-op, so code that traces costs nothing on a server without tracing.
+ * Spans go through `@opentelemetry/api` only: without a registered SDK every call is a no-op, so
+ * code that traces costs nothing on a server without tracing. Exported (`withSpan`,
+ * `recordFailure`) so that a host records its own spans with the same conventions.
  */
-export function getTracer(scope: string): Tracer {
-  return trace.getTracer(`agency-reporting/${scope}`);
+export function migratorTracer(): Tracer {
+  return trace.getTracer("drizzle-boot-migrator");
 }
 
 /**

@@ -1,16 +1,16 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Sql, TransactionSql } from "postgres";
-import { DRIZZLE_LEDGER } from "./drizzle-0.45";
-import { describeError, MigrationError, postgresFailureOf } from "./errors";
-import { type Log, ms, seconds } from "./log";
-import type { MigratorSettings } from "./settings";
-import { type Step, startStep } from "./tracing";
+import { DRIZZLE_LEDGER } from "./drizzle-0.45/format.ts";
+import { describeError, MigrationError, postgresFailureOf } from "./errors.ts";
+import { type Log, ms, seconds } from "./log.ts";
+import { type MigratorSettings, namedValue, statusCommand } from "./settings.ts";
+import { type Step, startStep } from "./tracing.ts";
 
 /**
  * The advisory lock key: the first 8 bytes of SHA-256("drizzle.__drizzle_migrations") as a signed
  * big-endian 64-bit integer (4026692762179956003), so every copy of the app and any tool following
- * docs/migrations.md agree on it, and it cannot collide with 32-bit `hashtext` keys. It is named
+ * the README agree on it, and it cannot collide with 32-bit `hashtext` keys. It is named
  * after drizzle's default ledger but stays the same whatever ledger the settings name: one lock
  * per database, so that of two migrators set to different ledgers (a deploy that changes the
  * setting), the second finds the first's rows and refuses (LEDGER_ELSEWHERE) instead of applying
@@ -79,7 +79,7 @@ export interface LockedTransaction {
  * (readers do not exclude each other). If `work` still has something to write, it returns
  * `EXCLUSIVE_NEEDED` and the next transaction waits for the lock exclusively. Each wait is one
  * short transaction bounded by `lock_timeout` (`WAIT_SLICE_MS`), so that it logs the holder every
- * few seconds, gives up at `MIGRATION_LOCK_WAIT_MS`, and never holds a snapshot long enough to
+ * few seconds, gives up at `lockWaitMs`, and never holds a snapshot long enough to
  * deadlock with an index build.
  */
 export async function withMigrationLock<T>(
@@ -201,7 +201,7 @@ async function lockWaitTimeout(
   return new MigrationError(
     "LOCK_WAIT_TIMEOUT",
     `Gave up waiting for the migration lock after ${seconds(waited)} ` +
-      `(MIGRATION_LOCK_WAIT_MS=${settings.lockWaitMs}); it is held by ` +
+      `(${namedValue(settings, "lockWaitMs")}); it is held by ` +
       `${await describeLockHolder(client)}. If that session is another instance migrating, ` +
       "let it finish; if it is stuck, end it with `select pg_terminate_backend(<pid>)`.",
   );
@@ -228,9 +228,9 @@ function connectionLost(error: unknown, settings: MigratorSettings): MigrationEr
     `The migrator's connection ended in the middle of its migration transaction ` +
       `(${describeError(error)}). Postgres rolled the transaction back and released the lock: ` +
       "nothing of this run was applied. Either this process stopped answering for longer than " +
-      `MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS=${settings.idleInTransactionTimeoutMs} (paused ` +
+      `${namedValue(settings, "idleInTransactionTimeoutMs")} (paused ` +
       "or frozen), or the database ended the session (restart, failover, pg_terminate_backend). " +
-      "Another instance may have migrated since: run `npm run db:status`, then start again.",
+      `Another instance may have migrated since: run \`${statusCommand(settings)}\`, then start again.`,
     { cause: error },
   );
 }
@@ -340,10 +340,10 @@ export function sessionLost(
     `${tag} runs outside a transaction, and the session holding the migration lock ended before ` +
       `it was done (${detail}). It is not recorded; statements of it that ran stay applied, and ` +
       "the next run repeats it from the start. Either this process stopped answering for longer " +
-      `than MIGRATION_IDLE_SESSION_TIMEOUT_MS=${settings.idleSessionTimeoutMs} (paused or ` +
+      `than ${namedValue(settings, "idleSessionTimeoutMs")} (paused or ` +
       "frozen), or the database ended the session, or the URL goes through a transaction pooler " +
-      "(use a direct connection: MIGRATIONS_DATABASE_URL). Another instance may have applied it " +
-      "since: run `npm run db:status`, then start again.",
+      `(use a direct connection: ${settings.names?.directUrl ?? settings.urlVariable}). Another ` +
+      `instance may have applied it since: run \`${statusCommand(settings)}\`, then start again.`,
     { tag, cause },
   );
 }

@@ -1,7 +1,39 @@
-import { ConfigError } from "@/env";
-import type { Log } from "@/lib/log";
+import type { Log } from "./events.ts";
 
-/** Why a migrator run refused or failed; each has a recovery section in docs/migrations.md. */
+/** Where each error code's recovery is written: the package README, one heading per code. */
+export const README_URL = "https://www.npmjs.com/package/drizzle-boot-migrator";
+
+/**
+ * The mark of a configuration error. `instanceof ConfigError` checks the mark rather than the
+ * class, so that it holds across copies of this package (Next bundles each entry point with its
+ * own copy) and for an app's own configuration errors: an app marks them with
+ * `[Symbol.for("drizzle-boot-migrator.ConfigError")] = true` without importing this package.
+ */
+export const CONFIG_ERROR_MARK = Symbol.for("drizzle-boot-migrator.ConfigError");
+
+/**
+ * A configuration or usage error: the caller's settings are wrong (a CLI exits 2, and
+ * `describeFailure` reports code `CONFIG` unless the error has a `code` of its own).
+ */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  readonly [CONFIG_ERROR_MARK] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class asked about; a subclass (PoolerUrlError) keeps the ordinary check
+    if (this !== ConfigError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      (value as { [CONFIG_ERROR_MARK]?: unknown })[CONFIG_ERROR_MARK] === true
+    );
+  }
+}
+
+/**
+ * Why a migrator run refused or failed; each has a recovery section in the README. The codes are
+ * part of the API: a code is never renamed or reused within a major version.
+ */
 export type MigrationErrorCode =
   | "MIGRATIONS_FOLDER"
   | "POSTGRES_VERSION"
@@ -62,13 +94,18 @@ export class MigrationError extends Error {
       cause?: unknown;
     } = {},
   ) {
-    super(`${message}\nSee docs/migrations.md#${code.toLowerCase()}`, { cause: details.cause });
+    super(`${message}\nSee ${errorLink(code)}`, { cause: details.cause });
     this.detail = message;
     this.tag = details.tag;
     this.statement = details.statement;
     this.sqlState = details.sqlState;
     this.facts = details.facts;
   }
+}
+
+/** The README section on `code` (its heading is the code). */
+export function errorLink(code: string): string {
+  return `${README_URL}#${code.toLowerCase()}`;
 }
 
 /** A pooler where the migrator needs a direct connection: a configuration error (exit 2). */

@@ -1,8 +1,7 @@
 import path from "node:path";
 import { setImmediate, setTimeout as sleep } from "node:timers/promises";
 import type { Sql, TransactionSql } from "postgres";
-import type { Pool } from "../pool";
-import { openMigratorConnection } from "./connection";
+import { type MigratorClient, openMigratorConnection } from "./connection.ts";
 import {
   findLedgersElsewhere,
   type LedgerRow,
@@ -10,17 +9,23 @@ import {
   type MigrationFile,
   readLedger,
   readMigrationFolder,
-} from "./drizzle-0.45";
-import { describeError, MigrationError, postgresFailureOf } from "./errors";
-import { EXCLUSIVE_NEEDED, withMigrationLock } from "./lock";
-import { type Log, migratorLog, ms } from "./log";
-import { describeTarget } from "./migrations-url";
-import { isNoTransaction } from "./no-transaction";
-import { runNoTransactionMigration } from "./no-transaction-run";
-import type { MigrationSet, MigratorSettings } from "./settings";
-import { targetRefusal } from "./target-failures";
-import { MigrationSpans, traced } from "./tracing";
-import { excerpt, type MigrationPlan, type PlanOptions, planMigrations } from "./validation";
+} from "./drizzle-0.45/format.ts";
+import { describeError, MigrationError, postgresFailureOf } from "./errors.ts";
+import { EXCLUSIVE_NEEDED, withMigrationLock } from "./lock.ts";
+import { type Log, migratorLog, ms } from "./log.ts";
+import { isNoTransaction } from "./no-transaction.ts";
+import { runNoTransactionMigration } from "./no-transaction-run.ts";
+import {
+  describeTarget,
+  type MigrationSet,
+  type MigratorSettings,
+  namedValue,
+  nameOf,
+  statusCommand,
+} from "./settings.ts";
+import { targetRefusal } from "./target-failures.ts";
+import { MigrationSpans, traced } from "./tracing.ts";
+import { excerpt, type MigrationPlan, type PlanOptions, planMigrations } from "./validation.ts";
 
 export type MigratorMode = "apply" | "check";
 
@@ -41,7 +46,7 @@ export interface MigratorReport {
 
 export interface MigratorOptions {
   mode: MigratorMode;
-  /** Where the run's events go; by default stdout/stderr in LOG_FORMAT. */
+  /** Where the run's events go; by default human-readable lines on stdout/stderr. */
   log?: Log;
   /**
    * The app's pool on the same database as the migrations URL: the up-to-date check then runs on
@@ -51,7 +56,7 @@ export interface MigratorOptions {
   appPool?: Sql;
 }
 
-/** What `npm run db:status` shows: the full comparison, problems listed rather than thrown. */
+/** What the status command shows: the full comparison, problems listed rather than thrown. */
 export interface MigrationStatus extends MigrationPlan {
   target: string;
   durationMs: number;
@@ -59,9 +64,12 @@ export interface MigrationStatus extends MigrationPlan {
 
 /**
  * Throws the first problem in full; the others follow grouped by code, each code once with the
- * migrations it concerns, and the docs link once.
+ * migrations it concerns, and the README link once.
  */
-function throwFirstProblem({ problems: [first, ...others] }: MigrationPlan): void {
+function throwFirstProblem(
+  { problems: [first, ...others] }: MigrationPlan,
+  settings: MigratorSettings,
+): void {
   if (!first) return;
   if (others.length === 0) throw first;
   const byCode = new Map<string, string[]>();
@@ -74,7 +82,7 @@ function throwFirstProblem({ problems: [first, ...others] }: MigrationPlan): voi
   throw new MigrationError(
     first.code,
     `${first.detail}\nAnd ${others.length} more problem(s): ${groups.join("; ")}. ` +
-      "`npm run db:status` explains each.",
+      `\`${statusCommand(settings)}\` explains each.`,
     { tag: first.tag },
   );
 }
@@ -145,7 +153,7 @@ async function planGuarded(
 async function withLedger<T>(
   settings: MigratorSettings,
   log: Log,
-  work: (context: LedgerContext & { connection: Pool }) => Promise<T>,
+  work: (context: LedgerContext & { connection: MigratorClient }) => Promise<T>,
 ): Promise<T> {
   const files = readMigrationFolder(settings.migrationsFolder);
   const { connection, connectMs, serverVersion } = await traced("migrate.connect", {}, () =>
@@ -344,7 +352,7 @@ async function bringUpToDate(
     const timings = `connect ${ms(connectMs)}, ledger read ${ms(readMs)}`;
     const facts = { connectMs, ledgerReadMs: readMs, version: plan.version };
     for (const warning of plan.warnings) log.warn("migrate.journal_order", warning);
-    throwFirstProblem(plan);
+    throwFirstProblem(plan, settings);
     const pending = plan.pending.map((file) => file.tag);
     if (pending.length === 0) {
       log.info(
@@ -391,7 +399,7 @@ async function bringUpToDate(
 }
 
 /** drizzle's dialect, loaded only when something is applied: an up-to-date boot never loads it. */
-const drizzleApply = () => import("./drizzle-0.45-apply");
+const drizzleApply = () => import("./drizzle-0.45/apply.ts");
 
 function pendingList(plan: MigrationPlan): string {
   const tags = plan.pending.map((file) => file.tag);
@@ -403,7 +411,7 @@ function pendingList(plan: MigrationPlan): string {
  * transaction, then that one on its own (no-transaction-run.ts), then the next ones.
  */
 async function applyInSteps(
-  connection: Pool,
+  connection: MigratorClient,
   files: MigrationFile[],
   settings: MigratorSettings,
   log: Log,
@@ -426,7 +434,7 @@ async function applyInSteps(
           await readLedger(client, settings.ledger),
           settings,
         );
-        throwFirstProblem(plan);
+        throwFirstProblem(plan, settings);
         return plan.pending[0]?.tag === next.tag;
       },
       record: async () => {
@@ -445,7 +453,7 @@ async function applyInSteps(
  * after a backoff.
  */
 async function applyWithRetries(
-  connection: Pool,
+  connection: MigratorClient,
   files: MigrationFile[],
   settings: MigratorSettings,
   log: Log,
@@ -458,7 +466,7 @@ async function applyWithRetries(
       const step = await withMigrationLock(connection.client, settings, log, async (locked) => {
         const rows = await readLedger(locked.tx, settings.ledger, { inTransaction: true });
         const plan = await planGuarded(locked.tx, files, rows, settings);
-        throwFirstProblem(plan);
+        throwFirstProblem(plan, settings);
         if (plan.pending.length === 0) {
           log.info(
             "migrate.applied_elsewhere",
@@ -525,10 +533,10 @@ async function applyWithRetries(
         throw fatal(
           new MigrationError(
             "LOCK_TIMEOUT_RETRIES_EXHAUSTED",
-            `${failed}\nIt waited longer than lock_timeout (MIGRATION_LOCK_TIMEOUT_MS=` +
-              `${settings.lockTimeoutMs}) for a table lock in ${attempt + 1} attempt(s); nothing ` +
+            `${failed}\nIt waited longer than lock_timeout (${namedValue(settings, "lockTimeoutMs")}) ` +
+              `for a table lock in ${attempt + 1} attempt(s); nothing ` +
               "was applied. A long-running transaction holds that table: end it or wait for it " +
-              "(pg_stat_activity shows it), or raise MIGRATION_LOCK_TIMEOUT_RETRIES.",
+              `(pg_stat_activity shows it), or raise ${nameOf(settings, "lockTimeoutRetries")}.`,
             { tag, statement: statement?.trim(), sqlState, cause: error },
           ),
         );
@@ -540,8 +548,8 @@ async function applyWithRetries(
             "and ledger are as they were. Fix the data that blocks the statement, or correct the " +
             "migration (it is applied nowhere yet unless another database ran it), and deploy again." +
             (sqlState === "57014"
-              ? "\nThe statement ran longer than statement_timeout (MIGRATION_STATEMENT_TIMEOUT_MS=" +
-                `${settings.statementTimeoutMs}); raise it for this deploy if that is expected.`
+              ? `\nThe statement ran longer than statement_timeout (${namedValue(settings, "statementTimeoutMs")}); ` +
+                "raise it for this deploy if that is expected."
               : ""),
           { tag, statement: statement?.trim(), sqlState, cause: error },
         ),

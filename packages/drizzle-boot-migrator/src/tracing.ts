@@ -1,13 +1,13 @@
 import type { Attributes, Span } from "@opentelemetry/api";
-import { getTracer, recordFailure, withSpan } from "@/lib/tracing";
-import { describeFailure, type FailureDescription } from "./errors";
+import { describeFailure, type FailureDescription } from "./errors.ts";
+import { migratorTracer, recordFailure, withSpan } from "./spans.ts";
 
 /**
  * The migrator's spans: `migrate.run` and, as its children, `migrate.connect`,
  * `migrate.ledger_read`, `migrate.lock_wait` and one `migrate.migration` per applied migration.
- * No-ops unless the app registered an OpenTelemetry SDK (src/server/tracing.ts).
+ * No-ops unless the app registered an OpenTelemetry SDK.
  */
-const tracer = getTracer("migrator");
+const tracer = migratorTracer();
 
 /** `work` as a child span of the active one; a failure is recorded with its code. */
 export function traced<T>(

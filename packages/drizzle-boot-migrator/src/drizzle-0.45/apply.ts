@@ -1,7 +1,7 @@
 /**
  * drizzle-orm 0.45's `migrate()` run inside the migrator's locked transaction, and a
- * `-- no-transaction` migration recorded by drizzle's own code (docs/internals.md). Split from
- * drizzle-0.45.ts, which reads the folder and the ledger: run.ts imports this file only when
+ * `-- no-transaction` migration recorded by drizzle's own code (README.md, "Module map"). Split from
+ * format.ts, which reads the folder and the ledger: run.ts imports this file only when
  * something is to be applied, so the up-to-date check of every boot does not load drizzle's
  * dialect and query builder (about a third of the boot's code).
  */
@@ -10,11 +10,11 @@ import { readMigrationFiles } from "drizzle-orm/migrator";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
 import type { Sql, TransactionSql } from "postgres";
-import { type LedgerLocation, ledgerName, type MigrationFile } from "./drizzle-0.45";
-import type { LockedTransaction } from "./lock";
-import { type Log, ms } from "./log";
-import type { MigratorSettings } from "./settings";
-import type { MigrationSpans } from "./tracing";
+import type { LockedTransaction } from "../lock.ts";
+import { type Log, ms } from "../log.ts";
+import type { MigratorSettings } from "../settings.ts";
+import type { MigrationSpans } from "../tracing.ts";
+import { type LedgerLocation, ledgerName, type MigrationFile } from "./format.ts";
 
 type ApplySettings = Pick<MigratorSettings, "migrationsFolder" | "ledger">;
 

@@ -1,16 +1,16 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError, readEnv } from "@/env";
-import { logFailure } from "./errors";
-import { migratorLog } from "./log";
-import {
-  configuredMigrationSets,
-  type MigrationSet,
-  type MigratorSettings,
-  migratorSettingsFromEnv,
-} from "./settings";
+import { ConfigError, logFailure } from "./errors.ts";
+import type { Log } from "./events.ts";
+import type { MigrationSet, MigratorSettings } from "./settings.ts";
 
-/** Exit codes of `npm run db:migrate` and `npm run db:status` (docs/migrations.md). */
+/**
+ * What a command line of the migrator needs: its flags parsed, the settings and the sets. Apps
+ * build their own scripts on it (with settings from their own environment); the package's own
+ * command (bin.ts) uses it with `fromEnv`.
+ */
+
+/** Exit codes of the migrator's commands (README, "CLI"). */
 export const EXIT = {
   ok: 0,
   /** A migration failed, validation found problems, the lock or the database was not there. */
@@ -25,7 +25,7 @@ export class UsageError extends ConfigError {
 
 export interface CliOptions {
   settings: MigratorSettings;
-  /** The sets to apply or inspect, in order: migrations-config.ts's, or those the flags name. */
+  /** The sets to apply or inspect, in order: the caller's, or those the flags name. */
   sets: MigrationSet[];
   flags: Record<string, boolean>;
 }
@@ -33,18 +33,18 @@ export interface CliOptions {
 const LEDGER_FLAGS = { schema: "migrations-schema", table: "migrations-table" } as const;
 
 /**
- * Settings for a CLI run: the environment and the sets of migrations-config.ts, as at boot, and
- * the boolean flags the script accepts. `--migrations-folder <dir>` (relative to the working
- * directory) replaces the sets; given more than once, it names several sets, in order, and each
- * needs its own `--migrations-table` (and `--migrations-schema`), matched by position.
- * `--migrations-schema` and `--migrations-table` name the ledger of each set. `overrides` (the dev
- * database's URL when none is configured) win over the environment.
+ * Settings for a CLI run: those `defaults` returns (called after `--help` is handled, so that
+ * help needs no configuration) and the boolean flags the script accepts.
+ * `--migrations-folder <dir>` (relative to the working directory) replaces the default sets; given
+ * more than once, it names several sets, in order, and each needs its own `--migrations-table`
+ * (and `--migrations-schema`), matched by position. `--migrations-schema` and
+ * `--migrations-table` name the ledger of each set.
  */
 export function migratorCliOptions(
   argv: string[],
   usage: string,
-  booleanFlags: string[] = [],
-  overrides: Partial<MigratorSettings> = {},
+  booleanFlags: string[],
+  defaults: () => { settings: MigratorSettings; sets: MigrationSet[] },
 ): CliOptions {
   let values: Record<string, string[] | boolean | undefined>;
   try {
@@ -69,11 +69,11 @@ export function migratorCliOptions(
   }
   const strings = (flag: string) => (values[flag] as string[] | undefined) ?? [];
   const folders = strings("migrations-folder");
-  const configured = migratorSettingsFromEnv(readEnv(), overrides);
+  const { settings: configured, sets: configuredSets } = defaults();
   const base =
     folders.length > 0
       ? folders.map((folder) => ({ ...configured, migrationsFolder: path.resolve(folder) }))
-      : configuredMigrationSets();
+      : configuredSets;
   const named = { schema: strings(LEDGER_FLAGS.schema), table: strings(LEDGER_FLAGS.table) };
   const usageError = (problem: string) => new UsageError(`${problem}\n${usage}`);
   for (const [half, flag] of Object.entries(LEDGER_FLAGS)) {
@@ -99,8 +99,8 @@ export function migratorCliOptions(
   return { settings: configured, sets, flags };
 }
 
-/** Prints an error the way boot does (in LOG_FORMAT) and returns the exit code. */
-export function reportCliFailure(error: unknown): number {
-  logFailure(migratorLog(), error);
+/** Prints an error to `log`, the way a boot does, and returns the exit code. */
+export function reportCliFailure(log: Log, error: unknown): number {
+  logFailure(log, error);
   return error instanceof ConfigError ? EXIT.config : EXIT.failed;
 }

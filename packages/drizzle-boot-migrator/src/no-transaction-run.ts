@@ -1,13 +1,18 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Sql } from "postgres";
-import type { MigrationFile } from "./drizzle-0.45";
-import { describeError, MigrationError, postgresFailureOf } from "./errors";
-import { assertHoldingSessionLock, isConnectionLoss, sessionLost, withSessionLock } from "./lock";
-import { type Log, ms } from "./log";
-import { concurrentIndexBuilt } from "./no-transaction";
-import type { MigratorSettings } from "./settings";
-import { targetRefusal } from "./target-failures";
-import { excerpt } from "./validation";
+import type { MigrationFile } from "./drizzle-0.45/format.ts";
+import { describeError, MigrationError, postgresFailureOf } from "./errors.ts";
+import {
+  assertHoldingSessionLock,
+  isConnectionLoss,
+  sessionLost,
+  withSessionLock,
+} from "./lock.ts";
+import { type Log, ms } from "./log.ts";
+import { concurrentIndexBuilt } from "./no-transaction.ts";
+import { type MigratorSettings, namedValue } from "./settings.ts";
+import { targetRefusal } from "./target-failures.ts";
+import { excerpt } from "./validation.ts";
 
 const LOCK_TIMEOUT = "55P03";
 const STATEMENT_TIMEOUT = "57014";
@@ -155,11 +160,11 @@ function noTransactionFailed(
   const postgres = describeError(error);
   const advice =
     failure?.code === STATEMENT_TIMEOUT
-      ? "\nThe statement ran longer than MIGRATION_NO_TRANSACTION_STATEMENT_TIMEOUT_MS=" +
-        `${settings.noTransactionStatementTimeoutMs}; raise it for this deploy.`
+      ? "\nThe statement ran longer than " +
+        `${namedValue(settings, "noTransactionStatementTimeoutMs")}; raise it for this deploy.`
       : failure?.code === LOCK_TIMEOUT
-        ? `\nIt hit lock_timeout (MIGRATION_LOCK_TIMEOUT_MS=${settings.lockTimeoutMs}) on every ` +
-          `attempt (MIGRATION_LOCK_TIMEOUT_RETRIES=${settings.lockTimeoutRetries}). A CONCURRENTLY ` +
+        ? `\nIt hit lock_timeout (${namedValue(settings, "lockTimeoutMs")}) on every ` +
+          `attempt (${namedValue(settings, "lockTimeoutRetries")}). A CONCURRENTLY ` +
           "build also waits, under lock_timeout, for every transaction older than it: end the " +
           "long-running one (see lock_timeout_retries_exhausted in the docs)."
         : "";

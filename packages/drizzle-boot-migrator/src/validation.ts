@@ -8,17 +8,18 @@ import {
   type MigrationFile,
   recordsFile,
   watermarkOf,
-} from "./drizzle-0.45";
-import { MigrationError } from "./errors";
-import { ALLOW_MARKER, ALLOWABLE_KINDS, type Escape, findEscapes } from "./escapes";
-import { isNoTransaction, NO_TRANSACTION_MARKER } from "./no-transaction";
-import { type TokenKind, tokenize } from "./sql-tokens";
+} from "./drizzle-0.45/format.ts";
+import { MigrationError } from "./errors.ts";
+import { ALLOW_MARKER, ALLOWABLE_KINDS, type Escape, findEscapes } from "./escapes.ts";
+import { isNoTransaction, NO_TRANSACTION_MARKER } from "./no-transaction.ts";
+import { nameOf, type SettingNames } from "./settings.ts";
+import { type TokenKind, tokenize } from "./sql-tokens.ts";
 
 /**
  * Every rule the folder and the ledger must meet before anything is applied (and the journal
- * rules `npm run db:check` applies too). Most exist because drizzle-orm picks pending migrations
- * by a watermark (drizzle-0.45.ts): whatever it would silently get wrong is refused here. Each
- * code's recovery is in docs/migrations.md.
+ * rules a folder check, `findJournalProblems`, applies too). Most exist because drizzle-orm picks
+ * pending migrations by a watermark (drizzle-0.45/format.ts): whatever it would silently get wrong
+ * is refused here. Each code's recovery is in the README.
  */
 
 export interface MigrationPlan {
@@ -46,7 +47,12 @@ export interface PlanOptions {
   allowUnknownApplied: boolean;
   /** The server's `server_version`, when known. */
   serverVersion?: string;
+  /** What messages call the settings and commands. */
+  names?: SettingNames;
 }
+
+/** How messages name the command that creates a migration, unless the caller names its own. */
+const DEFAULT_GENERATE_COMMAND = "drizzle-kit generate";
 
 /** The oldest Postgres the migrations run on (14 rejects `UNIQUE NULLS NOT DISTINCT`). */
 export const MINIMUM_POSTGRES_MAJOR = 15;
@@ -74,7 +80,10 @@ export function planMigrations(
     problems.push(ledgerElsewhere(options.ledger, found, files.length));
   }
   const warnings: string[] = [];
-  for (const { tag, problem, fix, warning } of findOrderProblems(files)) {
+  for (const { tag, problem, fix, warning } of findOrderProblems(
+    files,
+    options.names?.generateCommand,
+  )) {
     const message = `meta/_journal.json is out of order: ${problem} ${fix}`;
     if (warning) warnings.push(message);
     else problems.push(new MigrationError("JOURNAL_ORDER", message, { tag }));
@@ -129,7 +138,7 @@ export function planMigrations(
             ? `Its hash matches ${sameContent.tag}, whose journal "when" is now ` +
               `${sameContent.when}: restore that entry's original value. `
             : "This build is older than the database, or a migration file was deleted. ") +
-          "Deploy code that has it, or set MIGRATION_ALLOW_UNKNOWN_APPLIED=true to run older code " +
+          `Deploy code that has it, or set ${nameOf(options, "allowUnknownApplied")}=true to run older code ` +
           "on the newer schema on purpose.",
       ),
     );
@@ -341,6 +350,7 @@ const describeWhen = (when: number) => `when ${when}, ${iso(when)}`;
  */
 export function findOrderProblems(
   entries: readonly Pick<JournalEntry, "tag" | "when">[],
+  generateCommand = DEFAULT_GENERATE_COMMAND,
 ): JournalProblem[] {
   const problems: JournalProblem[] = [];
   const seen = new Map<number, string>();
@@ -358,7 +368,7 @@ export function findOrderProblems(
         fix:
           `Usually two branches each generated a migration. If ${entry.tag} is applied nowhere ` +
           "yet, delete its .sql file, its meta/*_snapshot.json and its journal entry, then run " +
-          "`npm run db:generate -- --name <readable-name>` again on top of the others.",
+          `\`${generateCommand} --name <readable-name>\` again on top of the others.`,
       });
     } else if (newest && entry.when < newest.when) {
       problems.push({
@@ -386,8 +396,9 @@ export function findOrderProblems(
 export function findJournalProblems(
   journal: Journal,
   sqlFileNames: readonly string[],
+  generateCommand = DEFAULT_GENERATE_COMMAND,
 ): JournalProblem[] {
-  const problems = findOrderProblems(journal.entries);
+  const problems = findOrderProblems(journal.entries, generateCommand);
   const tags = journal.entries.map((entry) => entry.tag);
   for (const tag of new Set(tags.filter((tag, index) => tags.indexOf(tag) !== index))) {
     problems.push({
@@ -408,7 +419,7 @@ export function findJournalProblems(
     problems.push({
       problem: `${file} is not in meta/_journal.json, so no migrator will ever apply it.`,
       fix:
-        "Create migrations with `npm run db:generate -- --name <readable-name>` (`--custom` for " +
+        `Create migrations with \`${generateCommand} --name <readable-name>\` (\`--custom\` for ` +
         "hand-written SQL), which records them in the journal; move this file's SQL into one.",
     });
   }

@@ -5,7 +5,7 @@
  * target-failures.ts).
  */
 import type { Sql } from "postgres";
-import type { MigrationFile } from "./drizzle-0.45";
+import type { MigrationFile } from "./drizzle-0.45/format.ts";
 
 export interface SchemaAccess {
   schema: string;

@@ -1,7 +1,7 @@
 /**
  * Migrations that cannot run inside a transaction (`CREATE INDEX CONCURRENTLY`, an enum value the
  * next migration uses): how a file says so, and what the migrator needs to know about its
- * statements. See docs/migrations.md#migrations-outside-a-transaction.
+ * statements. See README.md, "Migrations outside a transaction".
  */
 
 /** The first line of a migration file that runs outside a transaction, statement by statement. */

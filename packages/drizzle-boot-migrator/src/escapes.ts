@@ -1,10 +1,10 @@
 /**
  * SQL by which a migration would escape what the migrator guarantees around it: the batch's one
  * transaction, the migration lock, and the timeouts it sets. Statements are found with the lexer
- * (sql-tokens.ts), never by a pattern over the raw text. docs/migrations.md#transaction_control
+ * (sql-tokens.ts), never by a pattern over the raw text. README.md#transaction_control
  * and #session_control say what each refusal means and how to get out of it.
  */
-import { BREAKPOINT } from "./drizzle-0.45";
+import { BREAKPOINT } from "./drizzle-0.45/format.ts";
 import {
   definesRoutine,
   type Statement,
@@ -12,7 +12,7 @@ import {
   type Token,
   tokenize,
   tokenValue,
-} from "./sql-tokens";
+} from "./sql-tokens.ts";
 
 /**
  * - `transaction`: BEGIN, COMMIT, ROLLBACK, ... at top level. Never allowed: in the batch, what

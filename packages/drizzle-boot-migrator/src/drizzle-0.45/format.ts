@@ -2,8 +2,8 @@
  * Everything the migrator relies on in drizzle-orm 0.45's migrator: the journal format, the ledger
  * table and its insert, the `created_at` watermark that picks pending migrations, and how
  * `migrate()` opens its transaction, and that the dialect's public `migrate()` applies exactly the
- * list it is given (docs/internals.md describes each; docs/upgrading-drizzle.md
- * what 1.0 changes). How `migrate()` runs is in drizzle-0.45-apply.ts, split off so that an
+ * list it is given (the README's module map lists each; the app's upgrade notes say
+ * what 1.0 changes). How `migrate()` runs is in apply.ts, split off so that an
  * up-to-date boot, which only reads, never loads drizzle's dialect and query builder. An upgrade of
  * drizzle-orm changes these two files and the rules that exist because of them (validation.ts),
  * nothing else.
@@ -13,8 +13,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import type { Sql, TransactionSql } from "postgres";
-import { z } from "zod";
-import { MigrationError } from "./errors";
+import { MigrationError } from "../errors.ts";
 
 /**
  * Where drizzle's ledger table is: drizzle-kit's `migrations.schema` / `migrations.table`,
@@ -36,23 +35,48 @@ export function ledgerName({ schema, table }: LedgerLocation): string {
   return `${quote(schema)}.${quote(table)}`;
 }
 
-const journalSchema = z.object({
-  dialect: z.string(),
-  entries: z.array(
-    z.object({
-      idx: z.number().int(),
-      when: z.number().int(),
-      tag: z.string().min(1),
-      breakpoints: z.boolean(),
-    }),
-  ),
-});
+export interface JournalEntry {
+  idx: number;
+  when: number;
+  tag: string;
+  breakpoints: boolean;
+}
 
-export type Journal = z.infer<typeof journalSchema>;
-export type JournalEntry = Journal["entries"][number];
+/** drizzle-kit's `meta/_journal.json`: the fields drizzle-orm's migrator reads. */
+export interface Journal {
+  dialect: string;
+  entries: JournalEntry[];
+}
 
 export class JournalFormatError extends Error {
   override name = "JournalFormatError";
+}
+
+/** What is wrong with `json` as a journal, one item per field (`entries.2.when: ...`). */
+function journalIssues(json: unknown): string[] {
+  const record = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+  if (!record(json)) return ["(root): expected an object"];
+  const issues: string[] = [];
+  if (typeof json.dialect !== "string") issues.push("dialect: expected a string");
+  if (!Array.isArray(json.entries)) return [...issues, "entries: expected an array"];
+  for (const [index, entry] of (json.entries as unknown[]).entries()) {
+    const at = `entries.${index}`;
+    if (!record(entry)) {
+      issues.push(`${at}: expected an object`);
+      continue;
+    }
+    for (const field of ["idx", "when"] as const) {
+      if (!Number.isInteger(entry[field])) issues.push(`${at}.${field}: expected an integer`);
+    }
+    if (typeof entry.tag !== "string" || entry.tag === "") {
+      issues.push(`${at}.tag: expected a non-empty string`);
+    }
+    if (typeof entry.breakpoints !== "boolean") {
+      issues.push(`${at}.breakpoints: expected a boolean`);
+    }
+  }
+  return issues;
 }
 
 /** `source` names the file in the error, e.g. `drizzle/meta/_journal.json`. */
@@ -66,16 +90,13 @@ export function parseJournal(text: string, source: string): Journal {
         "or resolve the merge conflict in it; drizzle-kit writes it, it is not edited by hand.",
     );
   }
-  const result = journalSchema.safeParse(json);
-  if (!result.success) {
-    const where = result.error.issues
-      .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
-      .join("; ");
+  const issues = journalIssues(json);
+  if (issues.length > 0) {
     throw new JournalFormatError(
-      `${source} is not a drizzle-kit journal (${where}). Restore it from version control.`,
+      `${source} is not a drizzle-kit journal (${issues.join("; ")}). Restore it from version control.`,
     );
   }
-  return result.data;
+  return json as Journal;
 }
 
 /** drizzle-orm splits a migration file into chunks on this text, and runs each as one query. */

@@ -1,11 +1,12 @@
-import type { LogFormat } from "@/env";
-
 /**
- * The server's boot and migrator log: each call is an event (a stable name such as
- * `migrate.up_to_date`) with a human sentence and the facts behind it. `LOG_FORMAT=human` (the
- * default) prints the sentence, every line prefixed so that a multi-line error greps as one;
- * `LOG_FORMAT=json` prints one JSON object per event, for log pipelines.
+ * The migrator's log sink: each call is an event (a stable name such as `migrate.up_to_date`,
+ * part of the API) with a human sentence and the facts behind it. `createLog` renders events to
+ * the console: format `human` (the default) prints the sentence, every line prefixed so that a
+ * multi-line error greps as one; `json` prints one JSON object per event, for log pipelines.
+ * An app may pass any `Log` of its own instead.
  */
+
+export type LogFormat = "human" | "json";
 
 export type LogLevel = "info" | "warn" | "error";
 

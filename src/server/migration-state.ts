@@ -3,7 +3,7 @@
  * separately, so each bundle has its own copy of this module: the state lives on `globalThis`
  * under a registry symbol, which every copy in the process resolves to the same key.
  */
-import type { FailureFacts } from "./errors";
+import type { FailureFacts } from "drizzle-boot-migrator";
 
 export type MigrationState =
   | { status: "starting" }
