@@ -3,13 +3,13 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { ScratchDatabase, ScratchSource } from "@/lib/db/verify";
 import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName } from "./databases";
+import { startEmbeddedPostgres } from "./embedded";
 import {
   binariesIn,
   binaryPackageName,
   type PostgresBinaries,
   resolvePostgresBinaries,
 } from "./embedded-binaries";
-import { startEmbeddedPostgres } from "./embedded";
 import {
   POSTGRES_VERSIONS_CACHE,
   postgresVersionBinaries,

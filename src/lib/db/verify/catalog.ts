@@ -176,9 +176,10 @@ export async function readCatalogIn(tx: TransactionSql, scope: CatalogScope): Pr
   const schemas = scope.schemas;
   const excluded = (scope.exclude ?? []).map(({ schema, table }) => `${schema}.${table}`);
   // An object an extension created (deptype 'e') is the extension's, not the schema's.
-  const notFromExtension = (catalog: string, oid: string) => tx.unsafe(
-    `not exists (select 1 from pg_depend e where e.classid = '${catalog}'::regclass and e.objid = ${oid} and e.deptype = 'e')`,
-  );
+  const notFromExtension = (catalog: string, oid: string) =>
+    tx.unsafe(
+      `not exists (select 1 from pg_depend e where e.classid = '${catalog}'::regclass and e.objid = ${oid} and e.deptype = 'e')`,
+    );
   const relation = (alias: string) =>
     tx`n.nspname = any(${schemas}::text[])
       and n.nspname || '.' || ${tx.unsafe(alias)}.relname <> all(${excluded}::text[])

@@ -125,7 +125,7 @@ function policySpec(policy: Of<"policy">): string {
 }
 
 /** One line (or block) saying what the object is, for `expected` and `actual`. */
-function describe(object: CatalogObject): string {
+function stateOf(object: CatalogObject): string {
   switch (object.kind) {
     case "schema":
       return `schema ${object.name}`;
@@ -237,7 +237,8 @@ interface FactCheck<K extends ObjectKind> {
 type FactChecks = { [K in ObjectKind]: FactCheck<K>[] };
 
 const json = (value: unknown) => JSON.stringify(value);
-const withoutUnique = (definition: string) => definition.replace(/^CREATE UNIQUE INDEX/, "CREATE INDEX");
+const withoutUnique = (definition: string) =>
+  definition.replace(/^CREATE UNIQUE INDEX/, "CREATE INDEX");
 const recreate = (expected: CatalogObject, actual: CatalogObject) =>
   `${dropStatement(actual)}\n${createStatement(expected)}`;
 
@@ -254,7 +255,8 @@ const FACT_CHECKS: FactChecks = {
   table: [
     {
       code: "table.row_security",
-      differs: (e, a) => e.rowSecurity !== a.rowSecurity || e.forceRowSecurity !== a.forceRowSecurity,
+      differs: (e, a) =>
+        e.rowSecurity !== a.rowSecurity || e.forceRowSecurity !== a.forceRowSecurity,
       show: (x) =>
         `row-level security ${x.rowSecurity ? "enabled" : "disabled"}` +
         `${x.forceRowSecurity ? ", forced" : ""}`,
@@ -290,7 +292,8 @@ const FACT_CHECKS: FactChecks = {
     {
       code: "column.identity",
       differs: (e, a) => e.identity !== a.identity,
-      show: (x) => (x.identity ? `GENERATED ${x.identity.toUpperCase()} AS IDENTITY` : "no identity"),
+      show: (x) =>
+        x.identity ? `GENERATED ${x.identity.toUpperCase()} AS IDENTITY` : "no identity",
       advice: (e, a) =>
         `ALTER TABLE ${tableOf(e)} ALTER COLUMN ${ident(e.name)} ` +
         (e.identity === null
@@ -302,7 +305,8 @@ const FACT_CHECKS: FactChecks = {
     {
       code: "column.generated",
       differs: (e, a) => e.generated !== a.generated,
-      show: (x) => (x.generated === null ? "not generated" : `GENERATED ALWAYS AS (${x.generated})`),
+      show: (x) =>
+        x.generated === null ? "not generated" : `GENERATED ALWAYS AS (${x.generated})`,
       advice: (e, a) => recreate(e, a),
     },
   ],
@@ -471,7 +475,9 @@ export function compareCatalogs(expected: Catalog, actual: Catalog): Difference[
     ...withoutImplied(missing).map((object) => presence(object, "missing")),
     ...withoutImplied(extra).map((object) => presence(object, "extra")),
     ...changed,
-  ].sort((a, b) => `${a.kind} ${a.object} ${a.code}`.localeCompare(`${b.kind} ${b.object} ${b.code}`));
+  ].sort((a, b) =>
+    `${a.kind} ${a.object} ${a.code}`.localeCompare(`${b.kind} ${b.object} ${b.code}`),
+  );
 }
 
 /**
@@ -494,8 +500,8 @@ function presence(object: CatalogObject, state: "missing" | "extra"): Difference
     code,
     kind: object.kind,
     object: objectName(object),
-    expected: state === "missing" ? describe(object) : null,
-    actual: state === "extra" ? describe(object) : null,
+    expected: state === "missing" ? stateOf(object) : null,
+    actual: state === "extra" ? stateOf(object) : null,
     advice: state === "missing" ? createStatement(object) : dropStatement(object),
   };
 }

@@ -3,8 +3,8 @@
  * with its expected and actual state and the statement that would fix it (advice, never run).
  */
 import type { AcknowledgedDifference } from "./acknowledgements";
-import { DIFFERENCE_TITLES } from "./compare";
 import type { BaselineReport } from "./baseline";
+import { DIFFERENCE_TITLES } from "./compare";
 import type { VerifyReport } from "./verify";
 
 const indent = (text: string, prefix: string) =>
@@ -64,9 +64,7 @@ export function formatVerifyReport(report: VerifyReport, target: string): string
   const acknowledged = report.differences.length - failing.length;
   lines.push(...formatDifferences(report.differences));
   for (const unused of report.unusedAcknowledgements) {
-    lines.push(
-      `! acknowledgement matches nothing (remove it): ${unused.code} ${unused.object}`,
-    );
+    lines.push(`! acknowledgement matches nothing (remove it): ${unused.code} ${unused.object}`);
   }
   lines.push(
     report.verdict === "match"

@@ -1,6 +1,6 @@
 export {
-  type Acknowledgement,
   type AcknowledgedDifference,
+  type Acknowledgement,
   AcknowledgementsError,
   applyAcknowledgements,
   parseAcknowledgements,

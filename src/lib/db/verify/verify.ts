@@ -12,8 +12,8 @@ import {
   readMigrationFolder,
 } from "@/lib/db/migrator";
 import {
-  type Acknowledgement,
   type AcknowledgedDifference,
+  type Acknowledgement,
   applyAcknowledgements,
 } from "./acknowledgements";
 import { type Catalog, readCatalogIn } from "./catalog";
