@@ -1,3 +1,13 @@
+// For db:verify and db:baseline (src/lib/db/verify): the folder, the ledger and their comparison,
+// read inside the caller's own transaction, and the ledger written as drizzle writes it.
+export {
+  type LedgerLocation,
+  type LedgerRow,
+  ledgerName,
+  type MigrationFile,
+  readLedger,
+  readMigrationFolder,
+} from "./drizzle-0.45";
 export {
   describeFailure,
   type FailureFacts,
@@ -5,6 +15,7 @@ export {
   MigrationError,
   type MigrationErrorCode,
 } from "./errors";
+export { MIGRATION_LOCK_KEY } from "./lock";
 export {
   combineSets,
   inspectMigrationSets,
@@ -30,17 +41,6 @@ export {
   readMigrationState,
   stateFromReport,
 } from "./state";
-// For db:verify and db:baseline (src/lib/db/verify): the folder, the ledger and their comparison,
-// read inside the caller's own transaction, and the ledger written as drizzle writes it.
-export {
-  type LedgerLocation,
-  type LedgerRow,
-  ledgerName,
-  type MigrationFile,
-  readLedger,
-  readMigrationFolder,
-} from "./drizzle-0.45";
-export { MIGRATION_LOCK_KEY } from "./lock";
 export { type MigrationPlan, planMigrations } from "./validation";
 
 /**

@@ -1,0 +1,83 @@
+/**
+ * `npm run db:verify [-- --json] [--scratch-url <url>] [--install-postgres] [--schema <name>]
+ * [--acknowledgements <file>] [--migrations-folder <dir> ...]`: does the database have the schema
+ * its applied migrations build? Builds that schema in a scratch database and compares the two
+ * catalogs (docs/migrations.md#db-verify); only reads the database, in read-only transactions.
+ * Without any database URL it verifies the dev database of `npm run dev`.
+ * Exit codes: 0 no drift (or only acknowledged differences), 1 drift, 2 cannot verify (the reason
+ * is printed: ahead of the folder, unreachable, bad configuration).
+ */
+import { devResetHint, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
+import { takeOptions, verifyApp, verifyResetCodes } from "@tools/verify/run";
+import { readEnv } from "../src/env";
+import { logFailure } from "../src/lib/db/migrator";
+import { migratorCliOptions } from "../src/lib/db/migrator/cli";
+import { migratorLog } from "../src/lib/db/migrator/log";
+import { chooseMigrationsUrl, describeTarget } from "../src/lib/db/migrator/migrations-url";
+import { formatVerifyReport } from "../src/lib/db/verify";
+
+const USAGE =
+  "usage: npm run db:verify [-- --json] [--scratch-url <url>] [--install-postgres] " +
+  "[--schema <name>] [--acknowledgements <file>] [--migrations-folder <dir>] " +
+  "[--migrations-schema <name>] [--migrations-table <name>]\n" +
+  "  --json               the report as one JSON object on stdout\n" +
+  "  --scratch-url        a Postgres server (a role that may CREATE DATABASE) to build the\n" +
+  "                       expected schema on; default: an embedded Postgres of the nearest major\n" +
+  "  --install-postgres   install the embedded binaries of the live server's major if missing\n" +
+  "  --schema             compare this schema too (repeatable); default: public and the schemas\n" +
+  "                       the migrations create\n" +
+  "  --acknowledgements   the acknowledged differences (default verify-acknowledgements.json)";
+
+export const VERIFY_EXIT = { match: 0, drift: 1, unverifiable: 2 } as const;
+
+async function main(): Promise<number> {
+  const { values, rest } = takeOptions(
+    process.argv.slice(2),
+    ["scratch-url", "schema", "acknowledgements"],
+    USAGE,
+  );
+  const configured = chooseMigrationsUrl(readEnv()) !== undefined;
+  return onConfiguredOrDevDatabase(configured, say, async (dev) => {
+    const overrides = dev ? { url: dev.url, urlVariable: "DEV_DATABASE_DIR" as const } : {};
+    const { settings, sets, flags } = migratorCliOptions(
+      rest,
+      USAGE,
+      ["json", "install-postgres"],
+      overrides,
+    );
+    const report = await verifyApp({
+      settings,
+      sets,
+      scratchUrl: values["scratch-url"]?.[0] ?? dev?.adminUrl,
+      scratchDescription:
+        dev && !values["scratch-url"]?.length ? "the dev database's server" : undefined,
+      installPostgres: flags["install-postgres"],
+      acknowledgementsFile: values.acknowledgements?.[0],
+      schemas: values.schema,
+      log: say,
+    });
+    const target = describeTarget(settings);
+    if (flags.json) {
+      console.log(JSON.stringify({ target, ...report }, null, 2));
+    } else {
+      console.log(formatVerifyReport(report, target).join("\n"));
+      const hint = dev && devResetHint(verifyResetCodes(report));
+      if (hint) say(hint);
+    }
+    return VERIFY_EXIT[report.verdict];
+  });
+}
+
+function say(line: string): void {
+  console.error(`[verify] ${line}`);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    // Whatever stopped the check (no database, bad usage, a migration failing on the scratch
+    // server): the question is unanswered.
+    logFailure(migratorLog(), error);
+    process.exit(VERIFY_EXIT.unverifiable);
+  },
+);
