@@ -162,7 +162,10 @@ export interface Catalog {
 export interface CatalogScope {
   /** The schemas to read; extensions are read whatever their schema. */
   schemas: string[];
-  /** Tables left out with everything on them (the ledgers). */
+  /**
+   * Tables left out with everything on them, their sequences included (the ledgers); that their
+   * schema exists is not compared either (a database without a ledger has no ledger schema).
+   */
   exclude?: { schema: string; table: string }[];
 }
 
@@ -175,6 +178,7 @@ export async function readCatalogIn(tx: TransactionSql, scope: CatalogScope): Pr
   await tx`select set_config('search_path', 'pg_catalog', true)`;
   const schemas = scope.schemas;
   const excluded = (scope.exclude ?? []).map(({ schema, table }) => `${schema}.${table}`);
+  const ledgerSchemas = (scope.exclude ?? []).map(({ schema }) => schema);
   // An object an extension created (deptype 'e') is the extension's, not the schema's.
   const notFromExtension = (catalog: string, oid: string) =>
     tx.unsafe(
@@ -201,7 +205,8 @@ export async function readCatalogIn(tx: TransactionSql, scope: CatalogScope): Pr
   ] = await Promise.all([
     tx<SchemaObject[]>`
       select 'schema' as kind, nspname as name from pg_namespace
-      where nspname = any(${schemas}::text[]) order by 2`,
+      where nspname = any(${schemas}::text[]) and nspname <> all(${ledgerSchemas}::text[])
+      order by 2`,
     tx<ExtensionObject[]>`
       select 'extension' as kind, e.extname as name, n.nspname as schema, e.extversion as version
       from pg_extension e join pg_namespace n on n.oid = e.extnamespace order by 2`,
@@ -282,6 +287,10 @@ export async function readCatalogIn(tx: TransactionSql, scope: CatalogScope): Pr
       where ${relation("c")}
         and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass
           and d.objid = c.oid and d.deptype = 'i')
+        and not exists (select 1 from pg_depend d join pg_class dc on dc.oid = d.refobjid
+          join pg_namespace dn on dn.oid = dc.relnamespace
+          where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'a'
+            and dn.nspname || '.' || dc.relname = any(${excluded}::text[]))
       order by 2, 3`,
     tx<ViewObject[]>`
       select 'view' as kind, n.nspname as schema, c.relname as name,
