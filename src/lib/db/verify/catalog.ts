@@ -351,7 +351,11 @@ export async function readCatalogIn(tx: TransactionSql, scope: CatalogScope): Pr
 
 /** `readCatalogIn` in a read-only transaction of its own on `sql`. */
 export function readCatalog(sql: Sql, scope: CatalogScope): Promise<Catalog> {
-  return sql.begin("read only", (tx) => readCatalogIn(tx, scope)) as Promise<Catalog>;
+  // SET TRANSACTION rather than begin("read only"): a wrapped client may not pass begin's options.
+  return sql.begin(async (tx) => {
+    await tx`set transaction read only`;
+    return readCatalogIn(tx, scope);
+  }) as Promise<Catalog>;
 }
 
 /** The objects of one kind. */
