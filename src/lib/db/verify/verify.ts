@@ -68,6 +68,8 @@ export interface VerifyReport {
   verdict: Verdict;
   /** Why the verdict is `unverifiable`. */
   reason?: string;
+  /** Unverifiable because a migrator wrote the ledger during the check: worth running again. */
+  ledgerChanged?: boolean;
   server: { version: string; major: number };
   /** Where the expected schema was built (absent when nothing was built). */
   builtOn?: ExpectedSchema["builtOn"];
@@ -138,6 +140,7 @@ export async function verifyDatabase(options: VerifyOptions): Promise<VerifyRepo
     if (!actual) {
       return report({
         verdict: "unverifiable",
+        ledgerChanged: true,
         builtOn: expected.builtOn,
         reason:
           "the ledger changed while the database was verified (a migration was applied): " +
