@@ -7,13 +7,11 @@
  * Exit codes: 0 no drift (or only acknowledged differences), 1 drift, 2 cannot verify (the reason
  * is printed: ahead of the folder, unreachable, bad configuration).
  */
-import { devResetHint, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
-import { takeOptions, verifyApp, verifyResetCodes } from "@tools/verify/run";
-import { readEnv } from "../src/env";
+import { devResetHint } from "@tools/database-source/dev-database";
+import { onVerifyTarget, verifyApp, verifyResetCodes } from "@tools/verify/run";
 import { logFailure } from "../src/lib/db/migrator";
-import { migratorCliOptions } from "../src/lib/db/migrator/cli";
 import { migratorLog } from "../src/lib/db/migrator/log";
-import { chooseMigrationsUrl, describeTarget } from "../src/lib/db/migrator/migrations-url";
+import { describeTarget } from "../src/lib/db/migrator/migrations-url";
 import { formatVerifyReport } from "../src/lib/db/verify";
 
 const USAGE =
@@ -31,32 +29,9 @@ const USAGE =
 export const VERIFY_EXIT = { match: 0, drift: 1, unverifiable: 2 } as const;
 
 async function main(): Promise<number> {
-  const { values, rest } = takeOptions(
-    process.argv.slice(2),
-    ["scratch-url", "schema", "acknowledgements"],
-    USAGE,
-  );
-  const configured = chooseMigrationsUrl(readEnv()) !== undefined;
-  return onConfiguredOrDevDatabase(configured, say, async (dev) => {
-    const overrides = dev ? { url: dev.url, urlVariable: "DEV_DATABASE_DIR" as const } : {};
-    const { settings, sets, flags } = migratorCliOptions(
-      rest,
-      USAGE,
-      ["json", "install-postgres"],
-      overrides,
-    );
-    const report = await verifyApp({
-      settings,
-      sets,
-      scratchUrl: values["scratch-url"]?.[0] ?? dev?.adminUrl,
-      scratchDescription:
-        dev && !values["scratch-url"]?.length ? "the dev database's server" : undefined,
-      installPostgres: flags["install-postgres"],
-      acknowledgementsFile: values.acknowledgements?.[0],
-      schemas: values.schema,
-      log: say,
-    });
-    const target = describeTarget(settings);
+  return onVerifyTarget(process.argv.slice(2), USAGE, say, async ({ options, flags, dev }) => {
+    const report = await verifyApp(options);
+    const target = describeTarget(options.settings);
     if (flags.json) {
       console.log(JSON.stringify({ target, ...report }, null, 2));
     } else {

@@ -2,33 +2,19 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runDrizzleKit } from "@tools/migration-check/drizzle-kit";
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { VerifyReport } from "@/lib/db/verify";
-import {
-  applyMigrations,
-  createTestDatabase,
-  MIGRATIONS_FOLDER,
-  type TestDatabase,
-} from "../support/database";
+import { MIGRATIONS_FOLDER } from "../support/database";
 import { runMigratorCli, withSql } from "../support/migrator";
 import { REPO_ROOT } from "../support/processes";
-import { verifyFixtureFolder } from "../support/verify";
+import { databasesPerTest, verifyFixtureFolder } from "../support/verify";
 
 // `npm run db:verify` and `npm run db:baseline` as an operator runs them: exit codes, the report
 // on stdout, --json, the committed acknowledgements file. The expected schema is built on this
 // run's server (--scratch-url), whose major is the live one's.
 
-const databases: TestDatabase[] = [];
-afterEach(async () => {
-  for (const database of databases.splice(0)) await database.drop();
-});
-
-async function database(migrationsFolder?: string): Promise<TestDatabase> {
-  const created = await createTestDatabase();
-  databases.push(created);
-  if (migrationsFolder) await applyMigrations(created.url, migrationsFolder);
-  return created;
-}
+const databases = databasesPerTest();
+const database = (migrationsFolder?: string) => databases.create(migrationsFolder);
 
 function cli(
   script: "verify" | "baseline",

@@ -1,28 +1,23 @@
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  applyMigrations,
-  createTestDatabase,
-  MIGRATIONS_FOLDER,
-  type TestDatabase,
-} from "../support/database";
+import { describe, expect, it } from "vitest";
+import { MIGRATIONS_FOLDER } from "../support/database";
 import { withSql } from "../support/migrator";
-import { named, VERIFY_FIXTURE, verifyAgainst, verifyFixtureFolder } from "../support/verify";
+import {
+  databasesPerTest,
+  named,
+  VERIFY_FIXTURE,
+  verifyAgainst,
+  verifyFixtureFolder,
+} from "../support/verify";
 
 // db:verify's comparison on a real Postgres: a database brought up to date by the migrator, then
 // changed by hand as people change production databases; each change must come back by name with
 // what the migrations build (expected) and what the database has (actual).
 
-const databases: TestDatabase[] = [];
-afterEach(async () => {
-  for (const database of databases.splice(0)) await database.drop();
-});
+const databases = databasesPerTest();
 
 /** A database with the fixture's first `count` migrations applied by the migrator. */
-async function migrated(count = VERIFY_FIXTURE.length): Promise<TestDatabase> {
-  const database = await createTestDatabase();
-  databases.push(database);
-  await applyMigrations(database.url, verifyFixtureFolder(count));
-  return database;
+function migrated(count = VERIFY_FIXTURE.length) {
+  return databases.create(verifyFixtureFolder(count));
 }
 
 async function byHand(url: string, statements: string[]): Promise<void> {
@@ -233,8 +228,7 @@ describe("db:verify on a database changed by hand after its migrations", () => {
 
 describe("db:verify's other verdicts", () => {
   it("a database its migrations built, untouched, matches (the app's own schema)", async () => {
-    const database = await createTestDatabase({ migrated: true });
-    databases.push(database);
+    const database = await databases.create(MIGRATIONS_FOLDER);
 
     const report = await verifyAgainst(database.url, MIGRATIONS_FOLDER);
 

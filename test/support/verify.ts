@@ -1,8 +1,9 @@
 import { scratchOnServer } from "@tools/database-source/scratch";
-import { inject } from "vitest";
+import { afterEach, inject } from "vitest";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
 import type { MigrationSet } from "@/lib/db/migrator";
 import { type VerifyReport, verifyDatabase } from "@/lib/db/verify";
+import { applyMigrations, createTestDatabase, type TestDatabase } from "./database";
 import { type FixtureMigration, fixtureMigration, writeMigrationFolder } from "./migrator";
 
 /**
@@ -69,4 +70,23 @@ export function named(report: VerifyReport) {
     expected,
     actual,
   }));
+}
+
+/**
+ * Databases for the tests of a file, each dropped after its test: `create(folder)` makes one and
+ * applies `folder`'s migrations with the migrator (none without a folder).
+ */
+export function databasesPerTest(): { create(migrationsFolder?: string): Promise<TestDatabase> } {
+  const databases: TestDatabase[] = [];
+  afterEach(async () => {
+    for (const database of databases.splice(0)) await database.drop();
+  });
+  return {
+    async create(migrationsFolder) {
+      const database = await createTestDatabase();
+      databases.push(database);
+      if (migrationsFolder) await applyMigrations(database.url, migrationsFolder);
+      return database;
+    },
+  };
 }

@@ -5,9 +5,12 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { type DevDatabase, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
 import { embeddedScratch, scratchOnServer } from "@tools/database-source/scratch";
+import { readEnv } from "@/env";
 import type { MigrationSet, MigratorSettings } from "@/lib/db/migrator";
-import { UsageError } from "@/lib/db/migrator/cli";
+import { migratorCliOptions, UsageError } from "@/lib/db/migrator/cli";
+import { chooseMigrationsUrl } from "@/lib/db/migrator/migrations-url";
 import {
   type Acknowledgement,
   type BaselineReport,
@@ -116,4 +119,44 @@ export function takeOptions(
     values[name]?.push(value);
   }
   return { values, rest };
+}
+
+/**
+ * What `db:verify` and `db:baseline` share: their own options taken out of `argv`, the migrator's
+ * (folder and ledger flags, the URL of the environment, else the dev database, whose server then
+ * holds the scratch database), and `work` run with them.
+ */
+export function onVerifyTarget(
+  argv: string[],
+  usage: string,
+  say: (line: string) => void,
+  work: (target: {
+    options: AppVerifyOptions;
+    flags: Record<string, boolean>;
+    dev: DevDatabase | undefined;
+  }) => Promise<number>,
+): Promise<number> {
+  const { values, rest } = takeOptions(argv, ["scratch-url", "schema", "acknowledgements"], usage);
+  const configured = chooseMigrationsUrl(readEnv()) !== undefined;
+  return onConfiguredOrDevDatabase(configured, say, async (dev) => {
+    const overrides = dev ? { url: dev.url, urlVariable: "DEV_DATABASE_DIR" as const } : {};
+    const { settings, sets, flags } = migratorCliOptions(
+      rest,
+      usage,
+      ["json", "install-postgres"],
+      overrides,
+    );
+    const scratchUrl = values["scratch-url"]?.[0];
+    const options: AppVerifyOptions = {
+      settings,
+      sets,
+      scratchUrl: scratchUrl ?? dev?.adminUrl,
+      scratchDescription: dev && !scratchUrl ? "the dev database's server" : undefined,
+      installPostgres: flags["install-postgres"],
+      acknowledgementsFile: values.acknowledgements?.[0],
+      schemas: values.schema,
+      log: say,
+    };
+    return work({ options, flags, dev });
+  });
 }
