@@ -13,7 +13,14 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+          // Some unit tests start a tsx script (the CLIs' own output): seconds each while another
+          // suite builds on the same two cores, past vitest's default 5 s.
+          testTimeout: 30_000,
+        },
       },
       {
         resolve: { alias },
@@ -38,6 +45,7 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // `npm run test:deployment` (docs/testing.md): left out of `npm test`, run by CI.
       {
         resolve: { alias },
         test: {
@@ -45,6 +53,19 @@ export default defineConfig({
           // PgBouncer in front of this run's Postgres (docs/deployment.md).
           name: "production",
           include: ["test/production/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/support/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // What is deployed beside the server: the previous release on the new migrations, the
+          // Playwright smoke against a deployed standalone server, the bench.
+          name: "deployment",
+          include: ["test/deployment/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/support/global-setup.ts"],
           testTimeout: 120_000,
