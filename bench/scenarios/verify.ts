@@ -19,30 +19,34 @@ export const verify: Scenario = {
   async run(context) {
     const rows: BenchRow[] = [];
     const measure = async (label: string, folder: string) => {
-      const reports = await withBenchDatabase(context.adminUrl, `verify_${label}`, async (db) => {
-        await ours(db.url, folder);
-        const run = () =>
-          verifyDatabase({
-            url: db.url,
-            sets: [
-              {
-                migrationsFolder: folder,
-                ledger: { schema: MIGRATIONS.schema, table: MIGRATIONS.table },
-              },
-            ],
-            scratch: scratchOnServer(context.adminUrl, "the bench server"),
-          });
-        for (let round = 0; round < context.warmup(1); round++) await run();
-        const samples: VerifyReport[] = [];
-        for (let round = 0; round < context.runs(10, 1); round++) {
-          const report = await run();
-          if (report.verdict !== "match") {
-            throw new Error(`verify found ${report.verdict} on an untouched database`);
+      const reports = await withBenchDatabase(
+        context.adminUrl,
+        `verify_${label.replace("-", "_")}`,
+        async (db) => {
+          await ours(db.url, folder);
+          const run = () =>
+            verifyDatabase({
+              url: db.url,
+              sets: [
+                {
+                  migrationsFolder: folder,
+                  ledger: { schema: MIGRATIONS.schema, table: MIGRATIONS.table },
+                },
+              ],
+              scratch: scratchOnServer(context.adminUrl, "the bench server"),
+            });
+          for (let round = 0; round < context.warmup(1); round++) await run();
+          const samples: VerifyReport[] = [];
+          for (let round = 0; round < context.runs(10, 1); round++) {
+            const report = await run();
+            if (report.verdict !== "match") {
+              throw new Error(`verify found ${report.verdict} on an untouched database`);
+            }
+            samples.push(report);
           }
-          samples.push(report);
-        }
-        return samples;
-      });
+          return samples;
+        },
+      );
       const part = (key: keyof VerifyReport["timings"]) =>
         summarize(
           reports.map((report) => report.timings[key]),
