@@ -3,7 +3,7 @@
  * [--acknowledgements <file>] [--migrations-folder <dir> ...]`: adopts a database that has the
  * schema but no ledger (`drizzle-kit push`, built by hand). When its schema is what the folder's
  * migrations build (db:verify's comparison), it records every migration in the ledger without
- * running any; otherwise it refuses and names the differences (docs/migrations.md#adopting-a-database).
+ * running any; otherwise it refuses and names the differences (docs/migrations.md#adopting-a-database-dbbaseline).
  * Exit codes: 0 recorded, 1 refused (differences, or a ledger already records migrations),
  * 2 could not check (unreachable, bad configuration).
  */

@@ -2,7 +2,7 @@
  * `npm run db:verify [-- --json] [--scratch-url <url>] [--install-postgres] [--schema <name>]
  * [--acknowledgements <file>] [--migrations-folder <dir> ...]`: does the database have the schema
  * its applied migrations build? Builds that schema in a scratch database and compares the two
- * catalogs (docs/migrations.md#db-verify); only reads the database, in read-only transactions.
+ * catalogs (docs/migrations.md#dbverify-does-the-database-match-its-migrations); only reads the database, in read-only transactions.
  * Without any database URL it verifies the dev database of `npm run dev`.
  * Exit codes: 0 no drift (or only acknowledged differences), 1 drift, 2 cannot verify (the reason
  * is printed: ahead of the folder, unreachable, bad configuration).
