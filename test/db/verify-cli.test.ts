@@ -172,6 +172,9 @@ describe("npm run db:baseline", () => {
     );
     const push = await runDrizzleKit(["push", "--force", "--config", config], { cwd: REPO_ROOT });
     expect(push.output).toMatch(/Changes applied/);
+    const before = await cli("verify", pushed.url);
+    expect(before.code).toBe(1);
+    expect(before.output).toMatch(/the ledger records no migration: .* adopted with db:baseline/);
 
     const result = await cli("baseline", pushed.url);
 

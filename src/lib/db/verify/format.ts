@@ -66,6 +66,12 @@ export function formatVerifyReport(report: VerifyReport, target: string): string
   for (const unused of report.unusedAcknowledgements) {
     lines.push(`! acknowledgement matches nothing (remove it): ${unused.code} ${unused.object}`);
   }
+  if (report.verdict === "drift" && report.sets.every((set) => set.applied.length === 0)) {
+    lines.push(
+      "the ledger records no migration: a database built without them (drizzle-kit push, by " +
+        "hand) is adopted with db:baseline when its schema is what the folder builds",
+    );
+  }
   lines.push(
     report.verdict === "match"
       ? `no drift: the schema is what its applied migrations build${acknowledged > 0 ? ` (${acknowledged} acknowledged difference(s))` : ""}`
