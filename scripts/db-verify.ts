@@ -26,7 +26,7 @@ const USAGE =
   "                       the migrations create\n" +
   "  --acknowledgements   the acknowledged differences (default verify-acknowledgements.json)";
 
-export const VERIFY_EXIT = { match: 0, drift: 1, unverifiable: 2 } as const;
+const VERIFY_EXIT = { match: 0, drift: 1, unverifiable: 2 } as const;
 
 async function main(): Promise<number> {
   return onVerifyTarget(process.argv.slice(2), USAGE, say, async ({ options, flags, dev }) => {
