@@ -63,6 +63,17 @@ describe("npm run db:verify", () => {
     expect(result.output).toMatch(/drift: 1 difference\(s\)/);
   });
 
+  it("without --scratch-url builds on an embedded Postgres and says which major, and whether it is the live one's", async () => {
+    const { url } = await database(MIGRATIONS_FOLDER);
+
+    const result = await runMigratorCli("verify", { url });
+
+    expect(result.code, result.output).toBe(0);
+    expect(result.stdout).toMatch(
+      /expected: built on an embedded Postgres \d+\.[\d.]+-beta\.\d+ started for this check \(PostgreSQL \d+\.\d+: (the live server's major|nearest available to the live server's \d+;)/,
+    );
+  });
+
   it("--json prints one machine-readable report", async () => {
     const { url } = await database(MIGRATIONS_FOLDER);
     await withSql(url, (sql) => sql`create table notes (id int)`);
