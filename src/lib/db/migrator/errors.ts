@@ -48,6 +48,8 @@ export class MigrationError extends Error {
   readonly statement: string | undefined;
   readonly sqlState: string | undefined;
   readonly facts: FailureFacts | undefined;
+  /** The message without its closing "See docs/…" line. */
+  readonly detail: string;
 
   constructor(
     readonly code: MigrationErrorCode,
@@ -61,6 +63,7 @@ export class MigrationError extends Error {
     } = {},
   ) {
     super(`${message}\nSee docs/migrations.md#${code.toLowerCase()}`, { cause: details.cause });
+    this.detail = message;
     this.tag = details.tag;
     this.statement = details.statement;
     this.sqlState = details.sqlState;

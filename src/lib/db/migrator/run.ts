@@ -57,13 +57,24 @@ export interface MigrationStatus extends MigrationPlan {
   durationMs: number;
 }
 
+/**
+ * Throws the first problem in full; the others follow grouped by code, each code once with the
+ * migrations it concerns, and the docs link once.
+ */
 function throwFirstProblem({ problems: [first, ...others] }: MigrationPlan): void {
   if (!first) return;
   if (others.length === 0) throw first;
-  const more = `${others.length} more problem(s): ${others.map((problem) => problem.code).join(", ")}`;
+  const byCode = new Map<string, string[]>();
+  for (const { code, tag } of others) byCode.set(code, [...(byCode.get(code) ?? []), tag ?? ""]);
+  const groups = [...byCode].map(([code, tags]) => {
+    const named = [...new Set(tags.filter(Boolean))];
+    const shown = named.length > 10 ? [...named.slice(0, 10), "…"] : named;
+    return `${code} ×${tags.length}${shown.length > 0 ? ` (${shown.join(", ")})` : ""}`;
+  });
   throw new MigrationError(
     first.code,
-    `${first.message}\n(and ${more}; \`npm run db:status\` lists them all)`,
+    `${first.detail}\nAnd ${others.length} more problem(s): ${groups.join("; ")}. ` +
+      "`npm run db:status` explains each.",
     { tag: first.tag },
   );
 }
