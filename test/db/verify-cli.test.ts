@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { runDrizzleKit } from "@tools/migration-check/drizzle-kit";
 import { describe, expect, inject, it } from "vitest";
+import { readMigrationFolder } from "@/lib/db/migrator";
 import type { VerifyReport } from "@/lib/db/verify";
 import { MIGRATIONS_FOLDER } from "../support/database";
 import { runMigratorCli, withSql } from "../support/migrator";
@@ -27,6 +28,9 @@ function cli(
     args: ["--scratch-url", inject("adminDatabaseUrl"), ...(options.args ?? [])],
   });
 }
+
+/** How many migrations drizzle/ has. */
+const appMigrations = () => readMigrationFolder(MIGRATIONS_FOLDER).length;
 
 function acknowledgementsFile(content: unknown): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), "verify-ack-")), "acknowledged.json");
@@ -164,7 +168,9 @@ describe("npm run db:baseline", () => {
 
     expect(result.code).toBe(0);
     expect(result.output).toMatch(
-      /recorded 3 migration\(s\) in "drizzle"\."__drizzle_migrations" without running them/,
+      new RegExp(
+        `recorded ${appMigrations()} migration\\(s\\) in "drizzle"\\."__drizzle_migrations" without running them`,
+      ),
     );
     const migrate = await runMigratorCli("migrate", { url: built.url });
     expect(migrate.output).toMatch(/is up to date/);
@@ -190,7 +196,7 @@ describe("npm run db:baseline", () => {
     const result = await cli("baseline", pushed.url);
 
     expect(result.code).toBe(0);
-    expect(result.output).toMatch(/recorded 3 migration\(s\)/);
+    expect(result.output).toContain(`recorded ${appMigrations()} migration(s)`);
     expect((await cli("verify", pushed.url)).code).toBe(0);
   });
 
