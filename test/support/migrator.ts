@@ -174,9 +174,9 @@ export function migratorChildEnv(env: Record<string, string>): NodeJS.ProcessEnv
   return { ...inherited, ...env } as NodeJS.ProcessEnv;
 }
 
-/** `npm run db:migrate` / `npm run db:status` as a real process (tsx, like the npm scripts). */
+/** `npm run db:<script>` as a real process (tsx, like the npm scripts). */
 export function startMigratorCli(
-  script: "migrate" | "status",
+  script: "migrate" | "status" | "verify" | "baseline",
   options: { url: string; folder?: string; env?: Record<string, string>; args?: string[] },
 ): RunningProcess {
   const args = [
@@ -207,7 +207,7 @@ export function startBoot(
 }
 
 export function runMigratorCli(
-  script: "migrate" | "status",
+  script: Parameters<typeof startMigratorCli>[0],
   options: Parameters<typeof startMigratorCli>[1],
 ): Promise<ProcessResult> {
   return startMigratorCli(script, options).exited;

@@ -74,3 +74,15 @@ export {
   type SettingNames,
 } from "./settings.ts";
 export { type DescribeError, recordFailure, withSpan } from "./spans.ts";
+
+/**
+ * Records `file` in its set's ledger inside the caller's transaction exactly as drizzle would
+ * have, without running its statements: for adopting a database whose schema was built another
+ * way (the app's db:baseline). drizzle's dialect is loaded on the first call, never by a boot.
+ */
+export async function recordInTransaction(
+  ...args: Parameters<typeof import("./drizzle-0.45/apply.ts").recordInTransaction>
+): Promise<void> {
+  const { recordInTransaction: record } = await import("./drizzle-0.45/apply.ts");
+  return record(...args);
+}
