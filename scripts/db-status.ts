@@ -1,29 +1,47 @@
 /**
  * `npm run db:status [-- --migrations-folder <dir>] [--migrations-schema/-table <name>]
- * [--fail-on-pending]`: compares the database's ledger with the migrations folder (applied,
- * pending, problems) without locking or writing.
+ * [--fail-on-pending] [--verify [--scratch-url <url>]]`: compares the database's ledger with the
+ * migrations folder (applied, pending, problems) without locking or writing; with --verify, also
+ * db:verify's verdict on the schema (scripts/db-verify.ts).
  * Without any database URL it inspects the dev database of `npm run dev`.
- * Exit codes: 0 no problems, 1 problems found (or pending, with --fail-on-pending) or the
- * database unreachable, 2 bad configuration or usage.
+ * Exit codes: 0 no problems, 1 problems found (or pending, with --fail-on-pending; or drift, or
+ * no verdict, with --verify) or the database unreachable, 2 bad configuration or usage.
  */
 import { readdirSync } from "node:fs";
-import { devResetHint, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
+import {
+  type DevDatabase,
+  devResetHint,
+  onConfiguredOrDevDatabase,
+} from "@tools/database-source/dev-database";
+import { takeOptions, verifyApp, verifyResetCodes } from "@tools/verify/run";
+import {
+  chooseMigrationsUrl,
+  inspectMigrationSets,
+  type MigrationSet,
+  type MigrationStatus,
+  openMigratorConnection,
+  type Preflight,
+  readPreflight,
+  schemasWritten,
+  setLabel,
+  transactionPoolerReason,
+} from "drizzle-boot-migrator";
+import { EXIT } from "drizzle-boot-migrator/cli";
+import { ledgerName, sqlFilesOutsideJournal } from "drizzle-boot-migrator/folder";
 import { type Env, readEnv } from "../src/env";
-import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
-import { openMigratorConnection } from "../src/lib/db/migrator/connection";
-import { ledgerName } from "../src/lib/db/migrator/drizzle-0.45";
-import { migratorLog } from "../src/lib/db/migrator/log";
-import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
-import { type Preflight, readPreflight, schemasWritten } from "../src/lib/db/migrator/preflight";
-import { inspectMigrationSets, type MigrationStatus, setLabel } from "../src/lib/db/migrator/run";
-import type { MigrationSet } from "../src/lib/db/migrator/settings";
-import { sqlFilesOutsideJournal } from "../src/lib/db/migrator/validation";
-import { transactionPoolerReason } from "../src/lib/db/pooler";
+import {
+  appCliOptions,
+  appMigratorLog,
+  reportAppCliFailure,
+} from "../src/lib/db/migrator-settings";
+import { formatVerifyReport, type Verdict } from "../src/lib/db/verify";
 
 const USAGE =
   "usage: npm run db:status [-- --migrations-folder <dir>] [--migrations-schema <name>] " +
-  "[--migrations-table <name>] [--fail-on-pending]\n" +
-  "  --fail-on-pending  exit 1 when migrations are pending (for CI and release checks)";
+  "[--migrations-table <name>] [--fail-on-pending] [--verify [--scratch-url <url>]]\n" +
+  "  --fail-on-pending  exit 1 when migrations are pending (for CI and release checks)\n" +
+  "  --verify           also compare the schema with what the applied migrations build\n" +
+  "                     (npm run db:verify; its --scratch-url and --install-postgres apply)";
 
 const when = (ms: number | null) => (ms === null ? "NULL" : new Date(ms).toISOString());
 
@@ -34,23 +52,24 @@ async function main(): Promise<number> {
     (line) => console.error(`[status] ${line}`),
     async (dev) => {
       const overrides = dev ? { url: dev.url, urlVariable: "DEV_DATABASE_DIR" as const } : {};
-      return report(overrides, dev !== undefined);
+      return report(overrides, dev);
     },
   );
 }
 
 async function report(
-  overrides: Parameters<typeof migratorCliOptions>[3],
-  devDatabase: boolean,
+  overrides: Parameters<typeof appCliOptions>[3],
+  dev: DevDatabase | undefined,
 ): Promise<number> {
-  const { settings, sets, flags } = migratorCliOptions(
-    process.argv.slice(2),
+  const { values, rest } = takeOptions(process.argv.slice(2), ["scratch-url"], USAGE);
+  const { settings, sets, flags } = appCliOptions(
+    rest,
     USAGE,
-    ["fail-on-pending"],
+    ["fail-on-pending", "verify", "install-postgres"],
     overrides,
   );
   // stdout carries the report; the migrator's own lines (connect retries) go to stderr.
-  const log = migratorLog((line) => console.error(line));
+  const log = appMigratorLog((line) => console.error(line));
   const statuses = await inspectMigrationSets(settings, sets, { log });
   const written = statuses.flatMap(({ set, status }) =>
     schemasWritten(set.ledger.schema, status.pending),
@@ -69,10 +88,25 @@ async function report(
     lines.push(...describeSet(set, status));
   }
   const problems = statuses.flatMap(({ status }) => status.problems);
-  const hint = devDatabase && devResetHint(problems.map((problem) => problem.code));
+  const codes: string[] = problems.map((problem) => problem.code);
+  let verdict: Verdict | undefined;
+  if (flags.verify) {
+    const report = await verifyApp({
+      settings,
+      sets,
+      scratchUrl: values["scratch-url"]?.[0] ?? dev?.adminUrl,
+      installPostgres: flags["install-postgres"],
+      log: (line) => console.error(`[verify] ${line}`),
+    });
+    verdict = report.verdict;
+    codes.push(...verifyResetCodes(report));
+    // The report's first line names the database, which the status already did.
+    lines.push("", "verify:", ...formatVerifyReport(report, "").slice(1));
+  }
+  const hint = dev && devResetHint(codes);
   if (hint) lines.push(hint);
   console.log(lines.join("\n"));
-  if (problems.length > 0) return EXIT.failed;
+  if (problems.length > 0 || (verdict && verdict !== "match")) return EXIT.failed;
   const pending = statuses.some(({ status }) => status.pending.length > 0);
   if (flags["fail-on-pending"] && pending) return EXIT.failed;
   return EXIT.ok;
@@ -142,5 +176,5 @@ function describeSet(set: MigrationSet, status: MigrationStatus): string[] {
 
 main().then(
   (code) => process.exit(code),
-  (error: unknown) => process.exit(reportCliFailure(error)),
+  (error: unknown) => process.exit(reportAppCliFailure(error)),
 );

@@ -12,7 +12,10 @@ import { startDatabaseServer } from "@tools/database-source";
 import { databaseUrl, ensureDatabase } from "@tools/database-source/databases";
 import { DEV_APP_DATABASE } from "@tools/database-source/dev-database";
 import { watchSchemaDrift } from "@tools/migration-check/watch";
+import { watchDatabaseDrift } from "@tools/verify/dev-watch";
+import { readEnv } from "../src/env";
 import { MIGRATIONS } from "../src/lib/db/migrations-config";
+import { configuredMigrationSets, migratorSettingsFromEnv } from "../src/lib/db/migrator-settings";
 
 const say = (line: string) => console.log(`[dev] ${line}`);
 
@@ -25,6 +28,7 @@ async function main(): Promise<number> {
     postgresLog: showPostgresProblems,
   });
   let stopDriftWatch: (() => void) | undefined;
+  let stopDatabaseWatch: (() => void) | undefined;
   try {
     let url = server.adminUrl;
     if (server.kind === "url") {
@@ -43,6 +47,18 @@ async function main(): Promise<number> {
       folders: ["src/lib/db/schema", MIGRATIONS.out],
       log: (text) => console.log(text),
     });
+    // The database itself against its applied migrations (db:verify), e.g. after a branch switch.
+    try {
+      stopDatabaseWatch = watchDatabaseDrift({
+        settings: migratorSettingsFromEnv(readEnv(), { url, urlVariable: "DATABASE_URL" }),
+        sets: configuredMigrationSets(),
+        scratchUrl: server.kind === "url" ? undefined : server.adminUrl,
+        log: (text) => console.log(text),
+      });
+    } catch (error) {
+      // The dev server reports a bad configuration itself; the check is only a helper.
+      say(`not checking the database against its migrations: ${(error as Error).message}`);
+    }
     return await runSharingTerminal(
       watch,
       process.execPath,
@@ -55,6 +71,7 @@ async function main(): Promise<number> {
     );
   } finally {
     stopDriftWatch?.();
+    stopDatabaseWatch?.();
     if (server.kind !== "url") say("stopping Postgres");
     await server.stop();
   }

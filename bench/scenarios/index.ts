@@ -9,6 +9,7 @@ import { lockHandoff } from "./lock-handoff";
 import { poolPipelining } from "./pool-pipelining";
 import { scale } from "./scale";
 import { serverReadiness } from "./server-readiness";
+import { verify } from "./verify";
 
 /** In the order of the table. */
 export const scenarios: Scenario[] = [
@@ -22,4 +23,5 @@ export const scenarios: Scenario[] = [
   coldStart,
   indexBuild,
   poolPipelining,
+  verify,
 ];

@@ -1,6 +1,6 @@
 import path from "node:path";
+import { DRIZZLE_LEDGER } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
-import { DRIZZLE_LEDGER } from "@/lib/db/migrator/drizzle-0.45";
 import {
   emptyDatabasePerTest,
   eventually,

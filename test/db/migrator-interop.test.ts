@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { DRIZZLE_LEDGER, type LedgerLocation } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
-import { DRIZZLE_LEDGER, type LedgerLocation } from "@/lib/db/migrator/drizzle-0.45";
 import { MIGRATIONS_FOLDER } from "../support/database";
 import {
   drizzleKitGenerate,
@@ -210,7 +210,9 @@ describe("a database migrated with another ledger setting (LEDGER_ELSEWHERE)", (
         "the 3 migrations of this folder (0000_step-0, 0001_step-1, 0002_step-2)",
     );
     expect(migrate.stderr).toContain("migrations.schema");
-    expect(migrate.stderr).toContain("docs/migrations.md#ledger_elsewhere");
+    expect(migrate.stderr).toContain(
+      "https://www.npmjs.com/package/drizzle-boot-migrator#ledger_elsewhere",
+    );
     const status = await runMigratorCli("status", { url: db.url, folder, args });
     expect(status.code, status.output).toBe(1);
     expect(status.stdout).toContain("✗ LEDGER_ELSEWHERE");

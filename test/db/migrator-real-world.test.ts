@@ -1,8 +1,8 @@
+import { runMigrator, silentLog } from "drizzle-boot-migrator";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
-import { runMigrator } from "@/lib/db/migrator/run";
-import { silentLog } from "@/lib/log";
-import { catalogFingerprint } from "../support/catalog";
+import type { Catalog } from "@/lib/db/verify";
+import { appCatalog } from "../support/catalog";
 import { createTestDatabase, migratorSettingsFor } from "../support/database";
 import { drizzleKitMigrate, ledgerWhens, runMigratorCli, withSql } from "../support/migrator";
 import {
@@ -24,12 +24,12 @@ const ours = (url: string, folder: string) =>
   runMigrator(migratorSettingsFor(url, folder), { mode: "apply", log: silentLog });
 
 /** The catalog and the ledger's rows (hash and created_at, as drizzle compares them). */
-function schemaAndLedger(url: string): Promise<{ catalog: string[]; ledger: string[] }> {
+function schemaAndLedger(url: string): Promise<{ catalog: Catalog; ledger: string[] }> {
   return withSql(url, async (sql) => {
     const rows = await sql<{ row: string }[]>`
       select hash || ' ' || created_at as row
       from ${sql(MIGRATIONS.schema)}.${sql(MIGRATIONS.table)} order by created_at, hash`;
-    return { catalog: await catalogFingerprint(sql), ledger: rows.map((r) => r.row) };
+    return { catalog: await appCatalog(sql), ledger: rows.map((r) => r.row) };
   });
 }
 
@@ -63,7 +63,7 @@ describe.each(fixtures)("%s", { timeout: 120_000 }, (_, write) => {
       expect(await ledgerWhens(kitFirst.url)).toEqual(whens);
 
       const built = await schemaAndLedger(oursFirst.url);
-      expect(built.catalog.length).toBeGreaterThan(0);
+      expect(built.catalog.objects.length).toBeGreaterThan(0);
       expect(await schemaAndLedger(kitFirst.url)).toEqual(built);
 
       const status = await runMigratorCli("status", { url: kitFirst.url, folder });

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { DRIZZLE_LEDGER } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
-import { DRIZZLE_LEDGER } from "@/lib/db/migrator/drizzle-0.45";
 import {
   drizzleKitGenerate,
   emptyDatabasePerTest,

@@ -58,7 +58,7 @@ describe("keys and columns", () => {
     const columns = await publicColumns(database.client);
     const actual = tables.map((table) => {
       const key = primaryKeys.find((c) => c.table === table);
-      const id = columns.find((c) => c.table === table && c.column === "id");
+      const id = columns.find((c) => c.table === table && c.name === "id");
       return { table, key: key?.columns, type: id?.type, default: id?.default };
     });
     expect(actual).toEqual(
@@ -102,9 +102,9 @@ describe("timestamps", () => {
   it("no column is a timestamp without time zone, and every *_at column is timestamptz", async () => {
     const columns = await publicColumns(database.client);
     const wrong = columns
-      .filter((c) => c.type.startsWith("timestamp") || c.column.endsWith("_at"))
+      .filter((c) => c.type.startsWith("timestamp") || c.name.endsWith("_at"))
       .filter((c) => c.type !== "timestamp with time zone")
-      .map((c) => `${c.table}.${c.column}: ${c.type}`);
+      .map((c) => `${c.table}.${c.name}: ${c.type}`);
     expect(wrong).toEqual([]);
   });
 
@@ -112,7 +112,7 @@ describe("timestamps", () => {
     const tables = await publicTables(database.client);
     const columns = await publicColumns(database.client);
     const createdAt = tables.map((table) => {
-      const found = columns.find((c) => c.table === table && c.column === "created_at");
+      const found = columns.find((c) => c.table === table && c.name === "created_at");
       return {
         table,
         createdAt: found && { type: found.type, notNull: found.notNull, default: found.default },

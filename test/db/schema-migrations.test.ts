@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDbConnection, type DbConnection } from "@/lib/db/client";
-import { catalogFingerprint, publicTables, schemaTableNames } from "../support/catalog";
+import { appCatalog, publicTables, schemaTableNames } from "../support/catalog";
 import {
   applyMigrations,
   createTestDatabase,
@@ -49,18 +49,18 @@ describe("the migrations in drizzle/", () => {
 
   it("change nothing when applied again", async () => {
     const before = {
-      catalog: await catalogFingerprint(connection.client),
+      catalog: await appCatalog(connection.client),
       ledger: await ledgerRows(),
     };
-    // Guards against a fingerprint that sees nothing and so always compares equal.
-    expect(before.catalog).toContainEqual(
-      expect.stringContaining("memberships_user_id_tenant_id_uidx"),
+    // Guards against a catalog read that sees nothing and so always compares equal.
+    expect(before.catalog.objects).toContainEqual(
+      expect.objectContaining({ name: "memberships_user_id_tenant_id_uidx" }),
     );
 
     await applyMigrations(database.url);
 
     const after = {
-      catalog: await catalogFingerprint(connection.client),
+      catalog: await appCatalog(connection.client),
       ledger: await ledgerRows(),
     };
     expect(after).toEqual(before);

@@ -3,13 +3,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { CommandRun } from "@tools/cli/run-command";
 import { runDrizzleKit } from "@tools/migration-check/drizzle-kit";
+import {
+  createLog,
+  type Log,
+  MIGRATION_LOCK_PG_LOCKS,
+  type MigrationSet,
+} from "drizzle-boot-migrator";
+import { type LedgerLocation, ledgerName } from "drizzle-boot-migrator/folder";
 import { afterAll, afterEach, beforeEach } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
-import { type LedgerLocation, ledgerName } from "@/lib/db/migrator/drizzle-0.45";
-import { MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
-import type { MigrationSet } from "@/lib/db/migrator/settings";
-import { createLog, type Log } from "@/lib/log";
 import { createTestDatabase, type TestDatabase } from "./database";
 import {
   type ProcessResult,
@@ -171,9 +174,9 @@ export function migratorChildEnv(env: Record<string, string>): NodeJS.ProcessEnv
   return { ...inherited, ...env } as NodeJS.ProcessEnv;
 }
 
-/** `npm run db:migrate` / `npm run db:status` as a real process (tsx, like the npm scripts). */
+/** `npm run db:<script>` as a real process (tsx, like the npm scripts). */
 export function startMigratorCli(
-  script: "migrate" | "status",
+  script: "migrate" | "status" | "verify" | "baseline",
   options: { url: string; folder?: string; env?: Record<string, string>; args?: string[] },
 ): RunningProcess {
   const args = [
@@ -204,7 +207,7 @@ export function startBoot(
 }
 
 export function runMigratorCli(
-  script: "migrate" | "status",
+  script: Parameters<typeof startMigratorCli>[0],
   options: Parameters<typeof startMigratorCli>[1],
 ): Promise<ProcessResult> {
   return startMigratorCli(script, options).exited;

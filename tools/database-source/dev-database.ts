@@ -92,8 +92,16 @@ export async function onConfiguredOrDevDatabase<T>(
   }
 }
 
-/** Errors a dev database gets after a branch switch; rebuilding it is the way out. */
-const RESETTABLE = new Set(["UNKNOWN_APPLIED", "CHECKSUM_MISMATCH", "OUT_OF_ORDER"]);
+/**
+ * Errors a dev database gets after a branch switch, and db:verify's SCHEMA_DRIFT (a schema no
+ * migration of this checkout builds); rebuilding it is the way out.
+ */
+const RESETTABLE = new Set([
+  "UNKNOWN_APPLIED",
+  "CHECKSUM_MISMATCH",
+  "OUT_OF_ORDER",
+  "SCHEMA_DRIFT",
+]);
 
 export function devResetHint(codes: string[]): string | undefined {
   if (!codes.some((code) => RESETTABLE.has(code))) return undefined;

@@ -10,15 +10,15 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Config } from "drizzle-kit";
-import { MIGRATIONS } from "@/lib/db/migrations-config";
 import {
   DRIZZLE_LEDGER,
+  findJournalProblems,
   JournalFormatError,
   ledgerName,
   parseJournal,
-} from "@/lib/db/migrator/drizzle-0.45";
-import { findJournalProblems } from "@/lib/db/migrator/validation";
+} from "drizzle-boot-migrator/folder";
+import type { Config } from "drizzle-kit";
+import { MIGRATIONS } from "@/lib/db/migrations-config";
 import { runDrizzleKit } from "./drizzle-kit";
 import { lintMigrationFolder } from "./lint";
 import { type Adoption, adoptLintFindings, committedMigrations } from "./lint/adopt";

@@ -1,4 +1,4 @@
-import { splitStatements, type Token, tokenValue } from "@/lib/db/migrator/sql-tokens";
+import { splitStatements, type Token, tokenValue } from "drizzle-boot-migrator/folder";
 
 /**
  * Which `ALTER COLUMN ... TYPE` changes need no rewrite. squawk flags every type change as one

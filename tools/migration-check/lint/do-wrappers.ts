@@ -1,4 +1,4 @@
-import { splitStatements, type Token, tokenize, tokenValue } from "@/lib/db/migrator/sql-tokens";
+import { splitStatements, type Token, tokenize, tokenValue } from "drizzle-boot-migrator/folder";
 
 /**
  * drizzle-kit before 0.30 wrapped each foreign key (and enum) in a PL/pgSQL block, so that a

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { isNoTransaction } from "@/lib/db/migrator/no-transaction";
+import { isNoTransaction } from "drizzle-boot-migrator/folder";
 import type { MigrationCheckProblem } from "../check";
 import { ColumnTypes, type Range } from "./column-types";
 import { unwrapDuplicateObjectBlocks } from "./do-wrappers";
