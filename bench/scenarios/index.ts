@@ -9,6 +9,7 @@ import { lockHandoff } from "./lock-handoff";
 import { poolPipelining } from "./pool-pipelining";
 import { scale } from "./scale";
 import { serverReadiness } from "./server-readiness";
+import { vercelColdStart } from "./vercel-cold-start";
 
 /** In the order of the table. */
 export const scenarios: Scenario[] = [
@@ -17,6 +18,7 @@ export const scenarios: Scenario[] = [
   coldBoots,
   lockHandoff,
   serverReadiness,
+  vercelColdStart,
   fullApply,
   devLoop,
   coldStart,

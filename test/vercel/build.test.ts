@@ -16,9 +16,7 @@ const journal = await readJournal(MIGRATIONS_FOLDER);
 test("vercel build migrates the database, then writes the Build Output with the migrations traced", async () => {
   const build = inject("vercelBuild");
 
-  expect(await ledgerWhens(build.databaseUrl)).toEqual(
-    journal.entries.map((entry) => String(entry.when)),
-  );
+  expect(await ledgerWhens(build.databaseUrl)).toEqual(journal.entries.map((entry) => entry.when));
   expect(build.output).toContain('Running "npm run vercel-build"');
   expect(build.output).toMatch(/\[migrate\] done: applied \d+ migration/);
   expect(existsSync(path.join(build.outputDir, "config.json"))).toBe(true);
@@ -71,7 +69,7 @@ describe("a build that must not migrate", () => {
     expect(build.output).toContain("0099_broken");
     expect(build.output).toContain('relation "no_such_table" does not exist');
     expect(build.output).toContain('Command "npm run vercel-build" exited with 1');
-    expect(existsSync(path.join(build.outputDir, "config.json"))).toBe(false);
+    expect(build.output).not.toContain("Creating an optimized production build");
     expect(await ledgerWhens(database.url)).toEqual(before);
     expect(await tableExists(database.url, "vercel_half_done")).toBe(false);
   });

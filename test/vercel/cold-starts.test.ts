@@ -1,6 +1,3 @@
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import type { VercelRuntime } from "@tools/vercel-runtime";
 import { afterEach, describe, expect, inject, test } from "vitest";
 import { MIGRATION_LOCK_KEY } from "@/lib/db/migrator/lock";
@@ -11,7 +8,7 @@ import {
   type TestDatabase,
 } from "../support/database";
 import { ledgerWhens, withSql } from "../support/migrator";
-import { asOperator, readJournal } from "../support/next-app";
+import { asOperator, migrationsWithoutNewest, readJournal } from "../support/next-app";
 import { deployOnVercelRuntime, requestFrom } from "../support/vercel-deployment";
 
 // Eight requests at once on a function with no instance: eight cold starts, each its own process
@@ -79,7 +76,7 @@ describe("cold starts on Vercel's runtime", () => {
   test("one migration behind: every instance answers 503 with the reason, none applies it", async () => {
     database = await createTestDatabase();
     const url = database.url;
-    const older = await foldersWithoutNewest();
+    const older = await migrationsWithoutNewest(MIGRATIONS_FOLDER);
     try {
       await applyMigrations(url, older.dir);
     } finally {
@@ -103,14 +100,3 @@ describe("cold starts on Vercel's runtime", () => {
     expect(await ledgerWhens(url)).toEqual(ledger);
   });
 });
-
-/** drizzle/ without its newest migration: the schema the previous release left. */
-async function foldersWithoutNewest(): Promise<{ dir: string; remove(): Promise<void> }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "drizzle-older-"));
-  await cp(MIGRATIONS_FOLDER, dir, { recursive: true });
-  const older = await readJournal(dir);
-  const newest = older.entries.pop();
-  await rm(path.join(dir, `${newest?.tag}.sql`));
-  await writeFile(path.join(dir, "meta/_journal.json"), JSON.stringify(older, null, 2));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
-}
