@@ -13,7 +13,14 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+          // Some unit tests start a tsx script (the CLIs' own output): seconds each while another
+          // suite builds on the same two cores, past vitest's default 5 s.
+          testTimeout: 30_000,
+        },
       },
       {
         resolve: { alias },
@@ -38,6 +45,7 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // `npm run test:deployment` (docs/testing.md): left out of `npm test`, run by CI.
       {
         resolve: { alias },
         test: {
@@ -54,8 +62,21 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          // What is deployed beside the server: the previous release on the new migrations, the
+          // Playwright smoke against a deployed standalone server, the bench.
+          name: "deployment",
+          include: ["test/deployment/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/support/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           // Vercel's own build (`vercel build`, one for the whole project) and its Build Output
-          // served by tools/vercel-runtime (docs/deployment.md, "Vercel"). In .ci/run, not npm test.
+          // served by tools/vercel-runtime (docs/deployment.md, "Vercel"). In test:deployment.
           name: "vercel",
           include: ["test/vercel/**/*.test.ts"],
           environment: "node",

@@ -1,6 +1,8 @@
-import { cp, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { cachedBuild } from "@tools/cli/build-cache";
 import { findFreePort } from "@tools/database-source/free-port";
 import { REPO_ROOT, type RunningProcess, startProcess } from "./processes";
 
@@ -45,25 +47,80 @@ export interface BuiltApp extends AppCopy {
 /** The app's files (and a hard-linked node_modules) in a temporary directory. */
 export async function copyApp(): Promise<AppCopy> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "next-app-"));
+  await copyAppInto(dir);
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+async function copyAppInto(dir: string): Promise<void> {
   for (const entry of appEntries) {
     if (await exists(path.join(REPO_ROOT, entry))) {
       await cp(path.join(REPO_ROOT, entry), path.join(dir, entry), { recursive: true });
     }
   }
+  await linkNodeModules(dir);
+}
+
+async function linkNodeModules(dir: string): Promise<void> {
   // Turbopack refuses a node_modules symlinked from outside the project; hard links cost ~0.3 s.
   await succeed("cp", [
     "-al",
     path.join(REPO_ROOT, "node_modules"),
     path.join(dir, "node_modules"),
   ]);
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * A production build of the app in a directory of the caller's own. The build itself is made once
+ * per content of `appEntries` and shared (tools/cli/build-cache.ts): the attack suite, the boot,
+ * production and deployment tests and the Playwright run need the same build, and each `next
+ * build` costs a core for a minute or more here. Each caller gets a copy, so a test may still
+ * change its `drizzle/` or run `next start` in it.
+ */
 export async function buildAppCopy(): Promise<BuiltApp> {
-  const copy = await copyApp();
-  // `npm run build`, as a deploy runs it: next build, then the standalone server's assets.
-  const buildOutput = await succeed("npm", ["run", "build"], { cwd: copy.dir, env: baseEnv({}) });
-  return { ...copy, buildOutput };
+  const built = await cachedBuild({
+    root: APP_BUILD_CACHE,
+    key: await appSourceHash(),
+    keepMs: 24 * 3600 * 1000,
+    build: async (dir) => {
+      await copyAppInto(dir);
+      // `npm run build`, as a deploy runs it: next build, then the standalone server's assets.
+      const output = await succeed("npm", ["run", "build"], { cwd: dir, env: baseEnv({}) });
+      await writeFile(path.join(dir, BUILD_OUTPUT), output);
+    },
+  });
+  const dir = await mkdtemp(path.join(os.tmpdir(), "next-app-"));
+  await cp(built, dir, {
+    recursive: true,
+    // node_modules is linked again below; Next's build cache is only read by a later build.
+    filter: (source) => !["node_modules", ".next/cache"].includes(path.relative(built, source)),
+  });
+  await linkNodeModules(dir);
+  const buildOutput = await readFile(path.join(dir, BUILD_OUTPUT), "utf8");
+  return { dir, buildOutput, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+const APP_BUILD_CACHE = path.join(os.tmpdir(), "agency-reporting-app-builds");
+const BUILD_OUTPUT = ".build-output.txt";
+
+/** A hash of everything `appEntries` copies: the same sources make the same build. */
+async function appSourceHash(): Promise<string> {
+  const hash = createHash("sha256");
+  for (const entry of appEntries) {
+    const root = path.join(REPO_ROOT, entry);
+    if (!(await exists(root))) continue;
+    const files = (await stat(root)).isDirectory()
+      ? (await readdir(root, { recursive: true, withFileTypes: true }))
+          .filter((file) => file.isFile())
+          .map((file) => path.join(file.parentPath, file.name))
+      : [root];
+    for (const file of files.sort()) {
+      hash
+        .update(path.relative(REPO_ROOT, file))
+        .update("\0")
+        .update(await readFile(file));
+    }
+  }
+  return hash.digest("hex").slice(0, 16);
 }
 
 /** The standalone server copied elsewhere, as a deploy would ship it (with its static files). */

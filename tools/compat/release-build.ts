@@ -1,18 +1,17 @@
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { cachedBuild } from "../cli/build-cache";
 import { runCommand } from "../cli/run-command";
 
 /**
  * A previous release checked out and built with its own lockfile and its own `npm run build`, kept
- * per commit under the system's temp folder so that every later run against the same release
- * (the CI step, the failure test, a developer's rerun) reuses the one build.
+ * per commit (tools/cli/build-cache.ts) so that every later run against the same release (the CI
+ * step, the failure test, a developer's rerun) reuses the one build.
  */
 
 const CACHE_ROOT = path.join(os.tmpdir(), "agency-reporting-compat");
-const READY = ".compat-ready";
-const LOCK = ".compat-building";
 /** Builds nobody used for this long are removed. */
 const KEEP_MS = 3 * 24 * 3600 * 1000;
 const BUILD_TIMEOUT_MS = 15 * 60 * 1000;
@@ -70,88 +69,44 @@ async function step(
   say(`${what} took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Waits while another live process builds `dir`; true when it finished the build. */
-async function waitForOtherBuilder(dir: string, say: Say): Promise<boolean> {
-  const lock = path.join(dir, LOCK);
-  let told = false;
-  while (existsSync(lock)) {
-    const pid = Number(readFileSync(lock, "utf8"));
-    if (!alive(pid)) return false;
-    if (!told) say(`waiting for process ${pid}, which is building this release`);
-    told = true;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
-  return existsSync(path.join(dir, READY));
-}
-
-async function removeUnusedBuilds(keep: string): Promise<void> {
-  const entries = await readdir(CACHE_ROOT).catch(() => []);
-  for (const entry of entries) {
-    const dir = path.join(CACHE_ROOT, entry);
-    if (dir === keep) continue;
-    const ready = await stat(path.join(dir, READY)).catch(() => undefined);
-    if (ready && Date.now() - ready.mtimeMs > KEEP_MS)
-      await rm(dir, { recursive: true, force: true });
-  }
-}
-
 /** The release's directory, built; builds it on first use. */
-export async function builtRelease(repo: string, commit: string, say: Say): Promise<string> {
-  const dir = path.join(CACHE_ROOT, commit);
-  await removeUnusedBuilds(dir);
-  if (existsSync(path.join(dir, READY)) || (await waitForOtherBuilder(dir, say))) {
-    say(`reusing the build in ${dir}`);
-    return dir;
-  }
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, LOCK), String(process.pid));
-  try {
-    const here = { cwd: dir };
-    await step(
-      say,
-      "git archive",
-      [
-        "bash",
-        "-o",
-        "pipefail",
-        "-c",
-        'git -C "$0" archive "$1" | tar -x -C "$2"',
-        repo,
-        commit,
-        dir,
-      ],
-      here,
-    );
-    const sameLockfile =
-      readFileSync(path.join(dir, "package-lock.json"), "utf8") ===
-      readFileSync(path.join(repo, "package-lock.json"), "utf8");
-    if (sameLockfile && existsSync(path.join(repo, "node_modules"))) {
-      // Hard links: the same packages in a fraction of a second (Turbopack refuses a symlink).
-      const link = ["cp", "-al", path.join(repo, "node_modules"), path.join(dir, "node_modules")];
-      await step(say, "linking node_modules (same lockfile)", link, here);
-    } else {
-      const install = ["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund"];
-      await step(say, "npm ci (the release's own lockfile)", install, here);
-    }
-    // Its own build script, with no database and no secrets, as a deploy's build step.
-    await step(say, "npm run build", ["npm", "run", "build"], { cwd: dir, env: BUILD_ENV });
-    await writeFile(path.join(dir, COMPAT_PLAYWRIGHT_CONFIG), COMPAT_CONFIG_SOURCE);
-    await writeFile(path.join(dir, READY), new Date().toISOString());
-    return dir;
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  } finally {
-    await rm(path.join(dir, LOCK), { force: true });
-  }
+export function builtRelease(repo: string, commit: string, say: Say): Promise<string> {
+  return cachedBuild({
+    root: CACHE_ROOT,
+    key: commit,
+    keepMs: KEEP_MS,
+    say,
+    build: async (dir) => {
+      const here = { cwd: dir };
+      await step(
+        say,
+        "git archive",
+        [
+          "bash",
+          "-o",
+          "pipefail",
+          "-c",
+          'git -C "$0" archive "$1" | tar -x -C "$2"',
+          repo,
+          commit,
+          dir,
+        ],
+        here,
+      );
+      const sameLockfile =
+        readFileSync(path.join(dir, "package-lock.json"), "utf8") ===
+        readFileSync(path.join(repo, "package-lock.json"), "utf8");
+      if (sameLockfile && existsSync(path.join(repo, "node_modules"))) {
+        // Hard links: the same packages in a fraction of a second (Turbopack refuses a symlink).
+        const link = ["cp", "-al", path.join(repo, "node_modules"), path.join(dir, "node_modules")];
+        await step(say, "linking node_modules (same lockfile)", link, here);
+      } else {
+        const install = ["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund"];
+        await step(say, "npm ci (the release's own lockfile)", install, here);
+      }
+      // Its own build script, with no database and no secrets, as a deploy's build step.
+      await step(say, "npm run build", ["npm", "run", "build"], { cwd: dir, env: BUILD_ENV });
+      await writeFile(path.join(dir, COMPAT_PLAYWRIGHT_CONFIG), COMPAT_CONFIG_SOURCE);
+    },
+  });
 }
