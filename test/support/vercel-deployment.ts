@@ -9,23 +9,36 @@ import { HEALTH_TEST_TOKEN } from "./next-app";
  * Vercel settings, and no others: DATABASE_URL, the auth secret and URL, HEALTH_TOKEN. Nothing
  * about client addresses (no CLIENT_IP_HEADER, no trusted proxies): the default configuration.
  */
+export interface Deployment extends VercelRuntime {
+  /**
+   * The deployment's URL as browsers use it: `http://localhost:<port>`, its BETTER_AUTH_URL (the
+   * origin Better Auth accepts, and a host Chromium keeps the production build's secure cookies
+   * for). `url` is the same server by IPv4 address, for clients with an address of their own.
+   */
+  publicUrl: string;
+}
+
 export async function deployOnVercelRuntime(
   outputDir: string,
   databaseUrl: string,
   env: Record<string, string> = {},
-): Promise<VercelRuntime> {
+  options: { requestsPerInstance?: number } = {},
+): Promise<Deployment> {
   const port = await findFreePort();
-  return startVercelRuntime({
+  const publicUrl = `http://localhost:${port}`;
+  const runtime = await startVercelRuntime({
     outputDir,
     port,
+    requestsPerInstance: options.requestsPerInstance,
     env: {
       DATABASE_URL: databaseUrl,
       BETTER_AUTH_SECRET: randomBytes(32).toString("base64"),
-      BETTER_AUTH_URL: `http://127.0.0.1:${port}`,
+      BETTER_AUTH_URL: publicUrl,
       HEALTH_TOKEN: HEALTH_TEST_TOKEN,
       ...env,
     },
   });
+  return Object.assign(runtime, { publicUrl });
 }
 
 export interface Answer {

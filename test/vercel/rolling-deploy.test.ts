@@ -37,10 +37,15 @@ test("the previous deployment serves 200 throughout the next build's migration; 
 }, async () => {
   database = await createTestDatabase({ migrated: true });
   const url = database.url;
-  const previous = await deployOnVercelRuntime(inject("vercelBuild").outputDir, url, {
+  const previous = await deployOnVercelRuntime(
+    inject("vercelBuild").outputDir,
+    url,
     // The smoke test signs up through the page (closed by default in production).
-    SIGN_UP_ENABLED: "true",
-  });
+    { SIGN_UP_ENABLED: "true" },
+    // A browser sends several requests at once (navigations, prefetches): with fluid compute they
+    // share instances instead of each waiting for a cold start of its own.
+    { requestsPerInstance: 20 },
+  );
   deployments.push(previous);
   expect((await requestFrom("127.0.0.2", `${previous.url}/api/health`)).status).toBe(200);
 
@@ -82,6 +87,10 @@ test("the previous deployment serves 200 throughout the next build's migration; 
   expect(stillServing.status).toBe(200);
   expect(JSON.parse(stillServing.body)).toMatchObject({ ahead: 1 });
 
+  // Warm, as a production deployment in use is: one instance of each function the smoke uses.
+  for (const page of ["/", "/sign-up", "/sign-in", "/dashboard", "/api/auth/get-session"]) {
+    await requestFrom("127.0.0.2", `${previous.url}${page}`);
+  }
   playwrightOutput = await mkdtemp(path.join(os.tmpdir(), "vercel-e2e-"));
   const smoke = await startProcess(
     process.execPath,
@@ -98,7 +107,7 @@ test("the previous deployment serves 200 throughout the next build's migration; 
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         NODE_ENV: "test",
-        E2E_BASE_URL: previous.url,
+        E2E_BASE_URL: previous.publicUrl,
         E2E_DATABASE_URL: url,
       },
     },

@@ -23,6 +23,11 @@ export interface VercelRuntimeOptions {
   /** VERCEL_ENV: production (default), preview or development. */
   vercelEnv?: "production" | "preview" | "development";
   region?: string;
+  /**
+   * Requests one instance serves at once: 1 (the default) is Vercel's classic model, where every
+   * request in flight beyond the instances' count is a cold start; more is fluid compute.
+   */
+  requestsPerInstance?: number;
 }
 
 export interface VercelRuntime {
@@ -57,6 +62,7 @@ export async function startVercelRuntime(options: VercelRuntimeOptions): Promise
           },
         },
         (line) => lines.push(line),
+        options.requestsPerInstance,
       );
       pools.set(functionDir, pool);
     }

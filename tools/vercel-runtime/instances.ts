@@ -5,9 +5,11 @@ import { type AssembledFunction, assembleFunction } from "./assemble";
 import { type BuildOutput, readFunctionConfig } from "./build-output";
 
 /**
- * The instances of one function. A request takes an idle instance or, when none is idle, starts a
- * new one (a cold start): each instance is its own Node process serving one request at a time,
- * so N requests at once on a cold function start N processes at once.
+ * The instances of one function. A request goes to an instance with room for it (one still
+ * starting included) or, when none has room, starts a new one (a cold start). Each instance is
+ * its own Node process. With `requestsPerInstance` 1 (Vercel's classic model) an instance serves
+ * one request at a time, so N requests at once on a cold function start N processes at once;
+ * with more (fluid compute) requests share instances.
  */
 
 const INSTANCE_ENTRY = fileURLToPath(new URL("./instance.mjs", import.meta.url));
@@ -43,13 +45,14 @@ export function functionPool(
   functionDir: string,
   environment: InstanceEnvironment,
   write: (line: string) => void,
+  requestsPerInstance = 1,
 ): FunctionPool {
   const config = readFunctionConfig(functionDir);
   const name = path
     .relative(path.join(output.dir, "functions"), functionDir)
     .replace(/\.func$/, "");
   let assembled: Promise<AssembledFunction> | undefined;
-  const idle: Instance[] = [];
+  const slots: { ready: Promise<Instance>; pid?: number; active: number; ended: boolean }[] = [];
   const all: Instance[] = [];
   const children: ChildProcess[] = [];
 
@@ -71,6 +74,11 @@ export function functionPool(
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
     children.push(child);
+    // An instance that ended (a crash, an exit at boot) is never handed a request again.
+    child.once("exit", () => {
+      const slot = slots.find((candidate) => candidate.pid === child.pid);
+      if (slot) slot.ended = true;
+    });
     const prefix = `[${name} ${child.pid}] `;
     for (const stream of [child.stdout, child.stderr]) {
       stream?.setEncoding("utf8");
@@ -101,19 +109,34 @@ export function functionPool(
       served: 0,
     };
     all.push(instance);
-    // An instance that ended (a crash, an exit at boot) is never handed a request again.
-    child.once("exit", () => {
-      const index = idle.indexOf(instance);
-      if (index >= 0) idle.splice(index, 1);
-    });
     return instance;
   };
 
   return {
-    acquire: async () => idle.pop() ?? coldStart(),
+    acquire: async () => {
+      let slot = slots.find(
+        (candidate) => !candidate.ended && candidate.active < requestsPerInstance,
+      );
+      if (!slot) {
+        const started = { ready: coldStart(), active: 0, ended: false } as (typeof slots)[number];
+        started.ready.then(
+          (instance) => {
+            started.pid = instance.pid;
+          },
+          () => {
+            started.ended = true;
+          },
+        );
+        slots.push(started);
+        slot = started;
+      }
+      slot.active += 1;
+      return slot.ready;
+    },
     release: (instance) => {
       instance.served += 1;
-      idle.push(instance);
+      const slot = slots.find((candidate) => candidate.pid === instance.pid);
+      if (slot) slot.active -= 1;
     },
     instances: () => all,
     stop: async () => {

@@ -176,7 +176,8 @@ type Captures = Record<string, string>;
 function matchRoute(route: Route, request: RoutingRequest, pathname: string): Captures | undefined {
   if (route.src === undefined) return undefined;
   if (route.methods && !route.methods.includes(request.method.toUpperCase())) return undefined;
-  const match = new RegExp(route.src).exec(pathname);
+  // A route's `src` matches the whole path: `^/?` is the root only, `/500` not `/5000`.
+  const match = new RegExp(`^(?:${route.src})$`).exec(pathname);
   if (!match) return undefined;
   const captures: Captures = {};
   match.forEach((value, index) => {
