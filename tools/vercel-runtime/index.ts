@@ -184,9 +184,20 @@ async function invoke(
   });
 }
 
+/** Per-connection headers: each hop (client ↔ runtime ↔ bridge) frames its own messages. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "content-length",
+  "date",
+]);
+
 function plain(headers: Headers): Record<string, string | string[]> {
   const result: Record<string, string | string[]> = {};
-  for (const [name, value] of headers) if (name !== "set-cookie") result[name] = value;
+  for (const [name, value] of headers) {
+    if (name !== "set-cookie" && !HOP_BY_HOP.has(name)) result[name] = value;
+  }
   const cookies = headers.getSetCookie();
   if (cookies.length > 0) result["set-cookie"] = cookies;
   return result;
