@@ -1,7 +1,7 @@
+import { chooseMigrationsUrl } from "drizzle-boot-migrator";
 import { defineConfig } from "drizzle-kit";
 import { readEnv } from "./src/env";
 import { MIGRATIONS } from "./src/lib/db/migrations-config";
-import { chooseMigrationsUrl } from "./src/lib/db/migrator/migrations-url";
 
 // `generate` and `check` need no database. `drizzle-kit migrate` (kept working: it and the boot
 // migrator share drizzle's ledger, so each is a no-op after the other) connects with the same URL

@@ -1,10 +1,18 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const alias = {
-  "@": fileURLToPath(new URL("./src", import.meta.url)),
-  "@tools": fileURLToPath(new URL("./tools", import.meta.url)),
-};
+const packageSource = fileURLToPath(
+  new URL("./packages/drizzle-boot-migrator/src", import.meta.url),
+);
+
+// As tsconfig.json's `paths`: the workspace package resolves to its TypeScript source, so tests
+// see an edit to it without a rebuild (its dist/ is what `npm pack` ships).
+const alias = [
+  { find: /^drizzle-boot-migrator$/, replacement: `${packageSource}/index.ts` },
+  { find: /^drizzle-boot-migrator\/(cli|errors|folder)$/, replacement: `${packageSource}/$1.ts` },
+  { find: /^@\//, replacement: `${fileURLToPath(new URL("./src", import.meta.url))}/` },
+  { find: /^@tools\//, replacement: `${fileURLToPath(new URL("./tools", import.meta.url))}/` },
+];
 
 export default defineConfig({
   resolve: { alias },

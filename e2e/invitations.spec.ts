@@ -130,7 +130,9 @@ test("suspending a user from the admin page ends their open session; reactivatin
   await admin.goto("/admin");
   const row = admin.getByRole("row", { name: new RegExp(user.email) });
   await row.getByRole("button", { name: `Suspend ${user.email}` }).click();
-  await expect(row.getByRole("status")).toHaveText("Suspended and signed out everywhere.");
+  await expect(row.getByRole("status")).toHaveText(
+    "Suspended and signed out everywhere; the invitations they sent that were pending are revoked.",
+  );
   await expect(row.getByRole("cell", { name: "suspended", exact: true })).toBeVisible();
 
   // The suspended user's open page loses its session on the next request.

@@ -6,11 +6,10 @@
  * Exit codes: 0 up to date, 1 failed or refused, 2 bad configuration or usage.
  */
 import { devResetHint, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
+import { chooseMigrationsUrl, describeFailure, runMigrationSets } from "drizzle-boot-migrator";
+import { EXIT } from "drizzle-boot-migrator/cli";
 import { readEnv } from "../src/env";
-import { describeFailure } from "../src/lib/db/migrator";
-import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
-import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
-import { runMigrationSets } from "../src/lib/db/migrator/run";
+import { appCliOptions, reportAppCliFailure } from "../src/lib/db/migrator-settings";
 
 const USAGE =
   "usage: npm run db:migrate [-- --migrations-folder <dir>] [--migrations-schema <name>] " +
@@ -21,11 +20,11 @@ async function main(): Promise<number> {
   return onConfiguredOrDevDatabase(configured, say, async (dev) => {
     const overrides = dev ? { url: dev.url, urlVariable: "DEV_DATABASE_DIR" as const } : {};
     try {
-      const { settings, sets } = migratorCliOptions(process.argv.slice(2), USAGE, [], overrides);
+      const { settings, sets } = appCliOptions(process.argv.slice(2), USAGE, [], overrides);
       await runMigrationSets(settings, sets, { mode: "apply" });
       return EXIT.ok;
     } catch (error) {
-      const code = reportCliFailure(error);
+      const code = reportAppCliFailure(error);
       const hint = dev && devResetHint([describeFailure(error).code]);
       if (hint) say(hint);
       return code;
@@ -39,5 +38,5 @@ function say(line: string): void {
 
 main().then(
   (code) => process.exit(code),
-  (error: unknown) => process.exit(reportCliFailure(error)),
+  (error: unknown) => process.exit(reportAppCliFailure(error)),
 );

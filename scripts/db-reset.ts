@@ -9,10 +9,10 @@ import { utimes } from "node:fs/promises";
 import path from "node:path";
 import { createDatabase, dropDatabase } from "@tools/database-source/databases";
 import { DEV_APP_DATABASE, openDevDatabase } from "@tools/database-source/dev-database";
+import { chooseMigrationsUrl, runMigrationSets } from "drizzle-boot-migrator";
+import { EXIT } from "drizzle-boot-migrator/cli";
 import { readEnv } from "../src/env";
-import { runMigrationSets } from "../src/lib/db/migrator";
-import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
-import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
+import { appCliOptions, reportAppCliFailure } from "../src/lib/db/migrator-settings";
 
 const USAGE =
   "usage: npm run db:reset [-- --migrations-folder <dir>] [--migrations-schema <name>] " +
@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   }
   const dev = await openDevDatabase(say);
   try {
-    const { settings, sets } = migratorCliOptions(process.argv.slice(2), USAGE, [], {
+    const { settings, sets } = appCliOptions(process.argv.slice(2), USAGE, [], {
       url: dev.url,
       urlVariable: "DEV_DATABASE_DIR",
     });
@@ -56,5 +56,5 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => process.exit(code),
-  (error: unknown) => process.exit(reportCliFailure(error)),
+  (error: unknown) => process.exit(reportAppCliFailure(error)),
 );

@@ -8,17 +8,26 @@
  */
 import { readdirSync } from "node:fs";
 import { devResetHint, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
+import {
+  chooseMigrationsUrl,
+  inspectMigrationSets,
+  type MigrationSet,
+  type MigrationStatus,
+  openMigratorConnection,
+  type Preflight,
+  readPreflight,
+  schemasWritten,
+  setLabel,
+  transactionPoolerReason,
+} from "drizzle-boot-migrator";
+import { EXIT } from "drizzle-boot-migrator/cli";
+import { ledgerName, sqlFilesOutsideJournal } from "drizzle-boot-migrator/folder";
 import { type Env, readEnv } from "../src/env";
-import { EXIT, migratorCliOptions, reportCliFailure } from "../src/lib/db/migrator/cli";
-import { openMigratorConnection } from "../src/lib/db/migrator/connection";
-import { ledgerName } from "../src/lib/db/migrator/drizzle-0.45";
-import { migratorLog } from "../src/lib/db/migrator/log";
-import { chooseMigrationsUrl } from "../src/lib/db/migrator/migrations-url";
-import { type Preflight, readPreflight, schemasWritten } from "../src/lib/db/migrator/preflight";
-import { inspectMigrationSets, type MigrationStatus, setLabel } from "../src/lib/db/migrator/run";
-import type { MigrationSet } from "../src/lib/db/migrator/settings";
-import { sqlFilesOutsideJournal } from "../src/lib/db/migrator/validation";
-import { transactionPoolerReason } from "../src/lib/db/pooler";
+import {
+  appCliOptions,
+  appMigratorLog,
+  reportAppCliFailure,
+} from "../src/lib/db/migrator-settings";
 
 const USAGE =
   "usage: npm run db:status [-- --migrations-folder <dir>] [--migrations-schema <name>] " +
@@ -40,17 +49,17 @@ async function main(): Promise<number> {
 }
 
 async function report(
-  overrides: Parameters<typeof migratorCliOptions>[3],
+  overrides: Parameters<typeof appCliOptions>[3],
   devDatabase: boolean,
 ): Promise<number> {
-  const { settings, sets, flags } = migratorCliOptions(
+  const { settings, sets, flags } = appCliOptions(
     process.argv.slice(2),
     USAGE,
     ["fail-on-pending"],
     overrides,
   );
   // stdout carries the report; the migrator's own lines (connect retries) go to stderr.
-  const log = migratorLog((line) => console.error(line));
+  const log = appMigratorLog((line) => console.error(line));
   const statuses = await inspectMigrationSets(settings, sets, { log });
   const written = statuses.flatMap(({ set, status }) =>
     schemasWritten(set.ledger.schema, status.pending),
@@ -142,5 +151,5 @@ function describeSet(set: MigrationSet, status: MigrationStatus): string[] {
 
 main().then(
   (code) => process.exit(code),
-  (error: unknown) => process.exit(reportCliFailure(error)),
+  (error: unknown) => process.exit(reportAppCliFailure(error)),
 );

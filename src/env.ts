@@ -7,8 +7,16 @@ import { z } from "zod";
  * `readEnv()` (or a `require*` helper) at start and stop with a message naming the variable.
  */
 
+/**
+ * A bad environment. It carries the migrator package's mark of a configuration error, so that the
+ * package's failure reports (code CONFIG, exit 2) cover it; marked rather than imported, because
+ * next.config.ts loads this module with a loader that cannot resolve the workspace package.
+ */
+const CONFIG_ERROR_MARK = Symbol.for("drizzle-boot-migrator.ConfigError");
+
 export class ConfigError extends Error {
   override name = "ConfigError";
+  readonly [CONFIG_ERROR_MARK] = true;
 }
 
 const postgresUrl = z
@@ -24,7 +32,7 @@ const flag = (defaultValue: boolean) =>
     .default(defaultValue ? "true" : "false")
     .transform((value) => value === "true" || value === "1");
 
-/** How the boot and the migrator print their log (src/lib/log.ts renders both). */
+/** How the boot and the migrator print their log (the migrator package's `createLog` renders both). */
 const LOG_FORMATS = ["human", "json"] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 

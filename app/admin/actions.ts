@@ -1,7 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { deliverAndDescribe, inviteAgencyAdmin } from "@/lib/invitations";
+import { deliverAndDescribe, inviteAgencyAdmin, revokeOffer } from "@/lib/invitations";
 import { type ActionState, actAsCurrentActor, changeUserStatus, createTenant } from "@/lib/tenancy";
 
 // The rights checks are inside the server functions each action calls (see actAsCurrentActor).
@@ -40,7 +40,17 @@ export async function changeUserStatusAction(
     return {
       status: "success",
       message:
-        change === "suspend" ? "Suspended and signed out everywhere." : `Reactivated (${status}).`,
+        change === "suspend"
+          ? "Suspended and signed out everywhere; the invitations they sent that were pending are revoked."
+          : `Reactivated (${status}).`,
     };
+  });
+}
+
+export async function revokeOfferAction(_state: ActionState, form: FormData): Promise<ActionState> {
+  return actAsCurrentActor(async (actor) => {
+    const message = await revokeOffer(actor, { kind: form.get("kind"), id: form.get("id") });
+    revalidatePath("/admin");
+    return { status: "success", message };
   });
 }

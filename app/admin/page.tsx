@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { formatUtc, listPendingOffers } from "@/lib/invitations";
 import {
   can,
   listUsers,
@@ -12,7 +13,12 @@ import {
 } from "@/lib/tenancy";
 import { ActionForm } from "../_components/action-form";
 import { Field } from "../_components/field";
-import { changeUserStatusAction, createTenantAction, inviteAgencyAdminAction } from "./actions";
+import {
+  changeUserStatusAction,
+  createTenantAction,
+  inviteAgencyAdminAction,
+  revokeOfferAction,
+} from "./actions";
 
 export const metadata: Metadata = { title: "Agency admin · Agency Reporting" };
 
@@ -20,7 +26,11 @@ export default async function AdminPage() {
   const actor = await requireCurrentActor();
   // Only agency admins learn that this page exists.
   if (!can(actor, "agency:manage")) notFound();
-  const [tenants, people] = await Promise.all([listVisibleTenants(actor), listUsers(actor)]);
+  const [tenants, people, pending] = await Promise.all([
+    listVisibleTenants(actor),
+    listUsers(actor),
+    listPendingOffers(actor),
+  ]);
 
   return (
     <main>
@@ -96,7 +106,12 @@ export default async function AdminPage() {
                       submitName={`${person.status === "suspended" ? "Reactivate" : "Suspend"} ${person.email}`}
                       pendingLabel="Saving…"
                     >
-                      <input type="hidden" name="userId" value={person.id} />
+                      <input
+                        type="hidden"
+                        id={`status-${person.id}`}
+                        name="userId"
+                        value={person.id}
+                      />
                       <input
                         type="hidden"
                         name="change"
@@ -109,6 +124,57 @@ export default async function AdminPage() {
             ))}
           </tbody>
         </table>
+      </section>
+
+      <section aria-labelledby="pending-heading">
+        <h2 id="pending-heading">Pending invitations</h2>
+        <p>
+          Links sent and not used yet. Revoking one makes its link stop giving that access;
+          suspending someone revokes every pending one they sent.
+        </p>
+        {pending.length === 0 ? (
+          <p>Nothing pending.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Access</th>
+                <th scope="col">Invited by</th>
+                <th scope="col">Valid until</th>
+                <th scope="col">Action</th>
+              </tr>
+            </thead>
+            <tbody>
+              {pending.map((offer) => (
+                <tr key={`${offer.kind}-${offer.id}`}>
+                  <td>{offer.email}</td>
+                  <td>
+                    {ROLE_NAMES[offer.role]}
+                    {offer.tenantName ? ` · ${offer.tenantName}` : ""}
+                  </td>
+                  <td>{offer.invitedByName ?? "the operator"}</td>
+                  <td>
+                    {offer.expired
+                      ? `expired ${formatUtc(offer.expiresAt)}`
+                      : formatUtc(offer.expiresAt)}
+                  </td>
+                  <td>
+                    <ActionForm
+                      action={revokeOfferAction}
+                      submitLabel="Revoke"
+                      submitName={`Revoke the invitation of ${offer.email} to ${offer.tenantName ?? "the agency"}`}
+                      pendingLabel="Revoking…"
+                    >
+                      <input type="hidden" name="kind" value={offer.kind} />
+                      <input type="hidden" id={`revoke-${offer.id}`} name="id" value={offer.id} />
+                    </ActionForm>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
       </section>
 
       <section aria-labelledby="agency-invite-heading">

@@ -1,4 +1,4 @@
-import { readMigrationFolder } from "@/lib/db/migrator/drizzle-0.45";
+import { readMigrationFolder } from "drizzle-boot-migrator/folder";
 import { summarize } from "../measure";
 import type { BenchRow, Scenario } from "../scenario";
 import { countLedgerRows, withBenchDatabase } from "../support/databases";
@@ -16,7 +16,7 @@ const LOAD_ONLY_ARGS = [
   "tsx",
   "--input-type=module",
   "--eval",
-  'await import("./src/lib/db/migrator/index.ts")',
+  'await import("drizzle-boot-migrator")',
 ];
 
 /**

@@ -1,9 +1,9 @@
 import { performance } from "node:perf_hooks";
+import { runMigrator, silentLog } from "drizzle-boot-migrator";
 import type { Sql } from "postgres";
 import { parseEnv } from "@/env";
 import { createDbConnection } from "@/lib/db/client";
-import { migratorSettingsFromEnv, runMigrator } from "@/lib/db/migrator";
-import { silentLog } from "@/lib/log";
+import { migratorSettingsFromEnv } from "@/lib/db/migrator-settings";
 import { startLatencyProxy } from "../../test/support/latency-proxy";
 import { interleave, summarize } from "../measure";
 import type { Scenario } from "../scenario";

@@ -1,8 +1,8 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
+import { readLedger } from "drizzle-boot-migrator/folder";
 import { createDbConnection } from "@/lib/db/client";
-import { readLedger } from "@/lib/db/migrator/drizzle-0.45";
 import { addMigration, copyApp, startServer } from "../../test/support/next-app";
 import { summarize } from "../measure";
 import type { BenchRow, Scenario } from "../scenario";

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
+import { eventLog, runMigrator } from "drizzle-boot-migrator";
 import { parseEnv } from "@/env";
-import { migratorSettingsFromEnv, runMigrator } from "@/lib/db/migrator";
-import { eventLog } from "@/lib/log";
+import { migratorSettingsFromEnv } from "@/lib/db/migrator-settings";
 import { summarize } from "../measure";
 import type { BenchRow, Scenario } from "../scenario";
 import { withBenchDatabase } from "../support/databases";

@@ -170,7 +170,7 @@ function cpuRows(
 /**
  * A copy of the standalone server whose instrumentation hook publishes "migrations ready" and
  * touches nothing else: the baseline of a server that does not check at boot. The state key is
- * the one src/lib/db/migrator/state.ts uses; were it to change, `/api/health` of the copy would
+ * the one src/server/migration-state.ts uses; were it to change, `/api/health` of the copy would
  * answer 503 and the bench would stop with that answer.
  */
 async function copyWithoutBootCheck(

@@ -4,8 +4,8 @@ import {
   dropDatabase,
   uniqueDatabaseName,
 } from "@tools/database-source/databases";
+import { readLedger } from "drizzle-boot-migrator/folder";
 import { createDbConnection } from "@/lib/db/client";
-import { readLedger } from "@/lib/db/migrator/drizzle-0.45";
 
 export interface BenchDatabase {
   name: string;

@@ -1,9 +1,9 @@
 import { performance } from "node:perf_hooks";
+import { runMigrator, silentLog } from "drizzle-boot-migrator";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { parseEnv } from "@/env";
 import { createDbConnection, type DbConnection } from "@/lib/db/client";
-import { migratorSettingsFromEnv, runMigrator } from "@/lib/db/migrator";
-import { silentLog } from "@/lib/log";
+import { migratorSettingsFromEnv } from "@/lib/db/migrator-settings";
 
 export interface MigrateTiming {
   /** From creating the connection to having closed it: what a booting process waits for. */

@@ -1,26 +1,30 @@
-import { type Env, type LogFormat, readEnv, readLogFormat } from "@/env";
-import { clientAddressSettingsFromEnv, installClientAddress } from "@/lib/auth/client-address";
-import { appPoolFor } from "@/lib/db/app-pool";
+import { trace } from "@opentelemetry/api";
 import {
   combineSets,
-  configuredMigrationSets,
+  createLog,
   describeFailure,
   inspectMigrationSets,
   inspectMigrations,
+  type Log,
   MigrationError,
   type MigrationSet,
-  type MigrationState,
   type MigrationStatus,
-  migratorSettingsFromEnv,
   pendingTags,
-  publishMigrationState,
   runMigrationSets,
   runMigrator,
   setLabel,
+  silentLog,
+  withSpan,
+} from "drizzle-boot-migrator";
+import { type Env, type LogFormat, readEnv, readLogFormat } from "@/env";
+import { clientAddressSettingsFromEnv, installClientAddress } from "@/lib/auth/client-address";
+import { appPoolFor } from "@/lib/db/app-pool";
+import { configuredMigrationSets, migratorSettingsFromEnv } from "@/lib/db/migrator-settings";
+import {
+  type MigrationState,
+  publishMigrationState,
   stateFromReport,
-} from "@/lib/db/migrator";
-import { createLog, type Log, silentLog } from "@/lib/log";
-import { getTracer, withSpan } from "@/lib/tracing";
+} from "@/server/migration-state";
 import { type MigrationPolicy, migrationPolicy } from "./migration-policy";
 import { assertServerEnv } from "./server-env";
 import { flushTraces, startTracing } from "./tracing";
@@ -117,7 +121,7 @@ export async function runBootMigrations(
   if (follow) await deps.followFolder(follow.folders, follow.apply);
 }
 
-const tracer = getTracer("server");
+const tracer = trace.getTracer("agency-reporting/server");
 
 function bootLog(format: LogFormat, deps: BootDependencies): Log {
   return createLog({

@@ -1,18 +1,16 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import {
+  combineSets,
+  type FailureFacts,
+  inspectMigrationSets,
+  pendingTags,
+  silentLog,
+} from "drizzle-boot-migrator";
 import { sql } from "drizzle-orm";
 import { type Env, readEnv } from "@/env";
 import { appPoolFor, getDb } from "@/lib/db";
-import {
-  combineSets,
-  configuredMigrationSets,
-  type FailureFacts,
-  inspectMigrationSets,
-  type MigrationState,
-  migratorSettingsFromEnv,
-  pendingTags,
-  readMigrationState,
-} from "@/lib/db/migrator";
-import { silentLog } from "@/lib/log";
+import { configuredMigrationSets, migratorSettingsFromEnv } from "@/lib/db/migrator-settings";
+import { type MigrationState, readMigrationState } from "@/server/migration-state";
 
 /** What anyone may see: whether the server is fit for traffic, nothing about its insides. */
 export type PublicHealthBody = { status: "ok" | "unavailable" };

@@ -1,5 +1,5 @@
 import { readEnv } from "@/env";
-import { type MigrationState, readMigrationState } from "@/lib/db/migrator";
+import { type MigrationState, readMigrationState } from "@/server/migration-state";
 
 type Failed = Extract<MigrationState, { status: "failed" }>;
 

@@ -1,5 +1,5 @@
+import type { MigratorMode } from "drizzle-boot-migrator";
 import type { Env } from "@/env";
-import type { MigratorMode } from "@/lib/db/migrator";
 
 /**
  * What a server process does about migrations, decided once from the environment:

@@ -4,11 +4,10 @@ import {
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { registerOTel } from "@vercel/otel";
+import { MIGRATION_LOCK_KEY, runMigrator } from "drizzle-boot-migrator";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { parseEnv } from "@/env";
 import { createDbConnection } from "@/lib/db/client";
-import { MIGRATION_LOCK_KEY } from "@/lib/db/migrator/lock";
-import { runMigrator } from "@/lib/db/migrator/run";
 import type { Pool } from "@/lib/db/pool";
 import { runBootMigrations } from "@/server/boot";
 import { applyMigrations } from "../support/database";

@@ -1,6 +1,6 @@
 import path from "node:path";
+import { DRIZZLE_LEDGER } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
-import { DRIZZLE_LEDGER } from "@/lib/db/migrator/drizzle-0.45";
 import {
   emptyDatabasePerTest,
   eventually,
@@ -169,12 +169,21 @@ describe("a migration interrupted in the middle", () => {
 
 describe("two processes set to different ledgers, at once", () => {
   it("the one lock per database makes the second find the first's ledger and refuse (LEDGER_ELSEWHERE)", async () => {
-    // Idempotent, so that only the guard stops a second apply; the sleep holds the lock meanwhile.
+    // Idempotent, so that only the guard stops a second apply. The first keeps the lock until
+    // another session waits for an advisory lock (the second migrator), however slowly the
+    // second process starts: a fixed sleep was sometimes over before it arrived.
     const folder = writeMigrationFolder([
       {
         tag: "0000_slow",
         when: FIXTURE_T0,
-        statements: ["create table if not exists step_0 (id int)", "select pg_sleep(2)"],
+        statements: [
+          "create table if not exists step_0 (id int)",
+          `do $$ begin
+            while not exists (select from pg_locks where locktype = 'advisory' and not granted) loop
+              perform pg_sleep(0.05);
+            end loop;
+          end $$`,
+        ],
       },
       {
         tag: "0001_step-1",

@@ -1,15 +1,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { DRIZZLE_LEDGER, type LedgerLocation } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
-import { DRIZZLE_LEDGER, type LedgerLocation } from "@/lib/db/migrator/drizzle-0.45";
 import { MIGRATIONS_FOLDER } from "../support/database";
 import {
   drizzleKitGenerate,
+  drizzleKitMigrate,
   emptyDatabasePerTest,
   FIXTURE_T0,
   fixtureMigration,
   ledgerWhens,
-  migratorChildEnv,
   noTransactionMigration,
   runMigratorCli,
   schemaExists,
@@ -18,7 +18,7 @@ import {
   writeBootDirectory,
   writeMigrationFolder,
 } from "../support/migrator";
-import { type ProcessResult, REPO_ROOT, startProcess } from "../support/processes";
+import type { ProcessResult } from "../support/processes";
 
 const realJournal = JSON.parse(
   readFileSync(path.join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8"),
@@ -27,30 +27,6 @@ const realWhens = realJournal.entries.map((entry) => entry.when);
 const lastRealTag = realJournal.entries.at(-1)?.tag;
 
 const db = emptyDatabasePerTest();
-
-/** The real `drizzle-kit migrate`, with the repository's drizzle.config.ts unless `config`. */
-function drizzleKitMigrate(config?: string): Promise<ProcessResult> {
-  const bin = path.join(REPO_ROOT, "node_modules", "drizzle-kit", "bin.cjs");
-  const args = [bin, "migrate", ...(config ? ["--config", config] : [])];
-  const env = migratorChildEnv({ MIGRATIONS_DATABASE_URL: db.url });
-  return startProcess(process.execPath, args, { env }).exited;
-}
-
-/**
- * A drizzle-kit config for a fixture folder, with `ledger` as its `migrations` setting; without
- * imports, so it loads from a temp dir.
- */
-function kitConfigFor(folder: string, ledger?: LedgerLocation): string {
-  const config = path.join(folder, "drizzle.config.ts");
-  const body = {
-    dialect: "postgresql",
-    out: folder,
-    dbCredentials: { url: db.url },
-    ...(ledger ? { migrations: ledger } : {}),
-  };
-  writeFileSync(config, `export default ${JSON.stringify(body)};\n`);
-  return config;
-}
 
 /** A ledger whose schema and table both need quoting: upper case, a space, a double quote. */
 const customLedger: LedgerLocation = { schema: "App Ledger", table: 'app "migrations"' };
@@ -71,13 +47,13 @@ describe("the real drizzle/ folder", () => {
     }
     expect(await ledgerWhens(db.url)).toEqual(realWhens);
 
-    const kit = await drizzleKitMigrate();
+    const kit = await drizzleKitMigrate(db.url);
     expect(kit.code, kit.output).toBe(0);
     expect(await ledgerWhens(db.url)).toEqual(realWhens);
   });
 
   it("applied by drizzle-kit migrate first leaves db:migrate nothing to do", async () => {
-    const kit = await drizzleKitMigrate();
+    const kit = await drizzleKitMigrate(db.url);
     expect(kit.code, kit.output).toBe(0);
     expect(await ledgerWhens(db.url)).toEqual(realWhens);
 
@@ -94,7 +70,7 @@ describe("taking turns with drizzle-kit migrate on the same folder", () => {
 
   it("each applies only what the other has not", async () => {
     const folder = writeMigrationFolder([step(0)]);
-    expect((await drizzleKitMigrate(kitConfigFor(folder))).code).toBe(0);
+    expect((await drizzleKitMigrate(db.url, folder)).code).toBe(0);
 
     writeMigrationFolder([step(0), step(1)], folder);
     const ours = await runMigratorCli("migrate", { url: db.url, folder });
@@ -103,7 +79,7 @@ describe("taking turns with drizzle-kit migrate on the same folder", () => {
     expect(ours.stdout).not.toContain("ran 0000_step-0");
 
     writeMigrationFolder([step(0), step(1), step(2)], folder);
-    expect((await drizzleKitMigrate(kitConfigFor(folder))).code).toBe(0);
+    expect((await drizzleKitMigrate(db.url, folder)).code).toBe(0);
 
     const status = await runMigratorCli("status", { url: db.url, folder });
     expect(status.code, status.output).toBe(0);
@@ -125,9 +101,9 @@ describe("a -- no-transaction migration and drizzle-kit migrate", () => {
       step(2),
     ];
     const folder = writeMigrationFolder(migrations);
-    const config = kitConfigFor(folder);
+    const kit = () => drizzleKitMigrate(db.url, folder);
 
-    const kitFirst = await drizzleKitMigrate(config);
+    const kitFirst = await kit();
     expect(kitFirst.code, kitFirst.output).not.toBe(0);
     expect(await ledgerWhens(db.url)).toEqual([]);
     expect(await tableExists(db.url, "step_0")).toBe(false);
@@ -137,7 +113,7 @@ describe("a -- no-transaction migration and drizzle-kit migrate", () => {
     const whens = migrations.map((migration) => migration.when);
     expect(await ledgerWhens(db.url)).toEqual(whens);
 
-    const kitAfter = await drizzleKitMigrate(config);
+    const kitAfter = await kit();
     expect(kitAfter.code, kitAfter.output).toBe(0);
     expect(await ledgerWhens(db.url)).toEqual(whens);
   });
@@ -149,7 +125,7 @@ describe("a -- no-transaction migration and drizzle-kit migrate", () => {
     ];
     const folder = writeMigrationFolder(migrations);
 
-    const kit = await drizzleKitMigrate(kitConfigFor(folder));
+    const kit = await drizzleKitMigrate(db.url, folder);
     expect(kit.code, kit.output).toBe(0);
     const ours = await runMigratorCli("migrate", { url: db.url, folder });
     expect(ours.code, ours.output).toBe(0);
@@ -173,7 +149,7 @@ describe("a ledger in another schema and table (migrations.schema / migrations.t
 
   /** drizzle-kit migrate with the ledger in its config; the ledger then records `migrations`. */
   async function kit(folder: string): Promise<void> {
-    const run = await drizzleKitMigrate(kitConfigFor(folder, ledger));
+    const run = await drizzleKitMigrate(db.url, folder, ledger);
     expect(run.code, run.output).toBe(0);
     expect(await ledgerWhens(db.url, ledger)).toEqual(whens);
   }
@@ -234,7 +210,9 @@ describe("a database migrated with another ledger setting (LEDGER_ELSEWHERE)", (
         "the 3 migrations of this folder (0000_step-0, 0001_step-1, 0002_step-2)",
     );
     expect(migrate.stderr).toContain("migrations.schema");
-    expect(migrate.stderr).toContain("docs/migrations.md#ledger_elsewhere");
+    expect(migrate.stderr).toContain(
+      "https://www.npmjs.com/package/drizzle-boot-migrator#ledger_elsewhere",
+    );
     const status = await runMigratorCli("status", { url: db.url, folder, args });
     expect(status.code, status.output).toBe(1);
     expect(status.stdout).toContain("✗ LEDGER_ELSEWHERE");
@@ -242,7 +220,7 @@ describe("a database migrated with another ledger setting (LEDGER_ELSEWHERE)", (
 
   it("a custom ledger in the database and the default in the settings", async () => {
     const folder = writeMigrationFolder(idempotent);
-    const kit = await drizzleKitMigrate(kitConfigFor(folder, customLedger));
+    const kit = await drizzleKitMigrate(db.url, folder, customLedger);
     expect(kit.code, kit.output).toBe(0);
 
     await expectRefused(folder, [], defaultName, customName);
@@ -257,7 +235,7 @@ describe("a database migrated with another ledger setting (LEDGER_ELSEWHERE)", (
 
   it("the default ledger in the database and a custom one in the settings", async () => {
     const folder = writeMigrationFolder(idempotent);
-    const kit = await drizzleKitMigrate(kitConfigFor(folder));
+    const kit = await drizzleKitMigrate(db.url, folder);
     expect(kit.code, kit.output).toBe(0);
 
     await expectRefused(folder, ledgerFlags, customName, defaultName);
@@ -267,7 +245,7 @@ describe("a database migrated with another ledger setting (LEDGER_ELSEWHERE)", (
 
   it("a booting server refuses too, also when it only checks (MIGRATE_ON_BOOT=false)", async () => {
     const dir = writeBootDirectory(idempotent);
-    const kit = await drizzleKitMigrate(kitConfigFor(path.join(dir, "drizzle"), customLedger));
+    const kit = await drizzleKitMigrate(db.url, path.join(dir, "drizzle"), customLedger);
     expect(kit.code, kit.output).toBe(0);
 
     for (const env of [{}, { MIGRATE_ON_BOOT: "false" }] as Record<string, string>[]) {
@@ -282,7 +260,7 @@ describe("a database migrated with another ledger setting (LEDGER_ELSEWHERE)", (
 
   it("a ledger of another migration set does not count: only rows with a file's hash and when", async () => {
     const upstream = writeMigrationFolder([fixtureMigration(0)]);
-    const kit = await drizzleKitMigrate(kitConfigFor(upstream));
+    const kit = await drizzleKitMigrate(db.url, upstream);
     expect(kit.code, kit.output).toBe(0);
 
     // Same file content as upstream's 0000 (so the same hash), but another `when`.
@@ -310,14 +288,14 @@ describe("a hand-edited journal: an entry earlier than the one before it", () =>
     for (const table of ["hand_0", "hand_1", "hand_2"]) {
       expect(await tableExists(db.url, table), table).toBe(true);
     }
-    const kit = await drizzleKitMigrate(kitConfigFor(folder));
+    const kit = await drizzleKitMigrate(db.url, folder);
     expect(kit.code, kit.output).toBe(0);
     expect(await ledgerWhens(db.url)).toEqual(whens);
   });
 
   it("migrated by drizzle-kit: nothing pending, up to date with a warning", async () => {
     const folder = writeMigrationFolder([m0, m1, m2]);
-    const kit = await drizzleKitMigrate(kitConfigFor(folder));
+    const kit = await drizzleKitMigrate(db.url, folder);
     expect(kit.code, kit.output).toBe(0);
     expect(await ledgerWhens(db.url)).toEqual(whens);
 
@@ -336,7 +314,7 @@ describe("a hand-edited journal: an entry earlier than the one before it", () =>
 
   it("stopped by drizzle-kit before the earlier entry arrived: refused, as drizzle-kit would skip it", async () => {
     const folder = writeMigrationFolder([m0, m1]);
-    expect((await drizzleKitMigrate(kitConfigFor(folder))).code).toBe(0);
+    expect((await drizzleKitMigrate(db.url, folder)).code).toBe(0);
     writeMigrationFolder([m0, m1, m2], folder);
 
     const ours = await runMigratorCli("migrate", { url: db.url, folder });
@@ -346,7 +324,7 @@ describe("a hand-edited journal: an entry earlier than the one before it", () =>
     expect(await tableExists(db.url, "hand_2")).toBe(false);
 
     // What drizzle-kit does: exit 0, and the migration is skipped for ever.
-    const kit = await drizzleKitMigrate(kitConfigFor(folder));
+    const kit = await drizzleKitMigrate(db.url, folder);
     expect(kit.code, kit.output).toBe(0);
     expect(await tableExists(db.url, "hand_2")).toBe(false);
     expect(await ledgerWhens(db.url)).toEqual([m0.when, m1.when]);
@@ -379,7 +357,7 @@ describe("folders generated with each of drizzle-kit's migrations.prefix values"
       expect(status.code, status.output).toBe(0);
       expect(status.stdout).toContain(`applied (2):\n  ${tags[0]}`);
       expect(status.stdout).not.toContain("not in meta/_journal.json");
-      const kit = await drizzleKitMigrate(kitConfigFor(folder));
+      const kit = await drizzleKitMigrate(db.url, folder);
       expect(kit.code, kit.output).toBe(0);
       expect(await ledgerWhens(db.url)).toEqual(
         journal.entries.map((e: { when: number }) => e.when),

@@ -1,6 +1,6 @@
+import { MIGRATION_LOCK_KEY } from "drizzle-boot-migrator";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDbConnection, type DbConnection } from "@/lib/db/client";
-import { MIGRATION_LOCK_KEY } from "@/lib/db/migrator/lock";
 import {
   emptyDatabasePerTest,
   eventually,

@@ -12,9 +12,9 @@ import {
   startWriter,
   type WriterResult,
 } from "@tools/load/write-load";
+import { MIGRATION_LOCK_KEY } from "drizzle-boot-migrator";
 import { describe, expect, it } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
-import { MIGRATION_LOCK_KEY } from "@/lib/db/migrator/lock";
 import {
   emptyDatabasePerTest,
   eventually,

@@ -1,8 +1,12 @@
+import {
+  createLog,
+  inspectMigrations,
+  MigrationError,
+  type MigratorSettings,
+  runMigrator,
+  silentLog,
+} from "drizzle-boot-migrator";
 import { describe, expect, it } from "vitest";
-import { MigrationError } from "@/lib/db/migrator/errors";
-import { inspectMigrations, runMigrator } from "@/lib/db/migrator/run";
-import type { MigratorSettings } from "@/lib/db/migrator/settings";
-import { createLog, silentLog } from "@/lib/log";
 import { migratorSettingsFor } from "../support/database";
 import {
   emptyDatabasePerTest,

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { DRIZZLE_LEDGER } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
-import { DRIZZLE_LEDGER } from "@/lib/db/migrator/drizzle-0.45";
 import {
   drizzleKitGenerate,
   emptyDatabasePerTest,
@@ -165,6 +165,22 @@ describe("validation before anything is applied", () => {
     expect(result.stderr).toContain("create index concurrently second_table_id_idx");
     expect(await tableExists(db.url, "second_table")).toBe(false);
     expect(await ledgerWhens(db.url)).toEqual([m0.when]);
+  });
+
+  it("a refusal with many problems explains the first once, groups the rest by code with their migrations, and links the docs once", async () => {
+    const indexes = [1, 2, 3].map((n) =>
+      migration(n, [`create index concurrently step_${n}_idx on first_table (id)`]),
+    );
+    const commits = migration(4, ["create table second_table (id int primary key)", "commit"]);
+    const result = await migrate([m0, ...indexes, commits]);
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr).toContain(`failed (CONCURRENTLY): Migration ${indexes[0]?.tag} uses`);
+    expect(result.stderr).toContain(
+      `And 3 more problem(s): CONCURRENTLY ×2 (${indexes[1]?.tag}, ${indexes[2]?.tag}); ` +
+        `TRANSACTION_CONTROL ×1 (${commits.tag}).`,
+    );
+    expect(result.stderr.match(/See docs\/migrations\.md#/g)).toEqual(["See docs/migrations.md#"]);
+    expect(await ledgerWhens(db.url)).toEqual([]);
   });
 
   it("refuses a migration that ends the batch's transaction, naming file and line, before any statement runs", async () => {

@@ -104,7 +104,9 @@ describe("a role without privileges (Postgres 15 or newer: public is the owner's
         "The pending migrations' transaction was rolled back: nothing of it was applied. " +
         `Grant it: GRANT CREATE ON DATABASE "${database}" TO "${role}"; or run the migrations as the role that owns the database.`,
     );
-    expect(result.stderr).toContain("See docs/migrations.md#insufficient_privilege");
+    expect(result.stderr).toContain(
+      "See https://www.npmjs.com/package/drizzle-boot-migrator#insufficient_privilege",
+    );
   });
 
   it("names the role and the GRANT when it may not even connect", async () => {

@@ -1,8 +1,8 @@
 import { cp, rm } from "node:fs/promises";
 import path from "node:path";
+import { MIGRATION_LOCK_KEY } from "drizzle-boot-migrator";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
-import { MIGRATION_LOCK_KEY } from "@/lib/db/migrator/lock";
 import { publicTables } from "../support/catalog";
 import { applyMigrations, createTestDatabase, type TestDatabase } from "../support/database";
 import { startLatencyProxy } from "../support/latency-proxy";

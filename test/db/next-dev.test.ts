@@ -1,8 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { MIGRATION_LOCK_KEY } from "drizzle-boot-migrator";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
-import { MIGRATION_LOCK_KEY } from "@/lib/db/migrator/lock";
 import { publicTables } from "../support/catalog";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { eventually, ledgerWhens, startMigratorCli, withSql } from "../support/migrator";

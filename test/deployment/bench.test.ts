@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { readMigrationFolder } from "drizzle-boot-migrator/folder";
 import { describe, expect, inject, it } from "vitest";
-import { readMigrationFolder } from "@/lib/db/migrator/drizzle-0.45";
 import { scenarios } from "../../bench/scenarios";
 import { COLD_BOOT_COUNTS } from "../../bench/scenarios/cold-boots";
 import { appMigrationsFolder } from "../../bench/support/fixtures";

@@ -95,8 +95,9 @@ export function publicConstraints(sql: Sql): Promise<ConstraintInfo[]> {
 }
 
 /**
- * Every column, constraint and index of the app's schema and of its ledger's schema
- * (migrations-config.ts), one line each: two fingerprints are equal when the structure is.
+ * Every column, constraint, index, enum, sequence, view, function and trigger of the app's schema
+ * and of its ledger's schema (migrations-config.ts), one line each: two fingerprints are equal
+ * when the structure is.
  */
 export async function catalogFingerprint(sql: Sql): Promise<string[]> {
   const rows = await sql<{ line: string }[]>`
@@ -118,6 +119,27 @@ export async function catalogFingerprint(sql: Sql): Promise<string[]> {
     select format('index %s', pg_get_indexdef(i.indexrelid))
     from pg_index i join pg_class c on c.oid = i.indexrelid
     where c.relnamespace in (select oid from pg_namespace where nspname in ('public', ${MIGRATIONS.schema}))
+    union all
+    select format('enum %s (%s)', t.oid::regtype,
+                  string_agg(e.enumlabel, ', ' order by e.enumsortorder))
+    from pg_type t join pg_enum e on e.enumtypid = t.oid
+    where t.typnamespace in (select oid from pg_namespace where nspname in ('public', ${MIGRATIONS.schema}))
+    group by t.oid
+    union all
+    select format('%s %s %s', case c.relkind when 'S' then 'sequence' else 'view' end,
+                  c.oid::regclass, coalesce(pg_get_viewdef(c.oid), ''))
+    from pg_class c
+    where c.relnamespace in (select oid from pg_namespace where nspname in ('public', ${MIGRATIONS.schema}))
+      and c.relkind in ('S', 'v', 'm')
+    union all
+    select format('function %s', pg_get_functiondef(p.oid))
+    from pg_proc p
+    where p.pronamespace in (select oid from pg_namespace where nspname in ('public', ${MIGRATIONS.schema}))
+    union all
+    select format('trigger %s', pg_get_triggerdef(tg.oid))
+    from pg_trigger tg join pg_class c on c.oid = tg.tgrelid
+    where not tg.tgisinternal
+      and c.relnamespace in (select oid from pg_namespace where nspname in ('public', ${MIGRATIONS.schema}))
     order by 1`;
   return rows.map((row) => row.line);
 }

@@ -7,11 +7,10 @@ import {
   dropDatabase,
   uniqueDatabaseName,
 } from "@tools/database-source/databases";
+import { type MigratorSettings, runMigrator, silentLog } from "drizzle-boot-migrator";
 import { inject } from "vitest";
 import { parseEnv } from "@/env";
-import { runMigrator } from "@/lib/db/migrator/run";
-import { type MigratorSettings, migratorSettingsFromEnv } from "@/lib/db/migrator/settings";
-import { silentLog } from "@/lib/log";
+import { migratorSettingsFromEnv } from "@/lib/db/migrator-settings";
 
 export interface TestDatabase {
   name: string;

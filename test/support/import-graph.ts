@@ -72,13 +72,22 @@ function dynamicImportsOf(source: ts.SourceFile): string[] {
   return found;
 }
 
-/** `@/x` and relative specifiers as a path from the root; undefined for a package. */
+/** The workspace package's entry points, as tsconfig.json's `paths` resolve them (its source). */
+const WORKSPACE_PACKAGE = /^drizzle-boot-migrator(?:\/(cli|errors|folder))?$/;
+
+/**
+ * `@/x`, the workspace package and relative specifiers as a path from the root; undefined for a
+ * package of node_modules.
+ */
 function resolveProjectFile(from: string, specifier: string): string | undefined {
-  const base = specifier.startsWith("@/")
-    ? path.join("src", specifier.slice(2))
-    : specifier.startsWith(".")
-      ? path.join(path.dirname(from), specifier)
-      : undefined;
+  const workspaceEntry = WORKSPACE_PACKAGE.exec(specifier);
+  const base = workspaceEntry
+    ? `packages/drizzle-boot-migrator/src/${workspaceEntry[1] ?? "index"}.ts`
+    : specifier.startsWith("@/")
+      ? path.join("src", specifier.slice(2))
+      : specifier.startsWith(".")
+        ? path.join(path.dirname(from), specifier)
+        : undefined;
   if (base === undefined) return undefined;
   const found = [
     base,

@@ -3,15 +3,24 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { CommandRun } from "@tools/cli/run-command";
 import { runDrizzleKit } from "@tools/migration-check/drizzle-kit";
+import {
+  createLog,
+  type Log,
+  MIGRATION_LOCK_PG_LOCKS,
+  type MigrationSet,
+} from "drizzle-boot-migrator";
+import { type LedgerLocation, ledgerName } from "drizzle-boot-migrator/folder";
 import { afterAll, afterEach, beforeEach } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
-import { type LedgerLocation, ledgerName } from "@/lib/db/migrator/drizzle-0.45";
-import { MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
-import type { MigrationSet } from "@/lib/db/migrator/settings";
-import { createLog, type Log } from "@/lib/log";
 import { createTestDatabase, type TestDatabase } from "./database";
-import { type ProcessResult, REPO_ROOT, type RunningProcess, startScript } from "./processes";
+import {
+  type ProcessResult,
+  REPO_ROOT,
+  type RunningProcess,
+  startProcess,
+  startScript,
+} from "./processes";
 
 export interface FixtureMigration {
   tag: string;
@@ -114,6 +123,32 @@ export function drizzleKitGenerate(
   };
   writeFileSync(config, JSON.stringify(settings));
   return runDrizzleKit(["generate", "--config", config, ...args], { cwd: path.dirname(folder) });
+}
+
+/**
+ * The real `drizzle-kit migrate` on `url`: with the repository's drizzle.config.ts, or, given a
+ * `folder`, with a config for it (and `ledger` as its `migrations` setting), written without
+ * imports so it loads from a temp dir.
+ */
+export function drizzleKitMigrate(
+  url: string,
+  folder?: string,
+  ledger?: LedgerLocation,
+): Promise<ProcessResult> {
+  const args = [path.join(REPO_ROOT, "node_modules", "drizzle-kit", "bin.cjs"), "migrate"];
+  if (folder) {
+    const config = path.join(folder, "drizzle.config.ts");
+    const body = {
+      dialect: "postgresql",
+      out: folder,
+      dbCredentials: { url },
+      ...(ledger ? { migrations: ledger } : {}),
+    };
+    writeFileSync(config, `export default ${JSON.stringify(body)};\n`);
+    args.push("--config", config);
+  }
+  const env = migratorChildEnv({ MIGRATIONS_DATABASE_URL: url });
+  return startProcess(process.execPath, args, { env }).exited;
 }
 
 /**

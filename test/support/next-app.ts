@@ -21,6 +21,8 @@ import { REPO_ROOT, type RunningProcess, startProcess } from "./processes";
 const appEntries = [
   "app",
   "src",
+  // The workspace package: tsconfig.json's `paths` send its entry points to its source.
+  "packages",
   "drizzle",
   "public",
   // What `npm run build` and `npm start` run besides Next.

@@ -1,6 +1,8 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runDrizzleKit } from "@tools/migration-check/drizzle-kit";
+import { LISTED_AT, readListedWaivers } from "@tools/migration-check/lint/listed-waivers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { copyProject, type ProjectCopy } from "../support/project-copy";
 
@@ -184,6 +186,61 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
     );
     expect(result.output).toContain("CREATE INDEX CONCURRENTLY");
     expect(result.output).toContain("docs/migrations.md#require-concurrent-index-creation");
+  });
+
+  it("--adopt records the findings of committed migrations with a reason; only new migrations then fail", async () => {
+    /** A custom migration holding `sql`; returns its tag. */
+    async function migrationWith(name: string, sql: string): Promise<string> {
+      await addCustomMigration(name);
+      const tag = readJournal().entries.at(-1)?.tag ?? "";
+      writeFileSync(path.join(project.drizzleDir, `${tag}.sql`), sql);
+      return tag;
+    }
+    const oldIndex = await migrationWith(
+      "index-users-name",
+      'CREATE INDEX "users_name_idx" ON "users" ("name");\n',
+    );
+    const oldDrop = await migrationWith("drop-image", 'ALTER TABLE "users" DROP COLUMN "image";\n');
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], {
+        cwd: project.dir,
+      });
+    git("init", "-q");
+    git("add", "drizzle");
+    git("commit", "-qm", "the project's migrations before adoption");
+    const newIndex = await migrationWith(
+      "index-users-email",
+      'CREATE INDEX "users_email_idx" ON "users" ("email");\n',
+    );
+
+    const adopted = await project.run("scripts/db-check.ts", ["--adopt"]);
+
+    expect(adopted.code, adopted.output).toBe(1);
+    expect(adopted.output).toContain(
+      `recorded 2 statement(s) of 2 committed migration(s) in ${LISTED_AT} (reason: "applied before adoption")`,
+    );
+    expect(adopted.output).toContain(`Not recorded: findings in drizzle/${newIndex}.sql`);
+    expect(readListedWaivers(project.dir)).toEqual([
+      expect.objectContaining({
+        file: `${oldIndex}.sql`,
+        rules: ["require-concurrent-index-creation"],
+        reason: "applied before adoption",
+      }),
+      expect.objectContaining({ file: `${oldDrop}.sql`, rules: ["ban-drop-column"] }),
+    ]);
+    const after = await dbCheck();
+    expect(after.code).toBe(1);
+    expect(after.output).toContain(`drizzle/${newIndex}.sql:1 [require-concurrent-index-creation]`);
+    expect(after.output).not.toContain(`${oldIndex}.sql`);
+    expect(after.output).not.toContain(`${oldDrop}.sql`);
+  });
+
+  it("--adopt outside a git repository refuses, naming why, and writes nothing", async () => {
+    const result = await project.run("scripts/db-check.ts", ["--adopt"]);
+
+    expect(result.code).toBe(2);
+    expect(result.output).toContain("--adopt records the findings of committed migrations");
+    expect(readListedWaivers(project.dir)).toEqual([]);
   });
 
   it("fails when drizzle.config.ts puts the ledger elsewhere than migrations-config.ts", async () => {

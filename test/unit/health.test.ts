@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { parseEnv } from "@/env";
-import type { MigrationState } from "@/lib/db/migrator/state";
 import {
   checkHealth,
   forgetLedgerReading,
@@ -8,6 +7,7 @@ import {
   LEDGER_CACHE_MS,
   type LedgerReading,
 } from "@/server/health";
+import type { MigrationState } from "@/server/migration-state";
 
 // The real route against a real server and database is in test/db/next-boot.test.ts and
 // test/db/next-dev.test.ts; these pin down the decisions (which state answers what, who sees the

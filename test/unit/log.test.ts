@@ -1,6 +1,6 @@
+import { createLog, type LogLevel } from "drizzle-boot-migrator";
 import { describe, expect, test } from "vitest";
 import { parseEnv, readLogFormat } from "@/env";
-import { createLog, type LogLevel } from "@/lib/log";
 
 function collect(format: "human" | "json") {
   const lines: { line: string; level: LogLevel }[] = [];

@@ -1,10 +1,13 @@
+import {
+  MigrationError,
+  type MigrationSet,
+  type MigrationStatus,
+  type MigratorReport,
+} from "drizzle-boot-migrator";
 import { afterEach, describe, expect, test } from "vitest";
 import { parseEnv } from "@/env";
-import { MigrationError } from "@/lib/db/migrator/errors";
-import type { MigrationStatus, MigratorReport } from "@/lib/db/migrator/run";
-import type { MigrationSet } from "@/lib/db/migrator/settings";
-import { publishMigrationState, readMigrationState } from "@/lib/db/migrator/state";
 import { type BootDependencies, bootMigrations, runBootMigrations } from "@/server/boot";
+import { publishMigrationState, readMigrationState } from "@/server/migration-state";
 
 // The migrator itself is exercised against Postgres in test/db; here its report is given, to pin
 // down what boot does with each outcome.

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { readMigrationFolder } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
-import { readMigrationFolder } from "@/lib/db/migrator/drizzle-0.45";
 import { writeMigrationFolder } from "../support/migrator";
 
 const migrations = [

@@ -1,6 +1,6 @@
+import { schemasWritten } from "drizzle-boot-migrator";
+import type { MigrationFile } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
-import type { MigrationFile } from "@/lib/db/migrator/drizzle-0.45";
-import { schemasWritten } from "@/lib/db/migrator/preflight";
 
 const pending = (...statements: string[]) => [{ statements } as MigrationFile];
 

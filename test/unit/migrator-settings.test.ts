@@ -1,9 +1,9 @@
 import path from "node:path";
+import { ConfigError, PoolerUrlError } from "drizzle-boot-migrator";
+import { UsageError } from "drizzle-boot-migrator/cli";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseEnv } from "@/env";
-import { migratorCliOptions, UsageError } from "@/lib/db/migrator/cli";
-import { PoolerUrlError } from "@/lib/db/migrator/errors";
-import { migratorSettingsFromEnv } from "@/lib/db/migrator/settings";
+import { parseEnv } from "@/env";
+import { appCliOptions, migratorSettingsFromEnv } from "@/lib/db/migrator-settings";
 
 const DIRECT = "postgres://app:secret@db.internal:5432/app";
 const settings = (vars: Record<string, string>) => migratorSettingsFromEnv(parseEnv(vars));
@@ -124,6 +124,11 @@ describe("migrator settings", () => {
       connectWaitMs: 30_000,
       appPoolMax: 10,
       allowUnknownApplied: false,
+      applicationName: "agency-reporting:migrator",
+      names: expect.objectContaining({
+        lockWaitMs: "MIGRATION_LOCK_WAIT_MS",
+        statusCommand: "npm run db:status",
+      }),
     });
   });
 
@@ -162,7 +167,7 @@ describe("migrator settings", () => {
 });
 
 describe("the ledger flags of db:migrate and db:status", () => {
-  const sets = (args: string[]) => migratorCliOptions(args, "usage", [], { url: DIRECT }).sets;
+  const sets = (args: string[]) => appCliOptions(args, "usage", [], { url: DIRECT }).sets;
   const ledger = (args: string[]) => sets(args).map((set) => set.ledger)[0];
 
   it("default to migrations-config.ts, and each flag overrides its half", () => {

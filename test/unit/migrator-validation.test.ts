@@ -1,8 +1,13 @@
+import { MIGRATION_LOCK_KEY, MIGRATION_LOCK_PG_LOCKS } from "drizzle-boot-migrator";
+import {
+  DRIZZLE_LEDGER,
+  findEscapes,
+  type LedgerRow,
+  type MigrationFile,
+  planMigrations,
+  usesConcurrently,
+} from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
-import { DRIZZLE_LEDGER, type LedgerRow, type MigrationFile } from "@/lib/db/migrator/drizzle-0.45";
-import { findEscapes } from "@/lib/db/migrator/escapes";
-import { MIGRATION_LOCK_KEY, MIGRATION_LOCK_PG_LOCKS } from "@/lib/db/migrator/lock";
-import { planMigrations, usesConcurrently } from "@/lib/db/migrator/validation";
 
 const file = (
   index: number,

@@ -2,8 +2,8 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { runDrizzleKit } from "@tools/migration-check/drizzle-kit";
 import { checkNoTransactionFile } from "@tools/migration-check/no-transaction";
+import { concurrentIndexBuilt, isNoTransaction } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
-import { concurrentIndexBuilt, isNoTransaction } from "@/lib/db/migrator/no-transaction";
 import { copyProject } from "../support/project-copy";
 
 const BREAK = "\n--> statement-breakpoint\n";

@@ -1,6 +1,6 @@
 import type { VercelRuntime } from "@tools/vercel-runtime";
+import { MIGRATION_LOCK_KEY } from "drizzle-boot-migrator";
 import { afterEach, describe, expect, inject, test } from "vitest";
-import { MIGRATION_LOCK_KEY } from "@/lib/db/migrator/lock";
 import {
   applyMigrations,
   createTestDatabase,

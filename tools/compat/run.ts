@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { createLog, describeFailure, runMigrator } from "drizzle-boot-migrator";
 import { parseEnv } from "@/env";
-import { describeFailure, migratorSettingsFromEnv, runMigrator } from "@/lib/db/migrator";
-import { createLog } from "@/lib/log";
+import { migratorSettingsFromEnv } from "@/lib/db/migrator-settings";
 import { runCommand } from "../cli/run-command";
 import { startDatabaseServer } from "../database-source";
 import {

@@ -10,17 +10,19 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Config } from "drizzle-kit";
-import { MIGRATIONS } from "@/lib/db/migrations-config";
 import {
   DRIZZLE_LEDGER,
+  findJournalProblems,
   JournalFormatError,
   ledgerName,
   parseJournal,
-} from "@/lib/db/migrator/drizzle-0.45";
-import { findJournalProblems } from "@/lib/db/migrator/validation";
+} from "drizzle-boot-migrator/folder";
+import type { Config } from "drizzle-kit";
+import { MIGRATIONS } from "@/lib/db/migrations-config";
 import { runDrizzleKit } from "./drizzle-kit";
 import { lintMigrationFolder } from "./lint";
+import { type Adoption, adoptLintFindings, committedMigrations } from "./lint/adopt";
+import { readListedWaivers } from "./lint/listed-waivers";
 import { checkNoTransactionMigrations } from "./no-transaction";
 
 /**
@@ -230,6 +232,22 @@ async function uncapturedChanges(
   ];
 }
 
+/**
+ * Records the lint findings of the committed migrations in the listed waivers, giving `reason`
+ * (lint/adopt.ts); `label` is the folder as messages show it.
+ */
+export async function adoptMigrations(
+  options: MigrationCheckOptions,
+  reason?: string,
+): Promise<{ adoption: Adoption; label: string }> {
+  const config = await loadConfig(path.resolve(options.cwd, options.configPath));
+  const folder = path.resolve(options.cwd, config.out ?? "drizzle");
+  const label = path.relative(options.cwd, folder) || ".";
+  const committed = committedMigrations(folder);
+  const adoption = await adoptLintFindings({ root: options.cwd, folder, label, committed, reason });
+  return { adoption, label };
+}
+
 export async function checkMigrations(
   options: MigrationCheckOptions,
 ): Promise<MigrationCheckProblem[]> {
@@ -241,7 +259,8 @@ export async function checkMigrations(
   const { readable, problems } = checkJournal(outDir, label);
   problems.unshift(...checkSharedSettings(config, options));
   if (existsSync(outDir)) {
-    problems.push(...(await lintMigrationFolder(outDir, label)));
+    const listed = readListedWaivers(options.cwd);
+    problems.push(...(await lintMigrationFolder(outDir, label, listed)));
     for (const { file: _file, ...finding } of checkNoTransactionMigrations(outDir, label)) {
       problems.push({ check: "no-transaction", ...finding });
     }

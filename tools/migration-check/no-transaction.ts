@@ -1,13 +1,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { BREAKPOINT } from "@/lib/db/migrator/drizzle-0.45";
-import { isNoTransaction, NO_TRANSACTION_MARKER } from "@/lib/db/migrator/no-transaction";
 import {
+  BREAKPOINT,
   excerpt,
   findEscapeProblems,
+  isNoTransaction,
+  NO_TRANSACTION_MARKER,
   usesConcurrently,
   withoutCommentsAndQuotes,
-} from "@/lib/db/migrator/validation";
+} from "drizzle-boot-migrator/folder";
 
 /**
  * `npm run db:check`'s rules for migrations that run outside a transaction (the `-- no-transaction`

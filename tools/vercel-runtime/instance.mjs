@@ -5,6 +5,7 @@
 //   node instance.mjs <assembled function folder> <handler file> <node | web>
 //
 // `web` handlers (useWebApi, Next's middleware) take a Request and return a Response.
+import { AsyncLocalStorage } from "node:async_hooks";
 import http from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -16,11 +17,28 @@ if (!functionDir || !handlerFile || (kind !== "node" && kind !== "web")) {
   process.exit(2);
 }
 
+// Vercel's request context: the launcher hands its `waitUntil` to Next (`after()` needs it). Work
+// given to it keeps running after the response, as on Vercel until the instance is frozen.
+const requestContext = new AsyncLocalStorage();
+globalThis[Symbol.for("@vercel/request-context")] = { get: () => requestContext.getStore() };
+const withContext = (serve) => (req, res) =>
+  requestContext.run(
+    {
+      headers: req.headers,
+      waitUntil: (promise) => {
+        Promise.resolve(promise).catch((error) => console.error(error));
+      },
+    },
+    () => serve(req, res),
+  );
+
 const require = createRequire(path.join(functionDir, handlerFile));
 const loaded = require(path.join(functionDir, handlerFile));
 const handler = loaded.default ?? loaded;
 
-const server = http.createServer(kind === "node" ? handler : (req, res) => serveWeb(req, res));
+const server = http.createServer(
+  withContext(kind === "node" ? handler : (req, res) => serveWeb(req, res)),
+);
 server.listen(0, "127.0.0.1", () => {
   process.send?.({ port: server.address().port });
 });

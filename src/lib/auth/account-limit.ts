@@ -10,8 +10,8 @@ import { signInFailures } from "@/lib/db/schema";
  *
  * A plain per-account lockout would let anyone lock a victim out by failing on purpose. Here the
  * limit applies only to browsers that have never signed in to the account: a successful sign-in
- * leaves a signed "known browser" cookie naming the account, and a request carrying it is never
- * held back. So an attacker guessing (without that cookie) gets at most FAILURE_LIMIT tries per
+ * leaves a "known browser" cookie bound to the account's current password and sign-in generation
+ * (known-browser.ts), and a request carrying it is never held back. So an attacker guessing (without that cookie) gets at most FAILURE_LIMIT tries per
  * window per account, whatever their address and however many they send at once (each attempt is
  * counted before its password is checked, and a success takes its count back), while the
  * account's owner signs in as usual from any browser they used before. The price, written down in
@@ -20,9 +20,6 @@ import { signInFailures } from "@/lib/db/schema";
  */
 export const ACCOUNT_FAILURE_LIMIT = 10;
 export const ACCOUNT_WINDOW_MINUTES = 15;
-export const KNOWN_BROWSER_COOKIE = "known_browser";
-/** How long a browser stays known after a successful sign-in. */
-export const KNOWN_BROWSER_MAX_AGE_SECONDS = 180 * 24 * 60 * 60;
 
 /** The counter's key: no address is stored, and unknown addresses are counted like real ones. */
 export function accountKey(email: string): string {

@@ -17,10 +17,15 @@ import {
   accountKey,
   countAttempt,
   discountAttempt,
+} from "./account-limit";
+import { hasClientAddress } from "./client-address";
+import { AUTH_BODY_CHECKS, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./input";
+import {
+  isKnownBrowser,
   KNOWN_BROWSER_COOKIE,
   KNOWN_BROWSER_MAX_AGE_SECONDS,
-} from "./account-limit";
-import { AUTH_BODY_CHECKS, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./input";
+  knownBrowserStamp,
+} from "./known-browser";
 import { SIGN_UP_CLOSED_MESSAGE } from "./messages";
 import type { AuthSettings } from "./settings";
 
@@ -116,28 +121,32 @@ export function createAuth({ db, ...settings }: CreateAuthOptions) {
         const problem = check?.(ctx.body);
         if (problem) throw new APIError("BAD_REQUEST", problem);
         if (ctx.path === "/sign-in/email") {
-          const key = accountKey(ctx.body.email);
-          const cookie = ctx.context.createAuthCookie(KNOWN_BROWSER_COOKIE);
-          const known = await ctx.getSignedCookie(cookie.name, settings.secret);
           // Counted before the password is checked, so concurrent guesses cannot all pass
           // (account-limit.ts). A known browser's tries count too, but it is never held back.
-          const attempts = await countAttempt(db, key);
-          if (attempts > ACCOUNT_FAILURE_LIMIT && known !== key) {
-            throw new APIError("TOO_MANY_REQUESTS", ACCOUNT_LIMITED);
+          const attempts = await countAttempt(db, accountKey(ctx.body.email));
+          if (attempts > ACCOUNT_FAILURE_LIMIT) {
+            const cookie = ctx.context.createAuthCookie(KNOWN_BROWSER_COOKIE);
+            const stamp = ctx.getCookie(cookie.name);
+            if (!(await isKnownBrowser(db, settings.secret, ctx.body.email, stamp))) {
+              throw new APIError("TOO_MANY_REQUESTS", ACCOUNT_LIMITED);
+            }
           }
         }
       }),
       after: createAuthMiddleware(async (ctx) => {
-        // Signing up proves the password as much as signing in: both make the browser known.
-        if (ctx.path !== "/sign-in/email" && ctx.path !== "/sign-up/email") return;
-        if (!ctx.context.newSession) return;
-        const key = accountKey(ctx.body.email);
-        const cookie = ctx.context.createAuthCookie(KNOWN_BROWSER_COOKIE, {
-          maxAge: KNOWN_BROWSER_MAX_AGE_SECONDS,
-        });
-        await ctx.setSignedCookie(cookie.name, key, settings.secret, cookie.attributes);
+        // Signing up proves the password as much as signing in: both make the browser known, and
+        // so does changing it, which ends every other browser's exemption (known-browser.ts).
+        const email = provenEmail(ctx.path, ctx.body, ctx.context.newSession, ctx.context.returned);
+        if (email === undefined) return;
+        const stamp = await knownBrowserStamp(db, settings.secret, email);
+        if (stamp !== undefined) {
+          const cookie = ctx.context.createAuthCookie(KNOWN_BROWSER_COOKIE, {
+            maxAge: KNOWN_BROWSER_MAX_AGE_SECONDS,
+          });
+          ctx.setCookie(cookie.name, stamp, cookie.attributes);
+        }
         // The attempt counted in `before` was not a failure.
-        if (ctx.path === "/sign-in/email") await discountAttempt(db, key);
+        if (ctx.path === "/sign-in/email") await discountAttempt(db, accountKey(email));
       }),
     },
     rateLimit: {
@@ -146,7 +155,14 @@ export function createAuth({ db, ...settings }: CreateAuthOptions) {
       // Better Auth's stricter built-in rule: 3 requests per 10 s per IP.
       enabled: settings.production,
       storage: "database",
+      // A request without a client address gets no per-address bucket: Better Auth would put
+      // all of them in one, which a single client could fill to lock every user out
+      // (docs/security.md). The per-account limit in `hooks.before` still applies.
+      customRules: {
+        "/**": (request, current) => (hasClientAddress(request) ? current : false),
+      },
     },
+    logger: { log: logUnlessAboutSharedBucket },
     advanced: {
       database: { generateId: "uuid" },
       useSecureCookies: settings.production,
@@ -166,3 +182,37 @@ export function createAuth({ db, ...settings }: CreateAuthOptions) {
 }
 
 export type Auth = ReturnType<typeof createAuth>;
+
+/**
+ * The email a request just proved the password of: a sign-in or sign-up that made a session, or
+ * a password change that succeeded (it answers with the user).
+ */
+function provenEmail(
+  path: string,
+  body: { email?: unknown } | undefined,
+  newSession: unknown,
+  returned: unknown,
+): string | undefined {
+  if ((path === "/sign-in/email" || path === "/sign-up/email") && newSession) {
+    return typeof body?.email === "string" ? body.email : undefined;
+  }
+  if (path === "/change-password") {
+    const user = (returned as { user?: { email?: unknown } } | null | undefined)?.user;
+    return typeof user?.email === "string" ? user.email : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Better Auth's log, as it prints it, without its warning that requests with no client address
+ * share one bucket: here they get none (`customRules` above), and client-address.ts says so.
+ */
+function logUnlessAboutSharedBucket(
+  level: "debug" | "info" | "warn" | "error",
+  message: string,
+  ...args: unknown[]
+): void {
+  if (message.startsWith("Rate limiting could not determine a client IP")) return;
+  const write = level === "error" ? console.error : level === "warn" ? console.warn : console.log;
+  write(`[Better Auth]: ${message}`, ...args);
+}

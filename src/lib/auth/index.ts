@@ -1,6 +1,8 @@
 import { headers } from "next/headers";
+import { after } from "next/server";
 import { readEnv } from "@/env";
 import { getDb } from "@/lib/db";
+import { pruneIfDue } from "@/lib/retention";
 import { withResolvedClientAddress } from "./client-address";
 import { type Auth, createAuth } from "./create-auth";
 import { withBodyLimit } from "./request-limits";
@@ -25,11 +27,13 @@ export function getAuth(): Auth {
 
 /**
  * What `app/api/auth/[...all]` serves: Better Auth behind the body-size cap, seeing the client
- * address `installClientAddress` resolved (never one the client chose).
+ * address `installClientAddress` resolved (never one the client chose). After answering, it
+ * prunes expired rows now and then (src/lib/retention.ts): sign-ins are what grows them.
  */
-export const handleAuthRequest = withBodyLimit((request) =>
-  getAuth().handler(withResolvedClientAddress(request)),
-);
+export const handleAuthRequest = withBodyLimit((request) => {
+  after(() => pruneIfDue(getDb()));
+  return getAuth().handler(withResolvedClientAddress(request));
+});
 
 /**
  * The signed-in user's session, or null. A user who is no longer active counts as signed out even

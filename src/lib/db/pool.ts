@@ -1,3 +1,4 @@
+import { withoutClientMarkers } from "drizzle-boot-migrator";
 import postgres, { type Sql } from "postgres";
 import { ConnectionGate } from "./connection-gate";
 import { replaceableClient } from "./replaceable-client";
@@ -57,17 +58,4 @@ export function createPool(options: PoolOptions): Pool {
     { deadlineMs: options.statementTimeoutMs, explainMissingSchema: options.explainMissingSchema },
   );
   return { client, close: () => clients.end({ timeout: 5 }) };
-}
-
-/**
- * `pgbouncer=true` marks a URL as a transaction pooler for clients (Prisma's and Supabase's
- * convention) and is not a server setting: postgres.js would send it as a startup parameter,
- * which Postgres and PgBouncer reject ("unrecognized configuration parameter"). The migrator reads
- * it (./pooler.ts); here it is dropped.
- */
-function withoutClientMarkers(url: string): string {
-  const parsed = new URL(url);
-  if (!parsed.searchParams.has("pgbouncer")) return url;
-  parsed.searchParams.delete("pgbouncer");
-  return parsed.toString();
 }

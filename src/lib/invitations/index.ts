@@ -5,3 +5,4 @@ export { acceptGrant } from "./grants";
 export { inviteAgencyAdmin, inviteToTenant } from "./invite";
 export { deliverAndDescribe, formatUtc } from "./messages";
 export { INVITE_NOT_FOUND_MESSAGE, inviteExpiredMessage } from "./refusals";
+export { listPendingOffers, type PendingOffer, revokeOffer } from "./revoke";

@@ -18,7 +18,8 @@ export type TenancyErrorCode =
   | "USER_SUSPENDED"
   | "CANNOT_SUSPEND_SELF"
   | "INVITE_NOT_FOUND"
-  | "INVITE_EXPIRED";
+  | "INVITE_EXPIRED"
+  | "OFFER_NOT_FOUND";
 
 export class TenancyError extends Error {
   override name = "TenancyError";

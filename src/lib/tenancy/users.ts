@@ -2,22 +2,25 @@ import { and, eq, sql } from "drizzle-orm";
 import { getDb } from "@/lib/db";
 import type { Database } from "@/lib/db/client";
 import { memberships, sessions, tenants, users } from "@/lib/db/schema";
+import { revokeOffersIssuedBy } from "@/lib/invitations/revoke";
 
 /**
- * Suspends a user and ends every session they have, in one transaction: no request can see the
- * user suspended yet still signed in. Sessions are read from the database on every request (no
- * cookie cache is configured), so a deleted session stops working at once. Returns false when no
- * such user exists.
+ * Suspends a user, in one transaction: ends every session they have (no request can see the user
+ * suspended yet still signed in; sessions are read from the database on every request, no cookie
+ * cache is configured), raises their sign-in generation (no browser stays exempt from the
+ * per-account sign-in limit, src/lib/auth/known-browser.ts), and revokes every invitation and
+ * grant they issued that is still pending. Returns false when no such user exists.
  */
 export async function suspendUser(userId: string, db: Database = getDb()): Promise<boolean> {
   return db.transaction(async (tx) => {
     const updated = await tx
       .update(users)
-      .set({ status: "suspended" })
+      .set({ status: "suspended", signInGeneration: sql`${users.signInGeneration} + 1` })
       .where(eq(users.id, userId))
       .returning({ id: users.id });
     if (updated.length === 0) return false;
     await tx.delete(sessions).where(eq(sessions.userId, userId));
+    await revokeOffersIssuedBy(userId, tx);
     return true;
   });
 }

@@ -11,7 +11,7 @@ describe("what the boot loads before its up-to-date check", () => {
   it("reaches postgres.js, the migrator and drizzle's migration-file reader", () => {
     expect(boot.packages).toContain("postgres");
     expect(boot.packages).toContain("drizzle-orm/migrator");
-    expect(boot.files).toContain("src/lib/db/migrator/run.ts");
+    expect(boot.files).toContain("packages/drizzle-boot-migrator/src/run.ts");
     expect(boot.files).toContain("src/lib/db/app-pool.ts");
   });
 
@@ -25,7 +25,7 @@ describe("what the boot loads before its up-to-date check", () => {
       "drizzle-orm/migrator",
     ]);
     expect(boot.files).not.toContain("src/lib/db/client.ts");
-    expect(boot.files).not.toContain("src/lib/db/migrator/drizzle-0.45-apply.ts");
+    expect(boot.files).not.toContain("packages/drizzle-boot-migrator/src/drizzle-0.45/apply.ts");
     expect([...boot.files].filter((file) => file.startsWith("src/lib/db/schema"))).toEqual([]);
   });
 });

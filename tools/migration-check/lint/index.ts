@@ -1,9 +1,12 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { isNoTransaction } from "@/lib/db/migrator/no-transaction";
+import { isNoTransaction } from "drizzle-boot-migrator/folder";
 import type { MigrationCheckProblem } from "../check";
-import { LISTED_WAIVERS, type ListedWaiver } from "./listed-waivers";
+import { ColumnTypes, type Range } from "./column-types";
+import { unwrapDuplicateObjectBlocks } from "./do-wrappers";
+import { LISTED_AT, type ListedWaiver } from "./listed-waivers";
 import { docsLink, RULES } from "./rules";
 import { lintWithSquawk, parseWithSquawk, type SquawkFinding } from "./squawk";
 import {
@@ -19,18 +22,25 @@ import { isSquawkIgnore, parseWaiver, WAIVER_SYNTAX, waiverProblem } from "./wai
 /**
  * The migration linter of `npm run db:check`: squawk's Postgres parser and rules over every
  * migration in the folder, the project's rule set, statements on tables created earlier in the
- * same file let through, and waivers that must give a reason: inline, or for committed
- * migrations in listed-waivers.ts.
+ * same file let through, type changes that only relabel a column let through (column-types.ts),
+ * statements inside drizzle-kit's `DO $$ ... duplicate_object` wrappers linted as if they stood
+ * alone (do-wrappers.ts), and waivers that must give a reason: inline, or for committed
+ * migrations in the listed waivers (listed-waivers.ts). A finding repeated in several places is
+ * reported once, with the list of places.
  */
 
 const CHECK = "migration lint" as const;
 
-function finding(where: string, rule: string, text: string): MigrationCheckProblem {
-  return {
-    check: CHECK,
-    problem: `${where} [${rule}] ${text}`,
-    fix: `${RULES[rule]} See ${docsLink(rule)}.`,
-  };
+/** A statement that breaks an enforced rule, and nothing waives. */
+export interface LintFinding {
+  /** The file name in the folder. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  rule: string;
+  message: string;
+  /** The statement's hash, which a listed waiver names; absent when squawk found no statement. */
+  statement?: string;
 }
 
 function waiverProblemAt(problem: string, todo = ""): MigrationCheckProblem {
@@ -58,8 +68,6 @@ function statementHash(source: Buffer, statement: Statement): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }
 
-const LISTED_AT = "tools/migration-check/lint/listed-waivers.ts";
-
 function listedWaivers(
   label: string,
   source: Buffer,
@@ -86,14 +94,16 @@ function listedWaivers(
   return { waivers, problems };
 }
 
-/** Lints one file's findings (already limited to enforced rules) against its own syntax. */
+/** One file's findings (already limited to enforced rules) judged against its own syntax. */
 function judgeFile(
+  file: string,
   label: string,
   source: Buffer,
   syntax: MigrationSyntax,
   findings: readonly SquawkFinding[],
   listed: readonly ListedWaiver[],
-): MigrationCheckProblem[] {
+  relabels: readonly Range[],
+): { findings: LintFinding[]; problems: MigrationCheckProblem[] } {
   const { waivers, problems } = listedWaivers(label, source, syntax, listed);
   for (const comment of syntax.comments) {
     const line = lineOf(source, comment.start);
@@ -116,9 +126,13 @@ function judgeFile(
     waivers.push({ statement, rules: waiver.rules, where: `${label}:${line}`, used: new Set() });
   }
 
+  const kept: LintFinding[] = [];
   for (const { line, column, rule, message } of findings) {
-    const statement = statementAt(syntax.statements, byteOffset(source, line, column));
+    const offset = byteOffset(source, line, column);
+    const statement = statementAt(syntax.statements, offset);
     if (statement?.table && createdEarlier(syntax.statements, statement)) continue;
+    const relabel = (range: Range) => range.start <= offset && offset < range.end;
+    if (rule === "changing-column-type" && relabels.some(relabel)) continue;
     const waiver = waivers.find(
       (w) => w.statement && w.statement === statement && w.rules.includes(rule),
     );
@@ -126,8 +140,8 @@ function judgeFile(
       waiver.used.add(rule);
       continue;
     }
-    const hash = statement ? ` [statement ${statementHash(source, statement)}]` : "";
-    problems.push(finding(`${label}:${line + 1}`, rule, message + hash));
+    const hash = statement ? { statement: statementHash(source, statement) } : {};
+    kept.push({ file, line: line + 1, rule, message, ...hash });
   }
 
   for (const waiver of waivers) {
@@ -141,14 +155,37 @@ function judgeFile(
       );
     }
   }
-  return problems;
+  return { findings: kept, problems };
 }
 
-export async function lintMigrationFolder(
+/**
+ * Each file as the linter reads it: drizzle-kit's DO wrappers blanked out. Where any file has
+ * one, squawk reads copies in a temporary folder, removed by `cleanUp`.
+ */
+function lintViews(
+  folder: string,
+  sources: Map<string, Buffer>,
+): { views: Map<string, Buffer>; cwd: string; cleanUp(): void } {
+  const views = new Map(
+    [...sources].map(([file, source]) => [file, unwrapDuplicateObjectBlocks(source)]),
+  );
+  if ([...views].every(([file, view]) => view === sources.get(file))) {
+    return { views, cwd: folder, cleanUp() {} };
+  }
+  const cwd = mkdtempSync(path.join(tmpdir(), "migration-lint-"));
+  for (const [file, view] of views) writeFileSync(path.join(cwd, file), view);
+  return { views, cwd, cleanUp: () => rmSync(cwd, { recursive: true, force: true }) };
+}
+
+/**
+ * What the linter finds in the migrations of `folder` (shown as `label/<file>`): findings nothing
+ * waives, and problems with the waivers themselves.
+ */
+export async function lintFolder(
   folder: string,
   label: string,
-  listed: readonly ListedWaiver[] = LISTED_WAIVERS,
-): Promise<MigrationCheckProblem[]> {
+  listed: readonly ListedWaiver[],
+): Promise<{ findings: LintFinding[]; problems: MigrationCheckProblem[] }> {
   const files = readdirSync(folder)
     .filter((name) => name.endsWith(".sql"))
     .sort();
@@ -161,24 +198,75 @@ export async function lintMigrationFolder(
       ),
     );
   const sources = new Map(files.map((file) => [file, readFileSync(path.join(folder, file))]));
-  // A `-- no-transaction` file runs outside the batch transaction.
-  const outside = files.filter((file) => isNoTransaction([String(sources.get(file))]));
-  const inside = files.filter((file) => !outside.includes(file));
-  const findings = [
-    ...(await lintWithSquawk(inside, { cwd: folder, inTransaction: true })),
-    ...(await lintWithSquawk(outside, { cwd: folder, inTransaction: false })),
-  ].filter((found) => found.rule in RULES);
+  const { views, cwd, cleanUp } = lintViews(folder, sources);
+  try {
+    // A `-- no-transaction` file runs outside the batch transaction.
+    const outside = files.filter((file) => isNoTransaction([String(sources.get(file))]));
+    const inside = files.filter((file) => !outside.includes(file));
+    const squawkFindings = [
+      ...(await lintWithSquawk(inside, { cwd, inTransaction: true })),
+      ...(await lintWithSquawk(outside, { cwd, inTransaction: false })),
+    ].filter((found) => found.rule in RULES);
 
-  for (const file of files) {
-    const source = sources.get(file) ?? Buffer.alloc(0);
-    const own = findings.filter((found) => found.file === file);
-    const ownListed = listed.filter((entry) => entry.file === file);
-    const text = source.toString("utf8");
-    // Parsing costs a squawk run: only files with something to judge need it.
-    const comments = text.includes("lint-waiver") || text.includes("squawk-ignore");
-    if (own.length === 0 && ownListed.length === 0 && !comments) continue;
-    const syntax = migrationSyntax(await parseWithSquawk(file, folder), source);
-    problems.push(...judgeFile(`${label}/${file}`, source, syntax, own, ownListed));
+    const types = new ColumnTypes();
+    const findings: LintFinding[] = [];
+    for (const file of files) {
+      const source = sources.get(file) ?? Buffer.alloc(0);
+      const relabels = types.follow(String(views.get(file)));
+      const own = squawkFindings.filter((found) => found.file === file);
+      const ownListed = listed.filter((entry) => entry.file === file);
+      const text = source.toString("utf8");
+      // Parsing costs a squawk run: only files with something to judge need it.
+      const comments = text.includes("lint-waiver") || text.includes("squawk-ignore");
+      if (own.length === 0 && ownListed.length === 0 && !comments) continue;
+      const syntax = migrationSyntax(await parseWithSquawk(file, cwd), source);
+      const judged = judgeFile(file, `${label}/${file}`, source, syntax, own, ownListed, relabels);
+      findings.push(...judged.findings);
+      problems.push(...judged.problems);
+    }
+    return { findings, problems };
+  } finally {
+    cleanUp();
   }
-  return problems;
+}
+
+const place = (label: string, found: LintFinding) =>
+  `${label}/${found.file}:${found.line}${found.statement ? ` [statement ${found.statement}]` : ""}`;
+
+/**
+ * Findings as db:check reports them: one problem per rule and message, naming its one place, or
+ * giving the explanation once and then every place.
+ */
+export function describeFindings(
+  findings: readonly LintFinding[],
+  label: string,
+): MigrationCheckProblem[] {
+  const groups = new Map<string, LintFinding[]>();
+  for (const found of findings) {
+    const key = `${found.rule}\n${found.message}`;
+    groups.set(key, [...(groups.get(key) ?? []), found]);
+  }
+  return [...groups.values()].map((group) => {
+    const [{ rule, message, file, line, statement }] = group as [LintFinding];
+    const fix = `${RULES[rule]} See ${docsLink(rule)}.`;
+    if (group.length === 1) {
+      const hash = statement ? ` [statement ${statement}]` : "";
+      return { check: CHECK, problem: `${label}/${file}:${line} [${rule}] ${message}${hash}`, fix };
+    }
+    const places = group.map((found) => `\n    ${place(label, found)}`).join("");
+    return {
+      check: CHECK,
+      problem: `[${rule}] ${message} In ${group.length} places:${places}`,
+      fix,
+    };
+  });
+}
+
+export async function lintMigrationFolder(
+  folder: string,
+  label: string,
+  listed: readonly ListedWaiver[],
+): Promise<MigrationCheckProblem[]> {
+  const { findings, problems } = await lintFolder(folder, label, listed);
+  return [...problems, ...describeFindings(findings, label)];
 }

@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { MINIMUM_POSTGRES_MAJOR } from "@/lib/db/migrator/validation";
+import { MINIMUM_POSTGRES_MAJOR } from "drizzle-boot-migrator/folder";
 import { runCommand } from "../../cli/run-command";
 
 /**

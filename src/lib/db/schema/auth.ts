@@ -33,6 +33,12 @@ export const users = pgTable(
     /** SHA-256 (hex) of the invite token; the token itself is only ever in the invite link. */
     inviteToken: text("invite_token"),
     inviteExpiresAt: timestamp("invite_expires_at", { withTimezone: true }),
+    /**
+     * Raised by a suspension: known-browser cookies are bound to it and to the password hash
+     * (src/lib/auth/known-browser.ts), so a suspension or a password change ends every
+     * exemption from the per-account sign-in limit issued before it.
+     */
+    signInGeneration: integer("sign_in_generation").default(0).notNull(),
     ...timestamps(),
   },
   (table) => [

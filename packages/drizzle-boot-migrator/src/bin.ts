@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+/**
+ * `drizzle-boot-migrator <command>`: the package's own command line, for any project's
+ * `package.json` scripts. Settings come from the environment (`fromEnv`); the folder and ledger
+ * from the flags (default: `./drizzle`, drizzle's default ledger). LOG_FORMAT=json prints JSON.
+ */
+import { EXIT, migratorCliOptions, reportCliFailure } from "./cli.ts";
+import type { LogFormat } from "./events.ts";
+import { fromEnv } from "./from-env.ts";
+import { migratorLog } from "./log.ts";
+import { inspectMigrationSets, type MigratorMode, runMigrationSets, setLabel } from "./run.ts";
+
+const USAGE = `Usage: drizzle-boot-migrator <migrate|check|status> [options]
+
+  migrate   apply pending migrations under the advisory lock
+  check     exit 1 when migrations are pending or the folder does not match the database
+  status    list applied and pending migrations and every problem, without locking
+
+Options:
+  --migrations-folder <dir>   drizzle-kit's output folder (default: ./drizzle); repeat for several sets
+  --migrations-schema <name>  the ledger's schema (default: drizzle)
+  --migrations-table <name>   the ledger's table (default: __drizzle_migrations)
+
+Environment: MIGRATIONS_DATABASE_URL (or DATABASE_URL_UNPOOLED, POSTGRES_URL_NON_POOLING,
+DATABASE_URL), MIGRATION_* settings; see the README.`;
+
+async function main(argv: string[]): Promise<number> {
+  const format: LogFormat = process.env.LOG_FORMAT === "json" ? "json" : "human";
+  const log = migratorLog({ format });
+  const [command, ...rest] = argv;
+  try {
+    const { settings, sets } = migratorCliOptions(rest, USAGE, [], () => {
+      const settings = fromEnv(process.env);
+      return {
+        settings,
+        sets: [{ migrationsFolder: settings.migrationsFolder, ledger: settings.ledger }],
+      };
+    });
+    if (command === "migrate" || command === "check") {
+      const mode: MigratorMode = command === "migrate" ? "apply" : "check";
+      const reports = await runMigrationSets(settings, sets, { mode, log });
+      const pending = reports.some(({ report }) => report.pending.length > 0);
+      return pending ? EXIT.failed : EXIT.ok;
+    }
+    if (command === "status") {
+      const statuses = await inspectMigrationSets(settings, sets, { log });
+      for (const { set, status } of statuses) {
+        console.log(
+          `${setLabel(set)}: ${status.target} at ${status.version ?? "(nothing applied)"}, ` +
+            `${status.pending.length} of ${status.total} pending` +
+            status.pending.map((file) => `\n  pending ${file.tag}`).join(""),
+        );
+        for (const problem of status.problems) console.log(`  ${problem.code}: ${problem.message}`);
+      }
+      return statuses.some(({ status }) => status.problems.length > 0) ? EXIT.failed : EXIT.ok;
+    }
+    console.error(USAGE);
+    return EXIT.config;
+  } catch (error) {
+    return reportCliFailure(log, error);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,45 @@
+/**
+ * `drizzle-boot-migrator/folder`: what the migrator knows about a drizzle-kit migrations folder
+ * and drizzle's ledger (drizzle-orm 0.45's formats), and the rules it checks them with, for tools
+ * that read or check a folder without applying it (CI checks, linters, tests). Reading
+ * `meta/_journal.json` or the ledger anywhere else duplicates this knowledge.
+ */
+export {
+  BREAKPOINT,
+  DRIZZLE_LEDGER,
+  type Journal,
+  type JournalEntry,
+  JournalFormatError,
+  type LedgerLocation,
+  type LedgerRow,
+  ledgerName,
+  type MigrationFile,
+  parseJournal,
+  readLedger,
+  readMigrationFolder,
+} from "./drizzle-0.45/format.ts";
+export { ALLOW_MARKER, type Escape, type EscapeKind, findEscapes } from "./escapes.ts";
+export { concurrentIndexBuilt, isNoTransaction, NO_TRANSACTION_MARKER } from "./no-transaction.ts";
+export {
+  type Statement,
+  splitStatements,
+  type Token,
+  type TokenKind,
+  tokenize,
+  tokenValue,
+} from "./sql-tokens.ts";
+export {
+  type EscapeProblem,
+  excerpt,
+  findEscapeProblems,
+  findJournalProblems,
+  findOrderProblems,
+  type JournalProblem,
+  MINIMUM_POSTGRES_MAJOR,
+  type MigrationPlan,
+  type PlanOptions,
+  planMigrations,
+  sqlFilesOutsideJournal,
+  usesConcurrently,
+  withoutCommentsAndQuotes,
+} from "./validation.ts";

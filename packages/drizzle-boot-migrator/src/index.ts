@@ -1,0 +1,76 @@
+/**
+ * drizzle-boot-migrator: apply drizzle-kit migrations at boot under a Postgres advisory lock. The
+ * runtime API; `drizzle-boot-migrator/folder` reads and checks migration folders (tools, CI),
+ * `drizzle-boot-migrator/cli` builds command lines, `drizzle-boot-migrator/errors` is the error
+ * vocabulary alone. Everything exported here is API under the README's semver policy.
+ */
+export {
+  type MigratorClient,
+  type MigratorConnection,
+  openMigratorConnection,
+} from "./connection.ts";
+export type { LedgerLocation, MigrationFile } from "./drizzle-0.45/format.ts";
+export {
+  ConfigError,
+  describeFailure,
+  errorLink,
+  type FailureDescription,
+  type FailureFacts,
+  logFailure,
+  MigrationError,
+  type MigrationErrorCode,
+  PoolerUrlError,
+  README_URL,
+} from "./errors.ts";
+export {
+  createLog,
+  eventLog,
+  type LineWriter,
+  type Log,
+  type LogFields,
+  type LogFormat,
+  type LogLevel,
+  type LogOptions,
+  prefixLines,
+  silentLog,
+} from "./events.ts";
+export {
+  chooseMigrationsUrl,
+  directUrlAdvice,
+  fromEnv,
+  MIGRATIONS_URL_VARIABLES,
+  MIGRATOR_ENV_NAMES,
+  type MigrationsUrlVariable,
+} from "./from-env.ts";
+export { MIGRATION_LOCK_KEY, MIGRATION_LOCK_PG_LOCKS } from "./lock.ts";
+export { migratorLog } from "./log.ts";
+export {
+  refuseTransactionPooler,
+  transactionPoolerReason,
+  withoutClientMarkers,
+} from "./pooler.ts";
+export { type Preflight, readPreflight, type SchemaAccess, schemasWritten } from "./preflight.ts";
+export {
+  combineSets,
+  inspectMigrationSets,
+  inspectMigrations,
+  type MigrationStatus,
+  type MigratorMode,
+  type MigratorOptions,
+  type MigratorReport,
+  pendingTags,
+  runMigrationSets,
+  runMigrator,
+  type SetReport,
+  setLabel,
+} from "./run.ts";
+export {
+  describeTarget,
+  MIGRATOR_DEFAULTS,
+  type MigrationSet,
+  type MigratorSettings,
+  type MigratorTimings,
+  migratorSettings,
+  type SettingNames,
+} from "./settings.ts";
+export { type DescribeError, recordFailure, withSpan } from "./spans.ts";

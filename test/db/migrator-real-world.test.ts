@@ -1,0 +1,80 @@
+import { runMigrator, silentLog } from "drizzle-boot-migrator";
+import { describe, expect, it } from "vitest";
+import { MIGRATIONS } from "@/lib/db/migrations-config";
+import { catalogFingerprint } from "../support/catalog";
+import { createTestDatabase, migratorSettingsFor } from "../support/database";
+import { drizzleKitMigrate, ledgerWhens, runMigratorCli, withSql } from "../support/migrator";
+import {
+  customMigrationsFolder,
+  generatedFolder,
+  idxGapsFolder,
+  type RealWorldFolder,
+  strayFileFolder,
+  v5PgFolder,
+} from "../support/real-world-folders";
+
+// Folders shaped like the drizzle-kit Postgres folders public projects commit
+// (test/support/real-world-folders.ts), each taken through what an adopting project does: ours
+// on a fresh database, again, then drizzle-kit; and drizzle-kit first, then ours. Ours runs in
+// process (the code path of boot and db:migrate); db:status runs as its CLI.
+
+/** Our migrator on `url`: what it applied now, and where the database is after. */
+const ours = (url: string, folder: string) =>
+  runMigrator(migratorSettingsFor(url, folder), { mode: "apply", log: silentLog });
+
+/** The catalog and the ledger's rows (hash and created_at, as drizzle compares them). */
+function schemaAndLedger(url: string): Promise<{ catalog: string[]; ledger: string[] }> {
+  return withSql(url, async (sql) => {
+    const rows = await sql<{ row: string }[]>`
+      select hash || ' ' || created_at as row
+      from ${sql(MIGRATIONS.schema)}.${sql(MIGRATIONS.table)} order by created_at, hash`;
+    return { catalog: await catalogFingerprint(sql), ledger: rows.map((r) => r.row) };
+  });
+}
+
+const fixtures: [string, () => RealWorldFolder][] = [
+  ['an old v5 "pg" journal with DO-wrapped foreign keys', v5PgFolder],
+  ["custom migrations", customMigrationsFolder],
+  ["gaps in idx", idxGapsFolder],
+  ["a .sql file missing from the journal", strayFileFolder],
+  ["a generated folder of 240 migrations", () => generatedFolder(240)],
+];
+
+describe.each(fixtures)("%s", { timeout: 120_000 }, (_, write) => {
+  it("applies to a fresh database; a second run and drizzle-kit migrate are no-ops; drizzle-kit first leaves ours nothing; same catalog and ledger", async () => {
+    const { folder, tags, whens, outsideJournal } = write();
+    const last = tags.at(-1) ?? null;
+    const oursFirst = await createTestDatabase();
+    const kitFirst = await createTestDatabase();
+    try {
+      const first = await ours(oursFirst.url, folder);
+      expect(first).toMatchObject({ appliedNow: tags, version: last, pending: [] });
+      expect(await ledgerWhens(oursFirst.url)).toEqual(whens);
+      expect(await ours(oursFirst.url, folder)).toMatchObject({ appliedNow: [], version: last });
+      const kitAfter = await drizzleKitMigrate(oursFirst.url, folder);
+      expect(kitAfter.code, kitAfter.output).toBe(0);
+      expect(await ledgerWhens(oursFirst.url)).toEqual(whens);
+
+      const kit = await drizzleKitMigrate(kitFirst.url, folder);
+      expect(kit.code, kit.output).toBe(0);
+      expect(await ledgerWhens(kitFirst.url)).toEqual(whens);
+      expect(await ours(kitFirst.url, folder)).toMatchObject({ appliedNow: [], version: last });
+      expect(await ledgerWhens(kitFirst.url)).toEqual(whens);
+
+      const built = await schemaAndLedger(oursFirst.url);
+      expect(built.catalog.length).toBeGreaterThan(0);
+      expect(await schemaAndLedger(kitFirst.url)).toEqual(built);
+
+      const status = await runMigratorCli("status", { url: kitFirst.url, folder });
+      expect(status.code, status.output).toBe(0);
+      expect(status.stdout).toContain(`applied (${tags.length}):`);
+      if (outsideJournal.length > 0) {
+        expect(status.stdout).toContain(`not in meta/_journal.json (${outsideJournal.length}):`);
+      }
+      for (const tag of outsideJournal) expect(status.stdout).toContain(`\n  ${tag}.sql\n`);
+    } finally {
+      await oursFirst.drop();
+      await kitFirst.drop();
+    }
+  });
+});
