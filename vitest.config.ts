@@ -87,6 +87,20 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      {
+        resolve: { alias },
+        test: {
+          // Vercel's own build (`vercel build`, one for the whole project) and its Build Output
+          // served by tools/vercel-runtime (docs/deployment.md, "Vercel"). In test:deployment.
+          name: "vercel",
+          include: ["test/vercel/**/*.test.ts"],
+          environment: "node",
+          maxWorkers: 1,
+          globalSetup: ["test/support/global-setup.ts", "test/support/vercel-build.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

@@ -9,6 +9,7 @@ import { lockHandoff } from "./lock-handoff";
 import { poolPipelining } from "./pool-pipelining";
 import { scale } from "./scale";
 import { serverReadiness } from "./server-readiness";
+import { vercelColdStart } from "./vercel-cold-start";
 import { verify } from "./verify";
 
 /** In the order of the table. */
@@ -18,6 +19,7 @@ export const scenarios: Scenario[] = [
   coldBoots,
   lockHandoff,
   serverReadiness,
+  vercelColdStart,
   fullApply,
   devLoop,
   coldStart,

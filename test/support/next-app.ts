@@ -184,6 +184,23 @@ export async function addMigration(drizzleDir: string, tag: string, sql: string)
   await writeFile(path.join(drizzleDir, "meta/_journal.json"), JSON.stringify(journal, null, 2));
 }
 
+/**
+ * A copy of `drizzleDir` without its newest migration: the folder of the release before it, to
+ * leave a database one migration behind. `remove()` deletes the copy.
+ */
+export async function migrationsWithoutNewest(
+  drizzleDir: string,
+): Promise<{ dir: string; newest: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "drizzle-older-"));
+  await cp(drizzleDir, dir, { recursive: true });
+  const journal = await readJournal(dir);
+  const newest = journal.entries.pop();
+  if (!newest) throw new Error(`${drizzleDir} has no migrations`);
+  await rm(path.join(dir, `${newest.tag}.sql`));
+  await writeFile(path.join(dir, "meta/_journal.json"), JSON.stringify(journal, null, 2));
+  return { dir, newest: newest.tag, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
 export interface ServerProcess extends Pick<RunningProcess, "output" | "waitForOutput" | "stop"> {
   url: string;
   /** The spawned process (for `standalone`, the server itself; the bench reads its CPU time). */
