@@ -14,12 +14,36 @@ const alias = [
   { find: /^@tools\//, replacement: `${fileURLToPath(new URL("./tools", import.meta.url))}/` },
 ];
 
+/**
+ * A project of the folder `test/<name>/` on this run's Postgres (test/support/global-setup.ts).
+ * `serial` is for files that start production servers: one at a time, after the other projects.
+ */
+function databaseProject(
+  name: string,
+  options: { setup?: string[]; testTimeout: number; hookTimeout: number; serial?: boolean },
+) {
+  return {
+    resolve: { alias },
+    test: {
+      name,
+      include: [`test/${name}/**/*.test.ts`],
+      environment: "node",
+      globalSetup: ["test/support/global-setup.ts", ...(options.setup ?? [])],
+      testTimeout: options.testTimeout,
+      hookTimeout: options.hookTimeout,
+      ...(options.serial ? { maxWorkers: 1 } : {}),
+    },
+  };
+}
+
+const servers = { testTimeout: 120_000, hookTimeout: 300_000, serial: true };
+
 export default defineConfig({
   resolve: { alias },
   test: {
     // Two files at a time, though vitest's default on 2 cores is one: most files wait for Postgres
     // and for the processes they start, and each has a database of its own. The projects that
-    // start production servers say 1, which also runs them after the others.
+    // start production servers run one file at a time, after the others.
     maxWorkers: 2,
     reporters: ["default", "./test/support/skip-summary.ts", "./test/support/timings-reporter.ts"],
     projects: [
@@ -34,73 +58,24 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
-      {
-        resolve: { alias },
-        test: {
-          name: "db",
-          include: ["test/db/**/*.test.ts"],
-          environment: "node",
-          globalSetup: ["test/support/global-setup.ts"],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
-        },
-      },
-      {
-        resolve: { alias },
-        test: {
-          // The attack suite (docs/security.md): a production build, real HTTP, real Postgres.
-          name: "attacks",
-          include: ["test/attacks/**/*.test.ts"],
-          environment: "node",
-          maxWorkers: 1,
-          globalSetup: ["test/support/global-setup.ts", "test/support/attack-build.ts"],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
-        },
-      },
-      // `npm run test:deployment` (docs/testing.md): left out of `npm test`, run by CI.
-      {
-        resolve: { alias },
-        test: {
-          // The production build and topologies: `npm start` after an --omit=dev install, Debian's
-          // PgBouncer in front of this run's Postgres (docs/deployment.md).
-          name: "production",
-          include: ["test/production/**/*.test.ts"],
-          environment: "node",
-          maxWorkers: 1,
-          globalSetup: ["test/support/global-setup.ts"],
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
-        },
-      },
-      {
-        resolve: { alias },
-        test: {
-          // What is deployed beside the server: the previous release on the new migrations, the
-          // Playwright smoke against a deployed standalone server, the bench.
-          name: "deployment",
-          include: ["test/deployment/**/*.test.ts"],
-          environment: "node",
-          maxWorkers: 1,
-          globalSetup: ["test/support/global-setup.ts"],
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
-        },
-      },
-      {
-        resolve: { alias },
-        test: {
-          // Vercel's own build (`vercel build`, one for the whole project) and its Build Output
-          // served by tools/vercel-runtime (docs/deployment.md, "Vercel"). In test:deployment.
-          name: "vercel",
-          include: ["test/vercel/**/*.test.ts"],
-          environment: "node",
-          maxWorkers: 1,
-          globalSetup: ["test/support/global-setup.ts", "test/support/vercel-build.ts"],
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
-        },
-      },
+      databaseProject("db", { testTimeout: 60_000, hookTimeout: 120_000 }),
+      // The attack suite (docs/security.md): a production build, real HTTP, real Postgres.
+      databaseProject("attacks", {
+        setup: ["test/support/attack-build.ts"],
+        testTimeout: 60_000,
+        hookTimeout: 120_000,
+        serial: true,
+      }),
+      // `npm run test:deployment` (docs/testing.md) from here on: left out of `npm test`, run by CI.
+      // The production build and topologies: `npm start` after an --omit=dev install, Debian's
+      // PgBouncer and pgpool-II in front of this run's Postgres (docs/deployment.md).
+      databaseProject("production", servers),
+      // What is deployed beside the server: the previous release on the new migrations, the
+      // Playwright smoke against a deployed standalone server, the bench.
+      databaseProject("deployment", servers),
+      // Vercel's own build (`vercel build`, one for the whole project) and its Build Output served
+      // by tools/vercel-runtime (docs/deployment.md, "Vercel").
+      databaseProject("vercel", { ...servers, setup: ["test/support/vercel-build.ts"] }),
     ],
   },
 });
