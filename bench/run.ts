@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --json] [--quick] [--only a,b]`: the cost of boot-time migration, side by side
  * with drizzle's own `migrate()`, on a Postgres from the same source as the tests. See
- * docs/performance.md for what each figure means and the numbers of a reference run.
+ * docs/performance.md for what each figure means and its current value.
  */
 import os from "node:os";
 import { parseArgs } from "node:util";
