@@ -40,6 +40,25 @@ async function addCustomMigration(name: string) {
   expect(run.output).toContain(`${name}.sql`);
 }
 
+/** A custom migration holding `sql`; returns its tag. */
+async function migrationWith(name: string, sql: string): Promise<string> {
+  await addCustomMigration(name);
+  const tag = readJournal().entries.at(-1)?.tag ?? "";
+  writeFileSync(path.join(project.drizzleDir, `${tag}.sql`), sql);
+  return tag;
+}
+
+/** Commits drizzle/ of the copy, as the project's history would have it. */
+function commitMigrations() {
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], {
+      cwd: project.dir,
+    });
+  git("init", "-q");
+  git("add", "drizzle");
+  git("commit", "-qm", "the project's migrations before adoption");
+}
+
 /** drizzle-kit's file prefix for a journal position: `0001`. */
 const prefix = (idx: number) => String(idx).padStart(4, "0");
 
@@ -189,25 +208,12 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
   });
 
   it("--adopt records the findings of committed migrations with a reason; only new migrations then fail", async () => {
-    /** A custom migration holding `sql`; returns its tag. */
-    async function migrationWith(name: string, sql: string): Promise<string> {
-      await addCustomMigration(name);
-      const tag = readJournal().entries.at(-1)?.tag ?? "";
-      writeFileSync(path.join(project.drizzleDir, `${tag}.sql`), sql);
-      return tag;
-    }
     const oldIndex = await migrationWith(
       "index-users-name",
       'CREATE INDEX "users_name_idx" ON "users" ("name");\n',
     );
     const oldDrop = await migrationWith("drop-image", 'ALTER TABLE "users" DROP COLUMN "image";\n');
-    const git = (...args: string[]) =>
-      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], {
-        cwd: project.dir,
-      });
-    git("init", "-q");
-    git("add", "drizzle");
-    git("commit", "-qm", "the project's migrations before adoption");
+    commitMigrations();
     const newIndex = await migrationWith(
       "index-users-email",
       'CREATE INDEX "users_email_idx" ON "users" ("email");\n',
@@ -233,6 +239,42 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
     expect(after.output).toContain(`drizzle/${newIndex}.sql:1 [require-concurrent-index-creation]`);
     expect(after.output).not.toContain(`${oldIndex}.sql`);
     expect(after.output).not.toContain(`${oldDrop}.sql`);
+  });
+
+  it("--adopt records a committed migration's COMMIT, which then passes; the same statement in a new migration fails", async () => {
+    const sql = 'UPDATE "users" SET "name" = trim("name");\nCOMMIT;\n';
+    const old = await migrationWith("trim-names", sql);
+    commitMigrations();
+
+    const before = await dbCheck();
+    expect(before.code).toBe(1);
+    expect(before.output).toContain(
+      `✗ [migration lint] drizzle/${old}.sql:2 [transaction-control]`,
+    );
+    expect(before.output).toContain("docs/migrations.md#transaction_control");
+
+    const adopted = await project.run("scripts/db-check.ts", [
+      "--adopt",
+      "--reason",
+      "applied everywhere in 2025",
+    ]);
+    expect(adopted.code, adopted.output).toBe(0);
+    expect(readListedWaivers(project.dir)).toEqual([
+      {
+        file: `${old}.sql`,
+        statement: expect.stringMatching(/^[0-9a-f]{16}$/),
+        rules: ["transaction-control"],
+        reason: "applied everywhere in 2025",
+      },
+    ]);
+
+    const again = await migrationWith("trim-names-again", sql);
+    const after = await dbCheck();
+    expect(after.code).toBe(1);
+    expect(after.output).toContain(
+      `✗ [migration lint] drizzle/${again}.sql:2 [transaction-control]`,
+    );
+    expect(after.output).not.toContain(`${old}.sql`);
   });
 
   it("--adopt outside a git repository refuses, naming why, and writes nothing", async () => {

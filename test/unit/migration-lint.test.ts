@@ -435,6 +435,79 @@ describe("the migration linter", () => {
     });
   });
 
+  describe("what the migrator refuses while pending (TRANSACTION_CONTROL, SESSION_CONTROL)", () => {
+    const BREAK = "\n--> statement-breakpoint\n";
+
+    it("fails a COMMIT and a SET LOCAL of a timeout with file, line, rule and the migrator's section", async () => {
+      const problems = await lint(
+        ["set local statement_timeout = 0;", "update users set name = '';", "commit;"].join(BREAK),
+      );
+
+      expect(problems).toEqual([
+        {
+          check: "migration lint",
+          problem: expect.stringMatching(
+            /^drizzle\/0100_step-0\.sql:1 \[session-control\] .*\(timeouts\).* \[statement [0-9a-f]{16}\]$/,
+          ),
+          fix: expect.stringContaining(
+            "`-- migrator-allow <kind>: <why>` in the file (kinds: timeouts, session-reset, role, advisory-unlock). " +
+              "The migrator refuses the migration while it is pending. See docs/migrations.md#session_control.",
+          ),
+        },
+        {
+          check: "migration lint",
+          problem: expect.stringMatching(
+            /^drizzle\/0100_step-0\.sql:5 \[transaction-control\] .* \[statement [0-9a-f]{16}\]$/,
+          ),
+          fix: expect.stringContaining("`-- no-transaction`"),
+        },
+      ]);
+    });
+
+    it("passes what the file opts into, and BEGIN … END in a DO block", async () => {
+      const text = [
+        "-- migrator-allow timeouts: the backfill scans the whole table\nset local statement_timeout = '1h';",
+        "do $$ begin update users set name = ''; exception when others then null; end $$;",
+      ].join(BREAK);
+      expect(await lint(text)).toEqual([]);
+    });
+
+    it("refuses an inline waiver for them, since the migrator would still refuse the file", async () => {
+      const problems = await lint(
+        "-- lint-waiver transaction-control: it was always like this\ncommit;",
+      );
+
+      expect(problems.map((p) => p.problem)).toEqual([
+        expect.stringContaining(
+          "drizzle/0100_step-0.sql:1 the waiver names transaction-control, which the migrator refuses in a pending migration",
+        ),
+        expect.stringContaining("drizzle/0100_step-0.sql:2 [transaction-control]"),
+      ]);
+    });
+
+    it("a listed entry for the statement excuses it in that file only", async () => {
+      const folder = mkdtempSync(path.join(tmpdir(), "migration-lint-"));
+      folders.push(folder);
+      const sql = "update users set name = trim(name);\ncommit;\n";
+      writeFileSync(path.join(folder, "0100_old.sql"), sql);
+      const [finding] = await lintMigrationFolder(folder, "drizzle", []);
+      const statement = /\[statement ([0-9a-f]{16})\]$/.exec(finding?.problem ?? "")?.[1] ?? "";
+      writeFileSync(path.join(folder, "0101_new.sql"), sql);
+      const entry = {
+        file: "0100_old.sql",
+        statement,
+        rules: ["transaction-control"],
+        reason: "applied before adoption",
+      };
+
+      const problems = await lintMigrationFolder(folder, "drizzle", [entry]);
+
+      expect(problems.map((p) => p.problem)).toEqual([
+        expect.stringMatching(/^drizzle\/0101_new\.sql:2 \[transaction-control\] /),
+      ]);
+    });
+  });
+
   it("passes the committed migrations with no waivers", async () => {
     const listed = readListedWaivers(path.resolve("."));
     expect(await lintMigrationFolder(path.resolve("drizzle"), "drizzle", listed)).toEqual([]);

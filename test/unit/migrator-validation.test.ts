@@ -214,7 +214,7 @@ describe("findEscapes", () => {
       "create table a (id int);\n",
       "\ncreate table b (id int);\ncommit;",
     ]);
-    expect(escapes).toEqual([{ kind: "transaction", line: 4, text: "commit" }]);
+    expect(escapes).toEqual([{ kind: "transaction", line: 4, offset: 75, text: "commit" }]);
   });
 
   it("lets a file opt into the kinds its marker names, never into transaction statements", () => {

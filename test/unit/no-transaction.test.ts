@@ -98,30 +98,6 @@ describe("db:check rules for -- no-transaction files", () => {
   });
 });
 
-describe("db:check on statements that escape the migrations' transaction, lock or timeouts", () => {
-  const check = (text: string) => checkNoTransactionFile("drizzle/0003_backfill.sql", text);
-
-  it("reports a COMMIT and a SET LOCAL of a timeout with file and line, as the migrator refuses them", () => {
-    const findings = check(
-      ["set local statement_timeout = 0", "update reports set title = ''", "commit"].join(BREAK),
-    );
-    expect(findings.map((finding) => finding.problem)).toEqual([
-      expect.stringContaining("drizzle/0003_backfill.sql:5: commit"),
-      expect.stringContaining("drizzle/0003_backfill.sql:1: set local statement_timeout = 0"),
-    ]);
-    expect(findings[0]?.fix).toContain("`-- no-transaction`");
-    expect(findings[1]?.fix).toContain("`-- migrator-allow timeouts: <why>`");
-  });
-
-  it("accepts what the file opts into, and BEGIN … END in a DO block", () => {
-    const text = [
-      "-- migrator-allow timeouts: the backfill scans the whole table\nset local statement_timeout = '1h'",
-      "do $$ begin update reports set title = ''; exception when others then null; end $$",
-    ].join(BREAK);
-    expect(check(text)).toEqual([]);
-  });
-});
-
 describe("npm run db:check with a -- no-transaction migration", { timeout: 90_000 }, () => {
   it("fails on a statement without IF NOT EXISTS and passes, with the drizzle-kit note, once fixed", async () => {
     const project = copyProject();

@@ -3,7 +3,6 @@ import path from "node:path";
 import {
   BREAKPOINT,
   excerpt,
-  findEscapeProblems,
   isNoTransaction,
   NO_TRANSACTION_MARKER,
   usesConcurrently,
@@ -89,18 +88,6 @@ function repeatabilityProblem(
 /** Findings for one migration file's text. */
 export function checkNoTransactionFile(file: string, text: string): NoTransactionFinding[] {
   const statements = text.split(BREAKPOINT);
-  // The migrator refuses these at boot too; db:check finds them before a deploy does.
-  const tag = path.basename(file, ".sql");
-  const escapes = findEscapeProblems({ tag, statements }, file).map(({ problem, fix }) => ({
-    file,
-    problem,
-    fix,
-  }));
-  return [...escapes, ...placementFindings(file, statements)];
-}
-
-/** Whether each statement suits where it runs: in the batch's transaction, or outside one. */
-function placementFindings(file: string, statements: string[]): NoTransactionFinding[] {
   const firstLine = statements[0]?.split("\n", 1)[0]?.replace(/\r$/, "") ?? "";
   if (!isNoTransaction(statements)) {
     const findings: NoTransactionFinding[] = [];

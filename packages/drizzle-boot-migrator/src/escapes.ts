@@ -46,6 +46,8 @@ export interface Escape {
   kind: EscapeKind;
   /** 1-based line in the file. */
   line: number;
+  /** Where the offending text starts: a character offset in the file's text (the chunks joined). */
+  offset: number;
   /** The offending statement (for a call, from the call to the end of its statement). */
   text: string;
 }
@@ -149,7 +151,7 @@ export function findEscapes(chunks: readonly string[]): Escape[] {
   const escapes: Escape[] = [];
   const add = (kind: EscapeKind, from: number, to: number) => {
     if (allowed.has(kind)) return;
-    escapes.push({ kind, line: lineOf(from), text: text.slice(from, to) });
+    escapes.push({ kind, line: lineOf(from), offset: from, text: text.slice(from, to) });
   };
   const check = (statement: Statement, offset: number, plpgsql: boolean) => {
     const first = statement[0];

@@ -18,7 +18,13 @@ export {
   readLedger,
   readMigrationFolder,
 } from "./drizzle-0.45/format.ts";
-export { ALLOW_MARKER, type Escape, type EscapeKind, findEscapes } from "./escapes.ts";
+export {
+  ALLOW_MARKER,
+  ALLOWABLE_KINDS,
+  type Escape,
+  type EscapeKind,
+  findEscapes,
+} from "./escapes.ts";
 export { concurrentIndexBuilt, isNoTransaction, NO_TRANSACTION_MARKER } from "./no-transaction.ts";
 export {
   type Statement,

@@ -6,8 +6,9 @@ import { isNoTransaction } from "drizzle-boot-migrator/folder";
 import type { MigrationCheckProblem } from "../check";
 import { ColumnTypes, type Range } from "./column-types";
 import { unwrapDuplicateObjectBlocks } from "./do-wrappers";
+import { escapeFindings } from "./escapes";
 import { LISTED_AT, type ListedWaiver } from "./listed-waivers";
-import { docsLink, RULES } from "./rules";
+import { docsLink, RULES, ruleFix } from "./rules";
 import { lintWithSquawk, parseWithSquawk, type SquawkFinding } from "./squawk";
 import {
   byteOffset,
@@ -24,8 +25,9 @@ import { isSquawkIgnore, parseWaiver, WAIVER_SYNTAX, waiverProblem } from "./wai
  * migration in the folder, the project's rule set, statements on tables created earlier in the
  * same file let through, type changes that only relabel a column let through (column-types.ts),
  * statements inside drizzle-kit's `DO $$ ... duplicate_object` wrappers linted as if they stood
- * alone (do-wrappers.ts), and waivers that must give a reason: inline, or for committed
- * migrations in the listed waivers (listed-waivers.ts). A finding repeated in several places is
+ * alone (do-wrappers.ts), what the migrator refuses in a pending migration (escapes.ts), and
+ * waivers that must give a reason: inline, or for committed migrations in the listed waivers
+ * (listed-waivers.ts), the only ones that can excuse what the migrator refuses. A finding repeated in several places is
  * reported once, with the list of places.
  */
 
@@ -78,7 +80,7 @@ function listedWaivers(
   const problems: MigrationCheckProblem[] = [];
   for (const entry of listed) {
     const where = `${LISTED_AT}: the waiver for ${label} statement ${entry.statement}`;
-    const problem = waiverProblem(entry.rules, entry.reason);
+    const problem = waiverProblem(entry.rules, entry.reason, "listed");
     const statement = syntax.statements.find((s) => statementHash(source, s) === entry.statement);
     if (problem || !statement) {
       problems.push(
@@ -213,7 +215,10 @@ export async function lintFolder(
     for (const file of files) {
       const source = sources.get(file) ?? Buffer.alloc(0);
       const relabels = types.follow(String(views.get(file)));
-      const own = squawkFindings.filter((found) => found.file === file);
+      const own = [
+        ...squawkFindings.filter((found) => found.file === file),
+        ...escapeFindings(file, source),
+      ];
       const ownListed = listed.filter((entry) => entry.file === file);
       const text = source.toString("utf8");
       // Parsing costs a squawk run: only files with something to judge need it.
@@ -248,7 +253,7 @@ export function describeFindings(
   }
   return [...groups.values()].map((group) => {
     const [{ rule, message, file, line, statement }] = group as [LintFinding];
-    const fix = `${RULES[rule]} See ${docsLink(rule)}.`;
+    const fix = ruleFix(rule);
     if (group.length === 1) {
       const hash = statement ? ` [statement ${statement}]` : "";
       return { check: CHECK, problem: `${label}/${file}:${line} [${rule}] ${message}${hash}`, fix };

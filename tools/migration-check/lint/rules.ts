@@ -1,3 +1,5 @@
+import { ALLOW_MARKER, ALLOWABLE_KINDS } from "drizzle-boot-migrator/folder";
+
 /**
  * The squawk rules db:check enforces, each with the safe way to do what it flags. The rest of
  * squawk's rules are off on purpose; docs/migrations.md ("Migration lint") says why for each.
@@ -36,8 +38,31 @@ export const RULES: Readonly<Record<string, string>> = {
   "syntax-error": "Fix the SQL: Postgres would reject it and the boot migration would fail.",
 };
 
+/**
+ * What the migrator refuses in a pending migration (TRANSACTION_CONTROL, SESSION_CONTROL), found
+ * by its own lexer (lint/escapes.ts) rather than squawk. db:check reports them in every file as
+ * findings of these rules, so that a committed migration applied before adoption can be recorded
+ * in the listed waivers like any other finding; the migrator still refuses them while pending, so
+ * no inline waiver can name them.
+ */
+export const ESCAPE_RULES: Readonly<Record<string, string>> = {
+  "transaction-control":
+    "Remove the statement: what must run outside a transaction goes in a migration of its own " +
+    "whose first line is `-- no-transaction`, where each statement already commits on its own. " +
+    "The migrator refuses the migration while it is pending.",
+  "session-control":
+    `Remove it, or, if it is meant, opt in with a line \`${ALLOW_MARKER} <kind>: <why>\` in the ` +
+    `file (kinds: ${ALLOWABLE_KINDS.join(", ")}). The migrator refuses the migration while it is pending.`,
+};
+
 const DOCS = "docs/migrations.md";
 
+/** The section of docs/migrations.md on `rule`: the error code's, for the migrator's refusals. */
 export function docsLink(rule: string): string {
-  return `${DOCS}#${rule}`;
+  return `${DOCS}#${rule in ESCAPE_RULES ? rule.replace("-", "_") : rule}`;
+}
+
+/** What to do about a finding of `rule`, with where to read more. */
+export function ruleFix(rule: string): string {
+  return `${RULES[rule] ?? ESCAPE_RULES[rule]} See ${docsLink(rule)}.`;
 }

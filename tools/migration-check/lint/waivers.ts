@@ -1,4 +1,4 @@
-import { RULES } from "./rules";
+import { ESCAPE_RULES, RULES } from "./rules";
 
 /**
  * A waiver is a comment on the statement it excuses:
@@ -13,10 +13,26 @@ const WAIVER = /^--\s*lint-waiver\b\s*([^:]*)(?::(.*))?$/;
 
 export type WaiverComment = { rules: string[]; reason: string } | { problem: string } | undefined;
 
-/** What is wrong with a waiver's rules and reason, if anything. */
-export function waiverProblem(rules: readonly string[], reason: string): string | undefined {
+/**
+ * What is wrong with a waiver's rules and reason, if anything. What the migrator refuses while
+ * pending (ESCAPE_RULES) is waived only in the list, for a committed migration: inline, it would
+ * pass db:check on a migration every boot still refuses.
+ */
+export function waiverProblem(
+  rules: readonly string[],
+  reason: string,
+  where: "inline" | "listed",
+): string | undefined {
   if (rules.length === 0) return `names no rule (write ${WAIVER_SYNTAX})`;
-  const unknown = rules.filter((rule) => !(rule in RULES));
+  const refused = rules.filter((rule) => rule in ESCAPE_RULES);
+  if (where === "inline" && refused.length > 0) {
+    return (
+      `names ${refused.join(", ")}, which the migrator refuses in a pending migration whatever ` +
+      "the file says: remove the statement (a committed migration is adopted with " +
+      "`npm run db:check -- --adopt` instead)"
+    );
+  }
+  const unknown = rules.filter((rule) => !(rule in RULES) && !(rule in ESCAPE_RULES));
   if (unknown.length > 0) return `names rules db:check does not enforce: ${unknown.join(", ")}`;
   if (!reason.trim()) return `gives no reason (write ${WAIVER_SYNTAX}: why this is safe here)`;
   return undefined;
@@ -31,7 +47,7 @@ export function parseWaiver(comment: string): WaiverComment {
     .map((rule) => rule.trim())
     .filter(Boolean);
   const reason = (match[2] ?? "").trim();
-  const problem = waiverProblem(rules, reason);
+  const problem = waiverProblem(rules, reason, "inline");
   return problem ? { problem } : { rules, reason };
 }
 
