@@ -12,6 +12,7 @@ import {
   parseMigratorFlags,
   reportCliFailure,
 } from "./cli.ts";
+import { ledgerName } from "./drizzle-0.45/format.ts";
 import { findDrizzleConfig, migrationSetOfConfig, readDrizzleConfig } from "./drizzle-config.ts";
 import type { LogFormat } from "./events.ts";
 import { fromEnv } from "./from-env.ts";
@@ -62,7 +63,8 @@ async function main(argv: string[]): Promise<number> {
       const statuses = await inspectMigrationSets(settings, sets, { log });
       for (const { set, status } of statuses) {
         console.log(
-          `${setLabel(set)}: ${status.target} at ${status.version ?? "(nothing applied)"}, ` +
+          `${setLabel(set)} (ledger ${ledgerName(set.ledger)}): ${status.target} at ` +
+            `${status.version ?? "(nothing applied)"}, ` +
             `${status.pending.length} of ${status.total} pending` +
             status.pending.map((file) => `\n  pending ${file.tag}`).join(""),
         );
