@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,11 +17,9 @@ import { type ProcessResult, startProcess } from "../support/processes";
 // are) in a project that keeps its folder and ledger in drizzle.config.*, as drizzle-kit reads it.
 
 const root = (relative: string) => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
-const BIN = root("packages/drizzle-boot-migrator/src/bin.ts");
+const PACKAGE = root("packages/drizzle-boot-migrator");
+const BIN = path.join(PACKAGE, "src/bin.ts");
 const TSX_LOADER = root("node_modules/tsx/dist/loader.mjs");
-/** Makes tsx's API unresolvable from the package, as in a project that did not install tsx. */
-const WITHOUT_TSX = root("test/support/fixtures/without-tsx-api.mjs");
-
 const db = emptyDatabasePerTest();
 const projects: string[] = [];
 afterAll(() => {
@@ -55,17 +53,27 @@ const config: Config = {
 export default config;
 `;
 
-function bin(
-  dir: string,
-  args: string[],
-  options: { withoutTsx?: boolean } = {},
-): Promise<ProcessResult> {
-  const loaders = [
-    "--import",
-    TSX_LOADER,
-    ...(options.withoutTsx ? ["--import", WITHOUT_TSX] : []),
-  ];
-  return startProcess(process.execPath, [...loaders, BIN, ...args], {
+/**
+ * The package installed in `dir`'s node_modules without tsx: a copy of its source (a symlink would
+ * resolve from the workspace, where tsx is), its peers linked; tsx's loader runs the source but its
+ * API cannot be resolved from the package. Returns the copy's bin.
+ */
+function installWithoutTsx(dir: string): string {
+  const modules = path.join(dir, "node_modules");
+  const copy = path.join(modules, "drizzle-boot-migrator");
+  cpSync(PACKAGE, copy, {
+    recursive: true,
+    filter: (from) => !/\/(dist|node_modules)$/.test(from),
+  });
+  for (const peer of ["drizzle-orm", "postgres", "@opentelemetry/api"]) {
+    mkdirSync(path.dirname(path.join(modules, peer)), { recursive: true });
+    symlinkSync(root(`node_modules/${peer}`), path.join(modules, peer));
+  }
+  return path.join(copy, "src/bin.ts");
+}
+
+function bin(dir: string, args: string[], binPath = BIN): Promise<ProcessResult> {
+  return startProcess(process.execPath, ["--import", TSX_LOADER, binPath, ...args], {
     cwd: dir,
     env: migratorChildEnv({ MIGRATIONS_DATABASE_URL: db.url }),
   }).exited;
@@ -127,8 +135,9 @@ describe("drizzle-boot-migrator reads the project's drizzle.config.*", () => {
 
   it("a drizzle.config.ts without tsx: a clear error naming what to install and which flags to pass; the flags then work", async () => {
     const dir = project({ "drizzle.config.ts": TS_CONFIG }, "db/migrations");
+    const installed = installWithoutTsx(dir);
 
-    const refused = await bin(dir, ["migrate"], { withoutTsx: true });
+    const refused = await bin(dir, ["migrate"], installed);
     expect(refused.code, refused.output).toBe(2);
     expect(refused.stderr).toContain(
       `${path.join(dir, "drizzle.config.ts")} is TypeScript, and loading it needs tsx (installed with drizzle-kit): npm install --save-dev tsx. Or pass --migrations-folder, --migrations-schema and --migrations-table`,
@@ -137,7 +146,7 @@ describe("drizzle-boot-migrator reads the project's drizzle.config.*", () => {
 
     const flags = ["--migrations-folder", "db/migrations"];
     flags.push("--migrations-schema", "public", "--migrations-table", "app_migrations");
-    const migrate = await bin(dir, ["migrate", ...flags], { withoutTsx: true });
+    const migrate = await bin(dir, ["migrate", ...flags], installed);
     expect(migrate.code, migrate.output).toBe(0);
     expect(await ledgerWhens(db.url, APP_LEDGER)).toEqual(WHENS);
   });
