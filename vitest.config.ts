@@ -9,7 +9,10 @@ const packageSource = fileURLToPath(
 // see an edit to it without a rebuild (its dist/ is what `npm pack` ships).
 const alias = [
   { find: /^drizzle-boot-migrator$/, replacement: `${packageSource}/index.ts` },
-  { find: /^drizzle-boot-migrator\/(cli|errors|folder)$/, replacement: `${packageSource}/$1.ts` },
+  {
+    find: /^drizzle-boot-migrator\/(cli|drizzle-config|errors|folder)$/,
+    replacement: `${packageSource}/$1.ts`,
+  },
   { find: /^@\//, replacement: `${fileURLToPath(new URL("./src", import.meta.url))}/` },
   { find: /^@tools\//, replacement: `${fileURLToPath(new URL("./tools", import.meta.url))}/` },
 ];

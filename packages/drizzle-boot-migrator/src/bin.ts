@@ -2,9 +2,18 @@
 /**
  * `drizzle-boot-migrator <command>`: the package's own command line, for any project's
  * `package.json` scripts. Settings come from the environment (`fromEnv`); the folder and ledger
- * from the flags (default: `./drizzle`, drizzle's default ledger). LOG_FORMAT=json prints JSON.
+ * from the flags, then the project's drizzle.config.* (as drizzle-kit reads it), then `./drizzle`
+ * and drizzle's default ledger. LOG_FORMAT=json prints JSON.
  */
-import { EXIT, migratorCliOptions, reportCliFailure } from "./cli.ts";
+import {
+  EXIT,
+  flagsNameEverything,
+  migrationSetsFromFlags,
+  parseMigratorFlags,
+  reportCliFailure,
+} from "./cli.ts";
+import { ledgerName } from "./drizzle-0.45/format.ts";
+import { findDrizzleConfig, migrationSetOfConfig, readDrizzleConfig } from "./drizzle-config.ts";
 import type { LogFormat } from "./events.ts";
 import { fromEnv } from "./from-env.ts";
 import { migratorLog } from "./log.ts";
@@ -17,9 +26,14 @@ const USAGE = `Usage: drizzle-boot-migrator <migrate|check|status> [options]
   status    list applied and pending migrations and every problem, without locking
 
 Options:
-  --migrations-folder <dir>   drizzle-kit's output folder (default: ./drizzle); repeat for several sets
-  --migrations-schema <name>  the ledger's schema (default: drizzle)
-  --migrations-table <name>   the ledger's table (default: __drizzle_migrations)
+  --config <file>             drizzle-kit's config (default: drizzle.config.ts, .js or .json here)
+  --migrations-folder <dir>   drizzle-kit's output folder (default: the config's out, or ./drizzle);
+                              repeat for several sets
+  --migrations-schema <name>  the ledger's schema (default: the config's, or drizzle)
+  --migrations-table <name>   the ledger's table (default: the config's, or __drizzle_migrations)
+
+The flags win over the config file; a TypeScript config needs tsx installed. Without a config file
+and flags: ./drizzle and "drizzle"."__drizzle_migrations".
 
 Environment: MIGRATIONS_DATABASE_URL (or DATABASE_URL_UNPOOLED, POSTGRES_URL_NON_POOLING,
 DATABASE_URL), MIGRATION_* settings; see the README.`;
@@ -29,13 +43,16 @@ async function main(argv: string[]): Promise<number> {
   const log = migratorLog({ format });
   const [command, ...rest] = argv;
   try {
-    const { settings, sets } = migratorCliOptions(rest, USAGE, [], () => {
-      const settings = fromEnv(process.env);
-      return {
-        settings,
-        sets: [{ migrationsFolder: settings.migrationsFolder, ledger: settings.ledger }],
-      };
-    });
+    const flags = parseMigratorFlags(rest, USAGE, [], ["config"]);
+    const cwd = process.cwd();
+    const configFile = findDrizzleConfig(cwd, flags.options.config);
+    // Flags that name every folder and ledger leave nothing to read: a TypeScript config is then
+    // not loaded, which is how a project without tsx runs the command.
+    const configured =
+      configFile && !flagsNameEverything(flags) ? await readDrizzleConfig(configFile) : {};
+    const set = migrationSetOfConfig(configured, cwd);
+    const settings = fromEnv(process.env, set);
+    const sets = migrationSetsFromFlags(flags, USAGE, [set], set.ledger);
     if (command === "migrate" || command === "check") {
       const mode: MigratorMode = command === "migrate" ? "apply" : "check";
       const reports = await runMigrationSets(settings, sets, { mode, log });
@@ -46,7 +63,8 @@ async function main(argv: string[]): Promise<number> {
       const statuses = await inspectMigrationSets(settings, sets, { log });
       for (const { set, status } of statuses) {
         console.log(
-          `${setLabel(set)}: ${status.target} at ${status.version ?? "(nothing applied)"}, ` +
+          `${setLabel(set)} (ledger ${ledgerName(set.ledger)}): ${status.target} at ` +
+            `${status.version ?? "(nothing applied)"}, ` +
             `${status.pending.length} of ${status.total} pending` +
             status.pending.map((file) => `\n  pending ${file.tag}`).join(""),
         );

@@ -125,8 +125,8 @@ export function readMigrationFolder(folder: string): MigrationFile[] {
     throw new MigrationError(
       "MIGRATIONS_FOLDER",
       `No migrations journal at ${journalPath}. Point the migrator at drizzle-kit's output folder ` +
-        "(default: ./drizzle next to package.json; CLI: --migrations-folder), and make sure the " +
-        "build ships it.",
+        "(drizzle.config's `out`, default ./drizzle next to package.json; CLI: --migrations-folder), " +
+        "and make sure the build ships it.",
     );
   }
   let entries: JournalEntry[];

@@ -1,0 +1,153 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { DRIZZLE_LEDGER, type LedgerLocation } from "drizzle-boot-migrator/folder";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  emptyDatabasePerTest,
+  FIXTURE_T0,
+  ledgerWhens,
+  migratorChildEnv,
+  writeMigrationFolder,
+} from "../support/migrator";
+import { type ProcessResult, startProcess } from "../support/processes";
+
+// The package's own command (`drizzle-boot-migrator`, src/bin.ts run by tsx as the app's scripts
+// are) in a project that keeps its folder and ledger in drizzle.config.*, as drizzle-kit reads it.
+
+const root = (relative: string) => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
+const PACKAGE = root("packages/drizzle-boot-migrator");
+const BIN = path.join(PACKAGE, "src/bin.ts");
+const TSX_LOADER = root("node_modules/tsx/dist/loader.mjs");
+const db = emptyDatabasePerTest();
+const projects: string[] = [];
+afterAll(() => {
+  for (const dir of projects) rmSync(dir, { recursive: true, force: true });
+});
+
+const MIGRATIONS = [
+  { tag: "0000_first", when: FIXTURE_T0, statements: ["create table first_table (id int)"] },
+  { tag: "0001_second", when: FIXTURE_T0 + 1000, statements: ["create table second (id int)"] },
+];
+const WHENS = MIGRATIONS.map((migration) => migration.when);
+const APP_LEDGER: LedgerLocation = { schema: "public", table: "app_migrations" };
+
+/** A project folder with `files` (name → content) and the migrations in `folder`. */
+function project(files: Record<string, string>, folder: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "migrator-config-"));
+  projects.push(dir);
+  writeFileSync(path.join(dir, "package.json"), '{ "type": "module" }\n');
+  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
+  writeMigrationFolder(MIGRATIONS, path.join(dir, folder));
+  return dir;
+}
+
+/** A TypeScript config (type annotations and all), as `drizzle-kit` reads it. */
+const TS_CONFIG = `interface Config { dialect: "postgresql"; out: string; migrations: { schema: string; table: string } }
+const config: Config = {
+  dialect: "postgresql",
+  out: "./db/migrations",
+  migrations: { schema: "public", table: "app_migrations" },
+};
+export default config;
+`;
+
+/**
+ * The package installed in `dir`'s node_modules without tsx: a copy of its source (a symlink would
+ * resolve from the workspace, where tsx is), its peers linked; tsx's loader runs the source but its
+ * API cannot be resolved from the package. Returns the copy's bin.
+ */
+function installWithoutTsx(dir: string): string {
+  const modules = path.join(dir, "node_modules");
+  const copy = path.join(modules, "drizzle-boot-migrator");
+  cpSync(PACKAGE, copy, {
+    recursive: true,
+    filter: (from) => !/\/(dist|node_modules)$/.test(from),
+  });
+  for (const peer of ["drizzle-orm", "postgres", "@opentelemetry/api"]) {
+    mkdirSync(path.dirname(path.join(modules, peer)), { recursive: true });
+    symlinkSync(root(`node_modules/${peer}`), path.join(modules, peer));
+  }
+  return path.join(copy, "src/bin.ts");
+}
+
+function bin(dir: string, args: string[], binPath = BIN): Promise<ProcessResult> {
+  return startProcess(process.execPath, ["--import", TSX_LOADER, binPath, ...args], {
+    cwd: dir,
+    env: migratorChildEnv({ MIGRATIONS_DATABASE_URL: db.url }),
+  }).exited;
+}
+
+describe("drizzle-boot-migrator reads the project's drizzle.config.*", () => {
+  it("a drizzle.config.ts's out and migrations: migrate applies into its ledger, status shows it, a flag overrides it", async () => {
+    const dir = project({ "drizzle.config.ts": TS_CONFIG }, "db/migrations");
+
+    const migrate = await bin(dir, ["migrate"]);
+    expect(migrate.code, migrate.output).toBe(0);
+    expect(await ledgerWhens(db.url, APP_LEDGER)).toEqual(WHENS);
+    expect(await ledgerWhens(db.url, DRIZZLE_LEDGER)).toEqual([]);
+
+    const status = await bin(dir, ["status"]);
+    expect(status.code, status.output).toBe(0);
+    expect(status.stdout).toContain('db/migrations (ledger "public"."app_migrations"): ');
+    expect(status.stdout).toContain("at 0001_second, 0 of 2 pending");
+
+    const again = await bin(dir, ["migrate"]);
+    expect(again.code, again.output).toBe(0);
+    expect(await ledgerWhens(db.url, APP_LEDGER)).toEqual(WHENS);
+
+    // The flag names the table; the schema still comes from the config.
+    const flagged = await bin(dir, ["status", "--migrations-table", "other_migrations"]);
+    expect(flagged.stdout).toContain('db/migrations (ledger "public"."other_migrations"): ');
+    expect(flagged.stdout).toContain("(nothing applied), 2 of 2 pending");
+  });
+
+  it("a drizzle.config.json, and --config naming a file elsewhere (out stays relative to the working directory, as in drizzle-kit)", async () => {
+    const json = JSON.stringify({
+      dialect: "postgresql",
+      out: "./sql",
+      migrations: { table: "json_migrations" },
+    });
+    const dir = project({ "drizzle.config.json": json }, "sql");
+
+    const migrate = await bin(dir, ["migrate"]);
+    expect(migrate.code, migrate.output).toBe(0);
+    const jsonLedger = { schema: "drizzle", table: "json_migrations" };
+    expect(await ledgerWhens(db.url, jsonLedger)).toEqual(WHENS);
+
+    const elsewhere = mkdtempSync(path.join(tmpdir(), "migrator-config-dir-"));
+    projects.push(elsewhere);
+    writeFileSync(path.join(elsewhere, "custom.json"), json);
+    const status = await bin(dir, ["status", "--config", path.join(elsewhere, "custom.json")]);
+    expect(status.code, status.output).toBe(0);
+    expect(status.stdout).toContain('sql (ledger "drizzle"."json_migrations"): ');
+    expect(status.stdout).toContain("0 of 2 pending");
+  });
+
+  it("without a config file: ./drizzle and drizzle's default ledger", async () => {
+    const dir = project({}, "drizzle");
+
+    const migrate = await bin(dir, ["migrate"]);
+    expect(migrate.code, migrate.output).toBe(0);
+    expect(await ledgerWhens(db.url, DRIZZLE_LEDGER)).toEqual(WHENS);
+  });
+
+  it("a drizzle.config.ts without tsx: a clear error naming what to install and which flags to pass; the flags then work", async () => {
+    const dir = project({ "drizzle.config.ts": TS_CONFIG }, "db/migrations");
+    const installed = installWithoutTsx(dir);
+
+    const refused = await bin(dir, ["migrate"], installed);
+    expect(refused.code, refused.output).toBe(2);
+    expect(refused.stderr).toContain(
+      `${path.join(dir, "drizzle.config.ts")} is TypeScript, and loading it needs tsx (installed with drizzle-kit): npm install --save-dev tsx. Or pass --migrations-folder, --migrations-schema and --migrations-table`,
+    );
+    expect(await ledgerWhens(db.url, APP_LEDGER)).toEqual([]);
+
+    const flags = ["--migrations-folder", "db/migrations"];
+    flags.push("--migrations-schema", "public", "--migrations-table", "app_migrations");
+    const migrate = await bin(dir, ["migrate", ...flags], installed);
+    expect(migrate.code, migrate.output).toBe(0);
+    expect(await ledgerWhens(db.url, APP_LEDGER)).toEqual(WHENS);
+  });
+});
