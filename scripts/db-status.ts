@@ -112,7 +112,7 @@ async function report(
   return EXIT.ok;
 }
 
-/** The facts an operator checks before a deploy (docs/migrations.md#before-a-deploy-db-status). */
+/** The facts an operator checks before a deploy (docs/migrations.md#before-a-deploy-dbstatus). */
 function describePreflight(preflight: Preflight, env: Env): string[] {
   const { role, schemas } = preflight;
   const access = schemas.map(
