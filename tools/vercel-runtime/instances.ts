@@ -72,6 +72,9 @@ export function functionPool(
         ...environment.system,
       },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
+      // Not this process's flags: a caller run with `--import tsx` (the bench) would hand the
+      // instance a loader its function folder does not have, as Vercel's runtime never would.
+      execArgv: [],
     });
     children.push(child);
     // An instance that ended (a crash, an exit at boot) is never handed a request again.
