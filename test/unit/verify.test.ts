@@ -1,4 +1,13 @@
-import { nearestMajor } from "@tools/database-source/scratch";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { binaryPackageName } from "@tools/database-source/embedded-binaries";
+import {
+  POSTGRES_VERSIONS_CACHE,
+  REFUSED_POSTGRES,
+  SUPPORTED_POSTGRES,
+} from "@tools/database-source/postgres-versions";
+import { availableEmbeddedMajors, nearestMajor } from "@tools/database-source/scratch";
 import { takeOptions } from "@tools/verify/run";
 import { describe, expect, it } from "vitest";
 import {
@@ -15,6 +24,32 @@ describe("the scratch server's major", () => {
     expect(nearestMajor(16, majors(15, 16, 18))).toEqual({ major: 16 });
     expect(nearestMajor(15, majors(18, 14, 17))).toEqual({ major: 14 });
     expect(nearestMajor(16, majors(15, 17))).toEqual({ major: 17 });
+  });
+
+  it("is never a major the app refuses, even when its binaries are cached (the version tests cache 14)", async () => {
+    const projectRoot = await mkdtemp(path.join(os.tmpdir(), "scratch-majors-"));
+    try {
+      for (const version of [REFUSED_POSTGRES[14], SUPPORTED_POSTGRES[16]]) {
+        const bin = path.join(
+          projectRoot,
+          POSTGRES_VERSIONS_CACHE,
+          version,
+          "node_modules",
+          binaryPackageName(),
+          "native",
+          "bin",
+        );
+        await mkdir(bin, { recursive: true });
+        await writeFile(path.join(bin, "postgres"), "");
+      }
+
+      const offered = (await availableEmbeddedMajors(projectRoot)).map((found) => found.major);
+
+      expect(offered).toContain(16);
+      expect(offered).not.toContain(14);
+    } finally {
+      await rm(projectRoot, { recursive: true, force: true });
+    }
   });
 });
 

@@ -13,7 +13,6 @@ import {
 import {
   POSTGRES_VERSIONS_CACHE,
   postgresVersionBinaries,
-  REFUSED_POSTGRES,
   SUPPORTED_POSTGRES,
 } from "./postgres-versions";
 
@@ -42,7 +41,11 @@ interface AvailableMajor {
   binaries: () => Promise<PostgresBinaries>;
 }
 
-/** The embedded Postgres majors on this machine: the installed package's and those in the cache. */
+/**
+ * The embedded Postgres majors on this machine that the app supports: the installed package's and
+ * those in the cache. A refused major (14, cached by the version tests) cannot build the expected
+ * schema, since the app's own check refuses it, so it is never offered even when nearest.
+ */
 export async function availableEmbeddedMajors(projectRoot: string): Promise<AvailableMajor[]> {
   const available: AvailableMajor[] = [];
   const installed = await resolvePostgresBinaries().catch(() => undefined);
@@ -57,7 +60,7 @@ export async function availableEmbeddedMajors(projectRoot: string): Promise<Avai
     });
   }
   const packageName = binaryPackageName();
-  for (const version of Object.values({ ...REFUSED_POSTGRES, ...SUPPORTED_POSTGRES })) {
+  for (const version of Object.values(SUPPORTED_POSTGRES)) {
     const root = path.join(
       projectRoot,
       POSTGRES_VERSIONS_CACHE,
