@@ -79,6 +79,9 @@ export default defineConfig({
       // Vercel's own build (`vercel build`, one for the whole project) and its Build Output served
       // by tools/vercel-runtime (docs/deployment.md, "Vercel").
       databaseProject("vercel", { ...servers, setup: ["test/support/vercel-build.ts"] }),
+      // `npm run test:drizzle-1`: the migrator on drizzle-orm 1.0, whose processes resolve drizzle
+      // to the pair in .data/drizzle-1 (test/support/drizzle-1/).
+      databaseProject("drizzle-1", { testTimeout: 120_000, hookTimeout: 120_000 }),
     ],
   },
 });
