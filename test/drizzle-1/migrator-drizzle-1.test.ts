@@ -4,6 +4,7 @@ import { inspectMigrations } from "drizzle-boot-migrator";
 import { describe, expect, it } from "vitest";
 import { applyMigrations, migratorSettingsFor } from "../support/database";
 import {
+  boot045,
   folderName1,
   ledgerRows,
   migrate1,
@@ -17,10 +18,8 @@ import {
   type FixtureMigration,
   fixtureMigration,
   migrationLockHolders,
-  startBoot,
   tableExists,
   withSql,
-  writeBootDirectory,
   writeMigrationFolder,
 } from "../support/migrator";
 
@@ -178,9 +177,7 @@ describe("a rolling deploy from 0.45 to 1.0", () => {
     expect(status.unknown.map((row) => row.name)).toEqual([folderName1(next)]);
 
     // A 0.45 release booting during the deploy (it accepts a newer schema, as the docs say to).
-    const boot = await startBoot(db.url, writeBootDirectory(old), {
-      MIGRATION_ALLOW_UNKNOWN_APPLIED: "true",
-    }).exited;
+    const boot = await boot045(db.url, old, { MIGRATION_ALLOW_UNKNOWN_APPLIED: "true" });
     expect(boot.code, boot.output).toBe(0);
     expect(boot.output).toContain("boot: migrations done");
     expect(boot.output).not.toMatch(/\[migrate\] ran /);

@@ -4,7 +4,13 @@ import path from "node:path";
 import type { LedgerLocation } from "drizzle-boot-migrator";
 import { afterAll } from "vitest";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
-import { type FixtureMigration, migratorChildEnv, withSql } from "../migrator";
+import {
+  type FixtureMigration,
+  migratorChildEnv,
+  startBoot,
+  withSql,
+  writeBootDirectory,
+} from "../migrator";
 import { type ProcessResult, startScript } from "../processes";
 import { DRIZZLE_1_REGISTER, DRIZZLE_1_VERSION, installedDrizzle1 } from "./paths";
 
@@ -91,4 +97,13 @@ export function ledgerRows(
       select to_jsonb(l) as row from ${sql(ledger.schema)}.${sql(ledger.table)} l order by id`;
     return rows.map(({ row }) => row);
   });
+}
+
+/** A server of the app's release on drizzle-orm 0.45 booting with `migrations` as its drizzle/. */
+export function boot045(
+  url: string,
+  migrations: FixtureMigration[],
+  env: Record<string, string>,
+): Promise<ProcessResult> {
+  return startBoot(url, writeBootDirectory(migrations), env).exited;
 }
