@@ -1,10 +1,12 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { inspectMigrations } from "drizzle-boot-migrator";
 import { describe, expect, it } from "vitest";
-import { applyMigrations, migratorSettingsFor } from "../support/database";
+import { applyMigrations, MIGRATIONS_FOLDER, migratorSettingsFor } from "../support/database";
 import {
   boot045,
+  copyFolder,
+  drizzleKitUp,
   folderName1,
   ledgerRows,
   migrate1,
@@ -209,5 +211,62 @@ describe("a rolling deploy from 0.45 to 1.0", () => {
       [old[0] as FixtureMigration, slow, next].map(folderName1),
     );
     expect(await migrationLockHolders(db.url)).toEqual([]);
+  });
+});
+
+describe("the upgrade guide, on a copy of this repository's drizzle/", () => {
+  const journalOf = (folder: string) => path.join(folder, "meta", "_journal.json");
+  const readJournal = (folder: string) =>
+    JSON.parse(readFileSync(journalOf(folder), "utf8")) as { entries: FixtureMigration[] };
+
+  /**
+   * docs/upgrading-drizzle.md's steps on a database that the app's release on 0.45 migrated
+   * from `folder`: `drizzle-kit up`, then the new release boots.
+   */
+  async function upgradeAndBoot(folder: string) {
+    const up = await drizzleKitUp(folder);
+    expect(up.code, up.output).toBe(0);
+    expect(existsSync(path.join(folder, "meta"))).toBe(false);
+    const boot = await migrate1(db.url, folder);
+    expect(boot.code, boot.output).toBe(0);
+    expect(boot.output).not.toMatch(/\[migrate\] ran /);
+    const names = readdirSync(folder).sort();
+    expect(boot.output).toContain(`${names.length} row(s) named`);
+    expect((await ledgerRows(db.url)).map((row) => row.name)).toEqual(names);
+    const again = await migrate1(db.url, folder);
+    expect(again.output).toContain(`is up to date at ${names.at(-1)}`);
+  }
+
+  it("drizzle-kit up, then the 1.0 release boots: the ledger is upgraded, nothing runs again", async () => {
+    const folder = copyFolder(MIGRATIONS_FOLDER);
+    await applyMigrations(db.url, folder);
+    await upgradeAndBoot(folder);
+  });
+
+  it("a hand-edited journal: drizzle-kit up refuses it, the guide's fix gets through, and the ledger still matches", async () => {
+    const folder = copyFolder(MIGRATIONS_FOLDER);
+    const journal = readJournal(folder);
+    const [, parent, edited] = journal.entries as [
+      FixtureMigration,
+      FixtureMigration,
+      FixtureMigration,
+    ];
+    // A hand edit that puts a migration a minute before the one it was generated after.
+    edited.when = parent.when - 60_000;
+    writeFileSync(journalOf(folder), JSON.stringify(journal, null, 2));
+    await applyMigrations(db.url, folder);
+
+    const refused = await drizzleKitUp(folder);
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain(
+      `set \`when\` of ${edited.tag} to a time at least one second after \`when\` of ${parent.tag}`,
+    );
+    expect(existsSync(journalOf(folder))).toBe(true);
+
+    // The fix the guide gives; the ledger keeps the old `when`, so the upgrade matches the row
+    // by its hash.
+    edited.when = parent.when + 1_000;
+    writeFileSync(journalOf(folder), JSON.stringify(journal, null, 2));
+    await upgradeAndBoot(folder);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { LedgerLocation } from "drizzle-boot-migrator";
@@ -11,8 +11,8 @@ import {
   withSql,
   writeBootDirectory,
 } from "../migrator";
-import { type ProcessResult, startScript } from "../processes";
-import { DRIZZLE_1_REGISTER, DRIZZLE_1_VERSION, installedDrizzle1 } from "./paths";
+import { type ProcessResult, startProcess, startScript } from "../processes";
+import { DRIZZLE_1_DIR, DRIZZLE_1_REGISTER, DRIZZLE_1_VERSION, installedDrizzle1 } from "./paths";
 
 /** Stops a run whose 1.0 pair is missing with the command that installs it. */
 export function requireDrizzle1(): void {
@@ -106,4 +106,20 @@ export function boot045(
   env: Record<string, string>,
 ): Promise<ProcessResult> {
   return startBoot(url, writeBootDirectory(migrations), env).exited;
+}
+
+/** drizzle-kit 1.0's `up` on `folder`: converts a journal folder to a folder per migration. */
+export function drizzleKitUp(folder: string): Promise<ProcessResult> {
+  const bin = path.join(DRIZZLE_1_DIR, "node_modules", "drizzle-kit", "bin.cjs");
+  return startProcess(process.execPath, [bin, "up", "--dialect", "postgresql", "--out", folder], {
+    cwd: path.dirname(folder),
+  }).exited;
+}
+
+/** A copy of `folder` in a temp dir, removed after the file's tests. */
+export function copyFolder(folder: string): string {
+  const target = path.join(mkdtempSync(path.join(tmpdir(), "migrator-copy-")), "drizzle");
+  temporaryFolders.push(path.dirname(target));
+  cpSync(folder, target, { recursive: true });
+  return target;
 }
