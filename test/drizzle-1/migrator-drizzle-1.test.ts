@@ -20,6 +20,7 @@ import {
   type FixtureMigration,
   fixtureMigration,
   migrationLockHolders,
+  noTransactionMigration,
   tableExists,
   withSql,
   writeMigrationFolder,
@@ -158,6 +159,33 @@ describe("drizzle-orm 1.0 on a 0.45 ledger", () => {
       [...old, next].map(folderName1),
     );
     expect(await ledgerRows(db.url)).toEqual([]);
+  });
+});
+
+describe("drizzle-orm 1.0: a -- no-transaction migration first on a 0.45 ledger", () => {
+  it("upgrades the ledger first, then runs the migration outside a transaction and records it by name", async () => {
+    const m0 = fixtureMigration(0);
+    await applyMigrations(db.url, writeMigrationFolder([m0]));
+    const index = noTransactionMigration(1, [
+      "create index concurrently if not exists step_0_id_idx on step_0 (id)",
+    ]);
+
+    const run = await migrate1(db.url, writeMigrationFolder1([m0, index]));
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain("1 row(s) named");
+    expect(run.output).toContain(`ran ${folderName1(index)} outside a transaction`);
+    expect(run.output.indexOf("upgraded the ledger")).toBeLessThan(
+      run.output.indexOf(`ran ${folderName1(index)}`),
+    );
+    expect((await ledgerRows(db.url)).map((row) => row.name)).toEqual([m0, index].map(folderName1));
+    const [built] = await withSql(
+      db.url,
+      (sql) =>
+        sql<{ valid: boolean }[]>`
+        select indisvalid as valid from pg_index
+        where indexrelid = to_regclass('public.step_0_id_idx')`,
+    );
+    expect(built?.valid).toBe(true);
   });
 });
 
