@@ -10,7 +10,7 @@ const packageSource = fileURLToPath(
 const alias = [
   { find: /^drizzle-boot-migrator$/, replacement: `${packageSource}/index.ts` },
   {
-    find: /^drizzle-boot-migrator\/(cli|drizzle-config|errors|folder)$/,
+    find: /^drizzle-boot-migrator\/(cli|drizzle-config|errors|folder|verify)$/,
     replacement: `${packageSource}/$1.ts`,
   },
   { find: /^@\//, replacement: `${fileURLToPath(new URL("./src", import.meta.url))}/` },

@@ -1,30 +1,18 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DRIZZLE_LEDGER, type LedgerLocation } from "drizzle-boot-migrator/folder";
-import { afterAll, describe, expect, it } from "vitest";
-import {
-  emptyDatabasePerTest,
-  FIXTURE_T0,
-  ledgerWhens,
-  migratorChildEnv,
-  writeMigrationFolder,
-} from "../support/migrator";
-import { type ProcessResult, startProcess } from "../support/processes";
+import { describe, expect, it } from "vitest";
+import { emptyDatabasePerTest, FIXTURE_T0, ledgerWhens } from "../support/migrator";
+import { PACKAGE_DIR, projectsPerFile, runPackageBin } from "../support/package-cli";
+import type { ProcessResult } from "../support/processes";
 
 // The package's own command (`drizzle-boot-migrator`, src/bin.ts run by tsx as the app's scripts
 // are) in a project that keeps its folder and ledger in drizzle.config.*, as drizzle-kit reads it.
 
 const root = (relative: string) => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
-const PACKAGE = root("packages/drizzle-boot-migrator");
-const BIN = path.join(PACKAGE, "src/bin.ts");
-const TSX_LOADER = root("node_modules/tsx/dist/loader.mjs");
 const db = emptyDatabasePerTest();
-const projects: string[] = [];
-afterAll(() => {
-  for (const dir of projects) rmSync(dir, { recursive: true, force: true });
-});
+const projects = projectsPerFile();
 
 const MIGRATIONS = [
   { tag: "0000_first", when: FIXTURE_T0, statements: ["create table first_table (id int)"] },
@@ -34,14 +22,8 @@ const WHENS = MIGRATIONS.map((migration) => migration.when);
 const APP_LEDGER: LedgerLocation = { schema: "public", table: "app_migrations" };
 
 /** A project folder with `files` (name → content) and the migrations in `folder`. */
-function project(files: Record<string, string>, folder: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "migrator-config-"));
-  projects.push(dir);
-  writeFileSync(path.join(dir, "package.json"), '{ "type": "module" }\n');
-  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
-  writeMigrationFolder(MIGRATIONS, path.join(dir, folder));
-  return dir;
-}
+const project = (files: Record<string, string>, folder: string) =>
+  projects.create(files, MIGRATIONS, folder);
 
 /** A TypeScript config (type annotations and all), as `drizzle-kit` reads it. */
 const TS_CONFIG = `interface Config { dialect: "postgresql"; out: string; migrations: { schema: string; table: string } }
@@ -61,7 +43,7 @@ export default config;
 function installWithoutTsx(dir: string): string {
   const modules = path.join(dir, "node_modules");
   const copy = path.join(modules, "drizzle-boot-migrator");
-  cpSync(PACKAGE, copy, {
+  cpSync(PACKAGE_DIR, copy, {
     recursive: true,
     filter: (from) => !/\/(dist|node_modules)$/.test(from),
   });
@@ -72,11 +54,8 @@ function installWithoutTsx(dir: string): string {
   return path.join(copy, "src/bin.ts");
 }
 
-function bin(dir: string, args: string[], binPath = BIN): Promise<ProcessResult> {
-  return startProcess(process.execPath, ["--import", TSX_LOADER, binPath, ...args], {
-    cwd: dir,
-    env: migratorChildEnv({ MIGRATIONS_DATABASE_URL: db.url }),
-  }).exited;
+function bin(dir: string, args: string[], binPath?: string): Promise<ProcessResult> {
+  return runPackageBin(dir, db.url, args, binPath);
 }
 
 describe("drizzle-boot-migrator reads the project's drizzle.config.*", () => {
@@ -116,9 +95,7 @@ describe("drizzle-boot-migrator reads the project's drizzle.config.*", () => {
     const jsonLedger = { schema: "drizzle", table: "json_migrations" };
     expect(await ledgerWhens(db.url, jsonLedger)).toEqual(WHENS);
 
-    const elsewhere = mkdtempSync(path.join(tmpdir(), "migrator-config-dir-"));
-    projects.push(elsewhere);
-    writeFileSync(path.join(elsewhere, "custom.json"), json);
+    const elsewhere = projects.create({ "custom.json": json });
     const status = await bin(dir, ["status", "--config", path.join(elsewhere, "custom.json")]);
     expect(status.code, status.output).toBe(0);
     expect(status.stdout).toContain('sql (ledger "drizzle"."json_migrations"): ');
