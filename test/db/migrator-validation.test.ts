@@ -46,7 +46,7 @@ const applied = (migrations: FixtureMigration[]) => appliedFolder(writeMigration
 describe("validation before anything is applied", () => {
   it("refuses an applied migration whose file changed, naming the file and both hashes", async () => {
     const folder = writeMigrationFolder([m0, m1]);
-    await appliedFolder(folder);
+    await expect(applyMigrations(db.url, folder)).resolves.toBeUndefined();
     const file = path.join(folder, `${m1.tag}.sql`);
     const original = readFileSync(file);
     writeFileSync(file, `${original}\n-- an innocent-looking edit\n`);
