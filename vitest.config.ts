@@ -19,7 +19,7 @@ const alias = [
 
 /**
  * A project of the folder `test/<name>/` on this run's Postgres (test/support/global-setup.ts).
- * `serial` is for files that start production servers: one at a time, after the other projects.
+ * `serial` runs its files one at a time, after the other projects.
  */
 function databaseProject(
   name: string,
@@ -45,8 +45,11 @@ export default defineConfig({
   resolve: { alias },
   test: {
     // Two files at a time, though vitest's default on 2 cores is one: most files wait for Postgres
-    // and for the processes they start, and each has a database of its own. The projects that
-    // start production servers run one file at a time, after the others.
+    // and for the processes they start, and each has a database of its own. The attack files join
+    // them: each mostly waits for its server's start and HTTP answers, and run one at a time after
+    // the others they kept under one core busy for two minutes. The projects of
+    // test:deployment, whose files build, install and start several servers each, run one file at
+    // a time, after the others.
     maxWorkers: 2,
     reporters: ["default", "./test/support/skip-summary.ts", "./test/support/timings-reporter.ts"],
     projects: [
@@ -67,7 +70,6 @@ export default defineConfig({
         setup: ["test/support/attack-build.ts"],
         testTimeout: 60_000,
         hookTimeout: 120_000,
-        serial: true,
       }),
       // `npm run test:deployment` (docs/testing.md) from here on: left out of `npm test`, run by CI.
       // The production build and topologies: `npm start` after an --omit=dev install, Debian's
