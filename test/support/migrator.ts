@@ -128,14 +128,16 @@ export function drizzleKitGenerate(
 /**
  * The real `drizzle-kit migrate` on `url`: with the repository's drizzle.config.ts, or, given a
  * `folder`, with a config for it (and `ledger` as its `migrations` setting), written without
- * imports so it loads from a temp dir.
+ * imports so it loads from a temp dir. `kit` is the drizzle-kit to run: the app's, unless a test
+ * names another (drizzle-kit 1.0's, test/support/drizzle-1/).
  */
 export function drizzleKitMigrate(
   url: string,
   folder?: string,
   ledger?: LedgerLocation,
+  kit = path.join(REPO_ROOT, "node_modules", "drizzle-kit"),
 ): Promise<ProcessResult> {
-  const args = [path.join(REPO_ROOT, "node_modules", "drizzle-kit", "bin.cjs"), "migrate"];
+  const args = [path.join(kit, "bin.cjs"), "migrate"];
   if (folder) {
     const config = path.join(folder, "drizzle.config.ts");
     const body = {

@@ -2,9 +2,11 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { LedgerLocation } from "drizzle-boot-migrator";
+import { ledgerName } from "drizzle-boot-migrator/folder";
 import { afterAll } from "vitest";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
 import {
+  drizzleKitMigrate,
   type FixtureMigration,
   migratorChildEnv,
   startBoot,
@@ -55,18 +57,18 @@ export function writeMigrationFolder1(migrations: FixtureMigration[], folder?: s
 }
 
 /**
- * The package's own CLI, `drizzle-boot-migrator migrate`, as a real process on drizzle-orm 1.0
- * (the app's scripts load its schema, which is written for 0.45), from a directory without a
- * drizzle.config. `args` follow the folder (the ledger flags).
+ * The package's own CLI, `drizzle-boot-migrator migrate` (or `command`), as a real process on
+ * drizzle-orm 1.0 (the app's scripts load its schema, which is written for 0.45), from a directory
+ * without a drizzle.config. `args` follow the folder (the ledger flags, further sets).
  */
 export function migrate1(
   url: string,
   folder: string,
-  options: { args?: string[]; drizzle?: "0.45" } = {},
+  options: { args?: string[]; drizzle?: "0.45"; command?: "migrate" | "status" } = {},
 ): Promise<ProcessResult> {
   return startScript(
     "packages/drizzle-boot-migrator/src/bin.ts",
-    ["migrate", "--migrations-folder", folder, ...(options.args ?? [])],
+    [options.command ?? "migrate", "--migrations-folder", folder, ...(options.args ?? [])],
     {
       cwd: tmpdir(),
       env: migratorChildEnv({ MIGRATIONS_DATABASE_URL: url }),
@@ -91,7 +93,7 @@ export function ledgerRows(
 ): Promise<LedgerRow1[]> {
   return withSql(url, async (sql) => {
     const [found] = await sql<{ exists: boolean }[]>`
-      select to_regclass(${`"${ledger.schema}"."${ledger.table}"`}) is not null as exists`;
+      select to_regclass(${ledgerName(ledger)}) is not null as exists`;
     if (!found?.exists) return [];
     const rows = await sql<{ row: LedgerRow1 }[]>`
       select to_jsonb(l) as row from ${sql(ledger.schema)}.${sql(ledger.table)} l order by id`;
@@ -108,12 +110,23 @@ export function boot045(
   return startBoot(url, writeBootDirectory(migrations), env).exited;
 }
 
+const DRIZZLE_KIT_1 = path.join(DRIZZLE_1_DIR, "node_modules", "drizzle-kit");
+
 /** drizzle-kit 1.0's `up` on `folder`: converts a journal folder to a folder per migration. */
 export function drizzleKitUp(folder: string): Promise<ProcessResult> {
-  const bin = path.join(DRIZZLE_1_DIR, "node_modules", "drizzle-kit", "bin.cjs");
+  const bin = path.join(DRIZZLE_KIT_1, "bin.cjs");
   return startProcess(process.execPath, [bin, "up", "--dialect", "postgresql", "--out", folder], {
     cwd: path.dirname(folder),
   }).exited;
+}
+
+/** drizzle-kit 1.0's own `migrate` of `folder` on `url`, with `ledger` as its `migrations`. */
+export function drizzleKitMigrate1(
+  url: string,
+  folder: string,
+  ledger?: LedgerLocation,
+): Promise<ProcessResult> {
+  return drizzleKitMigrate(url, folder, ledger, DRIZZLE_KIT_1);
 }
 
 /** A copy of `folder` in a temp dir, removed after the file's tests. */
