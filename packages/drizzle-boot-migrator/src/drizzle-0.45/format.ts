@@ -219,18 +219,26 @@ export interface LedgerElsewhere {
   records: MigrationFile[];
 }
 
+/** A row of another ledger, as the guard reads it: `created_at` as text, `name` if it has one. */
+export interface RowElsewhere {
+  hash: string;
+  createdAt: string | null;
+  /** drizzle-orm 1.0's `name`; null in a ledger without that column. */
+  name: string | null;
+}
+
 /**
  * Every table of the database, other than `ledger`, that has drizzle's ledger columns (`id`,
- * `hash text`, `created_at bigint`) and records one of `files` as drizzle would (its hash and
- * `when`; `sameWhen` compares a row's `created_at` text with a file): the same folder applied with
- * another ledger setting. Only tables this role may read are looked at, so that the query cannot
- * fail, and abort the caller's transaction, on a privilege.
+ * `hash text`, `created_at bigint`) and records one of `files` as drizzle would: a row with the
+ * file's hash for which `sameMigration` holds (0.45: its `created_at` is the file's `when`): the
+ * same folder applied with another ledger setting. Only tables this role may read are looked at,
+ * so that the query cannot fail, and abort the caller's transaction, on a privilege.
  */
 export async function findLedgersElsewhere(
   sql: Sql | TransactionSql,
   ledger: LedgerLocation,
   files: MigrationFile[],
-  sameWhen = (createdAt: string, file: MigrationFile) => createdAt === String(file.when),
+  sameMigration = (row: RowElsewhere, file: MigrationFile) => row.createdAt === String(file.when),
 ): Promise<LedgerElsewhere[]> {
   const candidates = await sql<LedgerLocation[]>`
     select n.nspname as schema, c.relname as table
@@ -247,11 +255,13 @@ export async function findLedgersElsewhere(
   // SHA-256 hex digests hold no comma.
   const hashes = files.flatMap((file) => [file.hash, ...lineEndingHashes(file)]).join(",");
   for (const candidate of candidates) {
-    const rows = await sql<{ hash: string; created_at: string }[]>`
-      select hash, created_at::text from ${sql(candidate.schema)}.${sql(candidate.table)}
-      where hash = any(string_to_array(${hashes}, ','))`;
+    // `name` through the row's JSON, which has it only where the column exists.
+    const rows = await sql<RowElsewhere[]>`
+      select l.hash, l.created_at::text as "createdAt", to_jsonb(l) ->> 'name' as name
+      from ${sql(candidate.schema)}.${sql(candidate.table)} l
+      where l.hash = any(string_to_array(${hashes}, ','))`;
     const records = files.filter((file) =>
-      rows.some((row) => sameWhen(row.created_at, file) && recordsFile(row.hash, file)),
+      rows.some((row) => sameMigration(row, file) && recordsFile(row.hash, file)),
     );
     if (records.length > 0) found.push({ ledger: candidate, records });
   }

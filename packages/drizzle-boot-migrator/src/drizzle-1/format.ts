@@ -84,8 +84,10 @@ export function readMigrationFolder(folder: string): MigrationFile[] {
 export const toSecond = (millis: number) => Math.trunc(millis / 1000) * 1000;
 
 /**
- * Other tables recording this folder's migrations: as for 0.45, but a 0.45 ledger's `created_at`
- * (the journal's `when`, in ms) is compared with the folder's time to the second.
+ * Other tables recording this folder's migrations: a row with a file's hash records it when it
+ * has the file's name (1.0's identity, also on a row whose `created_at` is not its folder's time:
+ * a 0.45 row 1.0's upgrade named by its hash), or its time to the second (a 0.45 ledger's
+ * `created_at` is the journal's `when`, in ms).
  */
 export function findLedgersElsewhere(
   sql: Sql | TransactionSql,
@@ -96,7 +98,9 @@ export function findLedgersElsewhere(
     sql,
     ledger,
     files,
-    (createdAt, file) => toSecond(Number(createdAt)) === file.when,
+    (row, file) =>
+      row.name === file.tag ||
+      (row.createdAt !== null && toSecond(Number(row.createdAt)) === file.when),
   );
 }
 
