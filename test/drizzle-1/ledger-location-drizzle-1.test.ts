@@ -166,15 +166,23 @@ describe("drizzle-orm 1.0: a database migrated with another ledger setting (LEDG
   );
   const names = idempotent.map(folderName1);
 
-  /** migrate and status both refuse, naming both ledgers and the setting; nothing written. */
-  async function expectRefused(folder: string, args: string[], ledgers: [string, string]) {
+  /**
+   * migrate and status both refuse, naming both ledgers, the `recorded` migrations and the
+   * setting; nothing written.
+   */
+  async function expectRefused(
+    folder: string,
+    args: string[],
+    ledgers: [string, string],
+    recorded: string[] = names,
+  ) {
     const [set, found] = ledgers;
     const migrate = await migrate1(db.url, folder, { args });
     expect(migrate.code, migrate.output).toBe(1);
     expect(migrate.stderr).toContain("failed (LEDGER_ELSEWHERE)");
     expect(migrate.stderr).toContain(
-      `The ledger is set to ${set}, which records no migration, but ${found} records 3 of ` +
-        `the 3 migrations of this folder (${names.join(", ")})`,
+      `The ledger is set to ${set}, which records no migration, but ${found} records ` +
+        `${recorded.length} of the ${recorded.length} migrations of this folder (${recorded.join(", ")})`,
     );
     expect(migrate.stderr).toContain("migrations.schema");
     expect(migrate.stderr).toContain("--migrations-schema and --migrations-table");
@@ -230,6 +238,28 @@ describe("drizzle-orm 1.0: a database migrated with another ledger setting (LEDG
     expect(Number(rows[2]?.created_at)).toBe(handEdited.when);
 
     await expectRefused(folder, [], [defaultName, customName]);
+    expect(await schemaExists(db.url, DRIZZLE_LEDGER.schema)).toBe(false);
+    expect(await ledgerRows(db.url, customLedger)).toEqual(rows);
+  });
+
+  it("a row 1.0's upgrade named by its hash is the only record: refused, not applied again", async () => {
+    // The journal's `when` changed after the migration was applied with 0.45, so its folder's
+    // time is not the row's; 1.0's upgrade still names the row, by its hash.
+    const [m0] = idempotent as [FixtureMigration];
+    const old = await drizzleKitMigrate(
+      db.url,
+      writeMigrationFolder([{ ...m0, when: m0.when - 60_000 }]),
+      customLedger,
+    );
+    expect(old.code, old.output).toBe(0);
+    const folder = writeMigrationFolder1([m0]);
+    await kit(folder, customLedger);
+    const rows = await ledgerRows(db.url, customLedger);
+    expect(rows.map((row) => [row.name, Number(row.created_at)])).toEqual([
+      [folderName1(m0), m0.when - 60_000],
+    ]);
+
+    await expectRefused(folder, [], [defaultName, customName], [folderName1(m0)]);
     expect(await schemaExists(db.url, DRIZZLE_LEDGER.schema)).toBe(false);
     expect(await ledgerRows(db.url, customLedger)).toEqual(rows);
   });
