@@ -1,6 +1,6 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { DRIZZLE_LEDGER, type LedgerLocation } from "drizzle-boot-migrator/folder";
+import { DRIZZLE_LEDGER, type LedgerLocation, readJournal } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS_FOLDER } from "../support/database";
 import {
@@ -20,9 +20,7 @@ import {
 } from "../support/migrator";
 import type { ProcessResult } from "../support/processes";
 
-const realJournal = JSON.parse(
-  readFileSync(path.join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8"),
-) as { entries: { tag: string; when: number }[] };
+const realJournal = readJournal(MIGRATIONS_FOLDER);
 const realWhens = realJournal.entries.map((entry) => entry.when);
 const lastRealTag = realJournal.entries.at(-1)?.tag;
 
@@ -340,8 +338,8 @@ describe("folders generated with each of drizzle-kit's migrations.prefix values"
         drizzleKitGenerate(folder, { migrations: { prefix } }, args);
       expect((await generate("--name", "init")).code).toBe(0);
       expect((await generate("--custom", "--name", "seed")).code).toBe(0);
-      const journal = JSON.parse(readFileSync(path.join(folder, "meta", "_journal.json"), "utf8"));
-      const tags: string[] = journal.entries.map((entry: { tag: string }) => entry.tag);
+      const journal = readJournal(folder);
+      const tags = journal.entries.map((entry) => entry.tag);
       expect(tags).toHaveLength(2);
       writeFileSync(
         path.join(folder, `${tags[1]}.sql`),
@@ -359,9 +357,7 @@ describe("folders generated with each of drizzle-kit's migrations.prefix values"
       expect(status.stdout).not.toContain("not in meta/_journal.json");
       const kit = await drizzleKitMigrate(db.url, folder);
       expect(kit.code, kit.output).toBe(0);
-      expect(await ledgerWhens(db.url)).toEqual(
-        journal.entries.map((e: { when: number }) => e.when),
-      );
+      expect(await ledgerWhens(db.url)).toEqual(journal.entries.map((e) => e.when));
     },
   );
 });

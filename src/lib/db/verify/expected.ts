@@ -2,10 +2,12 @@
  * The expected schema: the migrations a ledger lists as applied, applied by the migrator itself
  * to an empty scratch database, then read like the live one (./catalog.ts).
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type MigrationSet, type MigratorSettings, runMigrator } from "drizzle-boot-migrator";
+import { copyMigrations } from "drizzle-boot-migrator/folder";
 import postgres from "postgres";
 import { type Catalog, readCatalogIn } from "./catalog";
 import { readServerVersion, userSchemas } from "./live";
@@ -89,17 +91,6 @@ export async function buildExpectedSchema(
  */
 async function folderOf(folder: string, tags: string[]): Promise<string> {
   const copy = await mkdtemp(path.join(os.tmpdir(), "verify-expected-"));
-  const journal = JSON.parse(
-    await readFile(path.join(folder, "meta", "_journal.json"), "utf8"),
-  ) as { entries: { tag: string }[] };
-  const entries = journal.entries.filter((entry) => tags.includes(entry.tag));
-  await mkdir(path.join(copy, "meta"));
-  await writeFile(
-    path.join(copy, "meta", "_journal.json"),
-    JSON.stringify({ ...journal, entries }, null, 2),
-  );
-  for (const { tag } of entries) {
-    await copyFile(path.join(folder, `${tag}.sql`), path.join(copy, `${tag}.sql`));
-  }
+  copyMigrations(folder, copy, tags);
   return copy;
 }
