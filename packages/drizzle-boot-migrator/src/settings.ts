@@ -68,12 +68,24 @@ export interface SettingNames extends Partial<Record<keyof MigratorTimings, stri
   generateCommand?: string;
 }
 
+/** A Postgres major the app's own migrations need, and why (named in the refusal). */
+export interface RequiredPostgres {
+  major: number;
+  /** e.g. "its migrations use UNIQUE NULLS NOT DISTINCT". */
+  reason: string;
+}
+
 export interface MigratorSettings extends MigrationSet, MigratorTimings {
   /** The migrations URL: a direct connection, not a transaction pooler. */
   url: string;
   /** What messages call the URL (the variable or option it came from). */
   urlVariable: string;
   names?: SettingNames;
+  /**
+   * Refuse, before writing anything, a server older than this (`POSTGRES_VERSION`), when the
+   * migrations need a newer Postgres than the migrator itself (`MINIMUM_POSTGRES_MAJOR`).
+   */
+  requiredPostgres?: RequiredPostgres;
 }
 
 /**
