@@ -9,8 +9,8 @@
  */
 import { baselineApp, onVerifyTarget } from "@tools/verify/run";
 import { describeTarget, logFailure } from "drizzle-boot-migrator";
+import { formatBaselineReport } from "drizzle-boot-migrator/verify";
 import { appMigratorLog } from "../src/lib/db/migrator-settings";
-import { formatBaselineReport } from "../src/lib/db/verify";
 
 const USAGE =
   "usage: npm run db:baseline [-- --json] [--scratch-url <url>] [--install-postgres] " +

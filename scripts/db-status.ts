@@ -13,7 +13,7 @@ import {
   devResetHint,
   onConfiguredOrDevDatabase,
 } from "@tools/database-source/dev-database";
-import { takeOptions, verifyApp, verifyResetCodes } from "@tools/verify/run";
+import { BASELINE_COMMAND, takeOptions, verifyApp, verifyResetCodes } from "@tools/verify/run";
 import {
   chooseMigrationsUrl,
   inspectMigrationSets,
@@ -28,13 +28,13 @@ import {
 } from "drizzle-boot-migrator";
 import { EXIT } from "drizzle-boot-migrator/cli";
 import { ledgerName, sqlFilesOutsideJournal } from "drizzle-boot-migrator/folder";
+import { formatVerifyReport, type Verdict } from "drizzle-boot-migrator/verify";
 import { type Env, readEnv } from "../src/env";
 import {
   appCliOptions,
   appMigratorLog,
   reportAppCliFailure,
 } from "../src/lib/db/migrator-settings";
-import { formatVerifyReport, type Verdict } from "../src/lib/db/verify";
 
 const USAGE =
   "usage: npm run db:status [-- --migrations-folder <dir>] [--migrations-schema <name>] " +
@@ -101,7 +101,7 @@ async function report(
     verdict = report.verdict;
     codes.push(...verifyResetCodes(report));
     // The report's first line names the database, which the status already did.
-    lines.push("", "verify:", ...formatVerifyReport(report, "").slice(1));
+    lines.push("", "verify:", ...formatVerifyReport(report, "", BASELINE_COMMAND).slice(1));
   }
   const hint = dev && devResetHint(codes);
   if (hint) lines.push(hint);

@@ -8,10 +8,10 @@
  * is printed: ahead of the folder, unreachable, bad configuration).
  */
 import { devResetHint } from "@tools/database-source/dev-database";
-import { onVerifyTarget, verifyApp, verifyResetCodes } from "@tools/verify/run";
+import { BASELINE_COMMAND, onVerifyTarget, verifyApp, verifyResetCodes } from "@tools/verify/run";
 import { describeTarget, logFailure } from "drizzle-boot-migrator";
+import { formatVerifyReport, VERIFY_EXIT } from "drizzle-boot-migrator/verify";
 import { appMigratorLog } from "../src/lib/db/migrator-settings";
-import { formatVerifyReport } from "../src/lib/db/verify";
 
 const USAGE =
   "usage: npm run db:verify [-- --json] [--scratch-url <url>] [--install-postgres] " +
@@ -25,8 +25,6 @@ const USAGE =
   "                       the migrations create\n" +
   "  --acknowledgements   the acknowledged differences (default verify-acknowledgements.json)";
 
-const VERIFY_EXIT = { match: 0, drift: 1, unverifiable: 2 } as const;
-
 async function main(): Promise<number> {
   return onVerifyTarget(process.argv.slice(2), USAGE, say, async ({ options, flags, dev }) => {
     const report = await verifyApp(options);
@@ -34,7 +32,7 @@ async function main(): Promise<number> {
     if (flags.json) {
       console.log(JSON.stringify({ target, ...report }, null, 2));
     } else {
-      console.log(formatVerifyReport(report, target).join("\n"));
+      console.log(formatVerifyReport(report, target, BASELINE_COMMAND).join("\n"));
       const hint = dev && devResetHint(verifyResetCodes(report));
       if (hint) say(hint);
     }

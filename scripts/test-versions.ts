@@ -7,7 +7,9 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { stripVTControlCharacters } from "node:util";
 import { runCommand } from "@tools/cli/run-command";
+import { testRunSummary } from "@tools/cli/test-summary";
 import { createDatabase, databaseUrl, uniqueDatabaseName } from "@tools/database-source/databases";
 import { startEmbeddedPostgres } from "@tools/database-source/embedded";
 import {
@@ -20,8 +22,6 @@ import { MIGRATIONS } from "../src/lib/db/migrations-config";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const say = (line: string) => console.log(`[test:versions] ${line}`);
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing terminal colours
-const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "");
 
 interface Outcome {
   major: string;
@@ -37,10 +37,7 @@ async function databaseTests(adminUrl: string): Promise<{ ok: boolean; summary: 
     [path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--project", "db"],
     { cwd: root, env: { ...process.env, TEST_DATABASE_URL: adminUrl }, timeoutMs: 3_600_000 },
   );
-  const output = plain(run.output);
-  const counts = /^\s*Tests\s+(.+)$/m.exec(output)?.[1]?.trim() ?? "no summary";
-  if (run.code === 0) return { ok: true, summary: `database tests: ${counts}` };
-  return { ok: false, summary: `database tests failed (${counts}):\n${output.slice(-4000)}` };
+  return testRunSummary("database tests", run);
 }
 
 /** `db:migrate` on an empty database must refuse and leave no ledger schema (`drizzle`). */
@@ -56,7 +53,7 @@ async function refusal(adminUrl: string): Promise<{ ok: boolean; summary: string
   try {
     const [row] = await connection.client<{ found: boolean }[]>`
       select exists (select from pg_namespace where nspname = ${MIGRATIONS.schema}) as found`;
-    const firstLine = plain(run.output).trim().split("\n")[0] ?? "";
+    const firstLine = stripVTControlCharacters(run.output).trim().split("\n")[0] ?? "";
     const ok = run.code !== 0 && row?.found === false;
     return {
       ok,

@@ -1,6 +1,5 @@
-import { scratchOnServer } from "@tools/database-source/scratch";
+import { scratchOnServer, type VerifyReport, verifyDatabase } from "drizzle-boot-migrator/verify";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
-import { type VerifyReport, verifyDatabase } from "@/lib/db/verify";
 import { summarize } from "../measure";
 import type { BenchRow, Scenario } from "../scenario";
 import { withBenchDatabase } from "../support/databases";

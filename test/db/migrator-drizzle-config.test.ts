@@ -1,25 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { DRIZZLE_LEDGER, type LedgerLocation } from "drizzle-boot-migrator/folder";
-import { afterAll, describe, expect, it } from "vitest";
-import {
-  emptyDatabasePerTest,
-  FIXTURE_T0,
-  installPackageWithout,
-  ledgerWhens,
-  runPackageBin,
-  writeMigrationFolder,
-} from "../support/migrator";
+import { describe, expect, it } from "vitest";
+import { emptyDatabasePerTest, FIXTURE_T0, ledgerWhens } from "../support/migrator";
+import { installPackageWithout, projectsPerFile, runPackageBin } from "../support/package-cli";
+import type { ProcessResult } from "../support/processes";
 
 // The package's own command (`drizzle-boot-migrator`, src/bin.ts run by tsx as the app's scripts
 // are) in a project that keeps its folder and ledger in drizzle.config.*, as drizzle-kit reads it.
 
 const db = emptyDatabasePerTest();
-const projects: string[] = [];
-afterAll(() => {
-  for (const dir of projects) rmSync(dir, { recursive: true, force: true });
-});
+const projects = projectsPerFile();
 
 const MIGRATIONS = [
   { tag: "0000_first", when: FIXTURE_T0, statements: ["create table first_table (id int)"] },
@@ -29,14 +19,8 @@ const WHENS = MIGRATIONS.map((migration) => migration.when);
 const APP_LEDGER: LedgerLocation = { schema: "public", table: "app_migrations" };
 
 /** A project folder with `files` (name → content) and the migrations in `folder`. */
-function project(files: Record<string, string>, folder: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "migrator-config-"));
-  projects.push(dir);
-  writeFileSync(path.join(dir, "package.json"), '{ "type": "module" }\n');
-  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
-  writeMigrationFolder(MIGRATIONS, path.join(dir, folder));
-  return dir;
-}
+const project = (files: Record<string, string>, folder: string) =>
+  projects.create(files, MIGRATIONS, folder);
 
 /** A TypeScript config (type annotations and all), as `drizzle-kit` reads it. */
 const TS_CONFIG = `interface Config { dialect: "postgresql"; out: string; migrations: { schema: string; table: string } }
@@ -48,8 +32,9 @@ const config: Config = {
 export default config;
 `;
 
-const bin = (dir: string, args: string[], binPath?: string) =>
-  runPackageBin(dir, db.url, args, binPath);
+function bin(dir: string, args: string[], binPath?: string): Promise<ProcessResult> {
+  return runPackageBin(dir, db.url, args, binPath);
+}
 
 describe("drizzle-boot-migrator reads the project's drizzle.config.*", () => {
   it("a drizzle.config.ts's out and migrations: migrate applies into its ledger, status shows it, a flag overrides it", async () => {
@@ -88,9 +73,7 @@ describe("drizzle-boot-migrator reads the project's drizzle.config.*", () => {
     const jsonLedger = { schema: "drizzle", table: "json_migrations" };
     expect(await ledgerWhens(db.url, jsonLedger)).toEqual(WHENS);
 
-    const elsewhere = mkdtempSync(path.join(tmpdir(), "migrator-config-dir-"));
-    projects.push(elsewhere);
-    writeFileSync(path.join(elsewhere, "custom.json"), json);
+    const elsewhere = projects.create({ "custom.json": json });
     const status = await bin(dir, ["status", "--config", path.join(elsewhere, "custom.json")]);
     expect(status.code, status.output).toBe(0);
     expect(status.stdout).toContain('sql (ledger "drizzle"."json_migrations"): ');

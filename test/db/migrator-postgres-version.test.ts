@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { createDatabase, databaseUrl } from "@tools/database-source/databases";
 import { startEmbeddedPostgres } from "@tools/database-source/embedded";
 import {
@@ -14,10 +11,9 @@ import {
   ledgerWhens,
   noTransactionMigration,
   runMigratorCli,
-  runPackageBin,
   withSql,
-  writeMigrationFolder,
 } from "../support/migrator";
+import { projectsPerFile, runPackageBin } from "../support/package-cli";
 import { REPO_ROOT } from "../support/processes";
 import { onlyWhere } from "../support/system-tools";
 
@@ -67,19 +63,14 @@ const packageMigrations = [
   fixtureMigration(0, ["create table notes (id int)"]),
   noTransactionMigration(1, ["create index concurrently notes_id_idx on notes (id)"]),
 ];
-const project = mkdtempSync(path.join(tmpdir(), "migrator-pg-minimum-"));
-const packageFolder = writeMigrationFolder(packageMigrations, path.join(project, "drizzle"));
-afterAll(() => rmSync(project, { recursive: true, force: true }));
+const projects = projectsPerFile();
 
 /** The package's own command, with no app settings, on a new database of the server. */
 async function packageMigrate(adminUrl: string) {
+  const project = projects.create({}, packageMigrations, "drizzle");
   await createDatabase(adminUrl, "package_minimum");
   const url = databaseUrl(adminUrl, "package_minimum");
-  const result = await runPackageBin(project, url, [
-    "migrate",
-    "--migrations-folder",
-    packageFolder,
-  ]);
+  const result = await runPackageBin(project, url, ["migrate", "--migrations-folder", "drizzle"]);
   return { url, result };
 }
 

@@ -1,7 +1,7 @@
 import { runMigrator, silentLog } from "drizzle-boot-migrator";
+import type { Catalog } from "drizzle-boot-migrator/verify";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
-import type { Catalog } from "@/lib/db/verify";
 import { appCatalog } from "../support/catalog";
 import { createTestDatabase, migratorSettingsFor } from "../support/database";
 import { drizzleKitMigrate, ledgerWhens, runMigratorCli, withSql } from "../support/migrator";

@@ -1,26 +1,21 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { DRIZZLE_LEDGER } from "drizzle-boot-migrator/folder";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   emptyDatabasePerTest,
   fixtureMigration,
-  installPackageWithout,
   ledgerWhens,
-  runPackageBin,
   tableExists,
-  writeMigrationFolder,
 } from "../support/migrator";
+import { installPackageWithout, projectsPerFile, runPackageBin } from "../support/package-cli";
 
 // `@opentelemetry/api` is an optional peer: a project that does not install it runs the migrator
 // with no spans and no error. The package runs from a project's node_modules where the module is
 // really absent (not a hook that hides it).
 
 const db = emptyDatabasePerTest();
-const project = mkdtempSync(path.join(tmpdir(), "migrator-no-otel-"));
-afterAll(() => rmSync(project, { recursive: true, force: true }));
+const projects = projectsPerFile();
 
 const migrations = [
   fixtureMigration(0, ["create table first_table (id int)"]),
@@ -29,8 +24,8 @@ const migrations = [
 
 describe("without @opentelemetry/api installed", () => {
   it("migrate applies every migration under the lock and status reports them, with no error", async () => {
-    writeFileSync(path.join(project, "package.json"), '{ "type": "module" }\n');
-    const folder = writeMigrationFolder(migrations, path.join(project, "drizzle"));
+    const project = projects.create({}, migrations, "drizzle");
+    const folder = path.join(project, "drizzle");
     const bin = installPackageWithout(project, "@opentelemetry/api");
     expect(() => createRequire(bin).resolve("@opentelemetry/api")).toThrow(/Cannot find module/);
 

@@ -256,6 +256,33 @@ describe("db:verify's other verdicts", () => {
     expect(report.unusedAcknowledgements).toMatchObject([{ object: "public.accounts.gone" }]);
   });
 
+  it("a schema the migrations never create is compared only when named (--schema)", async () => {
+    const database = await migrated();
+    await byHand(database.url, [
+      `create schema reporting`,
+      `create table reporting.totals (id int)`,
+      `create index totals_id_idx on reporting.totals (id)`,
+    ]);
+
+    const unnamed = await verifyAgainst(database.url, verifyFixtureFolder());
+    const report = await verifyAgainst(database.url, verifyFixtureFolder(), {
+      schemas: ["reporting"],
+    });
+
+    expect(unnamed).toMatchObject({ verdict: "match", schemas: ["drizzle", "public"] });
+    expect(report.verdict).toBe("drift");
+    expect(report.schemas).toEqual(["drizzle", "public", "reporting"]);
+    expect(named(report)).toEqual([
+      { code: "schema.extra", object: "reporting", expected: null, actual: "schema reporting" },
+      {
+        code: "table.extra",
+        object: "reporting.totals",
+        expected: null,
+        actual: "table reporting.totals",
+      },
+    ]);
+  });
+
   it("a database behind its folder says so and compares only what it applied", async () => {
     const database = await migrated(1);
 

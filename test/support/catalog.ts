@@ -1,13 +1,19 @@
+import {
+  type Catalog,
+  type CatalogObject,
+  objectsOf,
+  readCatalog,
+} from "drizzle-boot-migrator/verify";
 import { getTableName, is } from "drizzle-orm";
 import { PgTable } from "drizzle-orm/pg-core";
 import type { DbConnection } from "@/lib/db/client";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
 import * as schema from "@/lib/db/schema";
-import { type Catalog, type CatalogObject, objectsOf, readCatalog } from "@/lib/db/verify";
 
 /**
- * What Postgres itself says about the app's schema: db:verify's catalog read (src/lib/db/verify),
- * so a test sees the real structure, read the way db:verify reads it.
+ * What Postgres itself says about the app's schema: db:verify's catalog read
+ * (drizzle-boot-migrator/verify), so a test sees the real structure, read the way db:verify
+ * reads it.
  */
 
 type Sql = DbConnection["client"];

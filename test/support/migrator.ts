@@ -1,12 +1,4 @@
-import {
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { CommandRun } from "@tools/cli/run-command";
@@ -207,45 +199,6 @@ export function startBoot(
     cwd: dir,
     env: migratorChildEnv({ DATABASE_URL: url, ...env }),
   });
-}
-
-const PACKAGE_DIR = path.join(REPO_ROOT, "packages/drizzle-boot-migrator");
-const TSX_LOADER = path.join(REPO_ROOT, "node_modules/tsx/dist/loader.mjs");
-
-/**
- * The package installed in `project`'s node_modules without its peer `missing`: a copy of its
- * source (a symlink would resolve from the workspace, where every peer is), its other peers
- * linked, so that `missing` really cannot be resolved from it. Returns the copy's bin (source,
- * run with tsx's loader by `runPackageBin`).
- */
-export function installPackageWithout(project: string, missing: string): string {
-  const modules = path.join(project, "node_modules");
-  const copy = path.join(modules, "drizzle-boot-migrator");
-  cpSync(PACKAGE_DIR, copy, {
-    recursive: true,
-    filter: (from) => !/\/(dist|node_modules)$/.test(from),
-  });
-  const { peerDependencies } = JSON.parse(
-    readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8"),
-  ) as { peerDependencies: Record<string, string> };
-  for (const peer of Object.keys(peerDependencies).filter((name) => name !== missing)) {
-    mkdirSync(path.dirname(path.join(modules, peer)), { recursive: true });
-    symlinkSync(path.join(REPO_ROOT, "node_modules", peer), path.join(modules, peer));
-  }
-  return path.join(copy, "src/bin.ts");
-}
-
-/** The package's command (`bin`: the workspace's source by default) in `cwd`, on `url`. */
-export function runPackageBin(
-  cwd: string,
-  url: string,
-  args: string[],
-  bin = path.join(PACKAGE_DIR, "src/bin.ts"),
-): Promise<ProcessResult> {
-  return startProcess(process.execPath, ["--import", TSX_LOADER, bin, ...args], {
-    cwd,
-    env: migratorChildEnv({ MIGRATIONS_DATABASE_URL: url }),
-  }).exited;
 }
 
 export function runMigratorCli(

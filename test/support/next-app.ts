@@ -82,7 +82,8 @@ async function linkNodeModules(dir: string): Promise<void> {
 export async function buildAppCopy(): Promise<BuiltApp> {
   const built = await cachedBuild({
     root: APP_BUILD_CACHE,
-    key: await appSourceHash(),
+    // A build belongs to the Node that made it (npm run test:node-versions builds on each major).
+    key: `${await appSourceHash()}-node${process.versions.node.split(".")[0]}`,
     keepMs: 24 * 3600 * 1000,
     build: async (dir) => {
       await copyAppInto(dir);

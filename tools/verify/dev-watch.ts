@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { devResetHint } from "@tools/database-source/dev-database";
 import type { MigrationSet, MigratorSettings } from "drizzle-boot-migrator";
-import { formatVerifyReport } from "@/lib/db/verify";
+import { formatVerifyReport } from "drizzle-boot-migrator/verify";
 import { followFolders } from "@/server/follow-folders";
-import { verifyApp, verifyResetCodes } from "./run";
+import { BASELINE_COMMAND, verifyApp, verifyResetCodes } from "./run";
 
 /**
  * Long enough for the dev server's boot migrator to apply a changed folder first: the check then
@@ -48,7 +48,7 @@ export function watchDatabaseDrift(options: DatabaseDriftWatchOptions): () => vo
           ? ""
           : [
               "the dev database is not what its applied migrations build:",
-              ...formatVerifyReport(verified, "the dev database").slice(1),
+              ...formatVerifyReport(verified, "the dev database", BASELINE_COMMAND).slice(1),
               ...(hint ? [hint] : []),
             ].join("\n");
     } catch (error) {

@@ -1,32 +1,35 @@
 /**
- * The app's wiring of src/lib/db/verify for `db:verify`, `db:baseline`, `db:status --verify` and
- * `npm run dev`: the committed acknowledgements file, where the expected schema is built, and the
- * migrator's timeouts for the reads.
+ * The app's wiring of drizzle-boot-migrator/verify for `db:verify`, `db:baseline`,
+ * `db:status --verify` and `npm run dev`: the committed acknowledgements file, where the expected
+ * schema is built (the package's --scratch-url server, or an embedded Postgres of the app's
+ * tooling), and the migrator's timeouts for the reads.
  */
-import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type DevDatabase, onConfiguredOrDevDatabase } from "@tools/database-source/dev-database";
-import { embeddedScratch, scratchOnServer } from "@tools/database-source/scratch";
+import { embeddedScratch } from "@tools/database-source/scratch";
 import {
   chooseMigrationsUrl,
   type MigrationSet,
   type MigratorSettings,
 } from "drizzle-boot-migrator";
 import { UsageError } from "drizzle-boot-migrator/cli";
-import { readEnv } from "@/env";
-import { appCliOptions } from "@/lib/db/migrator-settings";
 import {
-  type Acknowledgement,
+  ACKNOWLEDGEMENTS_FILE,
   type BaselineReport,
   baselineDatabase,
-  parseAcknowledgements,
+  readAcknowledgements,
+  readTimeoutsOf,
   type ScratchSource,
+  scratchOnServer,
+  type VerifyOptions,
   type VerifyReport,
   verifyDatabase,
-} from "@/lib/db/verify";
+} from "drizzle-boot-migrator/verify";
+import { readEnv } from "@/env";
+import { appCliOptions } from "@/lib/db/migrator-settings";
 
-/** The committed file of acknowledged differences (docs/migrations.md#acknowledged-differences). */
-export const ACKNOWLEDGEMENTS_FILE = "verify-acknowledgements.json";
+/** How the app's verify reports name the baseline command. */
+export const BASELINE_COMMAND = "db:baseline";
 
 export interface AppVerifyOptions {
   settings: MigratorSettings;
@@ -41,12 +44,6 @@ export interface AppVerifyOptions {
   acknowledgementsFile?: string;
   schemas?: string[];
   log?: (line: string) => void;
-}
-
-/** The acknowledgements in `file`; none when the file does not exist. */
-export function readAcknowledgements(file: string): Acknowledgement[] {
-  if (!existsSync(file)) return [];
-  return parseAcknowledgements(readFileSync(file, "utf8"), file);
 }
 
 function scratchFor(options: AppVerifyOptions): ScratchSource {
@@ -64,7 +61,7 @@ function scratchFor(options: AppVerifyOptions): ScratchSource {
   });
 }
 
-function libraryOptions(options: AppVerifyOptions) {
+function libraryOptions(options: AppVerifyOptions): VerifyOptions {
   const { settings } = options;
   return {
     url: settings.url,
@@ -74,12 +71,7 @@ function libraryOptions(options: AppVerifyOptions) {
       path.resolve(options.acknowledgementsFile ?? ACKNOWLEDGEMENTS_FILE),
     ),
     schemas: options.schemas,
-    // The migrator's own bounds: a catalog read waits no longer for a lock than a migration does.
-    timeouts: {
-      lockMs: settings.lockTimeoutMs,
-      idleInTransactionMs: settings.idleInTransactionTimeoutMs,
-      connectSeconds: Math.min(10, Math.max(1, Math.ceil(settings.connectWaitMs / 1000))),
-    },
+    timeouts: readTimeoutsOf(settings),
     applicationName: "agency-reporting:verify",
   };
 }

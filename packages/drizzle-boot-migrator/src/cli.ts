@@ -42,18 +42,21 @@ export interface MigratorFlags {
   flags: Record<string, boolean>;
   /** The script's own string options (undefined when not given). */
   options: Record<string, string | undefined>;
+  /** The script's own repeatable string options, each value as given, in order. */
+  lists: Record<string, string[]>;
 }
 
 /**
  * Parses a migrator command line: the folder and ledger flags, and the script's own
- * `booleanFlags` and `stringOptions`. Prints `usage` and exits on `--help`; throws `UsageError`
- * for anything else it does not know.
+ * `booleanFlags`, `stringOptions` and repeatable `listOptions`. Prints `usage` and exits on
+ * `--help`; throws `UsageError` for anything else it does not know.
  */
 export function parseMigratorFlags(
   argv: string[],
   usage: string,
   booleanFlags: string[],
   stringOptions: string[] = [],
+  listOptions: string[] = [],
 ): MigratorFlags {
   let values: Record<string, string[] | string | boolean | undefined>;
   try {
@@ -68,6 +71,9 @@ export function parseMigratorFlags(
         help: { type: "boolean" },
         ...Object.fromEntries(booleanFlags.map((flag) => [flag, { type: "boolean" as const }])),
         ...Object.fromEntries(stringOptions.map((option) => [option, { type: "string" as const }])),
+        ...Object.fromEntries(
+          listOptions.map((option) => [option, { type: "string" as const, multiple: true }]),
+        ),
       },
     }));
   } catch (error) {
@@ -85,6 +91,7 @@ export function parseMigratorFlags(
     options: Object.fromEntries(
       stringOptions.map((option) => [option, values[option] as string | undefined]),
     ),
+    lists: Object.fromEntries(listOptions.map((option) => [option, strings(option)])),
   };
 }
 

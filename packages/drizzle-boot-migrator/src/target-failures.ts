@@ -92,14 +92,24 @@ export function connectRefusal(
     return new MigrationError(
       "TLS_MISMATCH",
       `${describeTarget(settings)} offers TLS, but ${variable} asks to verify its certificate ` +
-        `(sslmode=verify-full or verify-ca) and Node does not trust it: ${describeError(error)} ` +
-        `(${String(code)}). Give Node the CA that signed it (NODE_EXTRA_CA_CERTS=<pem file>) and ` +
-        "use the host name the certificate names; or, where the network is trusted, use " +
-        "sslmode=require (encrypted, not verified).",
+        `(sslmode=verify-full or verify-ca) and Node does not trust it: ${certificateFault(error)} ` +
+        `(${String(code)}). Give Node the CA that signed it (NODE_EXTRA_CA_CERTS=<pem file>, or ` +
+        "--use-system-ca on Node 22.15 and newer when the system's store trusts it) and use the " +
+        "host name the certificate names; or, where the network is trusted, use sslmode=require " +
+        "(encrypted, not verified).",
       { facts, cause: error },
     );
   }
   return undefined;
+}
+
+/**
+ * Node's own words for the certificate, without the hint Node 24 appends ("; if the root CA is
+ * installed locally, try running Node.js with --use-system-ca"): the advice above covers it, on
+ * every Node major the same.
+ */
+function certificateFault(error: unknown): string {
+  return describeError(error).replace(/; if the root CA is installed locally.*$/s, "");
 }
 
 /**

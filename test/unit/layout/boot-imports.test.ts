@@ -29,3 +29,28 @@ describe("what the boot loads before its up-to-date check", () => {
     expect([...boot.files].filter((file) => file.startsWith("src/lib/db/schema"))).toEqual([]);
   });
 });
+
+// The package's footprint at boot stays the migrator's: verify and baseline (the catalog reader,
+// the comparison, the scratch build) sit behind `drizzle-boot-migrator/verify` and the command's
+// lazily loaded verify/command.ts (packages/drizzle-boot-migrator/README.md, "Verify").
+describe("who loads the package's verify", () => {
+  const verifyFiles = (entries: string[], dynamic: boolean) =>
+    [...importGraph(entries, { dynamic }).files].filter((file) =>
+      file.startsWith("packages/drizzle-boot-migrator/src/verify"),
+    );
+
+  it("neither the boot nor the library entry, dynamic imports followed", () => {
+    expect(verifyFiles(["src/server/boot.ts"], true)).toEqual([]);
+    expect(verifyFiles(["packages/drizzle-boot-migrator/src/index.ts"], true)).toEqual([]);
+  });
+
+  it("the command only when asked for verify or baseline, and the verify entry", () => {
+    expect(verifyFiles(["packages/drizzle-boot-migrator/src/bin.ts"], false)).toEqual([]);
+    expect(verifyFiles(["packages/drizzle-boot-migrator/src/bin.ts"], true)).toContain(
+      "packages/drizzle-boot-migrator/src/verify/command.ts",
+    );
+    expect(verifyFiles(["packages/drizzle-boot-migrator/src/verify.ts"], false)).toContain(
+      "packages/drizzle-boot-migrator/src/verify/compare.ts",
+    );
+  });
+});

@@ -8,7 +8,12 @@
  *     { "code": "index.extra", "object": "public.users_email_trgm_idx",
  *       "reason": "added by hand for the support search; a migration will adopt it" } ] }
  */
-import { DIFFERENCE_TITLES, type Difference, type DifferenceCode } from "./compare";
+import { existsSync, readFileSync } from "node:fs";
+import { ConfigError } from "../errors.ts";
+import { DIFFERENCE_TITLES, type Difference, type DifferenceCode } from "./compare.ts";
+
+/** The file read when none is named, relative to the working directory. */
+export const ACKNOWLEDGEMENTS_FILE = "verify-acknowledgements.json";
 
 export interface Acknowledgement {
   code: DifferenceCode;
@@ -16,7 +21,8 @@ export interface Acknowledgement {
   reason: string;
 }
 
-export class AcknowledgementsError extends Error {
+/** The file is not a list of acknowledgements: a configuration error (verify exits 2). */
+export class AcknowledgementsError extends ConfigError {
   override name = "AcknowledgementsError";
 }
 
@@ -40,13 +46,13 @@ export function parseAcknowledgements(text: string, source: string): Acknowledge
     const { code, object, reason } = (entry ?? {}) as Record<string, unknown>;
     if (typeof code !== "string" || !(code in DIFFERENCE_TITLES)) {
       throw new AcknowledgementsError(
-        `${where} has code ${JSON.stringify(code)}, which is not a difference db:verify reports ` +
+        `${where} has code ${JSON.stringify(code)}, which is not a difference verify reports ` +
           `(one of ${Object.keys(DIFFERENCE_TITLES).join(", ")}).`,
       );
     }
     if (typeof object !== "string" || object.trim() === "") {
       throw new AcknowledgementsError(
-        `${where} names no object: give it as db:verify prints it, e.g. "public.users.email".`,
+        `${where} names no object: give it as verify prints it, e.g. "public.users.email".`,
       );
     }
     if (typeof reason !== "string" || reason.trim() === "") {
@@ -56,6 +62,12 @@ export function parseAcknowledgements(text: string, source: string): Acknowledge
     }
     return { code: code as DifferenceCode, object, reason: reason.trim() };
   });
+}
+
+/** The acknowledgements in `file`; none when the file does not exist. */
+export function readAcknowledgements(file: string): Acknowledgement[] {
+  if (!existsSync(file)) return [];
+  return parseAcknowledgements(readFileSync(file, "utf8"), file);
 }
 
 export interface AcknowledgedDifference extends Difference {

@@ -3,7 +3,7 @@
  * changed), with the expected and actual state and a statement that would make the actual match,
  * given as advice and never run.
  */
-import type { Catalog, CatalogObject, ColumnObject, ObjectKind } from "./catalog";
+import type { Catalog, CatalogObject, ColumnObject, ObjectKind } from "./catalog.ts";
 
 export interface Difference {
   /** What changed, e.g. `index.extra`, `column.type` (DIFFERENCE_TITLES lists them). */

@@ -2,15 +2,15 @@
  * The expected schema: the migrations a ledger lists as applied, applied by the migrator itself
  * to an empty scratch database, then read like the live one (./catalog.ts).
  */
-
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type MigrationSet, type MigratorSettings, runMigrator } from "drizzle-boot-migrator";
-import { copyMigrations } from "drizzle-boot-migrator/folder";
 import postgres from "postgres";
-import { type Catalog, readCatalogIn } from "./catalog";
-import { readServerVersion, userSchemas } from "./live";
+import { copyMigrations } from "../drizzle-0.45/folder-writes.ts";
+import { runMigrator } from "../run.ts";
+import type { MigrationSet, MigratorSettings } from "../settings.ts";
+import { type Catalog, readCatalogIn } from "./catalog.ts";
+import { readServerVersion, userSchemas } from "./live.ts";
 
 /** An empty database that the expected schema is built in, dropped after reading it. */
 export interface ScratchDatabase {
@@ -33,8 +33,11 @@ export interface ExpectedSchema {
  * The migrator's settings on the scratch database: nothing else uses it, so no lock waits and no
  * timeouts that guard a live app's traffic; a long statement (a big index) may take its time.
  */
-const SCRATCH_MIGRATOR: Omit<MigratorSettings, "url" | "migrationsFolder" | "ledger"> = {
-  urlVariable: "MIGRATIONS_DATABASE_URL",
+const SCRATCH_MIGRATOR: Omit<
+  MigratorSettings,
+  "url" | "migrationsFolder" | "ledger" | "applicationName"
+> = {
+  urlVariable: "the scratch database's URL",
   lockWaitMs: 10_000,
   lockTimeoutMs: 10_000,
   lockTimeoutRetries: 0,
@@ -45,7 +48,6 @@ const SCRATCH_MIGRATOR: Omit<MigratorSettings, "url" | "migrationsFolder" | "led
   connectWaitMs: 10_000,
   appPoolMax: 1,
   allowUnknownApplied: false,
-  applicationName: "agency-reporting:verify-scratch",
 };
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -54,16 +56,24 @@ const silent = { info() {}, warn() {}, error() {} };
  * Applies, set by set in order, the migrations each set's `tags` names (in journal order) to a
  * database from `scratch`, and reads its catalog in every schema it then has, the ledgers aside.
  * The migrator's own errors (a migration that fails on this server) are thrown as they are.
+ * `applicationName` names the migrator's session in the scratch server's `pg_stat_activity`.
  */
 export async function buildExpectedSchema(
   scratch: ScratchDatabase,
   sets: { set: MigrationSet; tags: string[] }[],
+  applicationName: string,
 ): Promise<ExpectedSchema> {
   for (const { set, tags } of sets) {
     const folder = await folderOf(set.migrationsFolder, tags);
     try {
       await runMigrator(
-        { ...SCRATCH_MIGRATOR, url: scratch.url, migrationsFolder: folder, ledger: set.ledger },
+        {
+          ...SCRATCH_MIGRATOR,
+          applicationName,
+          url: scratch.url,
+          migrationsFolder: folder,
+          ledger: set.ledger,
+        },
         { mode: "apply", log: silent },
       );
     } finally {

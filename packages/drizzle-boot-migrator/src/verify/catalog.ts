@@ -1,7 +1,7 @@
 /**
  * The schema of a database as Postgres's own catalog describes it (pg_catalog), in the form that
  * two databases can be compared in (./compare.ts): the one place the project reads a schema's
- * structure, for `db:verify`, `db:baseline` and the tests. Objects of extensions, the ledger
+ * structure, for verify, baseline and the tests. Objects of extensions, the ledger
  * tables and what only the platform decides (owners, grants, storage, statistics) are left out.
  */
 import type { Sql, TransactionSql } from "postgres";

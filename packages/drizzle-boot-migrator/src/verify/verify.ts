@@ -1,24 +1,19 @@
 /**
- * `db:verify`: does the database at a URL have the schema that its applied migrations build?
+ * Verify: does the database at a URL have the schema that its applied migrations build?
  * The ledger says which migrations ran; the migrator applies exactly those to a scratch database;
  * the two catalogs are compared (./compare.ts). The live database is only read (./live.ts).
  */
-import type { MigrationSet } from "drizzle-boot-migrator";
-import {
-  type LedgerRow,
-  ledgerName,
-  type MigrationPlan,
-  planMigrations,
-  readMigrationFolder,
-} from "drizzle-boot-migrator/folder";
+import { type LedgerRow, ledgerName, readMigrationFolder } from "../drizzle-0.45/format.ts";
+import type { MigrationSet } from "../settings.ts";
+import { type MigrationPlan, planMigrations } from "../validation.ts";
 import {
   type AcknowledgedDifference,
   type Acknowledgement,
   applyAcknowledgements,
-} from "./acknowledgements";
-import { type Catalog, readCatalogIn } from "./catalog";
-import { compareCatalogs } from "./compare";
-import { buildExpectedSchema, type ExpectedSchema, type ScratchSource } from "./expected";
+} from "./acknowledgements.ts";
+import { type Catalog, readCatalogIn } from "./catalog.ts";
+import { compareCatalogs } from "./compare.ts";
+import { buildExpectedSchema, type ExpectedSchema, type ScratchSource } from "./expected.ts";
 import {
   DEFAULT_READ_TIMEOUTS,
   type LiveConnection,
@@ -26,7 +21,7 @@ import {
   type ReadTimeouts,
   readLedgers,
   readServerVersion,
-} from "./live";
+} from "./live.ts";
 
 export interface VerifyOptions {
   /** The live database (a primary, a replica, or a pooler in front of one). */
@@ -42,9 +37,14 @@ export interface VerifyOptions {
    */
   schemas?: string[];
   timeouts?: Partial<ReadTimeouts>;
-  /** In `pg_stat_activity`. */
+  /** In `pg_stat_activity` (the scratch build's session: this with `-scratch`). */
   applicationName?: string;
 }
+
+/** The exit code of a verdict: 0 no drift, 1 drift, 2 cannot verify (so is any failure). */
+export const VERIFY_EXIT = { match: 0, drift: 1, unverifiable: 2 } as const;
+
+const DEFAULT_APPLICATION_NAME = "drizzle-verify";
 
 /** A set's ledger compared with its folder. */
 export interface SetState {
@@ -100,7 +100,7 @@ export async function verifyDatabase(options: VerifyOptions): Promise<VerifyRepo
   const live = openLive(
     options.url,
     { ...DEFAULT_READ_TIMEOUTS, ...options.timeouts },
-    options.applicationName ?? "drizzle-verify",
+    options.applicationName ?? DEFAULT_APPLICATION_NAME,
   );
   try {
     const { server, ledgers } = await timed("liveReadMs", () =>
@@ -130,7 +130,7 @@ export async function verifyDatabase(options: VerifyOptions): Promise<VerifyRepo
     if (unverifiable) return report({ verdict: "unverifiable", reason: unverifiable });
 
     const expected = await timed("buildMs", () =>
-      buildOnScratch(options.scratch, server, {
+      buildOnScratch(options, server, {
         sets: options.sets.map((set, index) => ({ set, tags: sets[index]?.applied ?? [] })),
       }),
     );
@@ -193,13 +193,14 @@ function whyUnverifiable(sets: MigrationSet[], plans: MigrationPlan[]): string |
 
 /** Builds the expected schema on a scratch database, which is dropped however the build ends. */
 export async function buildOnScratch(
-  scratch: ScratchSource,
+  options: Pick<VerifyOptions, "scratch" | "applicationName">,
   server: { version: string; major: number },
   build: { sets: { set: MigrationSet; tags: string[] }[] },
 ): Promise<ExpectedSchema> {
-  const database = await scratch(server);
+  const database = await options.scratch(server);
   try {
-    return await buildExpectedSchema(database, build.sets);
+    const applicationName = `${options.applicationName ?? DEFAULT_APPLICATION_NAME}-scratch`;
+    return await buildExpectedSchema(database, build.sets, applicationName);
   } finally {
     await database.drop();
   }

@@ -5,9 +5,9 @@
  * statements. So it works on a primary, a read replica, and through PgBouncer in transaction mode.
  */
 
-import type { MigrationSet } from "drizzle-boot-migrator";
-import { type LedgerRow, readLedger } from "drizzle-boot-migrator/folder";
 import postgres, { type Sql, type TransactionSql } from "postgres";
+import { type LedgerRow, readLedger } from "../drizzle-0.45/format.ts";
+import type { MigrationSet, MigratorSettings } from "../settings.ts";
 
 export interface ReadTimeouts {
   /** `statement_timeout` of each read. */
@@ -25,6 +25,23 @@ export const DEFAULT_READ_TIMEOUTS: ReadTimeouts = {
   idleInTransactionMs: 30_000,
   connectSeconds: 10,
 };
+
+/**
+ * The reads bounded as the migrator is: a catalog read waits no longer for a table lock than a
+ * migration does, and holds its snapshot idle no longer.
+ */
+export function readTimeoutsOf(
+  settings: Pick<
+    MigratorSettings,
+    "lockTimeoutMs" | "idleInTransactionTimeoutMs" | "connectWaitMs"
+  >,
+): Partial<ReadTimeouts> {
+  return {
+    lockMs: settings.lockTimeoutMs,
+    idleInTransactionMs: settings.idleInTransactionTimeoutMs,
+    connectSeconds: Math.min(10, Math.max(1, Math.ceil(settings.connectWaitMs / 1000))),
+  };
+}
 
 export interface LiveConnection {
   /**

@@ -1,18 +1,20 @@
 /**
- * `db:baseline`: adopts a database that has the schema but no ledger (built with `drizzle-kit
+ * Baseline: adopts a database that has the schema but no ledger (built with `drizzle-kit
  * push`, by hand, or by another tool). When its schema is what the whole folder builds (the
- * comparison of db:verify), it records every migration in the ledger as drizzle would, without
+ * comparison of verify), it records every migration in the ledger as drizzle would, without
  * running any; otherwise it refuses and names the differences.
  */
 
-import { MIGRATION_LOCK_KEY, type MigrationSet, recordInTransaction } from "drizzle-boot-migrator";
-import { ledgerName, type MigrationFile, readMigrationFolder } from "drizzle-boot-migrator/folder";
 import postgres from "postgres";
-import { type AcknowledgedDifference, applyAcknowledgements } from "./acknowledgements";
-import { compareCatalogs } from "./compare";
-import type { ExpectedSchema } from "./expected";
-import { DEFAULT_READ_TIMEOUTS, openLive, readLedgers, readServerVersion } from "./live";
-import { buildOnScratch, readLiveCatalog, type VerifyOptions } from "./verify";
+import { ledgerName, type MigrationFile, readMigrationFolder } from "../drizzle-0.45/format.ts";
+import { recordInTransaction } from "../index.ts";
+import { MIGRATION_LOCK_KEY } from "../lock.ts";
+import type { MigrationSet } from "../settings.ts";
+import { type AcknowledgedDifference, applyAcknowledgements } from "./acknowledgements.ts";
+import { compareCatalogs } from "./compare.ts";
+import type { ExpectedSchema } from "./expected.ts";
+import { DEFAULT_READ_TIMEOUTS, openLive, readLedgers, readServerVersion } from "./live.ts";
+import { buildOnScratch, readLiveCatalog, type VerifyOptions } from "./verify.ts";
 
 export interface BaselineReport {
   outcome: "recorded" | "refused";
@@ -49,7 +51,7 @@ export async function baselineDatabase(options: VerifyOptions): Promise<Baseline
     const recorded = options.sets.findIndex((_, index) => (first.ledgers[index] ?? []).length > 0);
     if (recorded >= 0) return refused(alreadyRecorded(options.sets[recorded] as MigrationSet));
 
-    const expected = await buildOnScratch(options.scratch, server, {
+    const expected = await buildOnScratch(options, server, {
       sets: options.sets.map((set, index) => ({
         set,
         tags: (files[index] ?? []).map((file) => file.tag),
@@ -89,7 +91,7 @@ export async function baselineDatabase(options: VerifyOptions): Promise<Baseline
 function alreadyRecorded(set: MigrationSet): string {
   return (
     `${ledgerName(set.ledger)} already records migrations: the database is managed by its ` +
-    "migrations, so there is nothing to adopt. db:verify checks its schema."
+    "migrations, so there is nothing to adopt: verify checks its schema."
   );
 }
 

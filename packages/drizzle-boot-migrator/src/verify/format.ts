@@ -2,10 +2,10 @@
  * The human-readable form of a verify or baseline report: differences grouped by object, each
  * with its expected and actual state and the statement that would fix it (advice, never run).
  */
-import type { AcknowledgedDifference } from "./acknowledgements";
-import type { BaselineReport } from "./baseline";
-import { DIFFERENCE_TITLES } from "./compare";
-import type { VerifyReport } from "./verify";
+import type { AcknowledgedDifference } from "./acknowledgements.ts";
+import type { BaselineReport } from "./baseline.ts";
+import { DIFFERENCE_TITLES } from "./compare.ts";
+import type { VerifyReport } from "./verify.ts";
 
 const indent = (text: string, prefix: string) =>
   text
@@ -43,7 +43,15 @@ export function formatDifferences(differences: AcknowledgedDifference[]): string
   return lines;
 }
 
-export function formatVerifyReport(report: VerifyReport, target: string): string[] {
+/**
+ * The report as lines; `baselineCommand` is how the reader runs baseline (the advice for a
+ * database that has no ledger).
+ */
+export function formatVerifyReport(
+  report: VerifyReport,
+  target: string,
+  baselineCommand = "drizzle-boot-migrator baseline",
+): string[] {
   const lines = [`database: ${target} (PostgreSQL ${report.server.version})`];
   if (report.builtOn) lines.push(describeBuild(report));
   for (const set of report.sets) {
@@ -69,7 +77,7 @@ export function formatVerifyReport(report: VerifyReport, target: string): string
   if (report.verdict === "drift" && report.sets.every((set) => set.applied.length === 0)) {
     lines.push(
       "the ledger records no migration: a database built without them (drizzle-kit push, by " +
-        "hand) is adopted with db:baseline when its schema is what the folder builds",
+        `hand) is adopted with ${baselineCommand} when its schema is what the folder builds`,
     );
   }
   lines.push(
