@@ -236,41 +236,46 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
     expect(after.output).not.toContain(`${oldDrop}.sql`);
   });
 
-  it("--adopt records a committed migration's COMMIT, which then passes; the same statement in a new migration fails", async () => {
-    const sql = 'UPDATE "users" SET "name" = trim("name");\nCOMMIT;\n';
-    const old = await migrationWith("trim-names", sql);
-    commitMigrations();
+  it.each([
+    ["COMMIT", 'UPDATE "users" SET "name" = trim("name");\nCOMMIT;\n', "transaction-control"],
+    [
+      "CONCURRENTLY without the marker",
+      '-- the index went in by hand first\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "users_name_idx" ON "users" ("name");\n',
+      "concurrently",
+    ],
+  ])(
+    "--adopt records a committed migration's %s, which then passes; the same statement in a new migration fails",
+    async (_, sql, rule) => {
+      const old = await migrationWith("refused-while-pending", sql);
+      commitMigrations();
 
-    const before = await dbCheck();
-    expect(before.code).toBe(1);
-    expect(before.output).toContain(
-      `✗ [migration lint] drizzle/${old}.sql:2 [transaction-control]`,
-    );
-    expect(before.output).toContain("docs/migrations.md#transaction_control");
+      const before = await dbCheck();
+      expect(before.code).toBe(1);
+      expect(before.output).toContain(`✗ [migration lint] drizzle/${old}.sql:2 [${rule}]`);
+      expect(before.output).toContain(`docs/migrations.md#${rule.replace("-", "_")}`);
 
-    const adopted = await project.run("scripts/db-check.ts", [
-      "--adopt",
-      "--reason",
-      "applied everywhere in 2025",
-    ]);
-    expect(adopted.code, adopted.output).toBe(0);
-    expect(readListedWaivers(project.dir)).toEqual([
-      {
-        file: `${old}.sql`,
-        statement: expect.stringMatching(/^[0-9a-f]{16}$/),
-        rules: ["transaction-control"],
-        reason: "applied everywhere in 2025",
-      },
-    ]);
+      const adopted = await project.run("scripts/db-check.ts", [
+        "--adopt",
+        "--reason",
+        "applied everywhere in 2025",
+      ]);
+      expect(adopted.code, adopted.output).toBe(0);
+      expect(readListedWaivers(project.dir)).toEqual([
+        {
+          file: `${old}.sql`,
+          statement: expect.stringMatching(/^[0-9a-f]{16}$/),
+          rules: [rule],
+          reason: "applied everywhere in 2025",
+        },
+      ]);
 
-    const again = await migrationWith("trim-names-again", sql);
-    const after = await dbCheck();
-    expect(after.code).toBe(1);
-    expect(after.output).toContain(
-      `✗ [migration lint] drizzle/${again}.sql:2 [transaction-control]`,
-    );
-    expect(after.output).not.toContain(`${old}.sql`);
-  });
+      const again = await migrationWith("refused-while-pending-again", sql);
+      const after = await dbCheck();
+      expect(after.code).toBe(1);
+      expect(after.output).toContain(`✗ [migration lint] drizzle/${again}.sql:2 [${rule}]`);
+      expect(after.output).not.toContain(`${old}.sql`);
+    },
+  );
 
   it("--adopt outside a git repository refuses, naming why, and writes nothing", async () => {
     const result = await project.run("scripts/db-check.ts", ["--adopt"]);

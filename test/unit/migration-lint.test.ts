@@ -435,7 +435,7 @@ describe("the migration linter", () => {
     });
   });
 
-  describe("what the migrator refuses while pending (TRANSACTION_CONTROL, SESSION_CONTROL)", () => {
+  describe("what the migrator refuses while pending (TRANSACTION_CONTROL, SESSION_CONTROL, CONCURRENTLY)", () => {
     const BREAK = "\n--> statement-breakpoint\n";
 
     it("fails a COMMIT and a SET LOCAL of a timeout with file, line, rule and the migrator's section", async () => {
@@ -472,18 +472,49 @@ describe("the migration linter", () => {
       expect(await lint(text)).toEqual([]);
     });
 
-    it("refuses an inline waiver for them, since the migrator would still refuse the file", async () => {
+    it("fails each CONCURRENTLY statement of an unmarked file with its line and the migrator's section; passes it in a -- no-transaction file", async () => {
+      const concurrently =
+        'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_name_idx" ON "users" ("name");';
       const problems = await lint(
-        "-- lint-waiver transaction-control: it was always like this\ncommit;",
+        [
+          "-- no marker",
+          'REFRESH MATERIALIZED VIEW CONCURRENTLY "weekly_totals";',
+          concurrently,
+          'DROP INDEX CONCURRENTLY IF EXISTS "users_old_idx";',
+        ].join("\n"),
+        `${NO_TRANSACTION}${concurrently}`,
       );
 
-      expect(problems.map((p) => p.problem)).toEqual([
-        expect.stringContaining(
-          "drizzle/0100_step-0.sql:1 the waiver names transaction-control, which the migrator refuses in a pending migration",
-        ),
-        expect.stringContaining("drizzle/0100_step-0.sql:2 [transaction-control]"),
+      expect(problems).toEqual([
+        {
+          check: "migration lint",
+          problem: expect.stringMatching(
+            /^\[concurrently\] The statement uses CONCURRENTLY, .* In 2 places:\n {4}drizzle\/0100_step-0\.sql:3 \[statement [0-9a-f]{16}\]\n {4}drizzle\/0100_step-0\.sql:4 \[statement [0-9a-f]{16}\]$/,
+          ),
+          fix: expect.stringContaining("`-- no-transaction`"),
+        },
       ]);
+      expect(problems[0]?.fix).toContain(
+        "The migrator refuses the migration while it is pending. See docs/migrations.md#concurrently.",
+      );
     });
+
+    it.each([
+      ["transaction-control", "commit;"],
+      ["concurrently", 'CREATE INDEX CONCURRENTLY "a_idx" ON "users" ("name");'],
+    ])(
+      "refuses an inline waiver for %s, since the migrator would still refuse the file",
+      async (rule, sql) => {
+        const problems = await lint(`-- lint-waiver ${rule}: it was always like this\n${sql}`);
+
+        expect(problems.map((p) => p.problem)).toEqual([
+          expect.stringContaining(
+            `drizzle/0100_step-0.sql:1 the waiver names ${rule}, which the migrator refuses in a pending migration`,
+          ),
+          expect.stringContaining(`drizzle/0100_step-0.sql:2 [${rule}]`),
+        ]);
+      },
+    );
 
     it("a listed entry for the statement excuses it in that file only", async () => {
       const folder = mkdtempSync(path.join(tmpdir(), "migration-lint-"));

@@ -1,6 +1,8 @@
 import { MIGRATION_LOCK_KEY, MIGRATION_LOCK_PG_LOCKS } from "drizzle-boot-migrator";
 import {
+  BREAKPOINT,
   DRIZZLE_LEDGER,
+  findConcurrently,
   findEscapes,
   type LedgerRow,
   type MigrationFile,
@@ -152,6 +154,26 @@ describe("usesConcurrently", () => {
     "REFRESH MATERIALIZED VIEW CONCURRENTLY weekly_totals",
   ])("ignores %s", (statement) => {
     expect(usesConcurrently(statement)).toBe(false);
+  });
+});
+
+describe("findConcurrently", () => {
+  it("names each statement that uses CONCURRENTLY with its line, across chunks and within one", () => {
+    const chunks = [
+      "-- indexes\ncreate table a (id int);\nCREATE INDEX CONCURRENTLY a_idx ON a (id);\n",
+      "\nREFRESH MATERIALIZED VIEW CONCURRENTLY v; drop index concurrently old_idx;\n",
+      "\nselect 'create index concurrently';\n",
+    ];
+    const found = findConcurrently(chunks);
+
+    expect(found.map(({ line, text }) => `${line}: ${text}`)).toEqual([
+      "3: CREATE INDEX CONCURRENTLY a_idx ON a (id)",
+      "5: drop index concurrently old_idx",
+    ]);
+    const text = chunks.join(BREAKPOINT);
+    for (const { offset, text: statement } of found) {
+      expect(text.slice(offset, offset + statement.length)).toBe(statement);
+    }
   });
 });
 

@@ -5,7 +5,6 @@ import {
   excerpt,
   isNoTransaction,
   NO_TRANSACTION_MARKER,
-  usesConcurrently,
   withoutCommentsAndQuotes,
 } from "drizzle-boot-migrator/folder";
 
@@ -89,27 +88,17 @@ function repeatabilityProblem(
 export function checkNoTransactionFile(file: string, text: string): NoTransactionFinding[] {
   const statements = text.split(BREAKPOINT);
   const firstLine = statements[0]?.split("\n", 1)[0]?.replace(/\r$/, "") ?? "";
+  // CONCURRENTLY in an unmarked file is a lint finding (`concurrently`, lint/refusals.ts), which
+  // a committed migration can be adopted with.
   if (!isNoTransaction(statements)) {
-    const findings: NoTransactionFinding[] = [];
-    if (NEAR_MARKER.test(firstLine)) {
-      findings.push({
+    if (!NEAR_MARKER.test(firstLine)) return [];
+    return [
+      {
         file,
         problem: `${file} starts with \`${firstLine}\`, which is not the marker: the migrator runs it in a transaction.`,
         fix: `Make its first line exactly \`${NO_TRANSACTION_MARKER}\`.`,
-      });
-    }
-    for (const statement of statements.filter(usesConcurrently)) {
-      findings.push({
-        file,
-        problem:
-          `${file} uses CONCURRENTLY, which Postgres refuses inside a transaction, and ` +
-          `migrations run in one unless marked: ${excerpt(statement)}`,
-        fix:
-          `Put the statement in a migration of its own whose first line is \`${NO_TRANSACTION_MARKER}\` ` +
-          "(docs/migrations.md#migrations-outside-a-transaction).",
-      });
-    }
-    return findings;
+      },
+    ];
   }
   const findings = statements.flatMap((statement, index) => {
     const problem = repeatabilityProblem(

@@ -47,8 +47,10 @@ export {
   tokenValue,
 } from "./sql-tokens.ts";
 export {
+  type ConcurrentStatement,
   type EscapeProblem,
   excerpt,
+  findConcurrently,
   findEscapeProblems,
   findJournalProblems,
   findOrderProblems,

@@ -1,4 +1,5 @@
 import {
+  BREAKPOINT,
   type Journal,
   type JournalEntry,
   type LedgerElsewhere,
@@ -13,7 +14,7 @@ import { MigrationError } from "./errors.ts";
 import { ALLOW_MARKER, ALLOWABLE_KINDS, type Escape, findEscapes } from "./escapes.ts";
 import { isNoTransaction, NO_TRANSACTION_MARKER } from "./no-transaction.ts";
 import { nameOf, type RequiredPostgres, type SettingNames } from "./settings.ts";
-import { type TokenKind, tokenize } from "./sql-tokens.ts";
+import { splitStatements, type TokenKind, tokenize } from "./sql-tokens.ts";
 
 /**
  * Every rule the folder and the ledger must meet before anything is applied (and the journal
@@ -175,11 +176,11 @@ export function planMigrations(
   }
   problems.push(...skippedAfterNoTransaction(pending));
   for (const file of pending.filter((candidate) => !isNoTransaction(candidate.statements))) {
-    for (const statement of file.statements.filter(usesConcurrently)) {
+    for (const statement of findConcurrently(file.statements)) {
       problems.push(
         new MigrationError(
           "CONCURRENTLY",
-          `Migration ${file.tag} uses CONCURRENTLY: ${excerpt(statement)}\nPostgres refuses it ` +
+          `Migration ${file.tag} uses CONCURRENTLY: ${excerpt(statement.text)}\nPostgres refuses it ` +
             "inside the migrations' transaction (SQLSTATE 25001): put it in a migration of its " +
             `own whose first line is \`${NO_TRANSACTION_MARKER}\`, which runs outside a ` +
             "transaction under the migration lock, or use the plain form.",
@@ -326,6 +327,43 @@ export function usesConcurrently(statement: string): boolean {
   const mentions = code.match(/\bconcurrently\b/gi)?.length ?? 0;
   const refreshes = code.match(/\brefresh\s+materialized\s+view\s+concurrently\b/gi)?.length ?? 0;
   return mentions > refreshes;
+}
+
+/** A statement of a migration file that {@link usesConcurrently}. */
+export interface ConcurrentStatement {
+  /** 1-based line in the file. */
+  line: number;
+  /** Where the statement starts: a character offset in the file's text (the chunks joined). */
+  offset: number;
+  text: string;
+}
+
+/**
+ * The statements of a migration file (`chunks` as drizzle splits it on `--> statement-breakpoint`)
+ * that use a CONCURRENTLY form a transaction refuses: what planMigrations refuses in a pending
+ * migration without the `-- no-transaction` marker, and what a linter reports, statement by
+ * statement, so that both judge the same SQL the same way.
+ */
+export function findConcurrently(chunks: readonly string[]): ConcurrentStatement[] {
+  const found: ConcurrentStatement[] = [];
+  let chunkStart = 0;
+  let chunkLine = 1;
+  const newlines = (text: string) => text.split("\n").length - 1;
+  for (const chunk of chunks) {
+    // drizzle sends each chunk as one query, so a chunk boundary always ends a statement.
+    for (const statement of splitStatements(chunk)) {
+      const first = statement[0];
+      const last = statement.at(-1);
+      if (!first || !last) continue;
+      const text = chunk.slice(first.start, last.start + last.text.length);
+      if (!usesConcurrently(text)) continue;
+      const line = chunkLine + newlines(chunk.slice(0, first.start));
+      found.push({ line, offset: chunkStart + first.start, text });
+    }
+    chunkStart += chunk.length + BREAKPOINT.length;
+    chunkLine += newlines(chunk + BREAKPOINT);
+  }
+  return found;
 }
 
 /** `sql` with comments, string literals and quoted identifiers blanked out: only keywords and

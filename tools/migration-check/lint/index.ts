@@ -6,8 +6,8 @@ import { isNoTransaction } from "drizzle-boot-migrator/folder";
 import type { MigrationCheckProblem } from "../check";
 import { ColumnTypes, type Range } from "./column-types";
 import { unwrapDuplicateObjectBlocks } from "./do-wrappers";
-import { escapeFindings } from "./escapes";
 import { LISTED_AT, type ListedWaiver } from "./listed-waivers";
+import { refusalFindings } from "./refusals";
 import { docsLink, RULES, ruleFix } from "./rules";
 import { lintWithSquawk, parseWithSquawk, type SquawkFinding } from "./squawk";
 import {
@@ -25,7 +25,7 @@ import { isSquawkIgnore, parseWaiver, WAIVER_SYNTAX, waiverProblem } from "./wai
  * migration in the folder, the project's rule set, statements on tables created earlier in the
  * same file let through, type changes that only relabel a column let through (column-types.ts),
  * statements inside drizzle-kit's `DO $$ ... duplicate_object` wrappers linted as if they stood
- * alone (do-wrappers.ts), what the migrator refuses in a pending migration (escapes.ts), and
+ * alone (do-wrappers.ts), what the migrator refuses in a pending migration (refusals.ts), and
  * waivers that must give a reason: inline, or for committed migrations in the listed waivers
  * (listed-waivers.ts), the only ones that can excuse what the migrator refuses. A finding repeated in several places is
  * reported once, with the list of places.
@@ -217,7 +217,7 @@ export async function lintFolder(
       const relabels = types.follow(String(views.get(file)));
       const own = [
         ...squawkFindings.filter((found) => found.file === file),
-        ...escapeFindings(file, source),
+        ...refusalFindings(file, source),
       ];
       const ownListed = listed.filter((entry) => entry.file === file);
       const text = source.toString("utf8");

@@ -1,4 +1,4 @@
-import { ALLOW_MARKER, ALLOWABLE_KINDS } from "drizzle-boot-migrator/folder";
+import { ALLOW_MARKER, ALLOWABLE_KINDS, NO_TRANSACTION_MARKER } from "drizzle-boot-migrator/folder";
 
 /**
  * The squawk rules db:check enforces, each with the safe way to do what it flags. The rest of
@@ -6,7 +6,7 @@ import { ALLOW_MARKER, ALLOWABLE_KINDS } from "drizzle-boot-migrator/folder";
  * Every rule has a section of that name in docs/migrations.md.
  */
 
-const NO_TRANSACTION = "a migration whose first line is `-- no-transaction`";
+const NO_TRANSACTION = `a migration whose first line is \`${NO_TRANSACTION_MARKER}\``;
 
 const CONTRACT =
   "This is a contract step: ship it only once no deployed release reads what it removes, " +
@@ -39,30 +39,34 @@ export const RULES: Readonly<Record<string, string>> = {
 };
 
 /**
- * What the migrator refuses in a pending migration (TRANSACTION_CONTROL, SESSION_CONTROL), found
- * by its own lexer (lint/escapes.ts) rather than squawk. db:check reports them in every file as
- * findings of these rules, so that a committed migration applied before adoption can be recorded
- * in the listed waivers like any other finding; the migrator still refuses them while pending, so
- * no inline waiver can name them.
+ * What the migrator refuses in a pending migration (TRANSACTION_CONTROL, SESSION_CONTROL,
+ * CONCURRENTLY), found by its own code (lint/refusals.ts) rather than squawk. db:check reports
+ * them in every file as findings of these rules, so that a committed migration applied before
+ * adoption can be recorded in the listed waivers like any other finding; the migrator still
+ * refuses them while pending, so no inline waiver can name them.
  */
-export const ESCAPE_RULES: Readonly<Record<string, string>> = {
+export const REFUSED_RULES: Readonly<Record<string, string>> = {
   "transaction-control":
     "Remove the statement: what must run outside a transaction goes in a migration of its own " +
-    "whose first line is `-- no-transaction`, where each statement already commits on its own. " +
+    `whose first line is \`${NO_TRANSACTION_MARKER}\`, where each statement already commits on its own. ` +
     "The migrator refuses the migration while it is pending.",
   "session-control":
     `Remove it, or, if it is meant, opt in with a line \`${ALLOW_MARKER} <kind>: <why>\` in the ` +
     `file (kinds: ${ALLOWABLE_KINDS.join(", ")}). The migrator refuses the migration while it is pending.`,
+  concurrently:
+    `Put the statement in ${NO_TRANSACTION} and nothing else that needs a transaction, ` +
+    "written to be safe to run again (`CREATE INDEX CONCURRENTLY IF NOT EXISTS`), or use the " +
+    "plain form. The migrator refuses the migration while it is pending.",
 };
 
 const DOCS = "docs/migrations.md";
 
 /** The section of docs/migrations.md on `rule`: the error code's, for the migrator's refusals. */
 export function docsLink(rule: string): string {
-  return `${DOCS}#${rule in ESCAPE_RULES ? rule.replace("-", "_") : rule}`;
+  return `${DOCS}#${rule in REFUSED_RULES ? rule.replace("-", "_") : rule}`;
 }
 
 /** What to do about a finding of `rule`, with where to read more. */
 export function ruleFix(rule: string): string {
-  return `${RULES[rule] ?? ESCAPE_RULES[rule]} See ${docsLink(rule)}.`;
+  return `${RULES[rule] ?? REFUSED_RULES[rule]} See ${docsLink(rule)}.`;
 }

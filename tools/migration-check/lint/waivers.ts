@@ -1,4 +1,4 @@
-import { ESCAPE_RULES, RULES } from "./rules";
+import { REFUSED_RULES, RULES } from "./rules";
 
 /**
  * A waiver is a comment on the statement it excuses:
@@ -15,7 +15,7 @@ export type WaiverComment = { rules: string[]; reason: string } | { problem: str
 
 /**
  * What is wrong with a waiver's rules and reason, if anything. What the migrator refuses while
- * pending (ESCAPE_RULES) is waived only in the list, for a committed migration: inline, it would
+ * pending (REFUSED_RULES) is waived only in the list, for a committed migration: inline, it would
  * pass db:check on a migration every boot still refuses.
  */
 export function waiverProblem(
@@ -24,15 +24,15 @@ export function waiverProblem(
   where: "inline" | "listed",
 ): string | undefined {
   if (rules.length === 0) return `names no rule (write ${WAIVER_SYNTAX})`;
-  const refused = rules.filter((rule) => rule in ESCAPE_RULES);
+  const refused = rules.filter((rule) => rule in REFUSED_RULES);
   if (where === "inline" && refused.length > 0) {
     return (
       `names ${refused.join(", ")}, which the migrator refuses in a pending migration whatever ` +
-      "the file says: remove the statement (a committed migration is adopted with " +
-      "`npm run db:check -- --adopt` instead)"
+      "the file says: change the statement as the rule's advice says (a committed migration is " +
+      "adopted with `npm run db:check -- --adopt` instead)"
     );
   }
-  const unknown = rules.filter((rule) => !(rule in RULES) && !(rule in ESCAPE_RULES));
+  const unknown = rules.filter((rule) => !(rule in RULES) && !(rule in REFUSED_RULES));
   if (unknown.length > 0) return `names rules db:check does not enforce: ${unknown.join(", ")}`;
   if (!reason.trim()) return `gives no reason (write ${WAIVER_SYNTAX}: why this is safe here)`;
   return undefined;
