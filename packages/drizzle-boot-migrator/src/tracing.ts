@@ -7,8 +7,7 @@ import { recordFailure, withSpan } from "./spans.ts";
  * `migrate.ledger_read`, `migrate.lock_wait` and one `migrate.migration` per applied migration.
  * No-ops unless the app registered an OpenTelemetry SDK, and none at all without
  * `@opentelemetry/api`: an optional peer, imported on the first traced step so that an app
- * without it runs the migrator all the same. (Next's webpack build aliases the module to Next's
- * own copy when the app has none.)
+ * without it runs the migrator all the same.
  */
 let tracer: Tracer | undefined;
 let loading: Promise<void> | undefined;
@@ -18,7 +17,10 @@ const MODULE_NOT_FOUND = new Set(["ERR_MODULE_NOT_FOUND", "MODULE_NOT_FOUND"]);
 function loadTracer(): Promise<void> {
   loading ??= import("@opentelemetry/api").then(
     (api) => {
-      tracer = api.trace.getTracer("drizzle-boot-migrator");
+      // A bundler may hand over a CommonJS copy, its exports under `default` only, or an empty
+      // module (Next's webpack build, when the app has none installed): then there are no spans.
+      const found: Partial<typeof api.default> = api.trace ? api : (api.default ?? {});
+      tracer = found.trace?.getTracer("drizzle-boot-migrator");
     },
     (error: unknown) => {
       // Not installed: no spans. Installed but failing to load is a fault worth its own error.
