@@ -33,7 +33,7 @@ const alias = [
 
 /**
  * A project of the folder `test/<name>/` on this run's Postgres (test/support/global-setup.ts).
- * `serial` is for files that start production servers: one at a time, after the other projects.
+ * `serial` runs its files one at a time, after the other projects.
  */
 function databaseProject(
   name: string,
@@ -59,8 +59,11 @@ export default defineConfig({
   resolve: { alias },
   test: {
     // Two files at a time, though vitest's default on 2 cores is one: most files wait for Postgres
-    // and for the processes they start, and each has a database of its own. The projects that
-    // start production servers run one file at a time, after the others.
+    // and for the processes they start, and each has a database of its own. The attack files join
+    // them: each mostly waits for its server's start and HTTP answers, and run one at a time after
+    // the others they kept under one core busy for two minutes. The projects of
+    // test:deployment, whose files build, install and start several servers each, run one file at
+    // a time, after the others.
     maxWorkers: 2,
     reporters: ["default", "./test/support/skip-summary.ts", "./test/support/timings-reporter.ts"],
     projects: [
@@ -81,7 +84,6 @@ export default defineConfig({
         setup: ["test/support/attack-build.ts"],
         testTimeout: 60_000,
         hookTimeout: 120_000,
-        serial: true,
       }),
       // `npm run test:deployment` (docs/testing.md) from here on: left out of `npm test`, run by CI.
       // The production build and topologies: `npm start` after an --omit=dev install, Debian's
@@ -93,6 +95,9 @@ export default defineConfig({
       // Vercel's own build (`vercel build`, one for the whole project) and its Build Output served
       // by tools/vercel-runtime (docs/deployment.md, "Vercel").
       databaseProject("vercel", { ...servers, setup: ["test/support/vercel-build.ts"] }),
+      // `npm run test:drizzle-1`: the migrator on drizzle-orm 1.0, whose processes resolve drizzle
+      // to the pair in .data/drizzle-1 (test/support/drizzle-1/).
+      databaseProject("drizzle-1", { testTimeout: 120_000, hookTimeout: 120_000 }),
     ],
   },
 });

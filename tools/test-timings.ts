@@ -15,6 +15,13 @@ export const TIMINGS_FILES = {
   compat: "compat.json",
 } as const;
 
+/** The command whose run writes each record: `test:compat` is run by test:deployment, not npm test. */
+const WRITTEN_BY: Record<keyof typeof TIMINGS_FILES, string> = {
+  vitest: "npm test",
+  playwright: "npm test",
+  compat: "npm run test:compat",
+};
+
 /** Writes a runner's record into `root`'s `.test-timings/`. */
 export function writeTimings(root: string, name: string, record: unknown): void {
   const file = path.join(root, TIMINGS_DIR, name);
@@ -115,17 +122,18 @@ function compatLines(record: CompatTimings): string[] {
 
 /** The report `npm run test:timings` prints, from the records in `dir`. */
 export function timingsReport(dir: string, slowest: number): string {
-  const read = <T>(name: string, lines: (record: T) => string[]) => {
+  const read = <T>(runner: keyof typeof TIMINGS_FILES, lines: (record: T) => string[]) => {
+    const name = TIMINGS_FILES[runner];
     const file = path.join(dir, name);
     return existsSync(file)
       ? lines(JSON.parse(readFileSync(file, "utf8")) as T)
-      : [`${name}: no record yet (npm test writes one)`];
+      : [`${name}: no record yet (${WRITTEN_BY[runner]} writes one)`];
   };
   return [
-    ...read<VitestTimings>(TIMINGS_FILES.vitest, (record) => vitestLines(record, slowest)),
+    ...read<VitestTimings>("vitest", (record) => vitestLines(record, slowest)),
     "",
-    ...read<JSONReport>(TIMINGS_FILES.playwright, playwrightLines),
+    ...read<JSONReport>("playwright", playwrightLines),
     "",
-    ...read<CompatTimings>(TIMINGS_FILES.compat, compatLines),
+    ...read<CompatTimings>("compat", compatLines),
   ].join("\n");
 }

@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { runSharingTerminal } from "@tools/cli/child-process";
 import { type TerminationWatch, watchTerminationSignals } from "@tools/cli/signals";
 import { requireEnv } from "../../src/env";
-import { buildAppCopy, copyStandalone } from "../../test/support/next-app";
+import { buildStandaloneCopy } from "../../test/support/next-app";
 import type { E2eState } from "./state";
 
 const say = (line: string) => console.error(`[e2e web server] ${line}`);
@@ -41,30 +41,25 @@ async function main(): Promise<number> {
 }
 
 async function buildAndServe(watch: TerminationWatch, port: string): Promise<number> {
-  // The build gets no database and no auth secrets (buildAppCopy passes only PATH, HOME and
+  // The build gets no database and no auth secrets (the shared build passes only PATH, HOME and
   // NODE_ENV), as a CI build step would: every run proves `next build` needs neither.
   const started = Date.now();
-  const app = await buildAppCopy();
+  const standalone = await buildStandaloneCopy();
   say(`next build took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   try {
-    const standalone = await copyStandalone(app);
-    try {
-      return await runSharingTerminal(
-        watch,
-        process.execPath,
-        [path.join(standalone.dir, "server.js")],
-        {
-          ...process.env,
-          PORT: port,
-          // server.js binds to HOSTNAME, which shells set to the machine's name.
-          HOSTNAME: "localhost",
-        },
-      );
-    } finally {
-      await standalone.remove();
-    }
+    return await runSharingTerminal(
+      watch,
+      process.execPath,
+      [path.join(standalone.dir, "server.js")],
+      {
+        ...process.env,
+        PORT: port,
+        // server.js binds to HOSTNAME, which shells set to the machine's name.
+        HOSTNAME: "localhost",
+      },
+    );
   } finally {
-    await app.remove();
+    await standalone.remove();
   }
 }
 

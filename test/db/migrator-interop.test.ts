@@ -1,10 +1,8 @@
-import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { DRIZZLE_LEDGER, type LedgerLocation, readJournal } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS_FOLDER } from "../support/database";
 import {
-  drizzleKitGenerate,
   drizzleKitMigrate,
   emptyDatabasePerTest,
   FIXTURE_T0,
@@ -327,37 +325,4 @@ describe("a hand-edited journal: an entry earlier than the one before it", () =>
     expect(await tableExists(db.url, "hand_2")).toBe(false);
     expect(await ledgerWhens(db.url)).toEqual([m0.when, m1.when]);
   });
-});
-
-describe("folders generated with each of drizzle-kit's migrations.prefix values", () => {
-  it.each(["index", "timestamp", "unix", "supabase", "none"])(
-    "prefix %s: applied, then a no-op for us and for drizzle-kit migrate; db:status lists both",
-    async (prefix) => {
-      const folder = writeMigrationFolder([]);
-      const generate = (...args: string[]) =>
-        drizzleKitGenerate(folder, { migrations: { prefix } }, args);
-      expect((await generate("--name", "init")).code).toBe(0);
-      expect((await generate("--custom", "--name", "seed")).code).toBe(0);
-      const journal = readJournal(folder);
-      const tags = journal.entries.map((entry) => entry.tag);
-      expect(tags).toHaveLength(2);
-      writeFileSync(
-        path.join(folder, `${tags[1]}.sql`),
-        "insert into owners (id, name) values (1, 'first');",
-      );
-
-      const ours = await runMigratorCli("migrate", { url: db.url, folder });
-      expect(ours.code, ours.output).toBe(0);
-      expect(ours.stdout).toContain(`is at ${tags[1]}`);
-      const again = await runMigratorCli("migrate", { url: db.url, folder });
-      expect(again.stdout).toContain(`is up to date at ${tags[1]}`);
-      const status = await runMigratorCli("status", { url: db.url, folder });
-      expect(status.code, status.output).toBe(0);
-      expect(status.stdout).toContain(`applied (2):\n  ${tags[0]}`);
-      expect(status.stdout).not.toContain("not in meta/_journal.json");
-      const kit = await drizzleKitMigrate(db.url, folder);
-      expect(kit.code, kit.output).toBe(0);
-      expect(await ledgerWhens(db.url)).toEqual(journal.entries.map((e) => e.when));
-    },
-  );
 });

@@ -21,9 +21,11 @@ import {
 import { startOtlpCollector } from "../support/otlp-collector";
 
 // Real `next build`, `next start` and standalone `server.js` processes on fresh databases. One
-// build for the whole file (about 10–20 s); each test starts its own server on its own database.
+// build for the whole file (about 10–20 s) and one copy of its standalone output, as a deploy
+// ships it; each test starts its own server on its own database.
 
 let app: BuiltApp;
+let standalone: { dir: string; remove(): Promise<void> };
 let journal: Journal;
 let latestTag: string;
 
@@ -40,6 +42,7 @@ const later = <T extends { drop?: () => Promise<void>; remove?: () => Promise<vo
 
 beforeAll(async () => {
   app = await buildAppCopy();
+  standalone = await copyStandalone(app);
   journal = readJournal(path.join(app.dir, "drizzle"));
   const last = journal.entries.at(-1);
   if (!last) throw new Error("drizzle/ has no migrations: the boot tests need at least one");
@@ -47,6 +50,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  await standalone?.remove();
   await app?.remove();
 });
 
@@ -66,10 +70,13 @@ async function start(kind: ServerKind, dir: string, env: Record<string, string>)
   return server;
 }
 
-/** Where each kind of server runs: the built copy for `next start`, a copy of standalone/ else. */
-async function serverDir(kind: ServerKind): Promise<string> {
-  if (kind === "next start") return app.dir;
-  return later(await copyStandalone(app)).dir;
+/**
+ * Where each kind of server runs: the built copy for `next start`, the copy of standalone/ else.
+ * Both are shared by the file's tests: a test that changes `drizzle/` restores it
+ * (`withMigration`).
+ */
+function serverDir(kind: ServerKind): string {
+  return kind === "next start" ? app.dir : standalone.dir;
 }
 
 /** Polls until something answers (the port opens before `register()` finishes). */
@@ -83,10 +90,10 @@ async function firstAnswer(server: ServerProcess, route: string) {
 }
 
 /**
- * Appends `9999_broken` (its second statement fails: 42P01) to the server's `drizzle/`, restoring
- * the folder after the test (`next start` runs in the build shared by the file).
+ * Appends the migration `9999_broken` holding `sql` to the server's `drizzle/`, restoring the
+ * folder after the test (the server directories are shared by the file).
  */
-async function addBrokenMigration(dir: string): Promise<void> {
+async function withMigration(dir: string, sql: string): Promise<void> {
   const drizzleDir = path.join(dir, "drizzle");
   const backup = `${drizzleDir}.orig`;
   await cp(drizzleDir, backup, { recursive: true });
@@ -95,9 +102,13 @@ async function addBrokenMigration(dir: string): Promise<void> {
     await cp(backup, drizzleDir, { recursive: true });
     await rm(backup, { recursive: true, force: true });
   });
-  appendMigration(
-    drizzleDir,
-    "9999_broken",
+  appendMigration(drizzleDir, "9999_broken", sql);
+}
+
+/** Appends `9999_broken`, whose second statement fails (42P01), to the server's `drizzle/`. */
+function addBrokenMigration(dir: string): Promise<void> {
+  return withMigration(
+    dir,
     "CREATE TABLE boot_probe (id int);\n--> statement-breakpoint\n" +
       "ALTER TABLE no_such_table ADD COLUMN x int;\n",
   );
@@ -121,7 +132,7 @@ describe("next build", () => {
 describe.each<ServerKind>(["next start", "standalone"])("%s", (kind) => {
   test("on an empty database: the first request sees the migrated schema", async () => {
     const db = await freshDatabase();
-    const server = await start(kind, await serverDir(kind), { DATABASE_URL: db.url });
+    const server = await start(kind, serverDir(kind), { DATABASE_URL: db.url });
 
     const first = await firstAnswer(server, "/api/health");
 
@@ -147,7 +158,7 @@ describe.each<ServerKind>(["next start", "standalone"])("%s", (kind) => {
 
   test("on an up-to-date database: one [migrate] line, no lock", async () => {
     const db = later(await createTestDatabase({ migrated: true }));
-    const server = await start(kind, await serverDir(kind), { DATABASE_URL: db.url });
+    const server = await start(kind, serverDir(kind), { DATABASE_URL: db.url });
 
     const first = await firstAnswer(server, "/api/health");
 
@@ -160,7 +171,7 @@ describe.each<ServerKind>(["next start", "standalone"])("%s", (kind) => {
   });
 
   test("with a broken migration: exits non-zero, never answers 200, changes nothing", async () => {
-    const dir = await serverDir(kind);
+    const dir = serverDir(kind);
     await addBrokenMigration(dir);
     const db = await freshDatabase();
     const server = await start(kind, dir, { DATABASE_URL: db.url });
@@ -203,7 +214,7 @@ describe("standalone server", () => {
     cleanups.push(() => holder.close());
     await holder.client`select pg_advisory_lock(${MIGRATION_LOCK_KEY.toString()}::bigint)`;
 
-    const server = await start("standalone", await serverDir("standalone"), {
+    const server = await start("standalone", serverDir("standalone"), {
       DATABASE_URL: db.url,
     });
     await server.waitForOutput(/Ready in/);
@@ -225,12 +236,8 @@ describe("standalone server", () => {
   });
 
   test("serverless (VERCEL=1): a migration the build step did not apply makes every request 503 with the reason; the instance stays up", async () => {
-    const dir = await serverDir("standalone");
-    appendMigration(
-      path.join(dir, "drizzle"),
-      "9999_broken",
-      "ALTER TABLE no_such_table ADD COLUMN x int;\n",
-    );
+    const dir = serverDir("standalone");
+    await withMigration(dir, "ALTER TABLE no_such_table ADD COLUMN x int;\n");
     const db = later(await createTestDatabase({ migrated: true }));
     const server = await start("standalone", dir, { DATABASE_URL: db.url, VERCEL: "1" });
 
@@ -260,7 +267,7 @@ describe("standalone server", () => {
   });
 
   test("without DATABASE_URL: exits 1 naming the variable and what it is for", async () => {
-    const server = await start("standalone", await serverDir("standalone"), {});
+    const server = await start("standalone", serverDir("standalone"), {});
 
     expect(await server.exited).toBe(1);
     expect(server.output()).toContain(
@@ -270,7 +277,7 @@ describe("standalone server", () => {
 
   test("health answers 503 once the database stops answering", async () => {
     const db = await freshDatabase();
-    const server = await start("standalone", await serverDir("standalone"), {
+    const server = await start("standalone", serverDir("standalone"), {
       DATABASE_URL: db.url,
     });
     expect((await firstAnswer(server, "/api/health")).status).toBe(200);
@@ -287,7 +294,7 @@ describe("standalone server", () => {
 
   test("with MIGRATE_ON_BOOT=false: health lists pending migrations, then turns 200 once applied", async () => {
     const db = await freshDatabase();
-    const dir = await serverDir("standalone");
+    const dir = serverDir("standalone");
     const server = await start("standalone", dir, {
       DATABASE_URL: db.url,
       MIGRATE_ON_BOOT: "false",
@@ -325,7 +332,7 @@ describe("observability (standalone server)", () => {
     const db = later(await createTestDatabase({ migrated: true }));
     const relay = await startLatencyProxy(db.url, 0);
     cleanups.push(() => relay.close());
-    const server = await start("standalone", await serverDir("standalone"), {
+    const server = await start("standalone", serverDir("standalone"), {
       DATABASE_URL: relay.url,
     });
 
@@ -344,7 +351,7 @@ describe("observability (standalone server)", () => {
 
   test("LOG_FORMAT=json: every boot line is one JSON event", async () => {
     const db = later(await createTestDatabase({ migrated: true }));
-    const server = await start("standalone", await serverDir("standalone"), {
+    const server = await start("standalone", serverDir("standalone"), {
       DATABASE_URL: db.url,
       LOG_FORMAT: "json",
     });
@@ -371,7 +378,7 @@ describe("observability (standalone server)", () => {
   test("OTEL_EXPORTER_OTLP_ENDPOINT: a failed boot's spans reach the collector before the exit", async () => {
     const collector = await startOtlpCollector();
     cleanups.push(() => collector.close());
-    const dir = await serverDir("standalone");
+    const dir = serverDir("standalone");
     await addBrokenMigration(dir);
     const db = await freshDatabase();
     const server = await start("standalone", dir, {

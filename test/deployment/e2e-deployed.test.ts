@@ -5,21 +5,13 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { withSql } from "../support/migrator";
-import {
-  type BuiltApp,
-  buildAppCopy,
-  copyStandalone,
-  get,
-  type ServerProcess,
-  startServer,
-} from "../support/next-app";
+import { buildStandaloneCopy, get, type ServerProcess, startServer } from "../support/next-app";
 import { REPO_ROOT, startProcess } from "../support/processes";
 import { needs } from "../support/system-tools";
 
 // `npm run test:e2e` with E2E_BASE_URL against a standalone server this file starts itself, the
 // way QA points it at staging: Playwright must use that server and build nothing of its own.
 
-let app: BuiltApp;
 let standalone: { dir: string; remove(): Promise<void> };
 let database: TestDatabase;
 let server: ServerProcess;
@@ -27,8 +19,7 @@ let outputDir: string;
 
 // A `next build` (20–100 s here) that may share the cores with other files' builds.
 beforeAll(async () => {
-  app = await buildAppCopy();
-  standalone = await copyStandalone(app);
+  standalone = await buildStandaloneCopy();
   await deployFresh();
   outputDir = await mkdtemp(path.join(os.tmpdir(), "e2e-deployed-"));
 }, 600_000);
@@ -57,7 +48,6 @@ afterAll(async () => {
   await server?.stop();
   await database?.drop();
   await standalone?.remove();
-  await app?.remove();
   if (outputDir) await rm(outputDir, { recursive: true, force: true });
 });
 

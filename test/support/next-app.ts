@@ -80,7 +80,30 @@ async function linkNodeModules(dir: string): Promise<void> {
  * change its `drizzle/` or run `next start` in it.
  */
 export async function buildAppCopy(): Promise<BuiltApp> {
-  const built = await cachedBuild({
+  const built = await sharedBuild();
+  const dir = await mkdtemp(path.join(os.tmpdir(), "next-app-"));
+  await cp(built, dir, {
+    recursive: true,
+    // node_modules is linked again below; Next's build cache is only read by a later build.
+    filter: (source) => !["node_modules", ".next/cache"].includes(path.relative(built, source)),
+  });
+  await linkNodeModules(dir);
+  const buildOutput = await readFile(path.join(dir, BUILD_OUTPUT), "utf8");
+  return { dir, buildOutput, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The standalone server of the shared production build, copied as a deploy ships it
+ * (`copyStandalone`), for a caller that runs nothing else of the build: the rest of it (90 MB and
+ * a hard-linked node_modules) is not copied.
+ */
+export async function buildStandaloneCopy(): Promise<{ dir: string; remove(): Promise<void> }> {
+  return copyStandalone({ dir: await sharedBuild() });
+}
+
+/** The build of the app's current sources, made once and kept (tools/cli/build-cache.ts). */
+async function sharedBuild(): Promise<string> {
+  return cachedBuild({
     root: APP_BUILD_CACHE,
     // A build belongs to the Node that made it (npm run test:node-versions builds on each major).
     key: `${await appSourceHash()}-node${process.versions.node.split(".")[0]}`,
@@ -92,15 +115,6 @@ export async function buildAppCopy(): Promise<BuiltApp> {
       await writeFile(path.join(dir, BUILD_OUTPUT), output);
     },
   });
-  const dir = await mkdtemp(path.join(os.tmpdir(), "next-app-"));
-  await cp(built, dir, {
-    recursive: true,
-    // node_modules is linked again below; Next's build cache is only read by a later build.
-    filter: (source) => !["node_modules", ".next/cache"].includes(path.relative(built, source)),
-  });
-  await linkNodeModules(dir);
-  const buildOutput = await readFile(path.join(dir, BUILD_OUTPUT), "utf8");
-  return { dir, buildOutput, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 const APP_BUILD_CACHE = path.join(os.tmpdir(), "agency-reporting-app-builds");
@@ -129,7 +143,7 @@ async function appSourceHash(): Promise<string> {
 
 /** The standalone server copied elsewhere, as a deploy would ship it (with its static files). */
 export async function copyStandalone(
-  app: BuiltApp,
+  app: Pick<BuiltApp, "dir">,
 ): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "next-standalone-"));
   await cp(path.join(app.dir, ".next/standalone"), dir, { recursive: true });

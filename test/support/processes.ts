@@ -48,10 +48,12 @@ export function startProcess(
 export function startScript(
   script: string,
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; imports?: string[] } = {},
 ): RunningProcess {
   const scriptPath = path.resolve(REPO_ROOT, script);
-  return startProcess(process.execPath, ["--import", TSX_LOADER, scriptPath, ...args], {
+  // `imports`: more `--import` modules after tsx's (the drizzle 1.0 resolution hooks).
+  const imports = [TSX_LOADER, ...(options.imports ?? [])].flatMap((url) => ["--import", url]);
+  return startProcess(process.execPath, [...imports, scriptPath, ...args], {
     cwd: options.cwd,
     env: { ...(options.env ?? process.env), TSX_TSCONFIG_PATH: `${REPO_ROOT}tsconfig.json` },
   });

@@ -91,11 +91,18 @@ describe("npm run test:timings", () => {
     );
   });
 
-  it("says which runner has no record yet", async () => {
+  it("says which runner has no record yet, and which command writes it", async () => {
     const run = await report({ [TIMINGS_FILES.compat]: compat });
     expect(run.code, run.output).toBe(0);
     expect(run.stdout).toContain("vitest.json: no record yet (npm test writes one)");
     expect(run.stdout).toContain("playwright.json: no record yet (npm test writes one)");
+    expect(run.stdout).not.toContain("compat.json: no record yet");
+
+    const withoutCompat = await report({ [TIMINGS_FILES.vitest]: vitest });
+    expect(withoutCompat.code, withoutCompat.output).toBe(0);
+    expect(withoutCompat.stdout).toContain(
+      "compat.json: no record yet (npm run test:compat writes one)",
+    );
   });
 });
 

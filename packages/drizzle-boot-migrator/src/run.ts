@@ -1,15 +1,9 @@
 import path from "node:path";
 import { setImmediate, setTimeout as sleep } from "node:timers/promises";
 import type { Sql, TransactionSql } from "postgres";
+import { drizzleAdapter } from "./adapter.ts";
 import { type MigratorClient, openMigratorConnection } from "./connection.ts";
-import {
-  findLedgersElsewhere,
-  type LedgerRow,
-  locateFailure,
-  type MigrationFile,
-  readLedger,
-  readMigrationFolder,
-} from "./drizzle-0.45/format.ts";
+import type { LedgerRow, MigrationFile } from "./drizzle-0.45/format.ts";
 import { describeError, MigrationError, postgresFailureOf } from "./errors.ts";
 import { EXCLUSIVE_NEEDED, withMigrationLock } from "./lock.ts";
 import { type Log, migratorLog, ms } from "./log.ts";
@@ -25,7 +19,7 @@ import {
 } from "./settings.ts";
 import { targetRefusal } from "./target-failures.ts";
 import { MigrationSpans, traced } from "./tracing.ts";
-import { excerpt, type MigrationPlan, type PlanOptions, planMigrations } from "./validation.ts";
+import { excerpt, type MigrationPlan, type PlanOptions } from "./validation.ts";
 
 export type MigratorMode = "apply" | "check";
 
@@ -108,7 +102,7 @@ function readPlan(
 ): Promise<{ plan: MigrationPlan; files: MigrationFile[]; readMs: number }> {
   return traced("migrate.ledger_read", {}, async (span) => {
     const started = performance.now();
-    const ledger = readLedger(sql, settings.ledger);
+    const ledger = drizzleAdapter(settings).readLedger(sql, settings.ledger);
     await setImmediate();
     let files: MigrationFile[];
     try {
@@ -137,13 +131,14 @@ async function planGuarded(
   sql: Sql | TransactionSql,
   files: MigrationFile[],
   rows: LedgerRow[],
-  options: PlanOptions,
+  options: PlanOptions & Pick<MigratorSettings, "drizzleVersion">,
 ): Promise<MigrationPlan> {
+  const adapter = drizzleAdapter(options);
   const elsewhere =
     rows.length === 0 && files.length > 0
-      ? await findLedgersElsewhere(sql, options.ledger, files)
+      ? await adapter.findLedgersElsewhere(sql, options.ledger, files)
       : [];
-  return planMigrations(files, rows, { ...options, elsewhere });
+  return adapter.planMigrations(files, rows, { ...options, elsewhere });
 }
 
 /**
@@ -155,7 +150,7 @@ async function withLedger<T>(
   log: Log,
   work: (context: LedgerContext & { connection: MigratorClient }) => Promise<T>,
 ): Promise<T> {
-  const files = readMigrationFolder(settings.migrationsFolder);
+  const files = drizzleAdapter(settings).readMigrationFolder(settings.migrationsFolder);
   const { connection, connectMs, serverVersion } = await traced("migrate.connect", {}, () =>
     openMigratorConnection(settings, log),
   );
@@ -189,7 +184,7 @@ async function readPlanOnAppPool(
   const connectMs = performance.now() - connectStarted;
   try {
     const serverVersion = String(pool.parameters.server_version ?? "unknown");
-    const readFiles = () => readMigrationFolder(settings.migrationsFolder);
+    const readFiles = () => drizzleAdapter(settings).readMigrationFolder(settings.migrationsFolder);
     return { connectMs, ...(await readPlan(reserved, readFiles, settings, serverVersion)) };
   } finally {
     reserved.release();
@@ -354,7 +349,7 @@ async function bringUpToDate(
     for (const warning of plan.warnings) log.warn("migrate.journal_order", warning);
     throwFirstProblem(plan, settings);
     const pending = plan.pending.map((file) => file.tag);
-    if (pending.length === 0) {
+    if (pending.length === 0 && !plan.ledgerUpgrade) {
       log.info(
         "migrate.up_to_date",
         `${target} is up to date at ${plan.version ?? "(no migrations)"} ` +
@@ -398,9 +393,6 @@ async function bringUpToDate(
   });
 }
 
-/** drizzle's dialect, loaded only when something is applied: an up-to-date boot never loads it. */
-const drizzleApply = () => import("./drizzle-0.45/apply.ts");
-
 function pendingList(plan: MigrationPlan): string {
   const tags = plan.pending.map((file) => file.tag);
   return `${tags.length} of ${plan.total} migrations pending (${tags.join(", ")})`;
@@ -431,14 +423,16 @@ async function applyInSteps(
         const plan = await planGuarded(
           client,
           files,
-          await readLedger(client, settings.ledger),
+          await drizzleAdapter(settings).readLedger(client, settings.ledger),
           settings,
         );
         throwFirstProblem(plan, settings);
         return plan.pending[0]?.tag === next.tag;
       },
       record: async () => {
-        const { recordInTransaction } = await drizzleApply();
+        // drizzle's dialect, loaded only when something is applied: an up-to-date boot never
+        // loads it.
+        const { recordInTransaction } = await drizzleAdapter(settings).apply();
         return client.begin((tx) => recordInTransaction(tx, client, settings, next));
       },
     });
@@ -464,10 +458,11 @@ async function applyWithRetries(
     const started = performance.now();
     try {
       const step = await withMigrationLock(connection.client, settings, log, async (locked) => {
-        const rows = await readLedger(locked.tx, settings.ledger, { inTransaction: true });
+        const adapter = drizzleAdapter(settings);
+        const rows = await adapter.readLedger(locked.tx, settings.ledger, { inTransaction: true });
         const plan = await planGuarded(locked.tx, files, rows, settings);
         throwFirstProblem(plan, settings);
-        if (plan.pending.length === 0) {
+        if (plan.pending.length === 0 && !plan.ledgerUpgrade) {
           log.info(
             "migrate.applied_elsewhere",
             "another instance applied the pending migrations while this one waited",
@@ -477,11 +472,15 @@ async function applyWithRetries(
         const end = plan.pending.findIndex((file) => isNoTransaction(file.statements));
         pending = end === -1 ? plan.pending : plan.pending.slice(0, end);
         const noTransactionNext = plan.pending[end];
-        if (pending.length === 0) return { applied: [], noTransactionNext };
+        // A ledger upgrade comes first, also before a `-- no-transaction` migration.
+        if (pending.length === 0 && !plan.ledgerUpgrade) return { applied: [], noTransactionNext };
         if (!locked.exclusive) return EXCLUSIVE_NEEDED;
         spans = new MigrationSpans(pending);
-        const { migrateInTransaction } = await drizzleApply();
-        await migrateInTransaction(locked, connection.client, settings, pending, log, spans);
+        const { migrateInTransaction } = await adapter.apply();
+        await migrateInTransaction(locked, connection.client, settings, pending, log, spans, {
+          files,
+          plan,
+        });
         return { applied: pending.map((file) => file.tag), noTransactionNext };
       });
       if (step.applied.length > 0) {
@@ -502,7 +501,7 @@ async function applyWithRetries(
         return failure;
       };
       if (error instanceof MigrationError) throw fatal(error);
-      const { tag, statement, summary } = locateFailure(error, pending);
+      const { tag, statement, summary } = drizzleAdapter(settings).locateFailure(error, pending);
       const sqlState = postgresFailureOf(error)?.code;
       const failed = `${summary} failed: ${describeError(error)}\nStatement: ${excerpt(statement ?? "(unknown)", 500)}`;
       const refusal = await targetRefusal(error, connection.client, settings, {

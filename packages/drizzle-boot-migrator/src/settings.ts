@@ -1,3 +1,4 @@
+import type { DrizzleVersion } from "./adapter.ts";
 import type { LedgerLocation } from "./drizzle-0.45/format.ts";
 
 /** A folder of drizzle-kit migrations and the ledger that records them. */
@@ -81,6 +82,11 @@ export interface MigratorSettings extends MigrationSet, MigratorTimings {
   /** What messages call the URL (the variable or option it came from). */
   urlVariable: string;
   names?: SettingNames;
+  /**
+   * Which drizzle-orm's folder layout, ledger and selection rule to follow (`"0.45"`, `"1"`);
+   * by default the installed drizzle-orm's.
+   */
+  drizzleVersion?: DrizzleVersion;
   /**
    * Refuse, before writing anything, a server older than this (`POSTGRES_VERSION`), when the
    * migrations need a newer Postgres than the migrator itself (`MINIMUM_POSTGRES_MAJOR`).

@@ -37,6 +37,12 @@ export interface MigrationPlan {
   /** Tag of the newest applied migration of the folder. */
   version: string | null;
   total: number;
+  /**
+   * The ledger is in an older drizzle's format that the installed drizzle's `migrate()` upgrades
+   * in place (drizzle-orm 1.0 adds `name` and `applied_at`): a write, done under the lock even
+   * when nothing is pending.
+   */
+  ledgerUpgrade?: boolean;
 }
 
 export interface PlanOptions {
@@ -89,12 +95,7 @@ export function planMigrations(
   rows: LedgerRow[],
   options: PlanOptions,
 ): MigrationPlan {
-  const problems: MigrationError[] = [];
-  const tooOld = postgresVersionProblem(options);
-  if (tooOld) problems.push(tooOld);
-  for (const found of options.elsewhere ?? []) {
-    problems.push(ledgerElsewhere(options.ledger, found, files.length));
-  }
+  const problems = targetProblems(files, options);
   const warnings: string[] = [];
   for (const { tag, problem, fix, warning } of findOrderProblems(
     files,
@@ -124,17 +125,8 @@ export function planMigrations(
     } else if (!rowByWhen.has(row.createdAt)) {
       // A second row for one migration (an earlier unlocked race) is harmless.
       rowByWhen.set(row.createdAt, row);
-      if (!recordsFile(row.hash, file)) {
-        problems.push(
-          new MigrationError(
-            "CHECKSUM_MISMATCH",
-            `Migration ${file.tag} was changed after it was applied: the file's SHA-256 is ` +
-              `${file.hash} but the database recorded ${row.hash} (ledger id ${row.id}). Restore ` +
-              `drizzle/${file.tag}.sql and put the change in a new migration.`,
-            { tag: file.tag },
-          ),
-        );
-      }
+      if (!recordsFile(row.hash, file))
+        problems.push(checksumMismatch(file, row, `${file.tag}.sql`));
     }
   }
 
@@ -175,6 +167,53 @@ export function planMigrations(
     }
   }
   problems.push(...skippedAfterNoTransaction(pending));
+  problems.push(...pendingProblems(pending));
+  return {
+    applied,
+    pending,
+    unknown,
+    problems,
+    warnings,
+    version: applied.at(-1)?.tag ?? null,
+    total: files.length,
+  };
+}
+
+/** CHECKSUM_MISMATCH: `row` records `file` (by `when` or name) with another hash. */
+export function checksumMismatch(
+  file: MigrationFile,
+  row: LedgerRow,
+  sqlFile: string,
+): MigrationError {
+  return new MigrationError(
+    "CHECKSUM_MISMATCH",
+    `Migration ${file.tag} was changed after it was applied: the file's SHA-256 is ` +
+      `${file.hash} but the database recorded ${row.hash} (ledger id ${row.id}). Restore ` +
+      `drizzle/${sqlFile} and put the change in a new migration.`,
+    { tag: file.tag },
+  );
+}
+
+/**
+ * What refuses any plan whatever drizzle's version: a server older than the migrations need, and
+ * the folder's migrations recorded in another ledger (`options.elsewhere`).
+ */
+export function targetProblems(files: MigrationFile[], options: PlanOptions): MigrationError[] {
+  const problems: MigrationError[] = [];
+  const tooOld = postgresVersionProblem(options);
+  if (tooOld) problems.push(tooOld);
+  for (const found of options.elsewhere ?? []) {
+    problems.push(ledgerElsewhere(options.ledger, found, files.length));
+  }
+  return problems;
+}
+
+/**
+ * What refuses a pending migration whatever drizzle's version: CONCURRENTLY inside the
+ * transaction, and SQL that escapes the transaction, the timeouts or the lock.
+ */
+export function pendingProblems(pending: MigrationFile[]): MigrationError[] {
+  const problems: MigrationError[] = [];
   for (const file of pending.filter((candidate) => !isNoTransaction(candidate.statements))) {
     for (const statement of findConcurrently(file.statements)) {
       problems.push(
@@ -196,15 +235,7 @@ export function planMigrations(
       );
     }
   }
-  return {
-    applied,
-    pending,
-    unknown,
-    problems,
-    warnings,
-    version: applied.at(-1)?.tag ?? null,
-    total: files.length,
-  };
+  return problems;
 }
 
 export interface EscapeProblem {

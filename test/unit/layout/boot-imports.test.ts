@@ -20,12 +20,15 @@ describe("what the boot loads before its up-to-date check", () => {
     expect(boot.files).not.toContain("src/lib/auth/index.ts");
   });
 
-  it("loads no drizzle-orm beyond its migration-file reader: the schema and migrate() come only to apply", () => {
-    expect([...boot.packages].filter((name) => name.startsWith("drizzle-orm"))).toEqual([
+  it("loads no drizzle-orm beyond its migration-file reader and version: the schema and migrate() come only to apply", () => {
+    // drizzle-orm/version (one constant) picks the migrator's adapter for the installed drizzle.
+    expect([...boot.packages].filter((name) => name.startsWith("drizzle-orm")).sort()).toEqual([
       "drizzle-orm/migrator",
+      "drizzle-orm/version",
     ]);
     expect(boot.files).not.toContain("src/lib/db/client.ts");
     expect(boot.files).not.toContain("packages/drizzle-boot-migrator/src/drizzle-0.45/apply.ts");
+    expect(boot.files).not.toContain("packages/drizzle-boot-migrator/src/drizzle-1/apply.ts");
     expect([...boot.files].filter((file) => file.startsWith("src/lib/db/schema"))).toEqual([]);
   });
 });

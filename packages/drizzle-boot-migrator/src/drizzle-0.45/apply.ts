@@ -10,11 +10,13 @@ import { readMigrationFiles } from "drizzle-orm/migrator";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
 import type { Sql, TransactionSql } from "postgres";
+import { appliedLogger } from "../applied-log.ts";
 import type { LockedTransaction } from "../lock.ts";
-import { type Log, ms } from "../log.ts";
+import type { Log } from "../log.ts";
 import type { MigratorSettings } from "../settings.ts";
 import type { MigrationSpans } from "../tracing.ts";
-import { type LedgerLocation, ledgerName, type MigrationFile } from "./format.ts";
+import { clientInTransaction } from "../transaction-client.ts";
+import type { LedgerLocation, MigrationFile } from "./format.ts";
 
 type ApplySettings = Pick<MigratorSettings, "migrationsFolder" | "ledger">;
 
@@ -32,25 +34,16 @@ export async function migrateInTransaction(
   log: Log,
   spans: MigrationSpans,
 ): Promise<void> {
-  let since = performance.now();
-  // drizzle quotes the ledger's name as ledgerName() does.
-  const ledgerInsert = `insert into ${ledgerName(ledger)}`;
   // Only observes: the ledger insert follows the last statement of a migration.
-  const logger: Logger = {
-    logQuery(query, params) {
-      if (!query.trim().startsWith(ledgerInsert)) return;
-      const file = pending.find((candidate) => candidate.when === Number(params[1]));
-      const took = performance.now() - since;
-      spans.recorded();
-      log.info(
-        "migrate.migration_applied",
-        `ran ${file?.tag ?? String(params[1])} in ${ms(took)} ` +
-          `(${file?.statements.length ?? "?"} statement(s))`,
-        { tag: file?.tag, durationMs: took, statements: file?.statements.length },
-      );
-      since = performance.now();
-    },
-  };
+  const { logger, batchStarted } = appliedLogger({
+    ledger,
+    log,
+    spans,
+    recorded: (params) => ({
+      file: pending.find((candidate) => candidate.when === Number(params[1])),
+      label: String(params[1]),
+    }),
+  });
   // Cut by journal position, not by `when`: in a journal out of `when` order, a pending entry
   // may be earlier than one before it, and drizzle applies both.
   const all = readMigrationFiles({ migrationsFolder });
@@ -59,10 +52,7 @@ export async function migrateInTransaction(
     0,
     all.findLastIndex((migration) => migration.folderMillis === last?.when) + 1,
   );
-  const session = sessionInTransaction(locked, client, logger, () => {
-    since = performance.now();
-    spans.started();
-  });
+  const session = sessionInTransaction(locked, client, logger, batchStarted);
   await new PgDialect().migrate(migrations, session, drizzleConfig(migrationsFolder, ledger));
 }
 
@@ -95,35 +85,17 @@ function drizzleConfig(migrationsFolder: string, ledger: LedgerLocation) {
 }
 
 /**
- * A drizzle session whose every statement runs in `tx`. The dialect's `migrate()` opens its batch
- * with `session.transaction()`, which postgres.js runs as `client.begin(fn)`; the client handed to
- * drizzle here runs `fn` in `tx` instead. Once `inTransaction()` is false (the connection was
- * lost) drizzle may still be running, and its next statement must fail rather than reach a new
- * session.
+ * A drizzle session whose every statement runs in `tx` (transaction-client.ts). The dialect's
+ * `migrate()` opens its batch with `session.transaction()`, which postgres.js runs as
+ * `client.begin(fn)`.
  */
 function sessionInTransaction(
-  { tx, inTransaction }: Pick<LockedTransaction, "tx" | "inTransaction">,
+  locked: Pick<LockedTransaction, "tx" | "inTransaction">,
   client: Sql,
   logger?: Logger,
   onBegin?: () => void,
 ): Parameters<PgDialect["migrate"]>[1] {
-  // drizzle's postgres-js session uses only these three members of its client.
-  interface ClientInTransaction {
-    options: Sql["options"];
-    unsafe: TransactionSql["unsafe"];
-    begin: (work: (sql: ClientInTransaction) => unknown) => unknown;
-  }
-  const inside: ClientInTransaction = {
-    options: client.options,
-    unsafe: (...args: Parameters<TransactionSql["unsafe"]>) => {
-      if (!inTransaction()) throw new Error("the migration transaction has ended");
-      return tx.unsafe(...args);
-    },
-    begin: (work) => {
-      onBegin?.();
-      return work(inside);
-    },
-  };
+  const inside = clientInTransaction(locked, client, onBegin);
   const db = drizzle(inside as unknown as Sql, logger ? { logger } : {});
   // The dialect's `migrate()` uses only execute/all/transaction of the session; its declared
   // generics are narrower than a drizzle instance's.

@@ -190,6 +190,11 @@ export interface LedgerRow {
   hash: string;
   /** The journal `when` of the migration it records (drizzle's watermark); NULL if hand-made. */
   createdAt: number | null;
+  /**
+   * drizzle-orm 1.0's `name` column: the migration's folder name; NULL if 1.0's upgrade could
+   * not fill it; undefined while the ledger has no such column (0.45's format).
+   */
+  name?: string | null;
 }
 
 const UNDEFINED_TABLE = "42P01";
@@ -197,7 +202,8 @@ const UNDEFINED_TABLE = "42P01";
 /**
  * The ledger in one query: a missing table (42P01, never migrated) means nothing applied, which
  * costs no extra round trip on every boot. Inside a transaction an error would abort it, so there
- * a probe comes first.
+ * a probe comes first. Each row is read as JSON, whatever the ledger's columns: so drizzle-orm
+ * 1.0's ledger (with `name`) reads too, and one still in 0.45's format reads with `name` undefined.
  */
 export async function readLedger(
   sql: Sql | TransactionSql,
@@ -210,14 +216,13 @@ export async function readLedger(
     if (!found?.exists) return [];
   }
   try {
-    const rows = await sql<{ id: number; hash: string; created_at: string | null }[]>`
-      select id, hash, created_at::text
-      from ${sql(ledger.schema)}.${sql(ledger.table)}
-      order by id`;
-    return rows.map((row) => ({
-      id: row.id,
-      hash: row.hash,
-      createdAt: row.created_at === null ? null : Number(row.created_at),
+    const rows = await sql<{ row: Record<string, unknown> }[]>`
+      select to_jsonb(l) as row from ${sql(ledger.schema)}.${sql(ledger.table)} l order by id`;
+    return rows.map(({ row }) => ({
+      id: Number(row.id),
+      hash: String(row.hash),
+      createdAt: row.created_at == null ? null : Number(row.created_at),
+      ...("name" in row ? { name: row.name == null ? null : String(row.name) } : {}),
     }));
   } catch (error) {
     if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return [];
@@ -235,13 +240,15 @@ export interface LedgerElsewhere {
 /**
  * Every table of the database, other than `ledger`, that has drizzle's ledger columns (`id`,
  * `hash text`, `created_at bigint`) and records one of `files` as drizzle would (its hash and
- * `when`): the same folder applied with another ledger setting. Only tables this role may read
- * are looked at, so that the query cannot fail, and abort the caller's transaction, on a privilege.
+ * `when`; `sameWhen` compares a row's `created_at` text with a file): the same folder applied with
+ * another ledger setting. Only tables this role may read are looked at, so that the query cannot
+ * fail, and abort the caller's transaction, on a privilege.
  */
 export async function findLedgersElsewhere(
   sql: Sql | TransactionSql,
   ledger: LedgerLocation,
   files: MigrationFile[],
+  sameWhen = (createdAt: string, file: MigrationFile) => createdAt === String(file.when),
 ): Promise<LedgerElsewhere[]> {
   const candidates = await sql<LedgerLocation[]>`
     select n.nspname as schema, c.relname as table
@@ -262,7 +269,7 @@ export async function findLedgersElsewhere(
       select hash, created_at::text from ${sql(candidate.schema)}.${sql(candidate.table)}
       where hash = any(string_to_array(${hashes}, ','))`;
     const records = files.filter((file) =>
-      rows.some((row) => row.created_at === String(file.when) && recordsFile(row.hash, file)),
+      rows.some((row) => sameWhen(row.created_at, file) && recordsFile(row.hash, file)),
     );
     if (records.length > 0) found.push({ ledger: candidate, records });
   }
@@ -278,14 +285,21 @@ export function watermarkOf(rows: LedgerRow[]): LedgerRow | undefined {
   );
 }
 
-/** Which migration and statement a failed query of `migrate()` was: drizzle's error has its text. */
-export function locateFailure(error: unknown, pending: MigrationFile[]) {
+/**
+ * Which migration and statement a failed query of `migrate()` was: drizzle's error has its text.
+ * `fileOf` names a migration's SQL file in the folder's layout.
+ */
+export function locateFailure(
+  error: unknown,
+  pending: MigrationFile[],
+  fileOf = (tag: string) => `${tag}.sql`,
+) {
   const query = (error as { query?: unknown } | null)?.query;
   const statement = typeof query === "string" ? query : undefined;
   for (const file of pending) {
     const index = statement === undefined ? -1 : file.statements.indexOf(statement);
     if (index < 0) continue;
-    const summary = `Migration ${file.tag}.sql (statement ${index + 1} of ${file.statements.length})`;
+    const summary = `Migration ${fileOf(file.tag)} (statement ${index + 1} of ${file.statements.length})`;
     return { tag: file.tag, statement, summary };
   }
   return { tag: undefined, statement, summary: "A statement of drizzle's migrate()" };

@@ -1,0 +1,125 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { LedgerLocation } from "drizzle-boot-migrator";
+import { afterAll } from "vitest";
+import { MIGRATIONS } from "@/lib/db/migrations-config";
+import {
+  type FixtureMigration,
+  migratorChildEnv,
+  startBoot,
+  withSql,
+  writeBootDirectory,
+} from "../migrator";
+import { type ProcessResult, startProcess, startScript } from "../processes";
+import { DRIZZLE_1_DIR, DRIZZLE_1_REGISTER, DRIZZLE_1_VERSION, installedDrizzle1 } from "./paths";
+
+/** Stops a run whose 1.0 pair is missing with the command that installs it. */
+export function requireDrizzle1(): void {
+  const found = installedDrizzle1();
+  if (found === DRIZZLE_1_VERSION) return;
+  throw new Error(
+    `drizzle-orm ${DRIZZLE_1_VERSION} is not installed in .data/drizzle-1 (found: ${found ?? "none"}); ` +
+      "run `npm run test:drizzle-1`, which installs it first.",
+  );
+}
+
+/** drizzle-kit 1.0's folder name for a journal entry: `when` as UTC to the second, then the name. */
+export function folderName1({ tag, when }: Pick<FixtureMigration, "tag" | "when">): string {
+  const stamp = new Date(when).toISOString().replace(/\D/g, "").slice(0, 14);
+  return `${stamp}_${tag.split("_").slice(1).join("_")}`;
+}
+
+const temporaryFolders: string[] = [];
+afterAll(() => {
+  for (const folder of temporaryFolders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+/**
+ * A migrations folder in drizzle-kit 1.0's layout, as `drizzle-kit up` makes it from a journal
+ * of `migrations`: `<folderName1>/migration.sql` each, in a temp dir.
+ */
+export function writeMigrationFolder1(migrations: FixtureMigration[], folder?: string): string {
+  const target = folder ?? mkdtempSync(path.join(tmpdir(), "migrator-fixture-1-"));
+  if (!folder) temporaryFolders.push(target);
+  rmSync(target, { recursive: true, force: true });
+  for (const migration of migrations) {
+    const dir = path.join(target, folderName1(migration));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, "migration.sql"),
+      migration.statements.join("\n--> statement-breakpoint\n"),
+    );
+  }
+  return target;
+}
+
+/**
+ * The package's own CLI, `drizzle-boot-migrator migrate`, as a real process on drizzle-orm 1.0
+ * (the app's scripts load its schema, which is written for 0.45), from a directory without a
+ * drizzle.config. `args` follow the folder (the ledger flags).
+ */
+export function migrate1(
+  url: string,
+  folder: string,
+  options: { args?: string[]; drizzle?: "0.45" } = {},
+): Promise<ProcessResult> {
+  return startScript(
+    "packages/drizzle-boot-migrator/src/bin.ts",
+    ["migrate", "--migrations-folder", folder, ...(options.args ?? [])],
+    {
+      cwd: tmpdir(),
+      env: migratorChildEnv({ MIGRATIONS_DATABASE_URL: url }),
+      imports: options.drizzle === "0.45" ? [] : [DRIZZLE_1_REGISTER],
+    },
+  ).exited;
+}
+
+export interface LedgerRow1 {
+  id: number;
+  hash: string;
+  created_at: number;
+  /** Absent while the ledger is in 0.45's format. */
+  name?: string | null;
+  applied_at?: string | null;
+}
+
+/** Every row of a ledger with whatever columns it has, in id order; [] when it does not exist. */
+export function ledgerRows(
+  url: string,
+  ledger: LedgerLocation = MIGRATIONS,
+): Promise<LedgerRow1[]> {
+  return withSql(url, async (sql) => {
+    const [found] = await sql<{ exists: boolean }[]>`
+      select to_regclass(${`"${ledger.schema}"."${ledger.table}"`}) is not null as exists`;
+    if (!found?.exists) return [];
+    const rows = await sql<{ row: LedgerRow1 }[]>`
+      select to_jsonb(l) as row from ${sql(ledger.schema)}.${sql(ledger.table)} l order by id`;
+    return rows.map(({ row }) => row);
+  });
+}
+
+/** A server of the app's release on drizzle-orm 0.45 booting with `migrations` as its drizzle/. */
+export function boot045(
+  url: string,
+  migrations: FixtureMigration[],
+  env: Record<string, string>,
+): Promise<ProcessResult> {
+  return startBoot(url, writeBootDirectory(migrations), env).exited;
+}
+
+/** drizzle-kit 1.0's `up` on `folder`: converts a journal folder to a folder per migration. */
+export function drizzleKitUp(folder: string): Promise<ProcessResult> {
+  const bin = path.join(DRIZZLE_1_DIR, "node_modules", "drizzle-kit", "bin.cjs");
+  return startProcess(process.execPath, [bin, "up", "--dialect", "postgresql", "--out", folder], {
+    cwd: path.dirname(folder),
+  }).exited;
+}
+
+/** A copy of `folder` in a temp dir, removed after the file's tests. */
+export function copyFolder(folder: string): string {
+  const target = path.join(mkdtempSync(path.join(tmpdir(), "migrator-copy-")), "drizzle");
+  temporaryFolders.push(path.dirname(target));
+  cpSync(folder, target, { recursive: true });
+  return target;
+}
