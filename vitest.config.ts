@@ -1,18 +1,32 @@
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const packageSource = fileURLToPath(
-  new URL("./packages/drizzle-boot-migrator/src", import.meta.url),
+const packageDir = new URL("./packages/drizzle-boot-migrator/", import.meta.url);
+const packageJson = JSON.parse(readFileSync(new URL("package.json", packageDir), "utf8")) as {
+  name: string;
+  exports: Record<string, string | { default: string }>;
+};
+
+// As tsconfig.json's `paths`: each entry point of the package's `exports` (its one list) resolves
+// to its TypeScript source, ./dist/x.js to src/x.ts, so tests see an edit to the package without a
+// rebuild (its dist/ is what `npm pack` ships). test/unit/package-entry-points.test.ts checks
+// that tsconfig.json, biome.json and the README name the same entry points.
+const packageAliases = Object.entries(packageJson.exports).flatMap(([subpath, target]) =>
+  typeof target === "string"
+    ? []
+    : [
+        {
+          find: new RegExp(`^${packageJson.name}${subpath.slice(1).replace("/", "\\/")}$`),
+          replacement: fileURLToPath(
+            new URL(target.default.replace(/^\.\/dist\/(.*)\.js$/, "src/$1.ts"), packageDir),
+          ),
+        },
+      ],
 );
 
-// As tsconfig.json's `paths`: the workspace package resolves to its TypeScript source, so tests
-// see an edit to it without a rebuild (its dist/ is what `npm pack` ships).
 const alias = [
-  { find: /^drizzle-boot-migrator$/, replacement: `${packageSource}/index.ts` },
-  {
-    find: /^drizzle-boot-migrator\/(cli|drizzle-config|errors|folder|verify)$/,
-    replacement: `${packageSource}/$1.ts`,
-  },
+  ...packageAliases,
   { find: /^@\//, replacement: `${fileURLToPath(new URL("./src", import.meta.url))}/` },
   { find: /^@tools\//, replacement: `${fileURLToPath(new URL("./tools", import.meta.url))}/` },
 ];

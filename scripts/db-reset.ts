@@ -5,12 +5,13 @@
  * configured: it never drops any database but the dev one. Works whether `npm run dev` runs or not.
  * Exit codes: 0 done, 1 failed, 2 refused (a database URL is set) or bad usage.
  */
+
 import { utimes } from "node:fs/promises";
-import path from "node:path";
 import { createDatabase, dropDatabase } from "@tools/database-source/databases";
 import { DEV_APP_DATABASE, openDevDatabase } from "@tools/database-source/dev-database";
 import { chooseMigrationsUrl, runMigrationSets } from "drizzle-boot-migrator";
 import { EXIT } from "drizzle-boot-migrator/cli";
+import { journalPath } from "drizzle-boot-migrator/folder";
 import { readEnv } from "../src/env";
 import { appCliOptions, reportAppCliFailure } from "../src/lib/db/migrator-settings";
 
@@ -45,7 +46,7 @@ async function main(): Promise<number> {
     // read the new ledger and leave its 503 page.
     const now = new Date();
     for (const { migrationsFolder } of sets) {
-      await utimes(path.join(migrationsFolder, "meta", "_journal.json"), now, now);
+      await utimes(journalPath(migrationsFolder), now, now);
     }
     say(`${DEV_APP_DATABASE} is at this checkout's migrations`);
     return EXIT.ok;

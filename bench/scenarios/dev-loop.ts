@@ -1,9 +1,9 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { readLedger } from "drizzle-boot-migrator/folder";
+import { appendMigration, readLedger } from "drizzle-boot-migrator/folder";
 import { createDbConnection } from "@/lib/db/client";
-import { addMigration, copyApp, startServer } from "../../test/support/next-app";
+import { copyApp, startServer } from "../../test/support/next-app";
 import { summarize } from "../measure";
 import type { BenchRow, Scenario } from "../scenario";
 import { withBenchDatabase } from "../support/databases";
@@ -39,7 +39,7 @@ export const devLoop: Scenario = {
           for (let run = 0; run < runs; run++) {
             const before = await rows();
             const started = performance.now();
-            await addMigration(
+            appendMigration(
               drizzleDir,
               `9${String(run).padStart(3, "0")}_dev_loop`,
               `CREATE TABLE dev_loop_${run} (id int);\n`,

@@ -1,6 +1,7 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { writeMigrationFolder } from "drizzle-boot-migrator/folder";
 
 /** The migrations the app ships; what every boot reads. */
 export const appMigrationsFolder = path.join(process.cwd(), "drizzle");
@@ -45,23 +46,14 @@ export async function writeMigrationsFolder(
   migrations: { name: string; sql: string }[],
 ): Promise<MigrationsFolder> {
   const folder = await mkdtemp(path.join(os.tmpdir(), `bench-migrations-${label}-`));
-  await mkdir(path.join(folder, "meta"));
   const firstWhen = 1_700_000_000_000;
-  const entries = [];
-  for (const [index, migration] of migrations.entries()) {
-    const tag = `${String(index).padStart(4, "0")}_${migration.name}`;
-    entries.push({
-      idx: index,
-      version: "7",
+  writeMigrationFolder(
+    folder,
+    migrations.map((migration, index) => ({
+      tag: `${String(index).padStart(4, "0")}_${migration.name}`,
       when: firstWhen + index * 1_000,
-      tag,
-      breakpoints: true,
-    });
-    await writeFile(path.join(folder, `${tag}.sql`), migration.sql);
-  }
-  await writeFile(
-    path.join(folder, "meta/_journal.json"),
-    JSON.stringify({ version: "7", dialect: "postgresql", entries }, null, 2),
+      sql: migration.sql,
+    })),
   );
   return {
     folder,

@@ -1,16 +1,13 @@
-import { cpSync, mkdirSync, symlinkSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { DRIZZLE_LEDGER, type LedgerLocation } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
 import { emptyDatabasePerTest, FIXTURE_T0, ledgerWhens } from "../support/migrator";
-import { PACKAGE_DIR, projectsPerFile, runPackageBin } from "../support/package-cli";
+import { installPackageWithout, projectsPerFile, runPackageBin } from "../support/package-cli";
 import type { ProcessResult } from "../support/processes";
 
 // The package's own command (`drizzle-boot-migrator`, src/bin.ts run by tsx as the app's scripts
 // are) in a project that keeps its folder and ledger in drizzle.config.*, as drizzle-kit reads it.
 
-const root = (relative: string) => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
 const db = emptyDatabasePerTest();
 const projects = projectsPerFile();
 
@@ -34,25 +31,6 @@ const config: Config = {
 };
 export default config;
 `;
-
-/**
- * The package installed in `dir`'s node_modules without tsx: a copy of its source (a symlink would
- * resolve from the workspace, where tsx is), its peers linked; tsx's loader runs the source but its
- * API cannot be resolved from the package. Returns the copy's bin.
- */
-function installWithoutTsx(dir: string): string {
-  const modules = path.join(dir, "node_modules");
-  const copy = path.join(modules, "drizzle-boot-migrator");
-  cpSync(PACKAGE_DIR, copy, {
-    recursive: true,
-    filter: (from) => !/\/(dist|node_modules)$/.test(from),
-  });
-  for (const peer of ["drizzle-orm", "postgres", "@opentelemetry/api"]) {
-    mkdirSync(path.dirname(path.join(modules, peer)), { recursive: true });
-    symlinkSync(root(`node_modules/${peer}`), path.join(modules, peer));
-  }
-  return path.join(copy, "src/bin.ts");
-}
 
 function bin(dir: string, args: string[], binPath?: string): Promise<ProcessResult> {
   return runPackageBin(dir, db.url, args, binPath);
@@ -112,7 +90,7 @@ describe("drizzle-boot-migrator reads the project's drizzle.config.*", () => {
 
   it("a drizzle.config.ts without tsx: a clear error naming what to install and which flags to pass; the flags then work", async () => {
     const dir = project({ "drizzle.config.ts": TS_CONFIG }, "db/migrations");
-    const installed = installWithoutTsx(dir);
+    const installed = installPackageWithout(dir, "tsx");
 
     const refused = await bin(dir, ["migrate"], installed);
     expect(refused.code, refused.output).toBe(2);

@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { runMigrator, silentLog } from "drizzle-boot-migrator";
+import { readJournal } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
 import { migratorSettingsFor } from "../support/database";
 import {
@@ -27,7 +28,7 @@ describe("folders generated with each of drizzle-kit's migrations.prefix values"
         drizzleKitGenerate(folder, { migrations: { prefix } }, args);
       expect((await generate("--name", "init")).code).toBe(0);
       expect((await generate("--custom", "--name", "seed")).code).toBe(0);
-      const journal = JSON.parse(readFileSync(path.join(folder, "meta", "_journal.json"), "utf8"));
+      const journal = readJournal(folder);
       const tags: string[] = journal.entries.map((entry: { tag: string }) => entry.tag);
       expect(tags).toHaveLength(2);
       writeFileSync(

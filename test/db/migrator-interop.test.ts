@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
 import path from "node:path";
-import { DRIZZLE_LEDGER, type LedgerLocation } from "drizzle-boot-migrator/folder";
+import { DRIZZLE_LEDGER, type LedgerLocation, readJournal } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS_FOLDER } from "../support/database";
 import {
@@ -19,9 +18,7 @@ import {
 } from "../support/migrator";
 import type { ProcessResult } from "../support/processes";
 
-const realJournal = JSON.parse(
-  readFileSync(path.join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8"),
-) as { entries: { tag: string; when: number }[] };
+const realJournal = readJournal(MIGRATIONS_FOLDER);
 const realWhens = realJournal.entries.map((entry) => entry.when);
 const lastRealTag = realJournal.entries.at(-1)?.tag;
 

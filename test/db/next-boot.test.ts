@@ -1,6 +1,7 @@
 import { cp, rm } from "node:fs/promises";
 import path from "node:path";
 import { MIGRATION_LOCK_KEY } from "drizzle-boot-migrator";
+import { appendMigration, type Journal, readJournal } from "drizzle-boot-migrator/folder";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { publicTables } from "../support/catalog";
@@ -8,14 +9,11 @@ import { applyMigrations, createTestDatabase, type TestDatabase } from "../suppo
 import { startLatencyProxy } from "../support/latency-proxy";
 import { ledgerWhens, migrationLockHolders, withSql } from "../support/migrator";
 import {
-  addMigration,
   asOperator,
   type BuiltApp,
   buildAppCopy,
   copyStandalone,
   get,
-  type Journal,
-  readJournal,
   type ServerKind,
   type ServerProcess,
   startServer,
@@ -45,7 +43,7 @@ const later = <T extends { drop?: () => Promise<void>; remove?: () => Promise<vo
 beforeAll(async () => {
   app = await buildAppCopy();
   standalone = await copyStandalone(app);
-  journal = await readJournal(path.join(app.dir, "drizzle"));
+  journal = readJournal(path.join(app.dir, "drizzle"));
   const last = journal.entries.at(-1);
   if (!last) throw new Error("drizzle/ has no migrations: the boot tests need at least one");
   latestTag = last.tag;
@@ -104,7 +102,7 @@ async function withMigration(dir: string, sql: string): Promise<void> {
     await cp(backup, drizzleDir, { recursive: true });
     await rm(backup, { recursive: true, force: true });
   });
-  await addMigration(drizzleDir, "9999_broken", sql);
+  appendMigration(drizzleDir, "9999_broken", sql);
 }
 
 /** Appends `9999_broken`, whose second statement fails (42P01), to the server's `drizzle/`. */
@@ -127,7 +125,7 @@ describe("next build", () => {
 
   test("ships drizzle/ inside the standalone output", async () => {
     const standalone = path.join(app.dir, ".next/standalone/drizzle");
-    expect(await readJournal(standalone)).toEqual(journal);
+    expect(readJournal(standalone)).toEqual(journal);
   });
 });
 

@@ -1,20 +1,13 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { MIGRATION_LOCK_KEY } from "drizzle-boot-migrator";
+import { appendMigration, readJournal } from "drizzle-boot-migrator/folder";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { publicTables } from "../support/catalog";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { eventually, ledgerWhens, startMigratorCli, withSql } from "../support/migrator";
-import {
-  type AppCopy,
-  addMigration,
-  copyApp,
-  get,
-  readJournal,
-  type ServerProcess,
-  startServer,
-} from "../support/next-app";
+import { type AppCopy, copyApp, get, type ServerProcess, startServer } from "../support/next-app";
 
 // One real `next dev` process on one database for the whole file (it takes seconds to start and
 // compile): the cases run in order, each adding migrations to the copy's drizzle/ while it runs.
@@ -70,7 +63,7 @@ const stillRunning = () =>
 
 describe("next dev follows drizzle/", () => {
   test("a migration added while it runs is applied: its table exists and health names it", async () => {
-    await addMigration(drizzleDir, "0100_live_notes", "CREATE TABLE live_notes (id int);\n");
+    appendMigration(drizzleDir, "0100_live_notes", "CREATE TABLE live_notes (id int);\n");
 
     await healthUntil("health names 0100_live_notes", (body) => body.version === "0100_live_notes");
 
@@ -82,7 +75,7 @@ describe("next dev follows drizzle/", () => {
   });
 
   test("a broken one answers 503 naming the file while the process lives; the fix brings 200 back", async () => {
-    await addMigration(
+    appendMigration(
       drizzleDir,
       "0101_broken",
       "CREATE TABLE half_done (id int);\n--> statement-breakpoint\n" +
@@ -125,7 +118,7 @@ describe("next dev follows drizzle/", () => {
     const holder = createDbConnection({ url: db.url, max: 1, applicationName: "next-dev-test" });
     try {
       await holder.client`select pg_advisory_lock(${MIGRATION_LOCK_KEY.toString()}::bigint)`;
-      await addMigration(drizzleDir, "0102_raced", "CREATE TABLE raced (id int);\n");
+      appendMigration(drizzleDir, "0102_raced", "CREATE TABLE raced (id int);\n");
       await server.waitForOutput(/waiting for the migration lock/, 30_000);
       const cli = startMigratorCli("migrate", { url: db.url, folder: drizzleDir });
       await cli.waitForOutput(/waiting for the migration lock/, 60_000);
@@ -142,14 +135,14 @@ describe("next dev follows drizzle/", () => {
     } finally {
       await holder.close();
     }
-    const journal = await readJournal(drizzleDir);
+    const journal = readJournal(drizzleDir);
     expect(await ledgerWhens(db.url)).toEqual(journal.entries.map((entry) => entry.when));
     expect(await withSql(db.url, publicTables)).toContain("raced");
   });
 
   test("an empty custom migration filled a moment later is applied once, with its content", async () => {
     // What `drizzle-kit generate --custom` writes.
-    await addMigration(
+    appendMigration(
       drizzleDir,
       "0104_backfill",
       "-- Custom SQL migration file, put your code below! --\n",
@@ -167,7 +160,7 @@ describe("next dev follows drizzle/", () => {
     expect(await withSql(db.url, publicTables)).toContain("backfilled");
     const whens = await ledgerWhens(db.url);
     expect(new Set(whens).size).toBe(whens.length);
-    expect(whens).toHaveLength((await readJournal(drizzleDir)).entries.length);
+    expect(whens).toHaveLength(readJournal(drizzleDir).entries.length);
   });
 });
 

@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
+import { readJournal } from "drizzle-boot-migrator/folder";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDbConnection, type DbConnection } from "@/lib/db/client";
 import { appCatalog, publicTables, schemaTableNames } from "../support/catalog";
@@ -27,8 +26,7 @@ afterAll(async () => {
 });
 
 function journalEntries(): number {
-  const journalPath = path.join(MIGRATIONS_FOLDER, "meta", "_journal.json");
-  return (JSON.parse(readFileSync(journalPath, "utf8")) as { entries: unknown[] }).entries.length;
+  return readJournal(MIGRATIONS_FOLDER).entries.length;
 }
 
 async function ledgerRows(): Promise<number> {

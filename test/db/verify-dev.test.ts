@@ -1,6 +1,6 @@
 import { utimes } from "node:fs/promises";
-import path from "node:path";
 import { watchDatabaseDrift } from "@tools/verify/dev-watch";
+import { journalPath } from "drizzle-boot-migrator/folder";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import {
   applyMigrations,
@@ -46,7 +46,7 @@ describe("the dev loop's database check", () => {
     // Repaired by hand; a change of the folder (a save, a branch switch) checks again.
     await withSql(database.url, (sql) => sql`alter table accounts drop column nickname`);
     const now = new Date();
-    await utimes(path.join(folder, "meta", "_journal.json"), now, now);
+    await utimes(journalPath(folder), now, now);
     await eventually(
       "the check saw the repair",
       async () => /matches .* again/.test(said()),

@@ -2,9 +2,10 @@ import { cp, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { defaultPreviousRelease, type Release } from "@tools/compat/previous-release";
+import { appendMigration } from "drizzle-boot-migrator/folder";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { MIGRATIONS_FOLDER } from "../support/database";
-import { addMigration } from "../support/next-app";
+
 import { REPO_ROOT, startScript } from "../support/processes";
 import { needs } from "../support/system-tools";
 
@@ -21,7 +22,7 @@ beforeAll(async () => {
   fixture = await mkdtemp(path.join(os.tmpdir(), "compat-fixture-"));
   await cp(MIGRATIONS_FOLDER, fixture, { recursive: true });
   // Better Auth's adapter selects every column it knows, image included, on every user read.
-  await addMigration(fixture, "9000_drop-users-image", 'ALTER TABLE "users" DROP COLUMN "image";');
+  appendMigration(fixture, "9000_drop-users-image", 'ALTER TABLE "users" DROP COLUMN "image";');
 });
 
 afterAll(async () => {

@@ -1,4 +1,5 @@
 import type { PoolMode } from "@tools/pooler/pgbouncer";
+import { readJournal } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS_FOLDER } from "../support/database";
 import { emptyDatabasePerTest, ledgerWhens, runMigratorCli, withSql } from "../support/migrator";
@@ -7,7 +8,7 @@ import {
   eightMigratorsAtOnce,
   expectDirectDeployDoesNotWait,
 } from "../support/migrator-concurrency";
-import { readJournal } from "../support/next-app";
+
 import {
   advisoryLocks,
   pgbouncerForFile,
@@ -48,7 +49,7 @@ describe.each<PoolMode>(["session", "transaction"])(
 
     it("db:migrate alone applies the project's migrations, or refuses naming the direct URL", async () => {
       const result = await runMigratorCli("migrate", { url: bouncer.current.urlFor(db.url) });
-      const journal = await readJournal(MIGRATIONS_FOLDER);
+      const journal = readJournal(MIGRATIONS_FOLDER);
 
       if (poolMode === "session" || !isClearRefusal(result)) {
         expect(result.code, result.output).toBe(0);

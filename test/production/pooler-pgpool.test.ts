@@ -1,5 +1,6 @@
 import { connect } from "node:net";
 import { startPgpool } from "@tools/pooler/pgpool";
+import { readJournal } from "drizzle-boot-migrator/folder";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createPool } from "@/lib/db/pool";
@@ -10,7 +11,7 @@ import {
   eightMigratorsAtOnce,
   expectDirectDeployDoesNotWait,
 } from "../support/migrator-concurrency";
-import { readJournal } from "../support/next-app";
+
 import { advisoryLocks } from "../support/pgbouncer";
 import { pgpoolForFile } from "../support/pooler";
 import { needs } from "../support/system-tools";
@@ -67,7 +68,7 @@ describe("the migrator through pgpool-II (session pooler)", needs("pgpool"), () 
   it("db:migrate alone applies the project's migrations through it and leaves no lock", async () => {
     const result = await runMigratorCli("migrate", { url: pgpool.current.urlFor(db.url) });
     expect(result.code, result.output).toBe(0);
-    const journal = await readJournal(MIGRATIONS_FOLDER);
+    const journal = readJournal(MIGRATIONS_FOLDER);
     expect(await ledgerWhens(db.url)).toEqual(journal.entries.map((entry) => entry.when));
     expect(await advisoryLocks(db.url)).toEqual([]);
   });

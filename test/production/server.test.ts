@@ -1,4 +1,5 @@
 import type { PoolMode } from "@tools/pooler/pgbouncer";
+import { readJournal } from "drizzle-boot-migrator/folder";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../support/database";
 import { ledgerWhens } from "../support/migrator";
@@ -7,7 +8,6 @@ import {
   buildAppCopy,
   get,
   installProductionCopy,
-  readJournal,
   type ServerProcess,
   startServer,
 } from "../support/next-app";
@@ -104,7 +104,7 @@ async function expectBurstsServed(server: ServerProcess, database: TestDatabase,
 }
 
 async function journalWhens(): Promise<number[]> {
-  return (await readJournal(MIGRATIONS_FOLDER)).entries.map((entry) => entry.when);
+  return readJournal(MIGRATIONS_FOLDER).entries.map((entry) => entry.when);
 }
 
 describe("npm start after npm ci --omit=dev", () => {

@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   createDatabase,
@@ -8,6 +7,7 @@ import {
   uniqueDatabaseName,
 } from "@tools/database-source/databases";
 import { type MigratorSettings, runMigrator, silentLog } from "drizzle-boot-migrator";
+import { journalPath } from "drizzle-boot-migrator/folder";
 import { inject } from "vitest";
 import { parseEnv } from "@/env";
 import { migratorSettingsFromEnv } from "@/lib/db/migrator-settings";
@@ -63,7 +63,7 @@ export async function applyMigrations(
   url: string,
   migrationsFolder: string = MIGRATIONS_FOLDER,
 ): Promise<void> {
-  const journal = path.join(migrationsFolder, "meta", "_journal.json");
+  const journal = journalPath(migrationsFolder);
   // The migrator's own message points at a misconfigured folder; here drizzle/ is simply not
   // generated yet, and a test database without tables would fail every test obscurely.
   if (!existsSync(journal)) throw cannotMigrate(`${journal} does not exist`);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { CommandRun } from "@tools/cli/run-command";
@@ -9,7 +9,12 @@ import {
   MIGRATION_LOCK_PG_LOCKS,
   type MigrationSet,
 } from "drizzle-boot-migrator";
-import { type LedgerLocation, ledgerName } from "drizzle-boot-migrator/folder";
+import {
+  BREAKPOINT,
+  type LedgerLocation,
+  ledgerName,
+  writeMigrationFolder as writeFolder,
+} from "drizzle-boot-migrator/folder";
 import { afterAll, afterEach, beforeEach } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
@@ -82,24 +87,14 @@ export function writeMigrationFolder(migrations: FixtureMigration[], folder?: st
   const target = folder ?? mkdtempSync(path.join(tmpdir(), "migrator-fixture-"));
   if (!folder) temporaryFolders.push(target);
   rmSync(target, { recursive: true, force: true });
-  mkdirSync(path.join(target, "meta"), { recursive: true });
-  const entries = migrations.map((migration, idx) => ({
-    idx,
-    version: "7",
-    when: migration.when,
-    tag: migration.tag,
-    breakpoints: true,
-  }));
-  writeFileSync(
-    path.join(target, "meta", "_journal.json"),
-    JSON.stringify({ version: "7", dialect: "postgresql", entries }, null, 2),
+  writeFolder(
+    target,
+    migrations.map(({ tag, when, statements }) => ({
+      tag,
+      when,
+      sql: statements.join(`\n${BREAKPOINT}\n`),
+    })),
   );
-  for (const migration of migrations) {
-    writeFileSync(
-      path.join(target, `${migration.tag}.sql`),
-      migration.statements.join("\n--> statement-breakpoint\n"),
-    );
-  }
   return target;
 }
 

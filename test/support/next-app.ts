@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { cachedBuild } from "@tools/cli/build-cache";
 import { findFreePort } from "@tools/database-source/free-port";
+import { removeNewestMigration } from "drizzle-boot-migrator/folder";
 import { REPO_ROOT, type RunningProcess, startProcess } from "./processes";
 
 /**
@@ -176,29 +177,6 @@ export async function installProductionCopy(
   return { dir, installOutput, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export interface Journal {
-  entries: { idx: number; version: string; when: number; tag: string; breakpoints: boolean }[];
-}
-
-export async function readJournal(drizzleDir: string): Promise<Journal> {
-  return JSON.parse(await readFile(path.join(drizzleDir, "meta/_journal.json"), "utf8")) as Journal;
-}
-
-/** Appends a migration to a copy's `drizzle/` the way `drizzle-kit generate` would record it. */
-export async function addMigration(drizzleDir: string, tag: string, sql: string): Promise<void> {
-  const journal = await readJournal(drizzleDir);
-  const last = journal.entries.at(-1);
-  journal.entries.push({
-    idx: journal.entries.length,
-    version: "7",
-    when: (last?.when ?? Date.now()) + 1_000,
-    tag,
-    breakpoints: true,
-  });
-  await writeFile(path.join(drizzleDir, `${tag}.sql`), sql);
-  await writeFile(path.join(drizzleDir, "meta/_journal.json"), JSON.stringify(journal, null, 2));
-}
-
 /**
  * A copy of `drizzleDir` without its newest migration: the folder of the release before it, to
  * leave a database one migration behind. `remove()` deletes the copy.
@@ -208,11 +186,7 @@ export async function migrationsWithoutNewest(
 ): Promise<{ dir: string; newest: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "drizzle-older-"));
   await cp(drizzleDir, dir, { recursive: true });
-  const journal = await readJournal(dir);
-  const newest = journal.entries.pop();
-  if (!newest) throw new Error(`${drizzleDir} has no migrations`);
-  await rm(path.join(dir, `${newest.tag}.sql`));
-  await writeFile(path.join(dir, "meta/_journal.json"), JSON.stringify(journal, null, 2));
+  const newest = removeNewestMigration(dir);
   return { dir, newest: newest.tag, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 

@@ -1,4 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +36,29 @@ export function runPackageBin(
     cwd,
     env: migratorChildEnv({ MIGRATIONS_DATABASE_URL: url }),
   }).exited;
+}
+
+/**
+ * The package installed in `project`'s node_modules without its peer `missing`: a copy of its
+ * source (a symlink would resolve from the workspace, where every peer is), its other peers (from
+ * its package.json) linked, so that `missing` really cannot be resolved from it. Returns the
+ * copy's bin, for `runPackageBin`.
+ */
+export function installPackageWithout(project: string, missing: string): string {
+  const modules = path.join(project, "node_modules");
+  const copy = path.join(modules, "drizzle-boot-migrator");
+  cpSync(PACKAGE_DIR, copy, {
+    recursive: true,
+    filter: (from) => !/\/(dist|node_modules)$/.test(from),
+  });
+  const { peerDependencies } = JSON.parse(
+    readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8"),
+  ) as { peerDependencies: Record<string, string> };
+  for (const peer of Object.keys(peerDependencies).filter((name) => name !== missing)) {
+    mkdirSync(path.dirname(path.join(modules, peer)), { recursive: true });
+    symlinkSync(root(`node_modules/${peer}`), path.join(modules, peer));
+  }
+  return path.join(copy, "src/bin.ts");
 }
 
 /**

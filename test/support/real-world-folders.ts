@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { type JournalFormat, writeMigrationFolder } from "drizzle-boot-migrator/folder";
 
 /**
  * Migration folders shaped like the drizzle-kit Postgres folders public projects commit (written
@@ -36,27 +37,24 @@ export const duplicateObjectBlock = (statement: string) =>
 
 function writeFolder(
   name: string,
-  journal: { version: string; dialect: string; entryVersion: string },
+  format: JournalFormat,
   entries: Entry[],
   strays: Entry[] = [],
 ): RealWorldFolder {
   const folder = path.join(mkdtempSync(path.join(tmpdir(), "real-world-")), name);
-  mkdirSync(path.join(folder, "meta"), { recursive: true });
-  const whens = entries.map((_, index) => T0 + index * DAY + index * 7_919);
-  const journalEntries = entries.map((entry, index) => ({
-    idx: entry.idx ?? index,
-    version: journal.entryVersion,
-    when: whens[index],
-    tag: entry.tag,
-    breakpoints: true,
+  const migrations = entries.map((entry, index) => ({
+    ...entry,
+    when: T0 + index * DAY + index * 7_919,
   }));
-  const text = { version: journal.version, dialect: journal.dialect, entries: journalEntries };
-  writeFileSync(path.join(folder, "meta", "_journal.json"), JSON.stringify(text, null, 2));
-  for (const { tag, sql } of [...entries, ...strays]) {
-    writeFileSync(path.join(folder, `${tag}.sql`), sql);
-  }
-  const tags = entries.map((entry) => entry.tag);
-  return { folder, tags, whens, outsideJournal: strays.map((stray) => stray.tag) };
+  writeMigrationFolder(folder, migrations, format);
+  // Files drizzle-kit did not write: in the folder, not in its journal.
+  for (const { tag, sql } of strays) writeFileSync(path.join(folder, `${tag}.sql`), sql);
+  return {
+    folder,
+    tags: migrations.map((migration) => migration.tag),
+    whens: migrations.map((migration) => migration.when),
+    outsideJournal: strays.map((stray) => stray.tag),
+  };
 }
 
 /**
@@ -65,7 +63,7 @@ function writeFolder(
  * added to an existing table the same way, and a varchar widened.
  */
 export function v5PgFolder(): RealWorldFolder {
-  const v5 = { version: "5", dialect: "pg", entryVersion: "5" };
+  const v5 = { version: "5", dialect: "pg" };
   return writeFolder("v5-pg", v5, [
     {
       tag: "0000_curved_sentinel",
@@ -102,7 +100,7 @@ export function v5PgFolder(): RealWorldFolder {
   ]);
 }
 
-const v7 = { version: "7", dialect: "postgresql", entryVersion: "7" };
+const v7 = { version: "7", dialect: "postgresql" };
 
 /**
  * Custom migrations (`drizzle-kit generate --custom`) beside generated ones: a function and its

@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { defaultPreviousRelease, releaseAt } from "@tools/compat/previous-release";
+import { readJournal } from "drizzle-boot-migrator/folder";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../support/processes";
 
@@ -12,9 +13,7 @@ const git = (...args: string[]) =>
   execFileSync("git", ["-C", REPO_ROOT, ...args], { encoding: "utf8" }).trim();
 const drizzle = path.join(REPO_ROOT, "drizzle");
 const journalTags = (folder: string): string[] =>
-  JSON.parse(readFileSync(path.join(folder, "meta/_journal.json"), "utf8")).entries.map(
-    (entry: { tag: string }) => entry.tag,
-  );
+  readJournal(folder).entries.map((entry) => entry.tag);
 const hasFile = (commit: string, file: string) => {
   try {
     git("cat-file", "-e", `${commit}:${file}`);

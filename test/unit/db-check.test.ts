@@ -3,6 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runDrizzleKit } from "@tools/migration-check/drizzle-kit";
 import { LISTED_AT, readListedWaivers } from "@tools/migration-check/lint/listed-waivers";
+import { type Journal, journalPath, readJournal, writeJournal } from "drizzle-boot-migrator/folder";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { copyProject, type ProjectCopy } from "../support/project-copy";
 
@@ -20,18 +21,12 @@ afterEach(() => {
 
 const dbCheck = () => project.run("scripts/db-check.ts");
 
-const journalPath = () => path.join(project.drizzleDir, "meta/_journal.json");
-
-type Journal = { entries: { idx: number; when: number; tag: string }[] };
-
-function readJournal(): Journal {
-  return JSON.parse(readFileSync(journalPath(), "utf8"));
-}
+const journal = () => readJournal(project.drizzleDir);
 
 function editJournal(edit: (journal: Journal) => void) {
-  const journal = readJournal();
-  edit(journal);
-  writeFileSync(journalPath(), JSON.stringify(journal, null, 2));
+  const edited = journal();
+  edit(edited);
+  writeJournal(project.drizzleDir, edited);
 }
 
 /** A new, empty migration made the way a developer would: `drizzle-kit generate --custom`. */
@@ -43,7 +38,7 @@ async function addCustomMigration(name: string) {
 /** A custom migration holding `sql`; returns its tag. */
 async function migrationWith(name: string, sql: string): Promise<string> {
   await addCustomMigration(name);
-  const tag = readJournal().entries.at(-1)?.tag ?? "";
+  const tag = journal().entries.at(-1)?.tag ?? "";
   writeFileSync(path.join(project.drizzleDir, `${tag}.sql`), sql);
   return tag;
 }
@@ -105,7 +100,7 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
   it("fails when drizzle-kit's own check finds two migrations generated from one parent", async () => {
     await addCustomMigration("branch-a");
     // A second branch's migration: same parent snapshot as branch-a's, later timestamp.
-    const branchA = readJournal().entries.at(-1);
+    const branchA = journal().entries.at(-1);
     if (!branchA) throw new Error("the copied journal is empty");
     const branchB = `${prefix(branchA.idx + 1)}_branch-b`;
     const metaDir = path.join(project.drizzleDir, "meta");
@@ -191,7 +186,7 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
 
   it("fails on a migration the linter flags, naming file, line, rule and the safe way", async () => {
     await addCustomMigration("index-users-name");
-    const tag = readJournal().entries.at(-1)?.tag;
+    const tag = journal().entries.at(-1)?.tag;
     writeFileSync(
       path.join(project.drizzleDir, `${tag}.sql`),
       '-- Speeds up the member search.\nCREATE INDEX "users_name_idx" ON "users" ("name");\n',
@@ -308,7 +303,7 @@ describe("npm run db:check", { timeout: 60_000 }, () => {
   });
 
   it("fails, naming the file, when the journal is not valid JSON", async () => {
-    writeFileSync(journalPath(), "{");
+    writeFileSync(journalPath(project.drizzleDir), "{");
 
     const result = await dbCheck();
 

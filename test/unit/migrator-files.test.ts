@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { readMigrationFolder } from "drizzle-boot-migrator/folder";
+import {
+  appendMigration,
+  copyMigrations,
+  journalPath,
+  readMigrationFolder,
+  removeNewestMigration,
+} from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
 import { writeMigrationFolder } from "../support/migrator";
 
@@ -50,7 +56,33 @@ describe("readMigrationFolder", () => {
 
   it("explains a journal left with merge-conflict markers", () => {
     const folder = writeMigrationFolder(migrations);
-    writeFileSync(path.join(folder, "meta", "_journal.json"), "<<<<<<< HEAD\n{}\n=======\n");
+    writeFileSync(journalPath(folder), "<<<<<<< HEAD\n{}\n=======\n");
     expect(() => readMigrationFolder(folder)).toThrow(/is not valid JSON .*merge conflict/s);
+  });
+});
+
+describe("writing a folder through the package", () => {
+  const tagsAndWhens = (folder: string) =>
+    readMigrationFolder(folder).map(({ tag, when }) => ({ tag, when }));
+
+  it("appendMigration adds a migration one second after the newest, which drizzle then reads", () => {
+    const folder = writeMigrationFolder(migrations);
+    appendMigration(folder, "0002_third", "create table c (id int);");
+    expect(tagsAndWhens(folder).at(-1)).toEqual({ tag: "0002_third", when: 1_700_000_002_000 });
+    expect(readMigrationFolder(folder).at(-1)?.statements).toEqual(["create table c (id int);"]);
+  });
+
+  it("removeNewestMigration leaves the folder of the release before, without the newest file", () => {
+    const folder = writeMigrationFolder(migrations);
+    expect(removeNewestMigration(folder).tag).toBe("0001_second");
+    expect(tagsAndWhens(folder)).toEqual([{ tag: "0000_first", when: 1_700_000_000_000 }]);
+    expect(existsSync(path.join(folder, "0001_second.sql"))).toBe(false);
+  });
+
+  it("copyMigrations copies the chosen migrations byte for byte: the same hashes", () => {
+    const folder = writeMigrationFolder(migrations);
+    const copy = path.join(writeMigrationFolder([]), "copy");
+    copyMigrations(folder, copy, ["0001_second"]);
+    expect(readMigrationFolder(copy)).toEqual(readMigrationFolder(folder).slice(1));
   });
 });

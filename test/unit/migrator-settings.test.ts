@@ -125,6 +125,7 @@ describe("migrator settings", () => {
       appPoolMax: 10,
       allowUnknownApplied: false,
       applicationName: "agency-reporting:migrator",
+      requiredPostgres: { major: 15, reason: expect.stringContaining("UNIQUE NULLS NOT DISTINCT") },
       names: expect.objectContaining({
         lockWaitMs: "MIGRATION_LOCK_WAIT_MS",
         statusCommand: "npm run db:status",

@@ -1,17 +1,18 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { vercelBuild } from "@tools/vercel-runtime/vercel-build";
+import { appendMigration, readJournal } from "drizzle-boot-migrator/folder";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "../support/database";
 import { ledgerWhens, tableExists } from "../support/migrator";
-import { addMigration, readJournal } from "../support/next-app";
+
 import { copyProjectForVercel, type VercelProject } from "../support/vercel-project";
 
 // `vercel build` (the pinned CLI, offline, local project settings) runs the project's
 // `vercel-build` script: db:migrate, then next build. The successful build is the suite's shared
 // one (test/support/vercel-build.ts); the two refused builds stop at db:migrate, before next build.
 
-const journal = await readJournal(MIGRATIONS_FOLDER);
+const journal = readJournal(MIGRATIONS_FOLDER);
 
 test("vercel build migrates the database, then writes the Build Output with the migrations traced", async () => {
   const build = inject("vercelBuild");
@@ -57,7 +58,7 @@ describe("a build that must not migrate", () => {
 
   test("a failing migration fails the build, with nothing of it applied", async () => {
     const before = await ledgerWhens(database.url);
-    await addMigration(
+    appendMigration(
       path.join(project.dir, "drizzle"),
       "0099_broken",
       'CREATE TABLE "vercel_half_done" ("id" integer);\n--> statement-breakpoint\nALTER TABLE "no_such_table" ADD COLUMN "x" integer;\n',

@@ -1,5 +1,6 @@
 import type { VercelRuntime } from "@tools/vercel-runtime";
 import { MIGRATION_LOCK_KEY } from "drizzle-boot-migrator";
+import { readJournal } from "drizzle-boot-migrator/folder";
 import { afterEach, describe, expect, inject, test } from "vitest";
 import {
   applyMigrations,
@@ -8,14 +9,14 @@ import {
   type TestDatabase,
 } from "../support/database";
 import { ledgerWhens, withSql } from "../support/migrator";
-import { asOperator, migrationsWithoutNewest, readJournal } from "../support/next-app";
+import { asOperator, migrationsWithoutNewest } from "../support/next-app";
 import { deployOnVercelRuntime, requestFrom } from "../support/vercel-deployment";
 
 // Eight requests at once on a function with no instance: eight cold starts, each its own process
 // with VERCEL=1, each running the boot check of instrumentation.ts before its first answer.
 
 const COLD_STARTS = 8;
-const journal = await readJournal(MIGRATIONS_FOLDER);
+const journal = readJournal(MIGRATIONS_FOLDER);
 let runtime: VercelRuntime | undefined;
 let database: TestDatabase | undefined;
 

@@ -3,10 +3,11 @@ import os from "node:os";
 import path from "node:path";
 import type { VercelRuntime } from "@tools/vercel-runtime";
 import { vercelBuild } from "@tools/vercel-runtime/vercel-build";
+import { appendMigration } from "drizzle-boot-migrator/folder";
 import { afterAll, expect, inject, test } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { withSql } from "../support/migrator";
-import { addMigration, asOperator } from "../support/next-app";
+import { asOperator } from "../support/next-app";
 import { REPO_ROOT, startProcess } from "../support/processes";
 import { needs } from "../support/system-tools";
 import { deployOnVercelRuntime, requestFrom } from "../support/vercel-deployment";
@@ -50,7 +51,7 @@ test("the previous deployment serves 200 throughout the next build's migration; 
   expect((await requestFrom("127.0.0.2", `${previous.url}/api/health`)).status).toBe(200);
 
   project = await copyProjectForVercel();
-  await addMigration(
+  appendMigration(
     path.join(project.dir, "drizzle"),
     EXPAND_TAG,
     'ALTER TABLE "users" ADD COLUMN "vercel_nickname" text;\n',

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import path from "node:path";
+import { readJournal } from "drizzle-boot-migrator/folder";
 import { runCommand } from "../cli/run-command";
 
 /** Which release `npm run test:compat` tests against, by default and by request. */
@@ -42,10 +42,7 @@ export async function defaultPreviousRelease(
   repo: string,
   migrationsFolder: string,
 ): Promise<Release> {
-  const journal = JSON.parse(
-    readFileSync(path.join(migrationsFolder, "meta", "_journal.json"), "utf8"),
-  ) as { entries: { tag: string }[] };
-  const newest = journal.entries.at(-1)?.tag;
+  const newest = readJournal(migrationsFolder).entries.at(-1)?.tag;
   if (!newest) throw new Error(`${migrationsFolder} has no migrations to test against.`);
   const file = path.relative(repo, path.join(migrationsFolder, `${newest}.sql`));
   const added = file.startsWith("..")

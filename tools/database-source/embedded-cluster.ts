@@ -65,6 +65,7 @@ export async function ensureCluster(options: EnsureClusterOptions): Promise<{ cr
       await chown(dataDir, runAs.uid, runAs.gid);
       await chown(passwordFile, runAs.uid, runAs.gid);
     }
+    const major = await initdbMajor(options);
     await runInitdb(options, [
       `--pgdata=${dataDir}`,
       `--username=${POSTGRES_USER}`,
@@ -72,10 +73,9 @@ export async function ensureCluster(options: EnsureClusterOptions): Promise<{ cr
       "--auth=scram-sha-256",
       "--encoding=UTF8",
       "--locale=C",
-      ...((await initdbMajor(options)) >= 17
-        ? ["--locale-provider=builtin", "--builtin-locale=C.UTF-8"]
-        : []),
-      "--no-instructions",
+      ...(major >= 17 ? ["--locale-provider=builtin", "--builtin-locale=C.UTF-8"] : []),
+      // New in 14; 13 (the migrator package's refusal test) prints the instructions instead.
+      ...(major >= 14 ? ["--no-instructions"] : []),
       ...(options.fast ? ["--no-sync"] : []),
     ]);
   } finally {

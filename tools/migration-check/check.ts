@@ -14,6 +14,7 @@ import {
   DRIZZLE_LEDGER,
   findJournalProblems,
   JournalFormatError,
+  journalPath,
   ledgerName,
   parseJournal,
 } from "drizzle-boot-migrator/folder";
@@ -109,9 +110,8 @@ function checkJournal(
   outDir: string,
   label: string,
 ): { readable: boolean; problems: MigrationCheckProblem[] } {
-  const journalPath = path.join(outDir, "meta", "_journal.json");
-  const journalLabel = `${label}/meta/_journal.json`;
-  if (!existsSync(journalPath)) {
+  const journalLabel = journalPath(label);
+  if (!existsSync(journalPath(outDir))) {
     return {
       readable: false,
       problems: [
@@ -124,7 +124,7 @@ function checkJournal(
     };
   }
   try {
-    const journal = parseJournal(readFileSync(journalPath, "utf8"), journalLabel);
+    const journal = parseJournal(readFileSync(journalPath(outDir), "utf8"), journalLabel);
     const sqlFiles = readdirSync(outDir).filter((name) => name.endsWith(".sql"));
     const problems = findJournalProblems(journal, sqlFiles).map(
       ({ problem, fix, warning }): MigrationCheckProblem => ({

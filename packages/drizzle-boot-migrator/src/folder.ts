@@ -1,20 +1,32 @@
 /**
  * `drizzle-boot-migrator/folder`: what the migrator knows about a drizzle-kit migrations folder
  * and drizzle's ledger (drizzle-orm 0.45's formats), and the rules it checks them with, for tools
- * that read or check a folder without applying it (CI checks, linters, tests). Reading
- * `meta/_journal.json` or the ledger anywhere else duplicates this knowledge.
+ * that read, check or write a folder without applying it (CI checks, linters, tests, fixtures).
+ * Reading or writing `meta/_journal.json` or the ledger anywhere else duplicates this knowledge.
  */
+
+export {
+  appendMigration,
+  copyMigrations,
+  type JournalFormat,
+  type NewMigration,
+  removeNewestMigration,
+  writeJournal,
+  writeMigrationFolder,
+} from "./drizzle-0.45/folder-writes.ts";
 export {
   BREAKPOINT,
   DRIZZLE_LEDGER,
   type Journal,
   type JournalEntry,
   JournalFormatError,
+  journalPath,
   type LedgerLocation,
   type LedgerRow,
   ledgerName,
   type MigrationFile,
   parseJournal,
+  readJournal,
   readLedger,
   readMigrationFolder,
 } from "./drizzle-0.45/format.ts";

@@ -71,6 +71,7 @@ export {
   type MigratorSettings,
   type MigratorTimings,
   migratorSettings,
+  type RequiredPostgres,
   type SettingNames,
 } from "./settings.ts";
 export { type DescribeError, recordFailure, withSpan } from "./spans.ts";

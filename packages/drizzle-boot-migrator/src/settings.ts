@@ -69,6 +69,13 @@ export interface SettingNames extends Partial<Record<keyof MigratorTimings, stri
   generateCommand?: string;
 }
 
+/** A Postgres major the app's own migrations need, and why (named in the refusal). */
+export interface RequiredPostgres {
+  major: number;
+  /** e.g. "its migrations use UNIQUE NULLS NOT DISTINCT". */
+  reason: string;
+}
+
 export interface MigratorSettings extends MigrationSet, MigratorTimings {
   /** The migrations URL: a direct connection, not a transaction pooler. */
   url: string;
@@ -80,6 +87,11 @@ export interface MigratorSettings extends MigrationSet, MigratorTimings {
    * by default the installed drizzle-orm's.
    */
   drizzleVersion?: DrizzleVersion;
+  /**
+   * Refuse, before writing anything, a server older than this (`POSTGRES_VERSION`), when the
+   * migrations need a newer Postgres than the migrator itself (`MINIMUM_POSTGRES_MAJOR`).
+   */
+  requiredPostgres?: RequiredPostgres;
 }
 
 /**

@@ -1,13 +1,9 @@
-import { type Attributes, type Span, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
-
 /**
- * Spans go through `@opentelemetry/api` only: without a registered SDK every call is a no-op, so
- * code that traces costs nothing on a server without tracing. Exported (`withSpan`,
- * `recordFailure`) so that a host records its own spans with the same conventions.
+ * Spans with a tracer the caller brings, in the migrator's conventions. Exported (`withSpan`,
+ * `recordFailure`) so that a host records its own spans the same way. Types only from
+ * `@opentelemetry/api`: it is an optional peer, which tracing.ts loads when it is installed.
  */
-export function migratorTracer(): Tracer {
-  return trace.getTracer("drizzle-boot-migrator");
-}
+import type { Attributes, Span, SpanStatusCode, Tracer } from "@opentelemetry/api";
 
 /**
  * Names a failure for the span: the error's code (`MIGRATION_FAILED`, `CONFIG`, ...) and, when
@@ -42,6 +38,9 @@ export function withSpan<T>(
   });
 }
 
+/** `SpanStatusCode.ERROR`, whose value the API fixes; the enum itself would need the module. */
+const STATUS_ERROR: SpanStatusCode.ERROR = 2;
+
 /**
  * Marks `span` failed, with OpenTelemetry's conventions: `error.type` is the error's code,
  * `db.response.status_code` the SQLSTATE, the exception an event, the status ERROR.
@@ -51,5 +50,5 @@ export function recordFailure(span: Span, error: unknown, describeError: Describ
   span.recordException(error instanceof Error ? error : String(error));
   span.setAttribute("error.type", code);
   if (sqlState) span.setAttribute("db.response.status_code", sqlState);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: message.split("\n")[0] });
+  span.setStatus({ code: STATUS_ERROR, message: message.split("\n")[0] });
 }

@@ -13,7 +13,7 @@ import {
 import { MigrationError } from "./errors.ts";
 import { ALLOW_MARKER, ALLOWABLE_KINDS, type Escape, findEscapes } from "./escapes.ts";
 import { isNoTransaction, NO_TRANSACTION_MARKER } from "./no-transaction.ts";
-import { nameOf, type SettingNames } from "./settings.ts";
+import { nameOf, type RequiredPostgres, type SettingNames } from "./settings.ts";
 import { splitStatements, type TokenKind, tokenize } from "./sql-tokens.ts";
 
 /**
@@ -54,6 +54,8 @@ export interface PlanOptions {
   allowUnknownApplied: boolean;
   /** The server's `server_version`, when known. */
   serverVersion?: string;
+  /** A newer Postgres than the migrator's own minimum that the caller's migrations need. */
+  requiredPostgres?: RequiredPostgres;
   /** What messages call the settings and commands. */
   names?: SettingNames;
 }
@@ -61,8 +63,29 @@ export interface PlanOptions {
 /** How messages name the command that creates a migration, unless the caller names its own. */
 const DEFAULT_GENERATE_COMMAND = "drizzle-kit generate";
 
-/** The oldest Postgres the migrations run on (14 rejects `UNIQUE NULLS NOT DISTINCT`). */
-export const MINIMUM_POSTGRES_MAJOR = 15;
+/**
+ * The oldest Postgres the migrator's own statements run on: a `-- no-transaction` migration holds
+ * its lock in a session bounded by `idle_session_timeout`, new in 14. An app whose migrations need
+ * more says so with `requiredPostgres`.
+ */
+export const MINIMUM_POSTGRES_MAJOR = 14;
+
+/** The Postgres major the server must run before anything is written, and who needs it. */
+function postgresVersionProblem(options: PlanOptions): MigrationError | undefined {
+  const app = options.requiredPostgres;
+  const appNeedsMore = app !== undefined && app.major > MINIMUM_POSTGRES_MAJOR;
+  const minimum = appNeedsMore ? app.major : MINIMUM_POSTGRES_MAJOR;
+  // An unknown version (NaN) is not refused: the statements themselves will say.
+  if (!(Number.parseInt(options.serverVersion ?? "", 10) < minimum)) return undefined;
+  const needed = appNeedsMore
+    ? `the app needs Postgres ${minimum} or newer: ${app.reason}`
+    : `drizzle-boot-migrator needs Postgres ${minimum} or newer`;
+  return new MigrationError(
+    "POSTGRES_VERSION",
+    `The server runs Postgres ${options.serverVersion}; ${needed}. Nothing was written: upgrade ` +
+      "the server, or point the migrations URL at a supported one.",
+  );
+}
 
 const iso = (when: number) => new Date(when).toISOString();
 
@@ -177,16 +200,8 @@ export function checksumMismatch(
  */
 export function targetProblems(files: MigrationFile[], options: PlanOptions): MigrationError[] {
   const problems: MigrationError[] = [];
-  if (Number.parseInt(options.serverVersion ?? "", 10) < MINIMUM_POSTGRES_MAJOR) {
-    problems.push(
-      new MigrationError(
-        "POSTGRES_VERSION",
-        `The server runs Postgres ${options.serverVersion}; this app needs Postgres ` +
-          `${MINIMUM_POSTGRES_MAJOR} or newer. Nothing was written: upgrade the server, or point ` +
-          "the migrations URL at a supported one.",
-      ),
-    );
-  }
+  const tooOld = postgresVersionProblem(options);
+  if (tooOld) problems.push(tooOld);
   for (const found of options.elsewhere ?? []) {
     problems.push(ledgerElsewhere(options.ledger, found, files.length));
   }

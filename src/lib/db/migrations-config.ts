@@ -27,3 +27,12 @@ export const MIGRATIONS = {
  * docs/migrations.md#several-migration-sets-in-one-database.
  */
 export const MIGRATION_SETS: readonly MigrationSetConfig[] = [MIGRATIONS];
+
+/**
+ * The oldest Postgres this app's migrations run on, newer than the migrator's own minimum: the
+ * server and the CLIs refuse an older one before writing anything (`POSTGRES_VERSION`).
+ */
+export const APP_POSTGRES = {
+  major: 15,
+  reason: "its migrations use UNIQUE NULLS NOT DISTINCT, which Postgres 14 rejects",
+} as const;

@@ -18,7 +18,12 @@ import {
 } from "drizzle-boot-migrator";
 import { type CliOptions, migratorCliOptions, reportCliFailure } from "drizzle-boot-migrator/cli";
 import { ConfigError, type Env, readEnv, readLogFormat } from "@/env";
-import { MIGRATION_SETS, MIGRATIONS, type MigrationSetConfig } from "./migrations-config";
+import {
+  APP_POSTGRES,
+  MIGRATION_SETS,
+  MIGRATIONS,
+  type MigrationSetConfig,
+} from "./migrations-config";
 
 /** A set of migrations-config.ts with its folder resolved from `cwd`. */
 function migrationSetOf(config: MigrationSetConfig, cwd = process.cwd()): MigrationSet {
@@ -72,6 +77,7 @@ export function migratorSettingsFromEnv(
     appPoolMax: env.DATABASE_POOL_MAX,
     allowUnknownApplied: env.MIGRATION_ALLOW_UNKNOWN_APPLIED,
     applicationName: "agency-reporting:migrator",
+    requiredPostgres: APP_POSTGRES,
     names: APP_NAMES,
     url,
     urlVariable,

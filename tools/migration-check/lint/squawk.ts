@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { MINIMUM_POSTGRES_MAJOR } from "drizzle-boot-migrator/folder";
+import { APP_POSTGRES } from "@/lib/db/migrations-config";
 import { runCommand } from "../../cli/run-command";
 
 /**
@@ -7,8 +7,8 @@ import { runCommand } from "../../cli/run-command";
  * Postgres parser and the rules. This module only runs it and reads what it prints.
  */
 
-/** Rules judge for the lowest Postgres major the project supports, which the migrator enforces. */
-const PG_VERSION = `${MINIMUM_POSTGRES_MAJOR}.0`;
+/** Rules judge for the lowest Postgres major the app supports, which its migrator settings enforce. */
+const PG_VERSION = `${APP_POSTGRES.major}.0`;
 
 export interface SquawkFinding {
   /** As given to squawk: relative to the folder it ran in. */

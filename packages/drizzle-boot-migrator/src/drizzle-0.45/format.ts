@@ -40,12 +40,21 @@ export interface JournalEntry {
   when: number;
   tag: string;
   breakpoints: boolean;
+  /** drizzle-kit's format version ("7"); drizzle-orm does not read it. */
+  version?: string;
 }
 
 /** drizzle-kit's `meta/_journal.json`: the fields drizzle-orm's migrator reads. */
 export interface Journal {
   dialect: string;
   entries: JournalEntry[];
+  /** drizzle-kit's format version ("7"); drizzle-orm does not read it. */
+  version?: string;
+}
+
+/** The file of `folder` that lists its migrations, in order: the one drizzle-kit writes last. */
+export function journalPath(folder: string): string {
+  return path.join(folder, "meta", "_journal.json");
 }
 
 export class JournalFormatError extends Error {
@@ -99,6 +108,23 @@ export function parseJournal(text: string, source: string): Journal {
   return json as Journal;
 }
 
+/**
+ * The journal of `folder`. A missing one is a `MIGRATIONS_FOLDER` error (the folder is not
+ * drizzle-kit's output); a malformed one a `JournalFormatError` naming the file.
+ */
+export function readJournal(folder: string): Journal {
+  const file = journalPath(folder);
+  if (!existsSync(file)) {
+    throw new MigrationError(
+      "MIGRATIONS_FOLDER",
+      `No migrations journal at ${file}. Point the migrator at drizzle-kit's output folder ` +
+        "(drizzle.config's `out`, default ./drizzle next to package.json; CLI: --migrations-folder), " +
+        "and make sure the build ships it.",
+    );
+  }
+  return parseJournal(readFileSync(file, "utf8"), file);
+}
+
 /** drizzle-orm splits a migration file into chunks on this text, and runs each as one query. */
 export const BREAKPOINT = "--> statement-breakpoint";
 
@@ -120,21 +146,13 @@ export interface MigrationFile {
  * journal is read again only for the tags, which drizzle drops.
  */
 export function readMigrationFolder(folder: string): MigrationFile[] {
-  const journalPath = path.join(folder, "meta", "_journal.json");
-  if (!existsSync(journalPath)) {
-    throw new MigrationError(
-      "MIGRATIONS_FOLDER",
-      `No migrations journal at ${journalPath}. Point the migrator at drizzle-kit's output folder ` +
-        "(drizzle.config's `out`, default ./drizzle next to package.json; CLI: --migrations-folder), " +
-        "and make sure the build ships it.",
-    );
-  }
   let entries: JournalEntry[];
   let metas: ReturnType<typeof readMigrationFiles>;
   try {
-    entries = parseJournal(readFileSync(journalPath, "utf8"), journalPath).entries;
+    entries = readJournal(folder).entries;
     metas = readMigrationFiles({ migrationsFolder: folder });
   } catch (error) {
+    if (error instanceof MigrationError) throw error;
     const message =
       error instanceof JournalFormatError
         ? error.message
@@ -144,7 +162,7 @@ export function readMigrationFolder(folder: string): MigrationFile[] {
   }
   return entries.map((entry, index) => {
     const meta = metas[index];
-    if (!meta) throw new Error(`drizzle read fewer migrations than ${journalPath} lists`);
+    if (!meta) throw new Error(`drizzle read fewer migrations than ${journalPath(folder)} lists`);
     return { tag: entry.tag, when: entry.when, hash: meta.hash, statements: meta.sql };
   });
 }

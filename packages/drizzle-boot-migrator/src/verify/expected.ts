@@ -2,10 +2,11 @@
  * The expected schema: the migrations a ledger lists as applied, applied by the migrator itself
  * to an empty scratch database, then read like the live one (./catalog.ts).
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
+import { copyMigrations } from "../drizzle-0.45/folder-writes.ts";
 import { runMigrator } from "../run.ts";
 import type { MigrationSet, MigratorSettings } from "../settings.ts";
 import { type Catalog, readCatalogIn } from "./catalog.ts";
@@ -100,17 +101,6 @@ export async function buildExpectedSchema(
  */
 async function folderOf(folder: string, tags: string[]): Promise<string> {
   const copy = await mkdtemp(path.join(os.tmpdir(), "verify-expected-"));
-  const journal = JSON.parse(
-    await readFile(path.join(folder, "meta", "_journal.json"), "utf8"),
-  ) as { entries: { tag: string }[] };
-  const entries = journal.entries.filter((entry) => tags.includes(entry.tag));
-  await mkdir(path.join(copy, "meta"));
-  await writeFile(
-    path.join(copy, "meta", "_journal.json"),
-    JSON.stringify({ ...journal, entries }, null, 2),
-  );
-  for (const { tag } of entries) {
-    await copyFile(path.join(folder, `${tag}.sql`), path.join(copy, `${tag}.sql`));
-  }
+  copyMigrations(folder, copy, tags);
   return copy;
 }
