@@ -206,6 +206,8 @@ describe("a database migrated with another ledger setting (LEDGER_ELSEWHERE)", (
         "the 3 migrations of this folder (0000_step-0, 0001_step-1, 0002_step-2)",
     );
     expect(migrate.stderr).toContain("migrations.schema");
+    // The package's words, for any project: no path of the app it was first written for.
+    expect(migrate.stderr).not.toContain("src/lib/db");
     expect(migrate.stderr).toContain(
       "https://www.npmjs.com/package/drizzle-boot-migrator#ledger_elsewhere",
     );

@@ -340,10 +340,10 @@ function ledgerElsewhere(
       `${records.length} of the ${total} migrations of this folder (${listed}): this database ` +
       `was migrated with the ledger set to ${theirs}. Nothing was applied: every one of them ` +
       `would run a second time. If ${theirs} is this folder's ledger, set the ledger to it ` +
-      `(drizzle's migrations.schema ${JSON.stringify(other.schema)} and migrations.table ` +
-      `${JSON.stringify(other.table)}: src/lib/db/migrations-config.ts here, which ` +
-      "drizzle.config.ts and the server share; --migrations-schema and --migrations-table on " +
-      `the CLIs), or move that table to ${ours} (ALTER TABLE ... SET SCHEMA / RENAME TO).`,
+      `(schema ${JSON.stringify(other.schema)}, table ${JSON.stringify(other.table)}: ` +
+      "migrations.schema and migrations.table in drizzle.config.*, migrationsSchema and " +
+      "migrationsTable in the migrator's settings, --migrations-schema and --migrations-table " +
+      `on its CLI), or move that table to ${ours} (ALTER TABLE ... SET SCHEMA / RENAME TO).`,
     { tag: tags[0] },
   );
 }
