@@ -37,14 +37,23 @@ const alias = [
  */
 function databaseProject(
   name: string,
-  options: { setup?: string[]; testTimeout: number; hookTimeout: number; serial?: boolean },
+  options: {
+    setup?: string[];
+    testTimeout: number;
+    hookTimeout: number;
+    serial?: boolean;
+    /** Instead of every file of `test/<name>/`. */
+    include?: string[];
+    env?: Record<string, string>;
+  },
 ) {
   return {
     resolve: { alias },
     test: {
       name,
-      include: [`test/${name}/**/*.test.ts`],
+      include: options.include ?? [`test/${name}/**/*.test.ts`],
       environment: "node",
+      ...(options.env ? { env: options.env } : {}),
       globalSetup: ["test/support/global-setup.ts", ...(options.setup ?? [])],
       testTimeout: options.testTimeout,
       hookTimeout: options.hookTimeout,
@@ -54,6 +63,25 @@ function databaseProject(
 }
 
 const servers = { testTimeout: 120_000, hookTimeout: 300_000, serial: true };
+
+/**
+ * The migrator's database suite (lock and hand-off, failure and rollback, `-- no-transaction`,
+ * timeouts and a frozen session, validation, wrong targets, PgBouncer), which the project
+ * `drivers` runs again with the migrator's session on node-postgres (test/support/
+ * migrator-driver.ts).
+ */
+const MIGRATOR_SUITE = [
+  "test/db/migrator-locking.test.ts",
+  "test/db/migrator-concurrency.test.ts",
+  "test/db/migrator-run.test.ts",
+  "test/db/migrator-validation.test.ts",
+  "test/db/migrator-no-transaction.test.ts",
+  "test/db/migrator-no-transaction-pause.test.ts",
+  "test/db/migrator-connect.test.ts",
+  "test/db/migrator-wrong-target.test.ts",
+  "test/db/migrator-real-world.test.ts",
+  "test/production/migrator-through-pgbouncer.test.ts",
+];
 
 export default defineConfig({
   resolve: { alias },
@@ -79,6 +107,13 @@ export default defineConfig({
         },
       },
       databaseProject("db", { testTimeout: 60_000, hookTimeout: 120_000 }),
+      // `npm run test:drivers`: the migrator's suite on node-postgres (docs/testing.md).
+      databaseProject("drivers", {
+        testTimeout: 60_000,
+        hookTimeout: 120_000,
+        include: MIGRATOR_SUITE,
+        env: { MIGRATOR_TEST_DRIVER: "pg" },
+      }),
       // The attack suite (docs/security.md): a production build, real HTTP, real Postgres.
       databaseProject("attacks", {
         setup: ["test/support/attack-build.ts"],

@@ -74,9 +74,9 @@ async function report(
   const written = statuses.flatMap(({ set, status }) =>
     schemasWritten(set.ledger.schema, status.pending),
   );
-  const { connection } = await openMigratorConnection(settings, log);
-  const preflight = await readPreflight(connection.client, [...new Set(written)]).finally(() =>
-    connection.close(),
+  const { session } = await openMigratorConnection(settings, log);
+  const preflight = await readPreflight(session, [...new Set(written)]).finally(() =>
+    session.close(),
   );
   const lines = [
     `database: ${statuses[0]?.status.target}`,

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
+import { postgresJsQueryable } from "drizzle-boot-migrator";
 import { appendMigration, readLedger } from "drizzle-boot-migrator/folder";
 import { createDbConnection } from "@/lib/db/client";
 import { copyApp, startServer } from "../../test/support/next-app";
@@ -33,7 +34,7 @@ export const devLoop: Scenario = {
         try {
           await server.waitForOutput(/\[migrate\] following /, 120_000);
           const drizzleDir = path.join(app.dir, "drizzle");
-          const rows = async () => (await readLedger(ledger.client)).length;
+          const rows = async () => (await readLedger(postgresJsQueryable(ledger.client))).length;
           const samples: number[] = [];
           const runs = context.warmup(1) + context.runs(15);
           for (let run = 0; run < runs; run++) {

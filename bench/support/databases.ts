@@ -4,6 +4,7 @@ import {
   dropDatabase,
   uniqueDatabaseName,
 } from "@tools/database-source/databases";
+import { postgresJsQueryable } from "drizzle-boot-migrator";
 import { readLedger } from "drizzle-boot-migrator/folder";
 import { createDbConnection } from "@/lib/db/client";
 
@@ -34,7 +35,7 @@ export async function withBenchDatabase<T>(
 export async function countLedgerRows(url: string): Promise<number> {
   const connection = createDbConnection({ url, max: 1, applicationName: "agency-reporting:bench" });
   try {
-    return (await readLedger(connection.client)).length;
+    return (await readLedger(postgresJsQueryable(connection.client))).length;
   } finally {
     await connection.close();
   }

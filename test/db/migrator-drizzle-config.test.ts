@@ -6,7 +6,8 @@ import { installPackageWithout, projectsPerFile, runPackageBin } from "../suppor
 import type { ProcessResult } from "../support/processes";
 
 // The package's own command (`drizzle-boot-migrator`, src/bin.ts run by tsx as the app's scripts
-// are) in a project that keeps its folder and ledger in drizzle.config.*, as drizzle-kit reads it.
+// are) in a project that keeps its folder and ledger in drizzle.config.*, as drizzle-kit reads it,
+// and with whichever driver the project installed (node-postgres without postgres.js: no setting).
 
 const db = emptyDatabasePerTest();
 const projects = projectsPerFile();
@@ -104,5 +105,77 @@ describe("drizzle-boot-migrator reads the project's drizzle.config.*", () => {
     const migrate = await bin(dir, ["migrate", ...flags], installed);
     expect(migrate.code, migrate.output).toBe(0);
     expect(await ledgerWhens(db.url, APP_LEDGER)).toEqual(WHENS);
+  });
+});
+
+/**
+ * A project with `./drizzle`, and the package installed without the peers `missing` (Neon's
+ * driver is given only to the API, so no project here has it).
+ */
+function projectWithout(...missing: string[]): { dir: string; bin: string } {
+  const dir = projects.create({}, MIGRATIONS, "drizzle");
+  return { dir, bin: installPackageWithout(dir, "@neondatabase/serverless", ...missing) };
+}
+
+/** The package command of `project` (its own copy of the package). */
+function run(project: { dir: string; bin: string }, args: string[]): Promise<ProcessResult> {
+  return bin(project.dir, args, project.bin);
+}
+
+describe("drizzle-boot-migrator in a project with only pg installed", () => {
+  const onlyPg = () => projectWithout("postgres");
+
+  it("migrate applies the migrations and status shows them, with no driver setting", async () => {
+    const project = onlyPg();
+    const migrate = await run(project, ["migrate"]);
+    expect(migrate.code, migrate.output).toBe(0);
+    expect(migrate.output).toContain("applied 2 migration(s)");
+    expect(await ledgerWhens(db.url, { schema: "drizzle", table: "__drizzle_migrations" })).toEqual(
+      MIGRATIONS.map((migration) => migration.when),
+    );
+
+    const status = await run(project, ["status"]);
+    expect(status.code, status.output).toBe(0);
+    expect(status.stdout).toContain("at 0001_second, 0 of 2 pending");
+
+    const again = await run(project, ["migrate"]);
+    expect(again.code, again.output).toBe(0);
+    expect(again.output).toContain("is up to date at 0001_second");
+  });
+
+  it("--driver postgres is refused, naming the package to install (exit 2)", async () => {
+    const refused = await run(onlyPg(), ["migrate", "--driver", "postgres"]);
+    expect(refused.code, refused.output).toBe(2);
+    expect(refused.output).toContain(
+      "failed (DRIVER_MISSING): --driver postgres: the package postgres is not installed here (npm install postgres).",
+    );
+    expect(await ledgerWhens(db.url, { schema: "drizzle", table: "__drizzle_migrations" })).toEqual(
+      [],
+    );
+  });
+});
+
+describe("drizzle-boot-migrator with no driver installed", () => {
+  it("refuses, naming both drivers and the order it looks for them in (exit 2)", async () => {
+    const refused = await run(projectWithout("postgres", "pg"), ["migrate"]);
+    expect(refused.code, refused.output).toBe(2);
+    expect(refused.output).toContain(
+      "failed (DRIVER_MISSING): No Postgres driver is installed: the migrator uses postgres or pg (in that order)",
+    );
+  });
+});
+
+describe("drizzle-boot-migrator with both drivers installed", () => {
+  it("--driver pg applies; an unknown --driver is refused", async () => {
+    const project = projectWithout();
+    const migrate = await run(project, ["migrate", "--driver", "pg"]);
+    expect(migrate.code, migrate.output).toBe(0);
+    expect(migrate.output).toContain("applied 2 migration(s)");
+
+    const unknown = await run(project, ["status", "--driver", "mysql2"]);
+    expect(unknown.code, unknown.output).toBe(2);
+    expect(unknown.output).toContain(
+      "failed (DRIVER_UNSUPPORTED): --driver mysql2 is not a driver the migrator knows: use one of postgres, pg.",
+    );
   });
 });

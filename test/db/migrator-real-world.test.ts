@@ -1,10 +1,11 @@
-import { runMigrator, silentLog } from "drizzle-boot-migrator";
+import { silentLog } from "drizzle-boot-migrator";
 import type { Catalog } from "drizzle-boot-migrator/verify";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
 import { appCatalog } from "../support/catalog";
 import { createTestDatabase, migratorSettingsFor } from "../support/database";
 import { drizzleKitMigrate, ledgerWhens, runMigratorCli, withSql } from "../support/migrator";
+import { runOnTestDriver } from "../support/migrator-driver";
 import {
   customMigrationsFolder,
   generatedFolder,
@@ -21,7 +22,7 @@ import {
 
 /** Our migrator on `url`: what it applied now, and where the database is after. */
 const ours = (url: string, folder: string) =>
-  runMigrator(migratorSettingsFor(url, folder), { mode: "apply", log: silentLog });
+  runOnTestDriver(migratorSettingsFor(url, folder), { mode: "apply", log: silentLog });
 
 /** The catalog and the ledger's rows (hash and created_at, as drizzle compares them). */
 function schemaAndLedger(url: string): Promise<{ catalog: Catalog; ledger: string[] }> {

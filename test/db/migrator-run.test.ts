@@ -1,11 +1,4 @@
-import {
-  createLog,
-  inspectMigrations,
-  MigrationError,
-  type MigratorSettings,
-  runMigrator,
-  silentLog,
-} from "drizzle-boot-migrator";
+import { createLog, MigrationError, type MigratorSettings, silentLog } from "drizzle-boot-migrator";
 import { describe, expect, it } from "vitest";
 import { migratorSettingsFor } from "../support/database";
 import {
@@ -18,6 +11,10 @@ import {
   withSql,
   writeMigrationFolder,
 } from "../support/migrator";
+import {
+  inspectOnTestDriver as inspectMigrations,
+  runOnTestDriver as runMigrator,
+} from "../support/migrator-driver";
 
 const step = fixtureMigration;
 

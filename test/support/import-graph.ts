@@ -73,7 +73,8 @@ function dynamicImportsOf(source: ts.SourceFile): string[] {
 }
 
 /** The workspace package's entry points, as tsconfig.json's `paths` resolve them (its source). */
-const WORKSPACE_PACKAGE = /^drizzle-boot-migrator(?:\/(cli|drizzle-config|errors|folder|verify))?$/;
+const WORKSPACE_PACKAGE =
+  /^drizzle-boot-migrator(?:\/(cli|drizzle-config|errors|folder|pg|verify))?$/;
 
 /**
  * `@/x`, the workspace package and relative specifiers as a path from the root; undefined for a

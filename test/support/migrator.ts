@@ -19,6 +19,7 @@ import { afterAll, afterEach, beforeEach } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
 import { createTestDatabase, type TestDatabase } from "./database";
+import { TEST_DRIVER } from "./migrator-driver";
 import {
   type ProcessResult,
   REPO_ROOT,
@@ -180,7 +181,12 @@ export function startMigratorCli(
     ...(options.folder ? ["--migrations-folder", options.folder] : []),
     ...(options.args ?? []),
   ];
-  return startScript(`scripts/db-${script}.ts`, args, {
+  // db:migrate on another driver than the app's: the same script but for the migrator's session.
+  const file =
+    script === "migrate" && TEST_DRIVER !== "postgres"
+      ? "test/support/fixtures/migrate-with-driver.ts"
+      : `scripts/db-${script}.ts`;
+  return startScript(file, args, {
     env: migratorChildEnv({ MIGRATIONS_DATABASE_URL: options.url, ...options.env }),
   });
 }

@@ -39,12 +39,12 @@ export function runPackageBin(
 }
 
 /**
- * The package installed in `project`'s node_modules without its peer `missing`: a copy of its
+ * The package installed in `project`'s node_modules without its peers `missing`: a copy of its
  * source (a symlink would resolve from the workspace, where every peer is), its other peers (from
- * its package.json) linked, so that `missing` really cannot be resolved from it. Returns the
- * copy's bin, for `runPackageBin`.
+ * its package.json) linked, so that the missing ones really cannot be resolved from it. Returns
+ * the copy's bin, for `runPackageBin`.
  */
-export function installPackageWithout(project: string, missing: string): string {
+export function installPackageWithout(project: string, ...missing: string[]): string {
   const modules = path.join(project, "node_modules");
   const copy = path.join(modules, "drizzle-boot-migrator");
   cpSync(PACKAGE_DIR, copy, {
@@ -54,7 +54,7 @@ export function installPackageWithout(project: string, missing: string): string 
   const { peerDependencies } = JSON.parse(
     readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8"),
   ) as { peerDependencies: Record<string, string> };
-  for (const peer of Object.keys(peerDependencies).filter((name) => name !== missing)) {
+  for (const peer of Object.keys(peerDependencies).filter((name) => !missing.includes(name))) {
     mkdirSync(path.dirname(path.join(modules, peer)), { recursive: true });
     symlinkSync(root(`node_modules/${peer}`), path.join(modules, peer));
   }

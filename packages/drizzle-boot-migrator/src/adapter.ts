@@ -5,7 +5,7 @@
  * unless the settings name one (`drizzleVersion`).
  */
 import { npmVersion } from "drizzle-orm/version";
-import type { Sql, TransactionSql } from "postgres";
+import type { DriverTransaction, Queryable } from "./driver/port.ts";
 import type {
   LedgerElsewhere,
   LedgerLocation,
@@ -34,7 +34,6 @@ export interface ApplyContext {
 export interface DrizzleApply {
   migrateInTransaction(
     locked: LockedTransaction,
-    client: Sql,
     settings: Pick<MigratorSettings, "migrationsFolder" | "ledger">,
     pending: MigrationFile[],
     log: Log,
@@ -42,8 +41,7 @@ export interface DrizzleApply {
     context: ApplyContext,
   ): Promise<void>;
   recordInTransaction(
-    tx: TransactionSql,
-    client: Sql,
+    tx: DriverTransaction,
     settings: Pick<MigratorSettings, "migrationsFolder" | "ledger">,
     file: MigrationFile,
   ): Promise<void>;
@@ -53,12 +51,12 @@ export interface DrizzleAdapter {
   version: DrizzleVersion;
   readMigrationFolder(folder: string): MigrationFile[];
   readLedger(
-    sql: Sql | TransactionSql,
+    sql: Queryable,
     ledger: LedgerLocation,
     options?: { inTransaction?: boolean },
   ): Promise<LedgerRow[]>;
   findLedgersElsewhere(
-    sql: Sql | TransactionSql,
+    sql: Queryable,
     ledger: LedgerLocation,
     files: MigrationFile[],
   ): Promise<LedgerElsewhere[]>;

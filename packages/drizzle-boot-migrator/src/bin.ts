@@ -13,6 +13,7 @@ import {
   parseMigratorFlags,
   reportCliFailure,
 } from "./cli.ts";
+import { DRIVER_ORDER, installedDriver } from "./driver/installed.ts";
 import { ledgerName } from "./drizzle-0.45/format.ts";
 import { findDrizzleConfig, migrationSetOfConfig, readDrizzleConfig } from "./drizzle-config.ts";
 import type { LogFormat } from "./events.ts";
@@ -36,6 +37,8 @@ Options:
                               repeat for several sets
   --migrations-schema <name>  the ledger's schema (default: the config's, or drizzle)
   --migrations-table <name>   the ledger's table (default: the config's, or __drizzle_migrations)
+  --driver <name>             the Postgres driver: ${DRIVER_ORDER.join(" or ")} (default: the first
+                              of these installed)
 
 verify and baseline:
   --scratch-url <url>         a Postgres server where the role may CREATE DATABASE, to build the
@@ -66,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
           ["config", "scratch-url", "acknowledgements"],
           ["schema"],
         )
-      : parseMigratorFlags(rest, USAGE, [], ["config"]);
+      : parseMigratorFlags(rest, USAGE, [], ["config", "driver"]);
     if (verifying) {
       // Loaded for these commands only: migrate, check and status never load the comparison.
       const { runVerifyCommand } = await import("./verify/command.ts");
@@ -78,14 +81,15 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     const { settings, sets } = await configure(flags, cwd);
+    const driver = await installedDriver(flags.options.driver);
     if (command === "migrate" || command === "check") {
       const mode: MigratorMode = command === "migrate" ? "apply" : "check";
-      const reports = await runMigrationSets(settings, sets, { mode, log });
+      const reports = await runMigrationSets(settings, sets, { mode, log, driver });
       const pending = reports.some(({ report }) => report.pending.length > 0);
       return pending ? EXIT.failed : EXIT.ok;
     }
     if (command === "status") {
-      const statuses = await inspectMigrationSets(settings, sets, { log });
+      const statuses = await inspectMigrationSets(settings, sets, { log, driver });
       for (const { set, status } of statuses) {
         console.log(
           `${setLabel(set)} (ledger ${ledgerName(set.ledger)}): ${status.target} at ` +

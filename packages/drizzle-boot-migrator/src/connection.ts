@@ -1,29 +1,17 @@
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import postgres, { type Sql } from "postgres";
-import { describeError, MigrationError, PoolerUrlError, postgresFailureOf } from "./errors.ts";
+import type { DriverSession, MigratorDriver } from "./driver/port.ts";
+import { isTransient } from "./driver/port.ts";
+import { postgresJsDriver } from "./driver/postgres-js.ts";
+import { refuseSessionless } from "./driver/refusals.ts";
+import { DriverError, describeError, MigrationError, PoolerUrlError } from "./errors.ts";
 import { type Log, seconds } from "./log.ts";
-import { withoutClientMarkers } from "./pooler.ts";
 import { describeTarget, directUrlFix, type MigratorSettings } from "./settings.ts";
 import { connectRefusal, connectRetriesExhausted } from "./target-failures.ts";
 
 /** In `pg_stat_activity`, names the machine and process (Postgres keeps 63 bytes). */
 const migratorApplicationName = (prefix: string) =>
   `${prefix}@${hostname()}/${process.pid}`.slice(0, 63);
-
-/**
- * Worth retrying while a database comes up: the network, a server starting or shutting down
- * (57P03, class 08) or out of connection slots (53300). Wrong credentials or a missing database
- * will not fix themselves.
- */
-function isTransient(error: unknown): boolean {
-  const sqlState = postgresFailureOf(error)?.code;
-  if (sqlState) return sqlState === "57P03" || sqlState === "53300" || sqlState.startsWith("08");
-  const code = String((error as { code?: unknown } | null)?.code);
-  return /^(E(CONNREFUSED|CONNRESET|TIMEDOUT|HOSTUNREACH|NETUNREACH|NOTFOUND|AI_AGAIN|PIPE)|CONNECT_TIMEOUT|CONNECTION_(CLOSED|ENDED|DESTROYED))$/.test(
-    code,
-  );
-}
 
 /**
  * PgBouncer refuses a startup parameter it does not know (`unsupported startup parameter: x`,
@@ -37,82 +25,55 @@ function isPoolerRefusal(error: unknown): boolean {
   );
 }
 
-/** The migrator's client, closed by whoever opened it. */
-export interface MigratorClient {
-  client: Sql;
-  close(): Promise<void>;
-}
-
-/**
- * A postgres.js client of one connection to `url`. Its startup packet carries nothing but
- * application_name (poolers refuse what they do not know); nothing is prepared, since a
- * transaction pooler it cannot recognise (PgBouncer on a plain URL) may run each of its
- * transactions (one per lock-wait slice) on another server connection, where a statement
- * prepared in an earlier one does not exist (26000).
- */
-function createClient(options: {
-  url: string;
-  applicationName: string;
-  connectTimeoutSeconds: number;
-}): MigratorClient {
-  const client = postgres(withoutClientMarkers(options.url), {
-    max: 1,
-    connect_timeout: options.connectTimeoutSeconds,
-    onnotice: () => {},
-    prepare: false,
-    connection: { application_name: options.applicationName },
-  });
-  return { client, close: () => client.end({ timeout: 5 }) };
-}
-
 export interface MigratorConnection {
-  connection: MigratorClient;
+  /** The session; the caller closes it. */
+  session: DriverSession;
   connectMs: number;
   /** `server_version`, as the server reported it on connecting. */
   serverVersion: string;
 }
 
 /**
- * The migrator's own session: one connection (`max: 1`) for its reads and its transaction. Its
- * startup packet carries nothing but application_name (poolers refuse what they do not know); the
- * timeouts are set inside the transaction (lock.ts). Retries an unreachable database until
- * `connectWaitMs`, logging each attempt. The caller closes the connection.
+ * The migrator's own session on `driver` (postgres.js by default): one connection for its reads
+ * and its transaction. The timeouts are set inside the transaction (lock.ts). Retries an
+ * unreachable database until `connectWaitMs`, logging each attempt. The caller closes the session.
  */
 export async function openMigratorConnection(
   settings: MigratorSettings,
   log: Log,
+  driver: MigratorDriver = postgresJsDriver(),
 ): Promise<MigratorConnection> {
+  refuseSessionless(driver, "The driver option");
   const target = describeTarget(settings);
   const started = performance.now();
   for (let attempt = 1; ; attempt++) {
-    // A new client per attempt: one client spaces its reconnects by its own backoff (up to 20 s).
-    const connection = createClient({
-      url: settings.url,
-      applicationName: migratorApplicationName(settings.applicationName),
-      connectTimeoutSeconds: Math.min(10, Math.max(1, Math.ceil(settings.connectWaitMs / 1000))),
-    });
     try {
-      // reserve() connects without sending a query; releasing keeps the connection open.
-      (await connection.client.reserve()).release();
-      const serverVersion = String(connection.client.parameters.server_version);
-      return { connection, connectMs: performance.now() - started, serverVersion };
+      // A new client per attempt: one client spaces its reconnects by its own backoff (up to 20 s).
+      const session = await driver.connect({
+        url: settings.url,
+        applicationName: migratorApplicationName(settings.applicationName),
+        connectTimeoutSeconds: Math.min(10, Math.max(1, Math.ceil(settings.connectWaitMs / 1000))),
+      });
+      const serverVersion = String(session.parameters.server_version);
+      return { session, connectMs: performance.now() - started, serverVersion };
     } catch (error) {
-      await connection.close();
+      // The driver refused what it was given (a pool without room): no retry changes that.
+      if (error instanceof DriverError) throw error;
       const elapsed = performance.now() - started;
       const remaining = settings.connectWaitMs - elapsed;
       const reason = describeError(error);
       if (isPoolerRefusal(error)) {
         throw new PoolerUrlError(
           `${target} is a connection pooler that refused the connection: ${reason} (SQLSTATE ` +
-            `${(error as { code?: unknown }).code}). postgres.js sends the URL's query parameters ` +
-            `as startup parameters: remove them from ${settings.urlVariable}. Or: ` +
+            `${(error as { code?: unknown }).code}). The driver sends the URL's query parameters ` +
+            `as startup parameters (postgres.js does): remove them from ${settings.urlVariable}. Or: ` +
             `${directUrlFix(settings)}.`,
           { cause: error },
         );
       }
       const refusal = connectRefusal(error, settings);
       if (refusal) throw refusal;
-      if (!isTransient(error)) {
+      if (!isTransient(error) || !driver.reconnects) {
         throw new MigrationError(
           "DATABASE_UNREACHABLE",
           `Database ${target} refused the connection: ${reason}. This will not fix itself: ` +

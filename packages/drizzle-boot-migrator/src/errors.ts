@@ -1,4 +1,7 @@
+import { postgresFailureOf } from "./driver/port.ts";
 import type { Log } from "./events.ts";
+
+export { postgresFailureOf };
 
 /** Where each error code's recovery is written: the package README, one heading per code. */
 export const README_URL = "https://www.npmjs.com/package/drizzle-boot-migrator";
@@ -115,6 +118,22 @@ export class PoolerUrlError extends ConfigError {
   readonly code = "POOLER_URL";
 }
 
+/**
+ * A driver the migrator cannot use as given: none installed (`DRIVER_MISSING`), one that cannot
+ * hold a session (`DRIVER_UNSUPPORTED`), or a pool with no connection to spare (`POOL_NO_ROOM`).
+ * A configuration error (exit 2); the message names the alternative.
+ */
+export class DriverError extends ConfigError {
+  override name = "DriverError";
+  constructor(
+    readonly code: "DRIVER_MISSING" | "DRIVER_UNSUPPORTED" | "POOL_NO_ROOM",
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${message}\nSee ${errorLink(code)}`, options);
+  }
+}
+
 /** What a report of a failed migrator run says: its code and text, and what it is about. */
 export interface FailureDescription {
   code: string;
@@ -157,28 +176,6 @@ export function logFailure(log: Log, error: unknown, consequence = ""): FailureD
     ...failure.facts,
   });
   return failure;
-}
-
-interface PostgresFailure {
-  code: string;
-  message: string;
-  detail?: string;
-  hint?: string;
-}
-
-/**
- * The Postgres error behind `error`, if any: drizzle wraps driver errors (`cause`), and only
- * Postgres's own errors have a `severity` beside their SQLSTATE `code`.
- */
-export function postgresFailureOf(error: unknown): PostgresFailure | undefined {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const candidate = current as Partial<PostgresFailure> & { severity?: unknown; cause?: unknown };
-    if (typeof candidate.severity === "string" && typeof candidate.code === "string") {
-      return candidate as PostgresFailure;
-    }
-    current = candidate.cause;
-  }
-  return undefined;
 }
 
 /**

@@ -4,14 +4,27 @@
  * `drizzle-boot-migrator/cli` builds command lines, `drizzle-boot-migrator/errors` is the error
  * vocabulary alone. Everything exported here is API under the README's semver policy.
  */
-export {
-  type MigratorClient,
-  type MigratorConnection,
-  openMigratorConnection,
-} from "./connection.ts";
+import type { Sql, TransactionSql } from "postgres";
+import type { DriverTransaction } from "./driver/port.ts";
+import { postgresJsQueryable } from "./driver/postgres-js.ts";
+import type { MigrationFile } from "./drizzle-0.45/format.ts";
+import type { MigrationSet } from "./settings.ts";
+
+export { type MigratorConnection, openMigratorConnection } from "./connection.ts";
+export { neonDriver } from "./driver/neon.ts";
+export type {
+  ConnectTarget,
+  DriverName,
+  DriverSession,
+  DriverTransaction,
+  MigratorDriver,
+  Queryable,
+} from "./driver/port.ts";
+export { postgresJsDriver, postgresJsQueryable } from "./driver/postgres-js.ts";
 export type { LedgerLocation, MigrationFile } from "./drizzle-0.45/format.ts";
 export {
   ConfigError,
+  DriverError,
   describeFailure,
   errorLink,
   type FailureDescription,
@@ -77,13 +90,21 @@ export {
 export { type DescribeError, recordFailure, withSpan } from "./spans.ts";
 
 /**
- * Records `file` in its set's ledger inside the caller's transaction exactly as drizzle would
- * have, without running its statements: for adopting a database whose schema was built another
- * way (the app's db:baseline). drizzle's dialect is loaded on the first call, never by a boot.
+ * Records `file` in its set's ledger inside the caller's postgres.js transaction `tx` (of the
+ * client `sql`) exactly as drizzle would have, without running its statements: for adopting a
+ * database whose schema was built another way (the app's db:baseline). drizzle's dialect is
+ * loaded on the first call, never by a boot.
  */
 export async function recordInTransaction(
-  ...args: Parameters<typeof import("./drizzle-0.45/apply.ts").recordInTransaction>
+  tx: TransactionSql,
+  sql: Sql,
+  set: MigrationSet,
+  file: MigrationFile,
 ): Promise<void> {
   const { recordInTransaction: record } = await import("./drizzle-0.45/apply.ts");
-  return record(...args);
+  const transaction: DriverTransaction = {
+    ...postgresJsQueryable(tx),
+    native: { driver: "postgres", sql, tx },
+  };
+  return record(transaction, set, file);
 }

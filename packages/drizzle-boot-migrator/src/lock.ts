@@ -1,8 +1,14 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Sql, TransactionSql } from "postgres";
+import {
+  type DriverSession,
+  type DriverTransaction,
+  isConnectionLoss,
+  type Queryable,
+  sqlStateOf,
+} from "./driver/port.ts";
 import { DRIZZLE_LEDGER } from "./drizzle-0.45/format.ts";
-import { describeError, MigrationError, postgresFailureOf } from "./errors.ts";
+import { describeError, MigrationError } from "./errors.ts";
 import { type Log, ms, seconds } from "./log.ts";
 import { type MigratorSettings, namedValue, statusCommand } from "./settings.ts";
 import { type Step, startStep } from "./tracing.ts";
@@ -46,22 +52,75 @@ export const EXCLUSIVE_NEEDED = Symbol("the work needs the migration lock exclus
  * Who holds the migration lock, for the logs. Postgres does not record when an advisory lock was
  * granted, so the holder's session start and current state stand in.
  */
-async function describeLockHolder(sql: Sql | TransactionSql): Promise<string> {
-  const [holder] = await sql<{ text: string }[]>`
-    select format('pid %s, application_name "%s", session started %s s ago, %s for %s s%s',
+async function describeLockHolder(sql: Queryable): Promise<string> {
+  const [holder] = await sql.query<{ text: string }>(
+    `select format('pid %s, application_name "%s", session started %s s ago, %s for %s s%s',
         l.pid, a.application_name, round(extract(epoch from now() - a.backend_start)), a.state,
         round(extract(epoch from now() - a.state_change)),
         ': ' || left(regexp_replace(a.query, '\\s+', ' ', 'g'), 120)) as text
     from pg_locks l left join pg_stat_activity a on a.pid = l.pid
     where l.locktype = 'advisory' and l.granted
       and l.database = (select oid from pg_database where datname = current_database())
-      and (l.classid, l.objid, l.objsubid) = (${MIGRATION_LOCK_PG_LOCKS.classid}::oid,
-        ${MIGRATION_LOCK_PG_LOCKS.objid}::oid, ${MIGRATION_LOCK_PG_LOCKS.objsubid})`;
+      and (l.classid, l.objid, l.objsubid) = ($1::oid, $2::oid, $3::int2)`,
+    [
+      MIGRATION_LOCK_PG_LOCKS.classid,
+      MIGRATION_LOCK_PG_LOCKS.objid,
+      MIGRATION_LOCK_PG_LOCKS.objsubid,
+    ],
+  );
   return holder?.text ?? "nobody any more";
 }
 
+/**
+ * Logs `migrate.lock_wait`, naming who holds the lock, at most every `HOLDER_LOG_EVERY_MS`: both
+ * lock waits (transaction and session level) report through one.
+ */
+function lockWaitReporter(
+  settings: MigratorSettings,
+  log: Log,
+  onHolder?: (holder: string) => void,
+) {
+  let nextHolderLog = 0;
+  return async (sql: Queryable, waited: number): Promise<void> => {
+    if (waited < nextHolderLog) return;
+    const holder = await describeLockHolder(sql);
+    onHolder?.(holder);
+    log.info(
+      "migrate.lock_wait",
+      `waiting for the migration lock (${seconds(waited)} of ` +
+        `${seconds(settings.lockWaitMs)}), held by ${holder}`,
+      { waitedMs: waited, lockWaitMs: settings.lockWaitMs, holder },
+    );
+    nextHolderLog = waited + HOLDER_LOG_EVERY_MS;
+  };
+}
+
+/**
+ * After a statement hit `lock_timeout` (55P03) on `attempt` (0 for the first): false when the
+ * retries are used up; else logs `migrate.lock_timeout_retry` and waits the backoff (1 s,
+ * doubling, at most 15 s) before the caller runs it again. `what` names what hit it, `undone`
+ * what became of its work.
+ */
+export async function backOffAfterLockTimeout(
+  attempt: number,
+  settings: MigratorSettings,
+  log: Log,
+  { what, undone, tag }: { what: string; undone: string; tag?: string },
+): Promise<boolean> {
+  if (attempt >= settings.lockTimeoutRetries) return false;
+  const delay = Math.min(1_000 * 2 ** attempt, 15_000);
+  log.warn(
+    "migrate.lock_timeout_retry",
+    `${what} hit lock_timeout (${settings.lockTimeoutMs} ms)${undone}; ` +
+      `retry ${attempt + 1} of ${settings.lockTimeoutRetries} in ${ms(delay)}`,
+    { tag, attempt: attempt + 1, retries: settings.lockTimeoutRetries, retryInMs: delay },
+  );
+  await sleep(delay);
+  return true;
+}
+
 export interface LockedTransaction {
-  tx: TransactionSql;
+  tx: DriverTransaction;
   /** Exclusive: may write. Shared: another instance has just released it; may only read. */
   exclusive: boolean;
   /** False once the transaction has ended, even if `work` is still running (connection lost). */
@@ -83,7 +142,7 @@ export interface LockedTransaction {
  * deadlock with an index build.
  */
 export async function withMigrationLock<T>(
-  client: Sql,
+  client: DriverSession,
   settings: MigratorSettings,
   log: Log,
   work: (locked: LockedTransaction) => Promise<T | typeof EXCLUSIVE_NEEDED>,
@@ -103,7 +162,7 @@ export async function withMigrationLock<T>(
 
 /** withMigrationLock's loop; `waitSpan` ends when the lock is granted. */
 async function lockAndRun<T>(
-  client: Sql,
+  client: DriverSession,
   settings: MigratorSettings,
   log: Log,
   waitSpan: Step,
@@ -111,51 +170,48 @@ async function lockAndRun<T>(
 ): Promise<T> {
   const started = performance.now();
   const key = MIGRATION_LOCK_KEY.toString();
-  let nextHolderLog = 0;
+  const reportWait = lockWaitReporter(settings, log, (holder) =>
+    waitSpan.span.setAttribute("migrate.lock.holder", holder),
+  );
   let waitExclusively = false;
   for (;;) {
     let ended = false;
     let failedInside: unknown;
     try {
-      const outcome = await client.begin(async (tx) => {
+      const outcome = await client.transaction(async (tx) => {
         const waited = performance.now() - started;
         const slice = Math.max(1, Math.min(WAIT_SLICE_MS, settings.lockWaitMs - waited));
-        const [row] = await tx<{ locked: boolean; pid: number }[]>`
-          select pg_try_advisory_xact_lock(${key}::bigint) as locked, pg_backend_pid() as pid,
-            set_config('lock_timeout', ${String(slice)}, true),
-            set_config('statement_timeout', ${String(settings.statementTimeoutMs)}, true),
-            set_config('idle_in_transaction_session_timeout',
-              ${String(settings.idleInTransactionTimeoutMs)}, true),
-            set_config('client_connection_check_interval', '1000', true)`;
+        const [row] = await tx.query<{ locked: boolean; pid: number }>(
+          `select pg_try_advisory_xact_lock($1::bigint) as locked, pg_backend_pid() as pid,
+            set_config('lock_timeout', $2, true),
+            set_config('statement_timeout', $3, true),
+            set_config('idle_in_transaction_session_timeout', $4, true),
+            set_config('client_connection_check_interval', '1000', true)`,
+          [
+            key,
+            String(slice),
+            String(settings.statementTimeoutMs),
+            String(settings.idleInTransactionTimeoutMs),
+          ],
+        );
         if (!row?.locked) {
           if (waited >= settings.lockWaitMs) return LOCK_BUSY;
-          if (waited >= nextHolderLog) {
-            const holder = await describeLockHolder(tx);
-            waitSpan.span.setAttribute("migrate.lock.holder", holder);
-            log.info(
-              "migrate.lock_wait",
-              `waiting for the migration lock (${seconds(waited)} of ` +
-                `${seconds(settings.lockWaitMs)}), held by ${holder}`,
-              { waitedMs: waited, lockWaitMs: settings.lockWaitMs, holder },
-            );
-            nextHolderLog = waited + HOLDER_LOG_EVERY_MS;
-          }
-          const wait = waitExclusively
-            ? tx`select pg_advisory_xact_lock(${key}::bigint)`
-            : tx`select pg_advisory_xact_lock_shared(${key}::bigint)`;
+          await reportWait(tx, waited);
+          const wait = waitExclusively ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared";
           // lock_timeout ends the wait (55P03), or statement_timeout when it is the shorter (57014).
-          await wait.catch((error: unknown) => {
-            const code = postgresFailureOf(error)?.code ?? "";
-            throw ["55P03", "57014"].includes(code) ? LOCK_BUSY : error;
+          await tx.query(`select ${wait}($1::bigint)`, [key]).catch((error: unknown) => {
+            throw ["55P03", "57014"].includes(sqlStateOf(error) ?? "") ? LOCK_BUSY : error;
           });
         }
         const exclusive = Boolean(row?.locked) || waitExclusively;
         if (exclusive) {
           // Read back from the server, so the log shows what is in force (also through a pooler).
-          const [set] = await tx<{ lock: string; statement: string; idle: string }[]>`
-            select set_config('lock_timeout', ${String(settings.lockTimeoutMs)}, true) as lock,
+          const [set] = await tx.query<{ lock: string; statement: string; idle: string }>(
+            `select set_config('lock_timeout', $1, true) as lock,
               current_setting('statement_timeout') as statement,
-              current_setting('idle_in_transaction_session_timeout') as idle`;
+              current_setting('idle_in_transaction_session_timeout') as idle`,
+            [String(settings.lockTimeoutMs)],
+          );
           const waitedMs = performance.now() - started;
           log.info(
             "migrate.lock_acquired",
@@ -170,9 +226,7 @@ async function lockAndRun<T>(
           return { value: await work({ tx, exclusive, inTransaction: () => !ended }) };
         } catch (error) {
           failedInside = error;
-          // postgres.js would write its rollback to the dead socket and crash
-          // (porsager/postgres#1208); an ended client fails that rollback instead.
-          if (isConnectionLoss(error)) await client.end({ timeout: 0 });
+          if (isConnectionLoss(error)) await client.abort();
           throw error;
         }
       });
@@ -181,7 +235,7 @@ async function lockAndRun<T>(
     } catch (error) {
       if (error !== LOCK_BUSY && !isConnectionLoss(error)) throw error;
       if (error !== LOCK_BUSY) {
-        await client.end({ timeout: 0 });
+        await client.abort();
         throw connectionLost(failedInside ?? error, settings);
       }
     } finally {
@@ -194,7 +248,7 @@ async function lockAndRun<T>(
 
 /** `LOCK_WAIT_TIMEOUT`, naming who holds the lock. */
 async function lockWaitTimeout(
-  client: Sql,
+  client: Queryable,
   waited: number,
   settings: MigratorSettings,
 ): Promise<MigrationError> {
@@ -205,21 +259,6 @@ async function lockWaitTimeout(
       `${await describeLockHolder(client)}. If that session is another instance migrating, ` +
       "let it finish; if it is stuck, end it with `select pg_terminate_backend(<pid>)`.",
   );
-}
-
-/**
- * The session is gone (closed, terminated 57P01, idle-in-transaction timeout 25P03, idle-session
- * timeout 57P05); drizzle wraps the cause.
- */
-export function isConnectionLoss(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const code = String((current as { code?: unknown }).code);
-    if (/^(CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNRESET|EPIPE|57P0[15]|25P03)$/.test(code)) {
-      return true;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 function connectionLost(error: unknown, settings: MigratorSettings): MigrationError {
@@ -246,34 +285,26 @@ const SESSION_LOCK_POLL_MS = 250;
  * The unlock is best effort: if the session was lost, the lock went with it.
  */
 export async function withSessionLock<T>(
-  client: Sql,
+  client: DriverSession,
   settings: MigratorSettings,
   log: Log,
   work: (pid: number) => Promise<T>,
 ): Promise<T> {
   const started = performance.now();
-  let nextHolderLog = 0;
+  const reportWait = lockWaitReporter(settings, log);
   let pid: number;
   for (;;) {
-    const [row] = await client<{ locked: boolean; pid: number }[]>`
-      select pg_try_advisory_lock(${MIGRATION_LOCK_KEY.toString()}::bigint) as locked,
-        pg_backend_pid() as pid`;
+    const [row] = await client.query<{ locked: boolean; pid: number }>(
+      "select pg_try_advisory_lock($1::bigint) as locked, pg_backend_pid() as pid",
+      [MIGRATION_LOCK_KEY.toString()],
+    );
     const waited = performance.now() - started;
     if (row?.locked) {
       pid = row.pid;
       break;
     }
     if (waited >= settings.lockWaitMs) throw await lockWaitTimeout(client, waited, settings);
-    if (waited >= nextHolderLog) {
-      const holder = await describeLockHolder(client);
-      log.info(
-        "migrate.lock_wait",
-        `waiting for the migration lock (${seconds(waited)} of ` +
-          `${seconds(settings.lockWaitMs)}), held by ${holder}`,
-        { waitedMs: waited, holder },
-      );
-      nextHolderLog = waited + HOLDER_LOG_EVERY_MS;
-    }
+    await reportWait(client, waited);
     await sleep(
       Math.min(SESSION_LOCK_POLL_MS * (0.5 + Math.random()), settings.lockWaitMs - waited),
     );
@@ -281,9 +312,11 @@ export async function withSessionLock<T>(
   // Outside a transaction the session sits "idle", not "idle in transaction", between two
   // statements: only idle_session_timeout ends a silent (paused, frozen) holder's session, and
   // the lock with it. Reset before the unlock, so that it does not outlive this step.
-  const [set] = await client<{ idle: string }[]>`
-    select set_config('idle_session_timeout', ${String(settings.idleSessionTimeoutMs)}, false),
-      current_setting('idle_session_timeout') as idle`;
+  const [set] = await client.query<{ idle: string }>(
+    `select set_config('idle_session_timeout', $1, false),
+      current_setting('idle_session_timeout') as idle`,
+    [String(settings.idleSessionTimeoutMs)],
+  );
   log.info(
     "migrate.lock_acquired",
     `took the migration lock for a migration outside a transaction (backend pid ${pid}; ` +
@@ -293,10 +326,10 @@ export async function withSessionLock<T>(
   try {
     return await work(pid);
   } finally {
-    await client`reset idle_session_timeout`.catch(() => {});
-    await client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY.toString()}::bigint)`.catch(
-      () => {},
-    );
+    await client.query("reset idle_session_timeout").catch(() => {});
+    await client
+      .query("select pg_advisory_unlock($1::bigint)", [MIGRATION_LOCK_KEY.toString()])
+      .catch(() => {});
   }
 }
 
@@ -307,19 +340,28 @@ export async function withSessionLock<T>(
  * transaction pooler, each statement lands on any server connection.
  */
 export async function assertHoldingSessionLock(
-  client: Sql,
+  client: Queryable,
   pid: number,
   tag: string,
   settings: MigratorSettings,
 ) {
-  const [row] = await client<{ pid: number; held: boolean }[]>`
-    select pg_backend_pid() as pid, exists (
-      select 1 from pg_locks where locktype = 'advisory' and granted and pid = pg_backend_pid()
-        and database = (select oid from pg_database where datname = current_database())
-        and classid = ${MIGRATION_LOCK_PG_LOCKS.classid} and objid = ${MIGRATION_LOCK_PG_LOCKS.objid}
-        and objsubid = ${MIGRATION_LOCK_PG_LOCKS.objsubid}) as held`.catch((error: unknown) => {
-    throw isConnectionLoss(error) ? sessionLost(tag, settings, describeError(error), error) : error;
-  });
+  const [row] = await client
+    .query<{ pid: number; held: boolean }>(
+      `select pg_backend_pid() as pid, exists (
+        select 1 from pg_locks where locktype = 'advisory' and granted and pid = pg_backend_pid()
+          and database = (select oid from pg_database where datname = current_database())
+          and classid = $1::oid and objid = $2::oid and objsubid = $3::int2) as held`,
+      [
+        MIGRATION_LOCK_PG_LOCKS.classid,
+        MIGRATION_LOCK_PG_LOCKS.objid,
+        MIGRATION_LOCK_PG_LOCKS.objsubid,
+      ],
+    )
+    .catch((error: unknown) => {
+      throw isConnectionLoss(error)
+        ? sessionLost(tag, settings, describeError(error), error)
+        : error;
+    });
   if (row?.pid === pid && row.held) return;
   throw sessionLost(
     tag,

@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import type { Sql } from "postgres";
+import { type DriverSession, isConnectionLoss, sqlStateOf } from "./driver/port.ts";
 import type { MigrationFile } from "./drizzle-0.45/format.ts";
-import { describeError, MigrationError, postgresFailureOf } from "./errors.ts";
+import { describeError, MigrationError } from "./errors.ts";
 import {
   assertHoldingSessionLock,
-  isConnectionLoss,
+  backOffAfterLockTimeout,
   sessionLost,
   withSessionLock,
 } from "./lock.ts";
@@ -18,8 +17,8 @@ const LOCK_TIMEOUT = "55P03";
 const STATEMENT_TIMEOUT = "57014";
 
 export interface NoTransactionStep {
-  /** The migrator's one-connection client, outside any transaction. */
-  client: Sql;
+  /** The migrator's session, outside any transaction. */
+  client: DriverSession;
   settings: MigratorSettings;
   log: Log;
   /** Under the lock: the ledger re-read and re-validated; whether `file` is still next. */
@@ -52,10 +51,11 @@ export async function runNoTransactionMigration(
       return false;
     }
     const started = performance.now();
-    await client`
-      select set_config('lock_timeout', ${String(settings.lockTimeoutMs)}, false),
-        set_config('statement_timeout', ${String(settings.noTransactionStatementTimeoutMs)}, false),
-        set_config('client_connection_check_interval', '1000', false)`;
+    await client.query(
+      `select set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false),
+        set_config('client_connection_check_interval', '1000', false)`,
+      [String(settings.lockTimeoutMs), String(settings.noTransactionStatementTimeoutMs)],
+    );
     try {
       for (const index of file.statements.keys()) {
         await assertHoldingSessionLock(client, pid, file.tag, settings);
@@ -63,8 +63,10 @@ export async function runNoTransactionMigration(
       }
     } finally {
       // Session settings would outlive this step: the next batch runs on this connection.
-      await client`reset lock_timeout; reset statement_timeout; reset client_connection_check_interval`
-        .simple()
+      await client
+        .simple(
+          "reset lock_timeout; reset statement_timeout; reset client_connection_check_interval",
+        )
         .catch(() => {});
     }
     await assertHoldingSessionLock(client, pid, file.tag, settings);
@@ -74,7 +76,7 @@ export async function runNoTransactionMigration(
         `Recording ${file.tag} in the ledger failed after all its statements ran outside a ` +
           `transaction: ${describeError(error)}\nIt is not recorded; the next run ` +
           "repeats its statements (each a no-op the second time) and records it.",
-        { tag: file.tag, sqlState: postgresFailureOf(error)?.code, cause: error },
+        { tag: file.tag, sqlState: sqlStateOf(error), cause: error },
       );
     });
     const took = performance.now() - started;
@@ -98,21 +100,19 @@ async function runStatement(file: MigrationFile, index: number, step: NoTransact
   for (let attempt = 0; ; attempt++) {
     try {
       if (builds) await dropInvalidIndex(client, builds, file.tag, log);
-      await client.unsafe(statement);
+      await client.query(statement);
       return;
     } catch (error) {
       if (isConnectionLoss(error))
         throw sessionLost(file.tag, settings, describeError(error), error);
-      const failure = postgresFailureOf(error);
-      if (failure?.code === LOCK_TIMEOUT && attempt < settings.lockTimeoutRetries) {
-        const delay = Math.min(1_000 * 2 ** attempt, 15_000);
-        log.warn(
-          "migrate.lock_timeout_retry",
-          `${where} hit lock_timeout (${settings.lockTimeoutMs} ms); retry ` +
-            `${attempt + 1} of ${settings.lockTimeoutRetries} in ${ms(delay)}`,
-          { tag: file.tag },
-        );
-        await sleep(delay);
+      if (
+        sqlStateOf(error) === LOCK_TIMEOUT &&
+        (await backOffAfterLockTimeout(attempt, settings, log, {
+          what: where,
+          undone: "",
+          tag: file.tag,
+        }))
+      ) {
         continue;
       }
       const failed = `${where} failed: ${describeError(error)}\nStatement: ${excerpt(statement, 500)}`;
@@ -134,12 +134,14 @@ async function runStatement(file: MigrationFile, index: number, step: NoTransact
  * A CONCURRENTLY build that failed, hit a timeout or lost its session leaves its index behind,
  * marked invalid; `IF NOT EXISTS` would then accept it. Under the lock nobody else builds it.
  */
-async function dropInvalidIndex(client: Sql, index: string, tag: string, log: Log) {
-  const [invalid] = await client<{ name: string }[]>`
-    select indexrelid::regclass::text as name from pg_index
-    where indexrelid = to_regclass(${index}) and not indisvalid`;
+async function dropInvalidIndex(client: DriverSession, index: string, tag: string, log: Log) {
+  const [invalid] = await client.query<{ name: string }>(
+    `select indexrelid::regclass::text as name from pg_index
+    where indexrelid = to_regclass($1) and not indisvalid`,
+    [index],
+  );
   if (!invalid) return;
-  await client.unsafe(`drop index concurrently if exists ${invalid.name}`);
+  await client.query(`drop index concurrently if exists ${invalid.name}`);
   log.warn(
     "migrate.invalid_index_dropped",
     `${tag}: dropped the invalid index ${invalid.name} left by an interrupted or ` +
@@ -155,14 +157,14 @@ function noTransactionFailed(
   index: number,
   settings: MigratorSettings,
 ): MigrationError {
-  const failure = postgresFailureOf(error);
+  const sqlState = sqlStateOf(error);
   const statement = excerpt(file.statements[index] ?? "", 500);
   const postgres = describeError(error);
   const advice =
-    failure?.code === STATEMENT_TIMEOUT
+    sqlState === STATEMENT_TIMEOUT
       ? "\nThe statement ran longer than " +
         `${namedValue(settings, "noTransactionStatementTimeoutMs")}; raise it for this deploy.`
-      : failure?.code === LOCK_TIMEOUT
+      : sqlState === LOCK_TIMEOUT
         ? `\nIt hit lock_timeout (${namedValue(settings, "lockTimeoutMs")}) on every ` +
           `attempt (${namedValue(settings, "lockTimeoutRetries")}). A CONCURRENTLY ` +
           "build also waits, under lock_timeout, for every transaction older than it: end the " +
@@ -178,6 +180,6 @@ function noTransactionFailed(
       "blocks the statement, fix the data; if the statement is wrong, correct the file (it is " +
       "not recorded here) and deploy again." +
       advice,
-    { tag: file.tag, statement, sqlState: failure?.code, cause: error },
+    { tag: file.tag, statement, sqlState, cause: error },
   );
 }

@@ -4,7 +4,8 @@
  * at all. A CLI-only query: boot never runs it (it learns the same from a failure instead,
  * target-failures.ts).
  */
-import type { Sql } from "postgres";
+
+import type { Queryable } from "./driver/port.ts";
 import type { MigrationFile } from "./drizzle-0.45/format.ts";
 
 export interface SchemaAccess {
@@ -45,21 +46,30 @@ export function schemasWritten(ledgerSchema: string, pending: MigrationFile[]): 
 }
 
 /** Two queries on the migrator's connection: the session's facts, then each schema's access. */
-export async function readPreflight(sql: Sql, schemas: string[]): Promise<Preflight> {
-  const [facts] = await sql<
-    { version: string; role: string; standby: boolean; readOnly: boolean; tls: boolean }[]
-  >`
-    select current_setting('server_version') as version, current_user as role,
+export async function readPreflight(sql: Queryable, schemas: string[]): Promise<Preflight> {
+  const [facts] = await sql.query<{
+    version: string;
+    role: string;
+    standby: boolean;
+    readOnly: boolean;
+    tls: boolean;
+  }>(
+    `select current_setting('server_version') as version, current_user as role,
       pg_is_in_recovery() as standby,
       current_setting('transaction_read_only') = 'on' as "readOnly",
-      coalesce((select ssl from pg_stat_ssl where pid = pg_backend_pid()), false) as tls`;
-  const access = await sql<SchemaAccess[]>`
-    select s.name as schema, n.oid is not null as exists,
+      coalesce((select ssl from pg_stat_ssl where pid = pg_backend_pid()), false) as tls`,
+  );
+  // The names travel as one JSON text (a text parameter: postgres.js would encode a json one
+  // again): every driver sends a string parameter the same way.
+  const access = await sql.query<SchemaAccess>(
+    `select s.name as schema, n.oid is not null as exists,
       case when n.oid is null then has_database_privilege(current_database(), 'CREATE')
         else has_schema_privilege(n.oid, 'CREATE') end as "canCreate"
-    from unnest(${schemas}::text[]) with ordinality as s(name, position)
+    from json_array_elements_text($1::text::json) with ordinality as s(name, position)
     left join pg_namespace n on n.nspname = s.name
-    order by s.position`;
+    order by s.position`,
+    [JSON.stringify(schemas)],
+  );
   if (!facts) throw new Error("the preflight query returned no row");
   return {
     serverVersion: facts.version,

@@ -1,11 +1,18 @@
 import path from "node:path";
-import { setImmediate, setTimeout as sleep } from "node:timers/promises";
-import type { Sql, TransactionSql } from "postgres";
+import { setImmediate } from "node:timers/promises";
+import type { Sql } from "postgres";
 import { drizzleAdapter } from "./adapter.ts";
-import { type MigratorClient, openMigratorConnection } from "./connection.ts";
+import { openMigratorConnection } from "./connection.ts";
+import {
+  type DriverSession,
+  type MigratorDriver,
+  type Queryable,
+  sqlStateOf,
+} from "./driver/port.ts";
+import { postgresJsParameters, postgresJsQueryable } from "./driver/postgres-js.ts";
 import type { LedgerRow, MigrationFile } from "./drizzle-0.45/format.ts";
-import { describeError, MigrationError, postgresFailureOf } from "./errors.ts";
-import { EXCLUSIVE_NEEDED, withMigrationLock } from "./lock.ts";
+import { describeError, MigrationError } from "./errors.ts";
+import { backOffAfterLockTimeout, EXCLUSIVE_NEEDED, withMigrationLock } from "./lock.ts";
 import { type Log, migratorLog, ms } from "./log.ts";
 import { isNoTransaction } from "./no-transaction.ts";
 import { runNoTransactionMigration } from "./no-transaction-run.ts";
@@ -43,12 +50,18 @@ export interface MigratorOptions {
   /** Where the run's events go; by default human-readable lines on stdout/stderr. */
   log?: Log;
   /**
-   * The app's pool on the same database as the migrations URL: the up-to-date check then runs on
-   * one of its connections, which the pool keeps for the app (a cold start opens one connection,
-   * not two). Applying always takes the migrator's own single connection.
+   * The app's postgres.js pool on the same database as the migrations URL: the up-to-date check
+   * then runs on one of its connections, which the pool keeps for the app (a cold start opens one
+   * connection, not two). Applying always takes the migrator's own single connection. (A
+   * node-postgres or Neon `Pool` given to `pgDriver` or `neonDriver` serves both.)
    */
   appPool?: Sql;
+  /** How the migrator's own session connects: postgres.js to `settings.url` by default. */
+  driver?: MigratorDriver;
 }
+
+/** A session to read on: a query, and what the server reported on connecting. */
+type ReadSession = Queryable & Pick<DriverSession, "parameters">;
 
 /** What the status command shows: the full comparison, problems listed rather than thrown. */
 export interface MigrationStatus extends MigrationPlan {
@@ -90,12 +103,12 @@ interface LedgerContext {
 
 /**
  * The ledger in one query on `sql`, compared with the folder that `readFiles` returns. The folder
- * is read while the query travels: postgres.js puts a query on the wire from a microtask, so after
- * one turn of the event loop it is sent, and on a cold start reading and hashing `drizzle/` then
- * costs nothing a round trip does not already cover.
+ * is read while the query travels: a driver puts a query on the wire at once or from a microtask
+ * (postgres.js), so after one turn of the event loop it is sent, and on a cold start reading and
+ * hashing `drizzle/` then costs nothing a round trip does not already cover.
  */
 function readPlan(
-  sql: Sql,
+  sql: ReadSession,
   readFiles: () => MigrationFile[],
   settings: MigratorSettings,
   serverVersion: string,
@@ -128,7 +141,7 @@ function readPlan(
  * ledger is empty or missing pays for.
  */
 async function planGuarded(
-  sql: Sql | TransactionSql,
+  sql: Queryable,
   files: MigrationFile[],
   rows: LedgerRow[],
   options: PlanOptions & Pick<MigratorSettings, "drizzleVersion">,
@@ -148,22 +161,18 @@ async function planGuarded(
 async function withLedger<T>(
   settings: MigratorSettings,
   log: Log,
-  work: (context: LedgerContext & { connection: MigratorClient }) => Promise<T>,
+  driver: MigratorDriver | undefined,
+  work: (context: LedgerContext & { session: DriverSession }) => Promise<T>,
 ): Promise<T> {
   const files = drizzleAdapter(settings).readMigrationFolder(settings.migrationsFolder);
-  const { connection, connectMs, serverVersion } = await traced("migrate.connect", {}, () =>
-    openMigratorConnection(settings, log),
+  const { session, connectMs, serverVersion } = await traced("migrate.connect", {}, () =>
+    openMigratorConnection(settings, log, driver),
   );
   try {
-    const { plan, readMs } = await readPlan(
-      connection.client,
-      () => files,
-      settings,
-      serverVersion,
-    );
-    return await work({ plan, files, connection, connectMs, readMs });
+    const { plan, readMs } = await readPlan(session, () => files, settings, serverVersion);
+    return await work({ plan, files, session, connectMs, readMs });
   } finally {
-    await connection.close();
+    await session.close();
   }
 }
 
@@ -183,9 +192,11 @@ async function readPlanOnAppPool(
   if (!reserved) return undefined;
   const connectMs = performance.now() - connectStarted;
   try {
-    const serverVersion = String(pool.parameters.server_version ?? "unknown");
+    const parameters = postgresJsParameters(pool);
+    const serverVersion = String(parameters.server_version ?? "unknown");
     const readFiles = () => drizzleAdapter(settings).readMigrationFolder(settings.migrationsFolder);
-    return { connectMs, ...(await readPlan(reserved, readFiles, settings, serverVersion)) };
+    const session = { ...postgresJsQueryable(reserved), parameters };
+    return { connectMs, ...(await readPlan(session, readFiles, settings, serverVersion)) };
   } finally {
     reserved.release();
   }
@@ -197,7 +208,7 @@ async function readPlanOnAppPool(
  */
 export async function inspectMigrations(
   settings: MigratorSettings,
-  options: { log?: Log; appPool?: Sql } = {},
+  options: Pick<MigratorOptions, "log" | "appPool" | "driver"> = {},
 ): Promise<MigrationStatus> {
   const started = performance.now();
   const status = ({ plan }: LedgerContext) => ({
@@ -207,7 +218,9 @@ export async function inspectMigrations(
   });
   const pooled = options.appPool && (await readPlanOnAppPool(options.appPool, settings));
   if (pooled) return status(pooled);
-  return withLedger(settings, options.log ?? migratorLog(), async (context) => status(context));
+  return withLedger(settings, options.log ?? migratorLog(), options.driver, async (context) =>
+    status(context),
+  );
 }
 
 /**
@@ -373,16 +386,16 @@ async function bringUpToDate(
     const done = context && withoutApplying(context);
     if (done) return done;
   }
-  return withLedger(settings, log, async (context) => {
+  return withLedger(settings, log, options.driver, async (context) => {
     const done = withoutApplying(context);
     if (done) return done;
-    const { plan, files, connection, connectMs } = context;
+    const { plan, files, session, connectMs } = context;
     log.info(
       "migrate.connected",
       `connected to ${target} in ${ms(connectMs)}; ${pendingList(plan)}`,
       { connectMs, pending: plan.pending.map((file) => file.tag) },
     );
-    const appliedNow = await applyInSteps(connection, files, settings, log);
+    const appliedNow = await applyInSteps(session, files, settings, log);
     const version = files.at(-1)?.tag ?? null;
     log.info(
       "migrate.done",
@@ -403,18 +416,17 @@ function pendingList(plan: MigrationPlan): string {
  * transaction, then that one on its own (no-transaction-run.ts), then the next ones.
  */
 async function applyInSteps(
-  connection: MigratorClient,
+  client: DriverSession,
   files: MigrationFile[],
   settings: MigratorSettings,
   log: Log,
 ): Promise<string[]> {
   const appliedNow: string[] = [];
   for (;;) {
-    const step = await applyWithRetries(connection, files, settings, log);
+    const step = await applyWithRetries(client, files, settings, log);
     appliedNow.push(...step.applied);
     const next = step.noTransactionNext;
     if (!next) return appliedNow;
-    const client = connection.client;
     const applied = await runNoTransactionMigration(next, {
       client,
       settings,
@@ -433,7 +445,7 @@ async function applyInSteps(
         // drizzle's dialect, loaded only when something is applied: an up-to-date boot never
         // loads it.
         const { recordInTransaction } = await drizzleAdapter(settings).apply();
-        return client.begin((tx) => recordInTransaction(tx, client, settings, next));
+        return client.transaction((tx) => recordInTransaction(tx, settings, next));
       },
     });
     if (applied) appliedNow.push(next.tag);
@@ -447,7 +459,7 @@ async function applyInSteps(
  * after a backoff.
  */
 async function applyWithRetries(
-  connection: MigratorClient,
+  client: DriverSession,
   files: MigrationFile[],
   settings: MigratorSettings,
   log: Log,
@@ -457,7 +469,7 @@ async function applyWithRetries(
     let spans: MigrationSpans | undefined;
     const started = performance.now();
     try {
-      const step = await withMigrationLock(connection.client, settings, log, async (locked) => {
+      const step = await withMigrationLock(client, settings, log, async (locked) => {
         const adapter = drizzleAdapter(settings);
         const rows = await adapter.readLedger(locked.tx, settings.ledger, { inTransaction: true });
         const plan = await planGuarded(locked.tx, files, rows, settings);
@@ -477,7 +489,7 @@ async function applyWithRetries(
         if (!locked.exclusive) return EXCLUSIVE_NEEDED;
         spans = new MigrationSpans(pending);
         const { migrateInTransaction } = await adapter.apply();
-        await migrateInTransaction(locked, connection.client, settings, pending, log, spans, {
+        await migrateInTransaction(locked, settings, pending, log, spans, {
           files,
           plan,
         });
@@ -502,9 +514,9 @@ async function applyWithRetries(
       };
       if (error instanceof MigrationError) throw fatal(error);
       const { tag, statement, summary } = drizzleAdapter(settings).locateFailure(error, pending);
-      const sqlState = postgresFailureOf(error)?.code;
+      const sqlState = sqlStateOf(error);
       const failed = `${summary} failed: ${describeError(error)}\nStatement: ${excerpt(statement ?? "(unknown)", 500)}`;
-      const refusal = await targetRefusal(error, connection.client, settings, {
+      const refusal = await targetRefusal(error, client, settings, {
         tag,
         statement: statement?.trim(),
         failed,
@@ -512,20 +524,12 @@ async function applyWithRetries(
       });
       if (refusal) throw fatal(refusal);
       if (sqlState === "55P03" && attempt < settings.lockTimeoutRetries) {
-        const delay = Math.min(1_000 * 2 ** attempt, 15_000);
         spans?.fail(error, { code: "LOCK_TIMEOUT", message: failed, tag, sqlState });
-        log.warn(
-          "migrate.lock_timeout_retry",
-          `${summary} hit lock_timeout (${settings.lockTimeoutMs} ms), rolled back; ` +
-            `retry ${attempt + 1} of ${settings.lockTimeoutRetries} in ${ms(delay)}`,
-          {
-            tag,
-            attempt: attempt + 1,
-            retries: settings.lockTimeoutRetries,
-            retryInMs: delay,
-          },
-        );
-        await sleep(delay);
+        await backOffAfterLockTimeout(attempt, settings, log, {
+          what: summary,
+          undone: ", rolled back",
+          tag,
+        });
         continue;
       }
       if (sqlState === "55P03") {

@@ -5,7 +5,7 @@
  * up-to-date path pays no extra round trip; the facts go on the error, the advice in its message
  * names the caller's settings (`settings.names`).
  */
-import type { Sql } from "postgres";
+import type { DriverSession } from "./driver/port.ts";
 import { describeError, type FailureFacts, MigrationError, postgresFailureOf } from "./errors.ts";
 import { seconds } from "./log.ts";
 import { describeTarget, type MigratorSettings, namedValue, nameOf } from "./settings.ts";
@@ -29,11 +29,14 @@ function kindAndName(object: string | undefined): { kind?: string; name?: string
 const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
- * Node's message when a TLS handshake meets a server that answered postgres.js's SSLRequest with
- * "no": postgres.js (3.4, `sslmode=require` and stricter) starts TLS anyway, the server reads the
- * ClientHello as a startup packet and hangs up.
+ * A server that answered the driver's SSLRequest with "no", as each driver says it: postgres.js
+ * (3.4, `sslmode=require` and stricter) starts TLS anyway, the server reads the ClientHello as a
+ * startup packet and hangs up (Node's ECONNRESET); node-postgres stops with its own message.
  */
-const SERVER_WITHOUT_TLS = /before secure TLS connection was established/;
+const SERVER_WITHOUT_TLS = {
+  reset: /before secure TLS connection was established/,
+  refused: /^The server does not support SSL connections$/,
+};
 
 /** Node's codes for a server certificate it will not trust (OpenSSL's names, and a wrong host). */
 const UNTRUSTED_CERTIFICATE =
@@ -79,7 +82,10 @@ export function connectRefusal(
     );
   }
   const code = (error as { code?: unknown } | null)?.code;
-  if (!failure && code === "ECONNRESET" && SERVER_WITHOUT_TLS.test(describeError(error))) {
+  const withoutTls =
+    (code === "ECONNRESET" && SERVER_WITHOUT_TLS.reset.test(describeError(error))) ||
+    SERVER_WITHOUT_TLS.refused.test(describeError(error));
+  if (!failure && withoutTls) {
     return new MigrationError(
       "TLS_MISMATCH",
       `${describeTarget(settings)} does not offer TLS, and ${variable} requires it ` +
@@ -198,7 +204,7 @@ function grantAdvice(object: string | undefined, role: string, serverMajor: numb
  */
 export async function targetRefusal(
   error: unknown,
-  client: Sql,
+  client: Pick<DriverSession, "query" | "parameters">,
   settings: TargetSettings,
   /**
    * `failed`: what failed, as the caller's own message would say it (statement included);
@@ -225,7 +231,8 @@ export async function targetRefusal(
     );
   }
   if (failure?.code === "42501") {
-    const role = await client`select current_user as role`
+    const role = await client
+      .query<{ role: string }>("select current_user as role")
       .then(([row]) => String(row?.role))
       .catch(() => "(unknown)");
     const object = /(?:permission denied for|must be owner of) (.+)$/.exec(failure.message)?.[1];

@@ -1,3 +1,5 @@
+import { postgresFailureOf } from "drizzle-boot-migrator/errors";
+
 /** Postgres's undefined_column and undefined_table. */
 const MISSING = new Set(["42703", "42P01"]);
 
@@ -8,23 +10,10 @@ const ADVICE =
   "`npm run db:generate -- --name <what-changed>`: the dev server applies the new migration " +
   "about a second later; then reload.";
 
-type PostgresFailure = { code: string; message: string };
-
-/**
- * The postgres.js error on `error`'s chain of causes, if it says a column or table does not
- * exist. drizzle-orm wraps the driver's error (`cause`); postgres.js errors carry the SQLSTATE in
- * `code` and are the only ones with a `severity`.
- */
-function missingSchemaFailure(error: unknown): PostgresFailure | undefined {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    if (typeof current !== "object") return undefined;
-    const candidate = current as { severity?: unknown; code?: unknown; message?: unknown };
-    if (typeof candidate.severity === "string" && typeof candidate.code === "string") {
-      return MISSING.has(candidate.code) ? (candidate as PostgresFailure) : undefined;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
+/** The Postgres error on `error`'s chain of causes, if it says a column or table does not exist. */
+function missingSchemaFailure(error: unknown) {
+  const failure = postgresFailureOf(error);
+  return failure && MISSING.has(failure.code) ? failure : undefined;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   withSql,
   writeBootDirectory,
 } from "../migrator";
+import { TEST_DRIVER } from "../migrator-driver";
 import { type ProcessResult, startProcess, startScript } from "../processes";
 import { DRIZZLE_1_DIR, DRIZZLE_1_REGISTER, DRIZZLE_1_VERSION, installedDrizzle1 } from "./paths";
 
@@ -68,7 +69,15 @@ export function migrate1(
 ): Promise<ProcessResult> {
   return startScript(
     "packages/drizzle-boot-migrator/src/bin.ts",
-    [options.command ?? "migrate", "--migrations-folder", folder, ...(options.args ?? [])],
+    // On this run's test driver (test/support/migrator-driver.ts), as the boot is.
+    [
+      options.command ?? "migrate",
+      "--driver",
+      TEST_DRIVER,
+      "--migrations-folder",
+      folder,
+      ...(options.args ?? []),
+    ],
     {
       cwd: tmpdir(),
       env: migratorChildEnv({ MIGRATIONS_DATABASE_URL: url }),

@@ -5,17 +5,15 @@
  * something is to be applied, so the up-to-date check of every boot does not load drizzle's
  * dialect and query builder (about a third of the boot's code).
  */
-import type { Logger } from "drizzle-orm/logger";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { PgDialect } from "drizzle-orm/pg-core";
-import { drizzle } from "drizzle-orm/postgres-js";
-import type { Sql, TransactionSql } from "postgres";
 import { appliedLogger } from "../applied-log.ts";
+import type { DriverTransaction } from "../driver/port.ts";
 import type { LockedTransaction } from "../lock.ts";
 import type { Log } from "../log.ts";
 import type { MigratorSettings } from "../settings.ts";
 import type { MigrationSpans } from "../tracing.ts";
-import { clientInTransaction } from "../transaction-client.ts";
+import { drizzleInTransaction } from "../transaction-client.ts";
 import type { LedgerLocation, MigrationFile } from "./format.ts";
 
 type ApplySettings = Pick<MigratorSettings, "migrationsFolder" | "ledger">;
@@ -28,7 +26,6 @@ type ApplySettings = Pick<MigratorSettings, "migrationsFolder" | "ledger">;
  */
 export async function migrateInTransaction(
   locked: LockedTransaction,
-  client: Sql,
   { migrationsFolder, ledger }: ApplySettings,
   pending: MigrationFile[],
   log: Log,
@@ -52,7 +49,11 @@ export async function migrateInTransaction(
     0,
     all.findLastIndex((migration) => migration.folderMillis === last?.when) + 1,
   );
-  const session = sessionInTransaction(locked, client, logger, batchStarted);
+  const session = await sessionInTransaction(locked.tx, {
+    inTransaction: locked.inTransaction,
+    logger,
+    onBegin: batchStarted,
+  });
   await new PgDialect().migrate(migrations, session, drizzleConfig(migrationsFolder, ledger));
 }
 
@@ -63,8 +64,7 @@ export async function migrateInTransaction(
  * and committed on their own.
  */
 export async function recordInTransaction(
-  tx: TransactionSql,
-  client: Sql,
+  tx: DriverTransaction,
   { migrationsFolder, ledger }: ApplySettings,
   file: MigrationFile,
 ): Promise<void> {
@@ -72,7 +72,7 @@ export async function recordInTransaction(
     (migration) => migration.folderMillis === file.when && migration.hash === file.hash,
   );
   if (!meta) throw new Error(`${file.tag} changed in ${migrationsFolder} while it was applied`);
-  const session = sessionInTransaction({ tx, inTransaction: () => true }, client);
+  const session = await sessionInTransaction(tx, { inTransaction: () => true });
   await new PgDialect().migrate(
     [{ ...meta, sql: [] }],
     session,
@@ -85,19 +85,13 @@ function drizzleConfig(migrationsFolder: string, ledger: LedgerLocation) {
 }
 
 /**
- * A drizzle session whose every statement runs in `tx` (transaction-client.ts). The dialect's
- * `migrate()` opens its batch with `session.transaction()`, which postgres.js runs as
- * `client.begin(fn)`.
+ * drizzle's session of the driver in use, every statement of it in `tx` (transaction-client.ts):
+ * the dialect's `migrate()` uses only its execute, all and transaction.
  */
-function sessionInTransaction(
-  locked: Pick<LockedTransaction, "tx" | "inTransaction">,
-  client: Sql,
-  logger?: Logger,
-  onBegin?: () => void,
-): Parameters<PgDialect["migrate"]>[1] {
-  const inside = clientInTransaction(locked, client, onBegin);
-  const db = drizzle(inside as unknown as Sql, logger ? { logger } : {});
-  // The dialect's `migrate()` uses only execute/all/transaction of the session; its declared
-  // generics are narrower than a drizzle instance's.
-  return db._.session as unknown as Parameters<PgDialect["migrate"]>[1];
+async function sessionInTransaction(
+  tx: DriverTransaction,
+  options: Parameters<typeof drizzleInTransaction>[1],
+): Promise<Parameters<PgDialect["migrate"]>[1]> {
+  const db = await drizzleInTransaction(tx, options);
+  return db._.session as Parameters<PgDialect["migrate"]>[1];
 }

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { readMigrationFiles } from "drizzle-orm/migrator";
-import type { Sql, TransactionSql } from "postgres";
+import { type Queryable, sqlStateOf } from "../driver/port.ts";
 import { MigrationError } from "../errors.ts";
 
 /**
@@ -206,18 +206,21 @@ const UNDEFINED_TABLE = "42P01";
  * 1.0's ledger (with `name`) reads too, and one still in 0.45's format reads with `name` undefined.
  */
 export async function readLedger(
-  sql: Sql | TransactionSql,
+  sql: Queryable,
   ledger: LedgerLocation = DRIZZLE_LEDGER,
   options: { inTransaction?: boolean } = {},
 ): Promise<LedgerRow[]> {
   if (options.inTransaction) {
-    const [found] = await sql<{ exists: boolean }[]>`
-      select to_regclass(${ledgerName(ledger)}) is not null as exists`;
+    const [found] = await sql.query<{ exists: boolean }>(
+      "select to_regclass($1) is not null as exists",
+      [ledgerName(ledger)],
+    );
     if (!found?.exists) return [];
   }
   try {
-    const rows = await sql<{ row: Record<string, unknown> }[]>`
-      select to_jsonb(l) as row from ${sql(ledger.schema)}.${sql(ledger.table)} l order by id`;
+    const rows = await sql.query<{ row: Record<string, unknown> }>(
+      `select to_jsonb(l) as row from ${ledgerName(ledger)} l order by id`,
+    );
     return rows.map(({ row }) => ({
       id: Number(row.id),
       hash: String(row.hash),
@@ -225,7 +228,7 @@ export async function readLedger(
       ...("name" in row ? { name: row.name == null ? null : String(row.name) } : {}),
     }));
   } catch (error) {
-    if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return [];
+    if (sqlStateOf(error) === UNDEFINED_TABLE) return [];
     throw error;
   }
 }
@@ -253,31 +256,35 @@ export interface RowElsewhere {
  * so that the query cannot fail, and abort the caller's transaction, on a privilege.
  */
 export async function findLedgersElsewhere(
-  sql: Sql | TransactionSql,
+  sql: Queryable,
   ledger: LedgerLocation,
   files: MigrationFile[],
   sameMigration = (row: RowElsewhere, file: MigrationFile) => row.createdAt === String(file.when),
 ): Promise<LedgerElsewhere[]> {
-  const candidates = await sql<LedgerLocation[]>`
-    select n.nspname as schema, c.relname as table
+  const candidates = await sql.query<LedgerLocation>(
+    `select n.nspname as schema, c.relname as table
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where c.relkind in ('r', 'p') and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
-      and not (n.nspname = ${ledger.schema} and c.relname = ${ledger.table})
+      and not (n.nspname = $1 and c.relname = $2)
       and has_schema_privilege(n.oid, 'USAGE') and has_table_privilege(c.oid, 'SELECT')
       and (select count(*) from pg_attribute a
         where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
           and (a.attname = 'id' or (a.attname = 'hash' and a.atttypid = 'text'::regtype)
             or (a.attname = 'created_at' and a.atttypid = 'bigint'::regtype))) = 3
-    order by 1, 2`;
+    order by 1, 2`,
+    [ledger.schema, ledger.table],
+  );
   const found: LedgerElsewhere[] = [];
   // SHA-256 hex digests hold no comma.
   const hashes = files.flatMap((file) => [file.hash, ...lineEndingHashes(file)]).join(",");
   for (const candidate of candidates) {
     // `name` through the row's JSON, which has it only where the column exists.
-    const rows = await sql<RowElsewhere[]>`
-      select l.hash, l.created_at::text as "createdAt", to_jsonb(l) ->> 'name' as name
-      from ${sql(candidate.schema)}.${sql(candidate.table)} l
-      where l.hash = any(string_to_array(${hashes}, ','))`;
+    const rows = await sql.query<RowElsewhere>(
+      `select l.hash, l.created_at::text as "createdAt", to_jsonb(l) ->> 'name' as name
+      from ${ledgerName(candidate)} l
+      where l.hash = any(string_to_array($1, ','))`,
+      [hashes],
+    );
     const records = files.filter((file) =>
       rows.some((row) => sameMigration(row, file) && recordsFile(row.hash, file)),
     );

@@ -7,11 +7,10 @@
  * which 1.0 runs without a lock, runs under the migration lock, in the same transaction as the
  * batch, and once: an instance that waited finds the ledger upgraded.
  */
-import type { Logger } from "drizzle-orm/logger";
 import type { DrizzleApply } from "../adapter.ts";
 import { appliedLogger } from "../applied-log.ts";
 import { type LedgerLocation, ledgerName, type MigrationFile } from "../drizzle-0.45/format.ts";
-import { clientInTransaction } from "../transaction-client.ts";
+import { drizzleInTransaction } from "../transaction-client.ts";
 
 /** What 1.0's `migrate()` takes for each migration (its `readMigrationFiles` entry). */
 interface MigrationMeta1 {
@@ -22,22 +21,16 @@ interface MigrationMeta1 {
   name: string;
 }
 
-/** The two entry points of drizzle-orm 1.0 used here, typed by hand: the app builds against 0.45. */
-interface Drizzle1 {
-  migrate(
-    migrations: MigrationMeta1[],
-    db: unknown,
-    config: { migrationsFolder: string; migrationsSchema: string; migrationsTable: string },
-  ): Promise<unknown>;
-  drizzle(config: { client: unknown; logger?: Logger }): unknown;
-}
+/** drizzle-orm 1.0's `migrate()`, typed by hand: the app builds against 0.45. */
+type Migrate1 = (
+  migrations: MigrationMeta1[],
+  db: unknown,
+  config: { migrationsFolder: string; migrationsSchema: string; migrationsTable: string },
+) => Promise<unknown>;
 
-async function loadDrizzle1(): Promise<Drizzle1> {
-  const [core, driver] = await Promise.all([
-    import("drizzle-orm/pg-core"),
-    import("drizzle-orm/postgres-js"),
-  ]);
-  return { ...(core as unknown as Pick<Drizzle1, "migrate">), drizzle: driver.drizzle as never };
+async function loadMigrate1(): Promise<Migrate1> {
+  const core = await import("drizzle-orm/pg-core");
+  return (core as unknown as { migrate: Migrate1 }).migrate;
 }
 
 const meta = (file: MigrationFile, sql = file.statements): MigrationMeta1 => ({
@@ -56,7 +49,6 @@ const meta = (file: MigrationFile, sql = file.statements): MigrationMeta1 => ({
  */
 export const migrateInTransaction: DrizzleApply["migrateInTransaction"] = async (
   locked,
-  client,
   { migrationsFolder, ledger },
   pending,
   log,
@@ -97,8 +89,12 @@ export const migrateInTransaction: DrizzleApply["migrateInTransaction"] = async 
     }
     batchStarted();
   };
-  const { migrate, drizzle } = await loadDrizzle1();
-  const db = drizzle({ client: clientInTransaction(locked, client, onBegin), logger });
+  const migrate = await loadMigrate1();
+  const db = await drizzleInTransaction(locked.tx, {
+    inTransaction: locked.inTransaction,
+    logger,
+    onBegin,
+  });
   await migrate(
     given.map((file) => meta(file)),
     db,
@@ -113,12 +109,11 @@ export const migrateInTransaction: DrizzleApply["migrateInTransaction"] = async 
  */
 export const recordInTransaction: DrizzleApply["recordInTransaction"] = async (
   tx,
-  client,
   { migrationsFolder, ledger },
   file,
 ) => {
-  const { migrate, drizzle } = await loadDrizzle1();
-  const db = drizzle({ client: clientInTransaction({ tx, inTransaction: () => true }, client) });
+  const migrate = await loadMigrate1();
+  const db = await drizzleInTransaction(tx, { inTransaction: () => true });
   await migrate([meta(file, [])], db, drizzleConfig(migrationsFolder, ledger));
 };
 

@@ -16,7 +16,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { readMigrationFiles } from "drizzle-orm/migrator";
-import type { Sql, TransactionSql } from "postgres";
+import type { Queryable } from "../driver/port.ts";
 import {
   findLedgersElsewhere as findLedgersWith,
   type LedgerElsewhere,
@@ -90,7 +90,7 @@ export const toSecond = (millis: number) => Math.trunc(millis / 1000) * 1000;
  * `created_at` is the journal's `when`, in ms).
  */
 export function findLedgersElsewhere(
-  sql: Sql | TransactionSql,
+  sql: Queryable,
   ledger: LedgerLocation,
   files: MigrationFile[],
 ): Promise<LedgerElsewhere[]> {

@@ -6,6 +6,7 @@
  */
 
 import postgres, { type Sql, type TransactionSql } from "postgres";
+import { postgresJsQueryable } from "../driver/postgres-js.ts";
 import { type LedgerRow, readLedger } from "../drizzle-0.45/format.ts";
 import type { MigrationSet, MigratorSettings } from "../settings.ts";
 
@@ -83,7 +84,8 @@ export async function readLedgers(
   sets: MigrationSet[],
 ): Promise<LedgerRow[][]> {
   const ledgers: LedgerRow[][] = [];
-  for (const set of sets) ledgers.push(await readLedger(tx, set.ledger, { inTransaction: true }));
+  for (const set of sets)
+    ledgers.push(await readLedger(postgresJsQueryable(tx), set.ledger, { inTransaction: true }));
   return ledgers;
 }
 
