@@ -105,6 +105,15 @@ describe("npm run db:check on a drizzle-kit 1.0 folder", { timeout: 120_000 }, (
     );
   });
 
+  it("fails on a missing folder in drizzle-kit 1.0's terms (no journal asked for)", async () => {
+    const dir = await project1();
+    rmSync(path.join(dir, "drizzle"), { recursive: true });
+    const result = await dbCheck(dir);
+    expect(result.code, result.output).toBe(1);
+    expect(result.output).toContain("[folder] drizzle/ does not exist.");
+    expect(result.output).not.toContain("_journal.json");
+  });
+
   it("fails, naming both, when the project's drizzle-kit is 0.x and the folder is 1.0's", async () => {
     const dir = await project1();
     rmSync(path.join(dir, "node_modules"));

@@ -116,6 +116,18 @@ function checkFolder(
   layout: DrizzleVersion | undefined,
 ): { readable: boolean; problems: MigrationCheckProblem[] } {
   if (layout !== "1") return checkJournal(outDir, label);
+  if (!existsSync(outDir)) {
+    return {
+      readable: false,
+      problems: [
+        {
+          check: "folder",
+          problem: `${label}/ does not exist.`,
+          fix: `Restore ${label}/ from version control, or create the first migration with ${GENERATE}.`,
+        },
+      ],
+    };
+  }
   const problems = findFolderProblems1(outDir).map(
     ({ problem, fix }): MigrationCheckProblem => ({
       check: "folder",
@@ -126,6 +138,10 @@ function checkFolder(
   return { readable: true, problems };
 }
 
+/** The layout a drizzle-kit `version` reads and writes. */
+const kitLayout = (version: string): DrizzleVersion =>
+  Number.parseInt(version, 10) >= 1 ? "1" : "0.45";
+
 /**
  * The project's drizzle-kit must read the folder's layout: 0.x refuses to see a folder per
  * migration, and 1.0 refuses a journal ("run drizzle-kit up").
@@ -133,12 +149,10 @@ function checkFolder(
 function checkDrizzleKitVersion(
   cwd: string,
   label: string,
-  layout: DrizzleVersion | undefined,
+  layout: DrizzleVersion,
 ): MigrationCheckProblem[] {
-  if (layout === undefined) return [];
   const version = drizzleKitVersion(cwd);
-  const kitLayout: DrizzleVersion = Number.parseInt(version, 10) >= 1 ? "1" : "0.45";
-  if (kitLayout === layout) return [];
+  if (kitLayout(version) === layout) return [];
   return [
     layout === "1"
       ? {
@@ -311,7 +325,8 @@ export async function checkMigrations(
   const outDir = path.resolve(options.cwd, config.out ?? "drizzle");
   const label = path.relative(options.cwd, outDir) || ".";
 
-  const layout = folderLayout(outDir);
+  // A missing or empty folder is in the layout the project's drizzle-kit would write.
+  const layout = folderLayout(outDir) ?? kitLayout(drizzleKitVersion(options.cwd));
   const { readable, problems } = checkFolder(outDir, label, layout);
   problems.unshift(...checkSharedSettings(config, options));
   if (existsSync(outDir)) {
