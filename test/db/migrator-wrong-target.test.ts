@@ -361,14 +361,16 @@ describe("a server with few connections and no TLS", () => {
       const result = await runMigratorCli("migrate", {
         url: cluster.server.adminUrl,
         folder: writeMigrationFolder(oneTable),
-        env: { MIGRATION_CONNECT_WAIT_MS: "1500", DATABASE_POOL_MAX: "7" },
+        // Long enough for a second attempt on a loaded machine, where one attempt alone has
+        // taken over 1.5 s.
+        env: { MIGRATION_CONNECT_WAIT_MS: "5000", DATABASE_POOL_MAX: "7" },
       });
       for (const connection of held) connection.release();
       expect(result.code, result.output).toBe(1);
       expect(result.stdout).toMatch(/not reachable \(attempt 1: .*\(SQLSTATE 53300\)\); retrying/);
       expect(result.stderr).toContain("failed (SERVER_FULL)");
       expect(result.stderr).toMatch(
-        /still had no free connection slot after [2-9]\d* attempt\(s\) in \d+\.\d s \(MIGRATION_CONNECT_WAIT_MS=1500\): .*\(SQLSTATE 53300\)\. Its max_connections are used up .* DATABASE_POOL_MAX=7 connections, and the migrator one more/,
+        /still had no free connection slot after [2-9]\d* attempt\(s\) in \d+\.\d s \(MIGRATION_CONNECT_WAIT_MS=5000\): .*\(SQLSTATE 53300\)\. Its max_connections are used up .* DATABASE_POOL_MAX=7 connections, and the migrator one more/,
       );
     } finally {
       await holders.end();
