@@ -10,45 +10,51 @@ import { migrate as neonMigrate } from "drizzle-orm/neon-serverless/migrator";
 import { drizzle as pgDrizzle } from "drizzle-orm/node-postgres";
 import { migrate as pgMigrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
-import type { MigrateVariant } from "./migrators";
+import type { MigrateTiming, MigrateVariant } from "./migrators";
 
-/** `migrate()` of `drizzle-orm/node-postgres` on a `Client` of its own. */
-export const plainPg: MigrateVariant = async (url, migrationsFolder) => {
+/** `connect`, then `work` (timed on its own), then `close`, also when one of them throws. */
+async function timed(
+  connect: () => Promise<unknown>,
+  work: () => Promise<unknown>,
+  close: () => Promise<unknown>,
+): Promise<MigrateTiming> {
   const start = performance.now();
-  const client = new pg.Client({ connectionString: url, application_name: "bench:plain-pg" });
   try {
-    await client.connect();
+    await connect();
     const connected = performance.now();
-    await pgMigrate(pgDrizzle({ client }), { migrationsFolder });
+    await work();
     const done = performance.now();
-    await client.end();
+    await close();
     return { totalMs: performance.now() - start, afterConnectMs: done - connected };
   } catch (error) {
-    await client.end().catch(() => {});
+    await close().catch(() => {});
     throw error;
   }
+}
+
+/** `migrate()` of `drizzle-orm/node-postgres` on a `Client` of its own. */
+export const plainPg: MigrateVariant = (url, migrationsFolder) => {
+  const client = new pg.Client({ connectionString: url, application_name: "bench:plain-pg" });
+  return timed(
+    () => client.connect(),
+    () => pgMigrate(pgDrizzle({ client }), { migrationsFolder }),
+    () => client.end(),
+  );
 };
 
 /**
  * `migrate()` of `drizzle-orm/neon-serverless` on a `Pool` of one connection (neonConfig as the
- * caller set it: the bench's local WebSocket proxy), opened first so the connect is timed apart.
+ * caller set it: the bench's local WebSocket proxy), its connection opened first.
  */
-export const plainNeon: MigrateVariant = async (url, migrationsFolder) => {
-  const start = performance.now();
+export const plainNeon: MigrateVariant = (url, migrationsFolder) => {
   const pool = new NeonPool({
     connectionString: url,
     max: 1,
     application_name: "bench:plain-neon",
   });
-  try {
-    (await pool.connect()).release();
-    const connected = performance.now();
-    await neonMigrate(neonDrizzle({ client: pool }), { migrationsFolder });
-    const done = performance.now();
-    await pool.end();
-    return { totalMs: performance.now() - start, afterConnectMs: done - connected };
-  } catch (error) {
-    await pool.end().catch(() => {});
-    throw error;
-  }
+  return timed(
+    async () => (await pool.connect()).release(),
+    () => neonMigrate(neonDrizzle({ client: pool }), { migrationsFolder }),
+    () => pool.end(),
+  );
 };
