@@ -10,8 +10,8 @@
  * a run whole instead: PGlite runs a transaction exclusively (every other query on the instance
  * waits until it ends), and this adapter gives one migrator session per instance at a time (a
  * second migrator on the same instance waits for the first to close its session, then finds the
- * work done). Between processes there is nothing to exclude: a PGlite data directory is opened by
- * one process at a time.
+ * work done). Between processes there is nothing to exclude: PGlite runs Postgres in single-user
+ * mode, and a data directory is for one process at a time.
  *
  * What PGlite cannot do: it enforces no `statement_timeout`, `lock_timeout` or idle timeouts (the
  * settings are accepted, but a statement runs to its end), there is no other connection to cancel
