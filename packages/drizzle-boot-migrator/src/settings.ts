@@ -142,6 +142,10 @@ export function statusCommand(settings: { names?: SettingNames }): string {
 /** `host:port/database (URL name)`, never the credentials: how logs and errors name the target. */
 export function describeTarget(settings: { url: string; urlVariable: string }): string {
   const parsed = new URL(settings.url);
+  // PGlite has no host: its URL only names the instance (pgliteDriver).
+  if (parsed.protocol === "pglite:") {
+    return `PGlite ${parsed.host}${parsed.pathname} (${settings.urlVariable})`;
+  }
   return `${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname} (${settings.urlVariable})`;
 }
 

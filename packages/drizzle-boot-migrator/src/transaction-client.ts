@@ -1,6 +1,6 @@
 /**
  * drizzle's own instance for the driver in use (`drizzle-orm/postgres-js`, `node-postgres`,
- * `neon-serverless`), made to run every statement inside the migrator's locked transaction:
+ * `neon-serverless`, `pglite`), made to run every statement inside the migrator's locked transaction:
  * `migrate()` then writes the ledger exactly as that driver's migrator would. drizzle-orm 0.45
  * and 1.0 use their clients alike. Each driver's drizzle module is imported only for its own
  * driver (it imports the driver itself).
@@ -34,6 +34,10 @@ export async function drizzleInTransaction(
   if (native.driver === "postgres") {
     const { drizzle } = await import("drizzle-orm/postgres-js");
     return drizzle({ client: postgresJsInTransaction(native, options), ...config });
+  }
+  if (native.driver === "pglite") {
+    const { drizzle } = await import("drizzle-orm/pglite");
+    return drizzle({ client: pgliteInTransaction(native.tx, options) as never, ...config });
   }
   const client = nodePgInTransaction(native.client, options) as never;
   if (native.driver === "neon-serverless") {
@@ -98,4 +102,29 @@ function nodePgInTransaction(client: unknown, { inTransaction, onBegin }: Sessio
       return real.query(config, values);
     },
   } satisfies NodePgQuery;
+}
+
+/** The members of a PGlite instance that drizzle's pglite session calls. */
+interface PgliteClient {
+  query(text: string, params?: unknown[], options?: object): Promise<unknown>;
+  transaction<T>(work: (tx: PgliteClient) => Promise<T>): Promise<T>;
+}
+
+/**
+ * drizzle's pglite session runs its batch in `client.transaction(fn)`, its statements with
+ * `query`: this client runs `fn` and every statement in the migrator's PGlite transaction `tx`.
+ */
+function pgliteInTransaction(
+  tx: unknown,
+  { inTransaction, onBegin }: SessionOptions,
+): PgliteClient {
+  const real = tx as Pick<PgliteClient, "query">;
+  const inside: PgliteClient = {
+    query: (...args) => (inTransaction() ? real.query(...args) : Promise.reject(ended())),
+    transaction: (work) => {
+      onBegin?.();
+      return work(inside);
+    },
+  };
+  return inside;
 }

@@ -47,7 +47,11 @@ const PG_DEFAULT_MAX = 10;
 /** The server facts of a connected client, read once per client (a pool hands the same ones out). */
 const parametersOf = new WeakMap<object, Record<string, string | undefined>>();
 
-async function readParameters(client: Pick<PgClient, "query">) {
+/**
+ * What a server reports on connecting, read by a query from a client that does not keep it (a
+ * pool's, a caller's, PGlite), once per client.
+ */
+export async function readParameters(client: Pick<PgClient, "query">) {
   const known = parametersOf.get(client);
   if (known) return known;
   const { rows } = await client.query(

@@ -32,7 +32,9 @@ export type NativeTransaction =
    * node-postgres, or Neon's serverless driver (its fork): the connected client the transaction
    * runs on (BEGIN was sent on it).
    */
-  | { driver: "pg" | "neon-serverless"; client: unknown };
+  | { driver: "pg" | "neon-serverless"; client: unknown }
+  /** PGlite: the transaction object its `transaction()` gave. */
+  | { driver: "pglite"; tx: unknown };
 
 export interface DriverTransaction extends Queryable {
   readonly native: NativeTransaction;
@@ -121,12 +123,13 @@ const SESSION_ENDED = /^(57P0[15]|25P03)$/;
 
 /**
  * A connection that is gone, as each driver says it: postgres.js by `code`, node-postgres by
- * message (its errors for a closed or broken socket have no code), Node by its socket codes.
+ * message (its errors for a closed or broken socket have no code), PGlite by message (an instance
+ * closed by its owner), Node by its socket codes.
  */
 const LOST = {
   codes: /^(CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNRESET|EPIPE)$/,
   messages:
-    /^(Connection terminated( unexpectedly)?|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)$/,
+    /^(Connection terminated( unexpectedly)?|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|PGlite is closed)$/,
 };
 
 /** The session is gone (closed, terminated, timed out while idle), as opposed to a failed statement. */
