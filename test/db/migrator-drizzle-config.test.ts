@@ -153,6 +153,20 @@ describe("drizzle-boot-migrator in a project with only pg installed", () => {
       [],
     );
   });
+
+  it("verify and baseline, which run on postgres.js, are refused naming the package to install (exit 2)", async () => {
+    const project = onlyPg();
+    for (const command of ["verify", "baseline"]) {
+      const refused = await run(project, [command, "--scratch-url", db.url]);
+      expect(refused.code, refused.output).toBe(2);
+      expect(refused.output).toContain(
+        `failed (DRIVER_MISSING): ${command} (it runs on postgres.js): the package postgres is not installed here (npm install postgres).`,
+      );
+    }
+    expect(await ledgerWhens(db.url, { schema: "drizzle", table: "__drizzle_migrations" })).toEqual(
+      [],
+    );
+  });
 });
 
 describe("drizzle-boot-migrator with no driver installed", () => {

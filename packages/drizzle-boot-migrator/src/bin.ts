@@ -13,7 +13,7 @@ import {
   parseMigratorFlags,
   reportCliFailure,
 } from "./cli.ts";
-import { DRIVER_ORDER, installedDriver } from "./driver/installed.ts";
+import { DRIVER_ORDER, installedDriver, requireInstalled } from "./driver/installed.ts";
 import { ledgerName } from "./drizzle-0.45/format.ts";
 import { findDrizzleConfig, migrationSetOfConfig, readDrizzleConfig } from "./drizzle-config.ts";
 import type { LogFormat } from "./events.ts";
@@ -71,6 +71,9 @@ async function main(argv: string[]): Promise<number> {
         )
       : parseMigratorFlags(rest, USAGE, [], ["config", "driver"]);
     if (verifying) {
+      // Verify reads the catalogs and builds the expected schema on postgres.js only (its array
+      // parameters), whichever driver the project migrates with.
+      await requireInstalled("postgres", `${command} (it runs on postgres.js)`);
       // Loaded for these commands only: migrate, check and status never load the comparison.
       const { runVerifyCommand } = await import("./verify/command.ts");
       return runVerifyCommand(command, {

@@ -44,12 +44,7 @@ export async function installedDriver(requested?: string): Promise<MigratorDrive
         `--driver ${requested} is not a driver the migrator knows: use one of ${DRIVER_ORDER.join(", ")}.`,
       );
     }
-    if (!(await installed(requested))) {
-      throw new DriverError(
-        "DRIVER_MISSING",
-        `--driver ${requested}: the package ${requested} is not installed here (npm install ${requested}).`,
-      );
-    }
+    await requireInstalled(requested, `--driver ${requested}`);
     return DRIVERS[requested]();
   }
   for (const name of DRIVER_ORDER) if (await installed(name)) return DRIVERS[name]();
@@ -58,4 +53,14 @@ export async function installedDriver(requested?: string): Promise<MigratorDrive
     `No Postgres driver is installed: the migrator uses ${DRIVER_ORDER.join(" or ")} (in that ` +
       "order), whichever the project has. Install one: npm install pg (or postgres).",
   );
+}
+
+/** Refuses, for `what` (a flag, a command), when the package `name` is not installed here. */
+export async function requireInstalled(name: UrlDriver, what: string): Promise<void> {
+  if (!(await installed(name))) {
+    throw new DriverError(
+      "DRIVER_MISSING",
+      `${what}: the package ${name} is not installed here (npm install ${name}).`,
+    );
+  }
 }
