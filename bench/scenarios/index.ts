@@ -3,6 +3,7 @@ import { bootCheck } from "./boot-check";
 import { coldBoots } from "./cold-boots";
 import { coldStart } from "./cold-start";
 import { devLoop } from "./dev-loop";
+import { drizzleVersions } from "./drizzle-versions";
 import { fullApply } from "./full-apply";
 import { indexBuild } from "./index-build";
 import { lockHandoff } from "./lock-handoff";
@@ -21,6 +22,7 @@ export const scenarios: Scenario[] = [
   serverReadiness,
   vercelColdStart,
   fullApply,
+  drizzleVersions,
   devLoop,
   coldStart,
   indexBuild,

@@ -1,7 +1,8 @@
 /**
  * `drizzle-boot-migrator/folder`: what the migrator knows about a drizzle-kit migrations folder
- * and drizzle's ledger (drizzle-orm 0.45's formats), and the rules it checks them with, for tools
- * that read, check or write a folder without applying it (CI checks, linters, tests, fixtures).
+ * and drizzle's ledger (drizzle-orm 0.45's formats; writing 1.0's layout too), and the rules it
+ * checks them with, for tools that read, check or write a folder without applying it (CI checks,
+ * linters, tests, fixtures).
  * Reading or writing `meta/_journal.json` or the ledger anywhere else duplicates this knowledge.
  */
 
@@ -30,6 +31,7 @@ export {
   readLedger,
   readMigrationFolder,
 } from "./drizzle-0.45/format.ts";
+export { migrationDirectory1, writeMigrationFolder1 } from "./drizzle-1/folder-writes.ts";
 export {
   ALLOW_MARKER,
   ALLOWABLE_KINDS,
