@@ -9,6 +9,7 @@ import {
   fixtureMigration,
   ledgerWhens,
   linesLog,
+  migrationFile,
   migrationName,
   withSql,
   writeMigrationFolder,
@@ -85,6 +86,13 @@ describe("runMigrator", () => {
     }
     await expect(check).rejects.toBeInstanceOf(MigrationError);
     await expect(check).rejects.toMatchObject({ code: "OUT_OF_ORDER", tag: name(1) });
+  });
+
+  it("check mode names an escaping statement by its file, as this drizzle lays it out, and line", async () => {
+    const commits = step(1, ["create table step_1 (id int)", "commit"]);
+    const check = runMigrator(settingsFor([step(0), commits]), { mode: "check", log: silentLog });
+    await expect(check).rejects.toMatchObject({ code: "TRANSACTION_CONTROL", tag: name(1) });
+    await expect(check).rejects.toThrow(`drizzle/${migrationFile(commits)}:3: commit`);
   });
 
   it("with LOG_FORMAT=json logs each step as one JSON event with its facts", async () => {
