@@ -156,6 +156,15 @@ export default defineConfig({
         include: MIGRATOR_SUITE,
         env: { MIGRATOR_TEST_DRIVER: "pg" },
       }),
+      // `npm run test:drivers-neon`: the same suite on Neon's serverless driver, through one local
+      // WebSocket-to-TCP proxy for the run (test/support/neon-ws-proxy-setup.ts).
+      databaseProject("drivers-neon", {
+        setup: ["test/support/neon-ws-proxy-setup.ts"],
+        testTimeout: 60_000,
+        hookTimeout: 120_000,
+        include: MIGRATOR_SUITE,
+        env: { MIGRATOR_TEST_DRIVER: "neon" },
+      }),
       // The attack suite (docs/security.md): a production build, real HTTP, real Postgres.
       databaseProject("attacks", {
         setup: ["test/support/attack-build.ts"],

@@ -7,11 +7,12 @@
  */
 
 import { utimes } from "node:fs/promises";
+import path from "node:path";
 import { createDatabase, dropDatabase } from "@tools/database-source/databases";
 import { DEV_APP_DATABASE, openDevDatabase } from "@tools/database-source/dev-database";
 import { chooseMigrationsUrl, runMigrationSets } from "drizzle-boot-migrator";
 import { EXIT } from "drizzle-boot-migrator/cli";
-import { journalPath } from "drizzle-boot-migrator/folder";
+import { migrationSqlFiles } from "drizzle-boot-migrator/folder";
 import { readEnv } from "../src/env";
 import { appCliOptions, reportAppCliFailure } from "../src/lib/db/migrator-settings";
 
@@ -42,11 +43,13 @@ async function main(): Promise<number> {
     await createDatabase(dev.adminUrl, DEV_APP_DATABASE);
     say(`dropped and recreated ${DEV_APP_DATABASE}`);
     await runMigrationSets(settings, sets, { mode: "apply" });
-    // A running dev server re-applies drizzle/ when it changes: touching the journal makes it
-    // read the new ledger and leave its 503 page.
+    // A running dev server re-applies drizzle/ when anything in it changes: touching the newest
+    // migration's SQL (either drizzle-kit layout) makes it read the new ledger and leave its 503
+    // page.
     const now = new Date();
     for (const { migrationsFolder } of sets) {
-      await utimes(journalPath(migrationsFolder), now, now);
+      const newest = migrationSqlFiles(migrationsFolder).at(-1);
+      if (newest) await utimes(path.join(migrationsFolder, newest), now, now);
     }
     say(`${DEV_APP_DATABASE} is at this checkout's migrations`);
     return EXIT.ok;

@@ -7,7 +7,6 @@
  * Exit codes: 0 no problems, 1 problems found (or pending, with --fail-on-pending; or drift, or
  * no verdict, with --verify) or the database unreachable, 2 bad configuration or usage.
  */
-import { readdirSync } from "node:fs";
 import {
   type DevDatabase,
   devResetHint,
@@ -27,7 +26,13 @@ import {
   transactionPoolerReason,
 } from "drizzle-boot-migrator";
 import { EXIT } from "drizzle-boot-migrator/cli";
-import { ledgerName, sqlFilesOutsideJournal } from "drizzle-boot-migrator/folder";
+import {
+  findFolderProblems1,
+  folderLayout,
+  ledgerName,
+  migrationSqlFiles,
+  sqlFilesOutsideJournal,
+} from "drizzle-boot-migrator/folder";
 import { formatVerifyReport, type Verdict } from "drizzle-boot-migrator/verify";
 import { type Env, readEnv } from "../src/env";
 import {
@@ -153,16 +158,7 @@ function describeSet(set: MigrationSet, status: MigrationStatus): string[] {
       ),
     );
   }
-  const tags = [...status.applied, ...status.pending].map((m) => m.tag);
-  const sqlFiles = readdirSync(set.migrationsFolder).filter((name) => name.endsWith(".sql"));
-  const outside = sqlFilesOutsideJournal(tags, sqlFiles.sort());
-  if (outside.length > 0) {
-    lines.push(
-      `not in meta/_journal.json (${outside.length}): no migrator applies these files, neither ` +
-        "this one nor drizzle-kit migrate (docs/migrations.md#files-outside-the-journal):",
-      ...outside.map((name) => `  ${name}`),
-    );
-  }
+  lines.push(...describeUnread(set.migrationsFolder, status));
   if (status.warnings.length > 0) {
     lines.push(`warnings (${status.warnings.length}):`);
     lines.push(...status.warnings.map((warning) => `  ! ${warning}`));
@@ -172,6 +168,26 @@ function describeSet(set: MigrationSet, status: MigrationStatus): string[] {
     lines.push(`  ✗ ${problem.code}: ${problem.message.split("\n").join("\n    ")}`);
   }
   return lines;
+}
+
+/** What in the folder no migrator applies, in its drizzle-kit layout. */
+function describeUnread(folder: string, status: MigrationStatus): string[] {
+  if (folderLayout(folder) === "1") {
+    const problems = findFolderProblems1(folder);
+    if (problems.length === 0) return [];
+    return [
+      `skipped or misread by drizzle-orm 1.0 (${problems.length}) (docs/upgrading-drizzle.md#the-tools-on-either-layout):`,
+      ...problems.map(({ problem }) => `  ${problem}`),
+    ];
+  }
+  const tags = [...status.applied, ...status.pending].map((m) => m.tag);
+  const outside = sqlFilesOutsideJournal(tags, migrationSqlFiles(folder, "0.45"));
+  if (outside.length === 0) return [];
+  return [
+    `not in meta/_journal.json (${outside.length}): no migrator applies these files, neither ` +
+      "this one nor drizzle-kit migrate (docs/migrations.md#files-outside-the-journal):",
+    ...outside.map((name) => `  ${name}`),
+  ];
 }
 
 main().then(

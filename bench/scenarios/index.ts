@@ -3,6 +3,7 @@ import { bootCheck } from "./boot-check";
 import { coldBoots } from "./cold-boots";
 import { coldStart } from "./cold-start";
 import { devLoop } from "./dev-loop";
+import { drivers } from "./drivers";
 import { drizzleVersions } from "./drizzle-versions";
 import { fullApply } from "./full-apply";
 import { indexBuild } from "./index-build";
@@ -19,6 +20,7 @@ export const scenarios: Scenario[] = [
   scale,
   coldBoots,
   lockHandoff,
+  drivers,
   serverReadiness,
   vercelColdStart,
   fullApply,

@@ -1,7 +1,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { writeMigrationFolder, writeMigrationFolder1 } from "drizzle-boot-migrator/folder";
+import {
+  migrationName1,
+  writeMigrationFolder,
+  writeMigrationFolder1,
+} from "drizzle-boot-migrator/folder";
 
 /** The migrations the app ships; what every boot reads. */
 export const appMigrationsFolder = path.join(process.cwd(), "drizzle");
@@ -54,15 +58,22 @@ export async function writeMigrationsFolder(
 ): Promise<MigrationsFolder> {
   const folder = await mkdtemp(path.join(os.tmpdir(), `bench-migrations-${label}-`));
   const firstWhen = 1_700_000_000_000;
-  const write = layout === "1" ? writeMigrationFolder1 : writeMigrationFolder;
-  write(
-    folder,
-    migrations.map((migration, index) => ({
-      tag: `${String(index).padStart(4, "0")}_${migration.name}`,
-      when: firstWhen + index * 1_000,
-      sql: migration.sql,
-    })),
-  );
+  const whenOf = (index: number) => firstWhen + index * 1_000;
+  if (layout === "1") {
+    writeMigrationFolder1(
+      folder,
+      migrations.map(({ name, sql }, index) => ({ tag: migrationName1(whenOf(index), name), sql })),
+    );
+  } else {
+    writeMigrationFolder(
+      folder,
+      migrations.map(({ name, sql }, index) => ({
+        tag: `${String(index).padStart(4, "0")}_${name}`,
+        when: whenOf(index),
+        sql,
+      })),
+    );
+  }
   return {
     folder,
     count: migrations.length,

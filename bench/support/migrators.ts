@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { runMigrator, silentLog } from "drizzle-boot-migrator";
+import { type MigratorDriver, runMigrator, silentLog } from "drizzle-boot-migrator";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { parseEnv } from "@/env";
 import { createDbConnection, type DbConnection } from "@/lib/db/client";
@@ -18,16 +18,27 @@ export interface MigrateTiming {
  */
 export type MigrateVariant = (url: string, migrationsFolder: string) => Promise<MigrateTiming>;
 
-/** This project's migrator, as boot and `npm run db:migrate` call it. */
-export const ours: MigrateVariant = async (url, migrationsFolder) => {
-  const settings = migratorSettingsFromEnv(parseEnv({ MIGRATIONS_DATABASE_URL: url }), {
-    migrationsFolder,
-  });
-  const start = performance.now();
-  const report = await runMigrator(settings, { mode: "apply", log: silentLog });
-  const totalMs = performance.now() - start;
-  return { totalMs, afterConnectMs: report.durationMs - report.connectMs };
-};
+/**
+ * This project's migrator, as boot and `npm run db:migrate` call it, its session on `driver()`
+ * (postgres.js, the default, when absent).
+ */
+export function oursOn(driver?: () => MigratorDriver): MigrateVariant {
+  return async (url, migrationsFolder) => {
+    const settings = migratorSettingsFromEnv(parseEnv({ MIGRATIONS_DATABASE_URL: url }), {
+      migrationsFolder,
+    });
+    const start = performance.now();
+    const report = await runMigrator(settings, {
+      mode: "apply",
+      log: silentLog,
+      ...(driver ? { driver: driver() } : {}),
+    });
+    const totalMs = performance.now() - start;
+    return { totalMs, afterConnectMs: report.durationMs - report.connectMs };
+  };
+}
+
+export const ours: MigrateVariant = oursOn();
 
 /** drizzle-orm's `migrate()` as its docs show it: no lock, no validation. */
 export const plain: MigrateVariant = (url, migrationsFolder) =>

@@ -7,6 +7,7 @@ import {
   startMigratorCli,
   writeMigrationFolder,
 } from "../support/migrator";
+import { TEST_DRIVER } from "../support/migrator-driver";
 
 const folderWithOneMigration = () =>
   writeMigrationFolder([
@@ -16,6 +17,13 @@ const folderWithOneMigration = () =>
       statements: ["create table late_table (id int)"],
     },
   ]);
+
+/**
+ * How the driver reports a refused connect. Neon's driver reaches Postgres through its WebSocket
+ * proxy, which closes the WebSocket when its own TCP connect is refused.
+ */
+const REFUSED =
+  TEST_DRIVER === "neon" ? "Connection terminated unexpectedly" : "connect ECONNREFUSED";
 
 const db = emptyDatabasePerTest();
 const servers: Server[] = [];
@@ -72,7 +80,7 @@ describe("a database that is not reachable at boot", () => {
       folder: folderWithOneMigration(),
       env: { MIGRATION_CONNECT_WAIT_MS: "30000" },
     });
-    await migrator.waitForOutput(/not reachable \(attempt 3: .*ECONNREFUSED/);
+    await migrator.waitForOutput(new RegExp(`not reachable \\(attempt 3: .*${REFUSED}`));
     await startForwarding(port, new URL(db.url));
 
     const result = await migrator.exited;
@@ -96,7 +104,9 @@ describe("a database that is not reachable at boot", () => {
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /\[migrate\] failed \(DATABASE_UNREACHABLE\): Database 127\.0\.0\.1:\d+\/\w+ \(MIGRATIONS_DATABASE_URL\) still unreachable after \d+ attempt\(s\) in \d+\.\d s \(MIGRATION_CONNECT_WAIT_MS=1500\): connect ECONNREFUSED/,
+      new RegExp(
+        String.raw`\[migrate\] failed \(DATABASE_UNREACHABLE\): Database 127\.0\.0\.1:\d+\/\w+ \(MIGRATIONS_DATABASE_URL\) still unreachable after \d+ attempt\(s\) in \d+\.\d s \(MIGRATION_CONNECT_WAIT_MS=1500\): ${REFUSED}`,
+      ),
     );
     expect(await ledgerWhens(db.url)).toEqual([]);
   });

@@ -11,7 +11,7 @@ import {
   withSql,
   writeMigrationFolder,
 } from "../support/migrator";
-import { startNeonWsProxy, useNeonWsProxy } from "../support/neon-ws-proxy";
+import { pointNeonAtProxy, startNeonWsProxy } from "../support/neon-ws-proxy";
 
 // The migrator on Neon's serverless driver: its WebSocket Pool, through a local WebSocket-to-TCP
 // proxy in front of this run's Postgres, as Neon documents local development. drizzle's
@@ -23,7 +23,7 @@ let proxy: Awaited<ReturnType<typeof startNeonWsProxy>>;
 
 beforeAll(async () => {
   proxy = await startNeonWsProxy();
-  useNeonWsProxy(proxy.port);
+  pointNeonAtProxy(proxy.port);
 });
 afterAll(() => proxy.close());
 

@@ -7,6 +7,8 @@ import {
   emptyDatabasePerTest,
   fixtureMigration,
   ledgerWhens,
+  tableExists,
+  withSql,
   writeMigrationFolder,
 } from "../support/migrator";
 
@@ -60,6 +62,48 @@ describe("pgDriver(pool)", () => {
       ).toEqual([]);
     } finally {
       for (const client of held) client.release();
+      await pool.end();
+    }
+  });
+});
+
+describe("pgDriver(pool), its connection lost mid-migration", () => {
+  it("fails with CONNECTION_LOST, applies nothing, and the pool drops the dead connection", async () => {
+    const slow = [
+      fixtureMigration(0),
+      fixtureMigration(1, ["create table step_1 (id int)", "select pg_sleep(30)"]),
+    ];
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pool.on("error", () => {});
+    try {
+      const run = runMigrator(migratorSettingsFor(db.url, writeMigrationFolder(slow)), {
+        mode: "apply",
+        log: silentLog,
+        driver: pgDriver(pool),
+      }).catch((error: unknown) => error);
+      // The migrator's backend, once it sleeps inside the migrations' transaction.
+      await expect
+        .poll(
+          () =>
+            withSql(db.url, async (sql) => {
+              const [row] = await sql<{ ended: boolean }[]>`
+                select pg_terminate_backend(pid) as ended from pg_stat_activity
+                where datname = current_database() and pid <> pg_backend_pid()
+                  and query like '%pg_sleep(30)%'`;
+              return row?.ended ?? false;
+            }),
+          { timeout: 20_000, interval: 100 },
+        )
+        .toBe(true);
+      const failure = await run;
+      expect(failure).toBeInstanceOf(MigrationError);
+      expect(failure).toMatchObject({ code: "CONNECTION_LOST" });
+      expect(await tableExists(db.url, "step_0")).toBe(false);
+      expect(
+        await ledgerWhens(db.url, { schema: "drizzle", table: "__drizzle_migrations" }),
+      ).toEqual([]);
+      expect(pool.totalCount).toBe(0);
+    } finally {
       await pool.end();
     }
   });

@@ -6,22 +6,24 @@ import {
   runMigrator,
 } from "drizzle-boot-migrator";
 import { pgDriver } from "drizzle-boot-migrator/pg";
+import { neonTestDriver } from "./neon-test-driver";
 
 /**
  * The driver the migrator's database tests run on: `MIGRATOR_TEST_DRIVER` (the vitest project
- * `drivers` sets `pg`; docs/testing.md), postgres.js by default. The app itself always uses
- * postgres.js; only the migrator's own session changes.
+ * `drivers` sets `pg`, `drivers-neon` sets `neon`; docs/testing.md), postgres.js by default. The
+ * app itself always uses postgres.js; only the migrator's own session changes.
  */
 export const TEST_DRIVER = parseDriver(process.env.MIGRATOR_TEST_DRIVER);
 
-function parseDriver(value: string | undefined): Extract<DriverName, "postgres" | "pg"> {
+function parseDriver(value: string | undefined): Extract<DriverName, "postgres" | "pg"> | "neon" {
   if (value === undefined || value === "" || value === "postgres") return "postgres";
-  if (value === "pg") return "pg";
-  throw new Error(`MIGRATOR_TEST_DRIVER=${value}: expected postgres or pg`);
+  if (value === "pg" || value === "neon") return value;
+  throw new Error(`MIGRATOR_TEST_DRIVER=${value}: expected postgres, pg or neon`);
 }
 
 /** The migrator's driver for this run (a new one per call: a driver holds no state). */
 export function testDriver(): MigratorDriver {
+  if (TEST_DRIVER === "neon") return neonTestDriver();
   return TEST_DRIVER === "pg" ? pgDriver() : postgresJsDriver();
 }
 

@@ -13,7 +13,7 @@ import {
   BREAKPOINT,
   type LedgerLocation,
   ledgerName,
-  migrationDirectory1,
+  migrationName1,
   readJournal,
   writeMigrationFolder as writeFolder,
   writeMigrationFolder1 as writeFolder1,
@@ -99,16 +99,27 @@ export function writeMigrationFolder(
   const target = folder ?? mkdtempSync(path.join(tmpdir(), "migrator-fixture-"));
   if (!folder) temporaryFolders.push(target);
   rmSync(target, { recursive: true, force: true });
-  const write = layout === "1" ? writeFolder1 : writeFolder;
-  write(
-    target,
-    migrations.map(({ tag, when, statements }) => ({
-      tag,
-      when,
-      sql: statements.join(`\n${BREAKPOINT}\n`),
-    })),
-  );
+  const sqlOf = ({ statements }: FixtureMigration) => statements.join(`\n${BREAKPOINT}\n`);
+  if (layout === "1") {
+    writeFolder1(
+      target,
+      migrations.map((migration) => ({ tag: directoryName1(migration), sql: sqlOf(migration) })),
+    );
+  } else {
+    writeFolder(
+      target,
+      migrations.map((migration) => ({ ...migration, sql: sqlOf(migration) })),
+    );
+  }
   return target;
+}
+
+/**
+ * drizzle-kit 1.0's directory for a fixture migration, as `drizzle-kit up` names a journal
+ * entry's: its `when` to the second, then its tag without the index.
+ */
+export function directoryName1({ tag, when }: Pick<FixtureMigration, "tag" | "when">): string {
+  return migrationName1(when, tag.split("_").slice(1).join("_"));
 }
 
 /**
@@ -133,7 +144,7 @@ export function projectMigrations1(): string {
  * ledger name it: its tag on 0.45, its directory on 1.0.
  */
 export function migrationName(migration: Pick<FixtureMigration, "tag" | "when">): string {
-  return TEST_DRIZZLE === "1" ? migrationDirectory1(migration) : migration.tag;
+  return TEST_DRIZZLE === "1" ? directoryName1(migration) : migration.tag;
 }
 
 /** The `created_at` the ledger records for a fixture migration: its `when`, to the second on 1.0. */
@@ -144,7 +155,7 @@ export function recordedWhen(migration: Pick<FixtureMigration, "when">): number 
 /** A fixture migration's SQL file, relative to its folder, as messages name it. */
 export function migrationFile(migration: Pick<FixtureMigration, "tag" | "when">): string {
   return TEST_DRIZZLE === "1"
-    ? `${migrationDirectory1(migration)}/migration.sql`
+    ? `${directoryName1(migration)}/migration.sql`
     : `${migration.tag}.sql`;
 }
 

@@ -50,7 +50,7 @@ export async function startNeonWsProxy(): Promise<{
  * Points Neon's driver at the proxy on `port`, as Neon's docs set it for local development: plain
  * `ws:`, no TLS inside it, no pipelined connect (a plain Postgres does not take it).
  */
-export function useNeonWsProxy(port: number): void {
+export function pointNeonAtProxy(port: number): void {
   neonConfig.webSocketConstructor = WebSocket;
   neonConfig.wsProxy = (host, hostPort) => `127.0.0.1:${port}/v2?address=${host}:${hostPort}`;
   neonConfig.useSecureWebSocket = false;

@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { createDbConnection } from "@/lib/db/client";
+// The pool alone, not `@/lib/db/client`: that one loads the app's schema, which creating a
+// database does not need, and db:status (through dev-database.ts) must run even while the schema
+// and the installed drizzle-orm are of different majors (an upgrade in progress).
+import { createPool, type Pool } from "@/lib/db/pool";
 
 const NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -25,10 +28,10 @@ export function databaseUrl(serverUrl: string, database: string): string {
   return url.toString();
 }
 
-type Sql = ReturnType<typeof createDbConnection>["client"];
+type Sql = Pool["client"];
 
 async function withAdmin<T>(adminUrl: string, work: (sql: Sql) => Promise<T>): Promise<T> {
-  const connection = createDbConnection({
+  const connection = createPool({
     url: adminUrl,
     max: 1,
     applicationName: "agency-reporting:database-source",

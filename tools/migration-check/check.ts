@@ -1,26 +1,22 @@
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   DRIZZLE_LEDGER,
+  type DrizzleVersion,
+  findFolderProblems1,
   findJournalProblems,
+  folderLayout,
   JournalFormatError,
   journalPath,
   ledgerName,
+  migrationSqlFiles,
   parseJournal,
 } from "drizzle-boot-migrator/folder";
 import type { Config } from "drizzle-kit";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
-import { runDrizzleKit } from "./drizzle-kit";
+import { drizzleKitVersion, runDrizzleKit } from "./drizzle-kit";
 import { lintMigrationFolder } from "./lint";
 import { type Adoption, adoptLintFindings, committedMigrations } from "./lint/adopt";
 import { readListedWaivers } from "./lint/listed-waivers";
@@ -29,12 +25,16 @@ import { checkNoTransactionMigrations } from "./no-transaction";
 /**
  * What `npm run db:check` verifies about the migrations folder, without ever writing into it:
  * drizzle-kit's `check` and a probe `generate` both run on a temporary copy; the migration linter
- * (./lint) reads the SQL.
+ * (./lint) reads the SQL. Either drizzle-kit layout is checked, as the folder is
+ * (`folderLayout`): 0.x's journal, or 1.0's folder per migration, with the project's drizzle-kit
+ * of the same major.
  */
 
 export type CheckName =
   | "migrations config"
   | "journal"
+  | "folder"
+  | "drizzle-kit version"
   | "drizzle-kit check"
   | "uncaptured schema changes"
   | "migration lint"
@@ -57,7 +57,8 @@ export interface MigrationCheckOptions {
 
 const GENERATE = "npm run db:generate -- --name <readable-name>";
 const PROBE_NAME = "db-check-probe";
-const PROBE_CONFIG = "drizzle.config.json";
+// drizzle-kit 1.0 imports its config, and refuses JSON without an import attribute.
+const PROBE_CONFIG = "drizzle.config.mjs";
 
 async function loadConfig(configPath: string): Promise<Config> {
   const loaded = (await import(pathToFileURL(configPath).href)) as { default?: Config };
@@ -105,6 +106,72 @@ function checkSharedSettings(
   ];
 }
 
+/**
+ * The folder's own structure, in its layout: 0.x's journal, or what drizzle-orm 1.0 would skip
+ * in a folder per migration. `readable` is false when there is nothing to hand to drizzle-kit.
+ */
+function checkFolder(
+  outDir: string,
+  label: string,
+  layout: DrizzleVersion | undefined,
+): { readable: boolean; problems: MigrationCheckProblem[] } {
+  if (layout !== "1") return checkJournal(outDir, label);
+  if (!existsSync(outDir)) {
+    return {
+      readable: false,
+      problems: [
+        {
+          check: "folder",
+          problem: `${label}/ does not exist.`,
+          fix: `Restore ${label}/ from version control, or create the first migration with ${GENERATE}.`,
+        },
+      ],
+    };
+  }
+  const problems = findFolderProblems1(outDir).map(
+    ({ problem, fix }): MigrationCheckProblem => ({
+      check: "folder",
+      problem: `${label}/${problem}`,
+      fix,
+    }),
+  );
+  return { readable: true, problems };
+}
+
+/** The layout a drizzle-kit `version` reads and writes. */
+const kitLayout = (version: string): DrizzleVersion =>
+  Number.parseInt(version, 10) >= 1 ? "1" : "0.45";
+
+/**
+ * The project's drizzle-kit must read the folder's layout: 0.x refuses to see a folder per
+ * migration, and 1.0 refuses a journal ("run drizzle-kit up").
+ */
+function checkDrizzleKitVersion(
+  cwd: string,
+  label: string,
+  layout: DrizzleVersion,
+): MigrationCheckProblem[] {
+  const version = drizzleKitVersion(cwd);
+  if (kitLayout(version) === layout) return [];
+  return [
+    layout === "1"
+      ? {
+          check: "drizzle-kit version",
+          problem:
+            `${label}/ is in drizzle-kit 1.0's layout (a folder per migration), but this ` +
+            `project's drizzle-kit is ${version}, which cannot read it.`,
+          fix: "Install drizzle-kit and drizzle-orm 1.0 together (docs/upgrading-drizzle.md).",
+        }
+      : {
+          check: "drizzle-kit version",
+          problem:
+            `${label}/ is in drizzle-kit 0.x's layout (meta/_journal.json), but this project's ` +
+            `drizzle-kit is ${version}, which reads only a folder per migration.`,
+          fix: "Convert the folder with `npx drizzle-kit up` and commit it (docs/upgrading-drizzle.md).",
+        },
+  ];
+}
+
 /** `readable` is false when there is no journal to hand to drizzle-kit at all. */
 function checkJournal(
   outDir: string,
@@ -125,7 +192,7 @@ function checkJournal(
   }
   try {
     const journal = parseJournal(readFileSync(journalPath(outDir), "utf8"), journalLabel);
-    const sqlFiles = readdirSync(outDir).filter((name) => name.endsWith(".sql"));
+    const sqlFiles = migrationSqlFiles(outDir, "0.45");
     const problems = findJournalProblems(journal, sqlFiles).map(
       ({ problem, fix, warning }): MigrationCheckProblem => ({
         check: "journal",
@@ -171,8 +238,8 @@ const DRIZZLE_KIT_CHECK_FIXES: [RegExp, string][] = [
   [/malformed/, "Restore the snapshot from version control; drizzle-kit writes it."],
 ];
 
-async function drizzleKitCheck(workDir: string): Promise<MigrationCheckProblem[]> {
-  const run = await runDrizzleKit(["check", "--config", PROBE_CONFIG], { cwd: workDir });
+async function drizzleKitCheck(workDir: string, project: string): Promise<MigrationCheckProblem[]> {
+  const run = await runDrizzleKit(["check", "--config", PROBE_CONFIG], { cwd: workDir, project });
   if (run.code === 0 && !run.timedOut) return [];
   const fixes = DRIZZLE_KIT_CHECK_FIXES.filter(([pattern]) => pattern.test(run.output));
   return [
@@ -190,13 +257,15 @@ async function uncapturedChanges(
   workDir: string,
   outName: string,
   label: string,
+  project: string,
 ): Promise<MigrationCheckProblem[]> {
   const out = path.join(workDir, outName);
-  const before = new Set(readdirSync(out));
+  const before = new Set(migrationSqlFiles(out));
   const run = await runDrizzleKit(["generate", "--config", PROBE_CONFIG, "--name", PROBE_NAME], {
     cwd: workDir,
+    project,
   });
-  const generated = readdirSync(out).filter((name) => !before.has(name) && name.endsWith(".sql"));
+  const generated = migrationSqlFiles(out).filter((name) => !before.has(name));
   if (generated.length > 0) {
     const sql = generated.map((name) => readFileSync(path.join(out, name), "utf8")).join("\n");
     return [
@@ -256,7 +325,9 @@ export async function checkMigrations(
   const outDir = path.resolve(options.cwd, config.out ?? "drizzle");
   const label = path.relative(options.cwd, outDir) || ".";
 
-  const { readable, problems } = checkJournal(outDir, label);
+  // A missing or empty folder is in the layout the project's drizzle-kit would write.
+  const layout = folderLayout(outDir) ?? kitLayout(drizzleKitVersion(options.cwd));
+  const { readable, problems } = checkFolder(outDir, label, layout);
   problems.unshift(...checkSharedSettings(config, options));
   if (existsSync(outDir)) {
     const listed = readListedWaivers(options.cwd);
@@ -267,6 +338,8 @@ export async function checkMigrations(
   }
   // drizzle-kit would create a missing folder, or crash on a broken journal: nothing to learn.
   if (!readable) return problems;
+  const kitProblems = checkDrizzleKitVersion(options.cwd, label, layout);
+  if (kitProblems.length > 0) return [...problems, ...kitProblems];
 
   const workDir = mkdtempSync(path.join(tmpdir(), "db-check-"));
   try {
@@ -279,12 +352,15 @@ export async function checkMigrations(
       schema: absoluteSchema(config.schema, options.cwd),
       out: `./${outName}`,
     };
-    writeFileSync(path.join(workDir, PROBE_CONFIG), JSON.stringify(probeConfig));
+    writeFileSync(
+      path.join(workDir, PROBE_CONFIG),
+      `export default ${JSON.stringify(probeConfig)};\n`,
+    );
 
-    const checkProblems = await drizzleKitCheck(workDir);
+    const checkProblems = await drizzleKitCheck(workDir, options.cwd);
     // generate refuses to run on snapshots that fail `check`, repeating the same error.
     if (checkProblems.length > 0) return [...problems, ...checkProblems];
-    return [...problems, ...(await uncapturedChanges(workDir, outName, label))];
+    return [...problems, ...(await uncapturedChanges(workDir, outName, label, options.cwd))];
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }

@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
   BREAKPOINT,
   excerpt,
   isNoTransaction,
+  migrationSqlFiles,
   NO_TRANSACTION_MARKER,
   withoutCommentsAndQuotes,
 } from "drizzle-boot-migrator/folder";
@@ -16,7 +17,10 @@ import {
  */
 
 export interface NoTransactionFinding {
-  /** The `.sql` file, relative to the project (e.g. `drizzle/0004_reports-index.sql`). */
+  /**
+   * The migration file, relative to the project (`drizzle/0004_reports-index.sql`, or
+   * `drizzle/20250101120000_reports-index/migration.sql` in drizzle-kit 1.0's layout).
+   */
   file: string;
   problem: string;
   fix: string;
@@ -120,15 +124,15 @@ export function checkNoTransactionFile(file: string, text: string): NoTransactio
   return findings;
 }
 
-/** Findings for every `.sql` file of the migrations folder `outDir`, shown as `label/<file>`. */
+/**
+ * Findings for every migration file of `outDir`, in either drizzle-kit layout, shown as
+ * `label/<file>`.
+ */
 export function checkNoTransactionMigrations(
   outDir: string,
   label: string,
 ): NoTransactionFinding[] {
-  return readdirSync(outDir)
-    .filter((name) => name.endsWith(".sql"))
-    .sort()
-    .flatMap((name) =>
-      checkNoTransactionFile(`${label}/${name}`, readFileSync(path.join(outDir, name), "utf8")),
-    );
+  return migrationSqlFiles(outDir).flatMap((name) =>
+    checkNoTransactionFile(`${label}/${name}`, readFileSync(path.join(outDir, name), "utf8")),
+  );
 }

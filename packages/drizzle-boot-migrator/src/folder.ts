@@ -1,11 +1,12 @@
 /**
  * `drizzle-boot-migrator/folder`: what the migrator knows about a drizzle-kit migrations folder
- * and drizzle's ledger (drizzle-orm 0.45's formats; writing 1.0's layout too), and the rules it
- * checks them with, for tools that read, check or write a folder without applying it (CI checks,
- * linters, tests, fixtures).
- * Reading or writing `meta/_journal.json` or the ledger anywhere else duplicates this knowledge.
+ * (0.x's journal layout and 1.0's folder per migration, told apart by `folderLayout`) and
+ * drizzle's ledger, and the rules it checks them with, for tools that read, check or write a
+ * folder without applying it (CI checks, linters, watchers, tests, fixtures). Reading or writing
+ * either layout or the ledger anywhere else duplicates this knowledge.
  */
 
+export type { DrizzleVersion } from "./adapter.ts";
 export {
   appendMigration,
   copyMigrations,
@@ -31,7 +32,13 @@ export {
   readLedger,
   readMigrationFolder,
 } from "./drizzle-0.45/format.ts";
-export { migrationDirectory1, writeMigrationFolder1 } from "./drizzle-1/folder-writes.ts";
+export {
+  appendMigration1,
+  migrationName1,
+  migrationNames1,
+  type NewMigration1,
+  writeMigrationFolder1,
+} from "./drizzle-1/folder-writes.ts";
 export {
   ALLOW_MARKER,
   ALLOWABLE_KINDS,
@@ -39,6 +46,14 @@ export {
   type EscapeKind,
   findEscapes,
 } from "./escapes.ts";
+export {
+  type FolderProblem1,
+  findFolderProblems1,
+  folderLayout,
+  MIGRATION_SQL_1,
+  migrationSqlFile,
+  migrationSqlFiles,
+} from "./folder-layout.ts";
 export { concurrentIndexBuilt, isNoTransaction, NO_TRANSACTION_MARKER } from "./no-transaction.ts";
 export {
   type Statement,

@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { DrizzleVersion } from "./adapter.ts";
 import { ConfigError } from "./errors.ts";
 import { refuseTransactionPooler } from "./pooler.ts";
 import {
@@ -56,6 +57,21 @@ export const MIGRATOR_ENV_NAMES = {
   appUrl: "DATABASE_URL",
 } as const satisfies SettingNames;
 
+/** The variable `fromEnv` reads `drizzleVersion` from, and the values it takes. */
+export const DRIZZLE_VERSION_VARIABLE = "MIGRATION_DRIZZLE_VERSION";
+const DRIZZLE_VERSIONS: readonly DrizzleVersion[] = ["0.45", "1"];
+
+/** `drizzleVersion` from its variable: unset (the installed drizzle-orm decides) when empty. */
+function readDrizzleVersion(env: Source): DrizzleVersion | undefined {
+  const text = env[DRIZZLE_VERSION_VARIABLE];
+  if (text === undefined || text === "") return undefined;
+  if ((DRIZZLE_VERSIONS as readonly string[]).includes(text)) return text as DrizzleVersion;
+  throw new ConfigError(
+    `${DRIZZLE_VERSION_VARIABLE} must be "0.45" or "1" (got "${text}"); leave it unset to follow ` +
+      "the installed drizzle-orm.",
+  );
+}
+
 /** A setting's value from its variable: the default when unset or empty, else it must parse. */
 function readSetting<K extends keyof MigratorTimings>(env: Source, key: K): MigratorTimings[K] {
   const variable = MIGRATOR_ENV_NAMES[key];
@@ -78,7 +94,8 @@ function readSetting<K extends keyof MigratorTimings>(env: Source, key: K): Migr
 /**
  * Settings from environment variables (`process.env` unless given): the URL from the first of
  * `MIGRATIONS_URL_VARIABLES` that is set, each other setting from its `MIGRATOR_ENV_NAMES`
- * variable or its default. The folder and ledger come from `overrides` (default: `./drizzle`,
+ * variable or its default, `drizzleVersion` from `MIGRATION_DRIZZLE_VERSION` (unset: the
+ * installed drizzle-orm's). The folder and ledger come from `overrides` (default: `./drizzle`,
  * drizzle's default ledger); `overrides` win over the environment. The one place besides the CLI
  * where the package reads the environment. Throws `ConfigError` when no URL is set or a value
  * does not parse, and `PoolerUrlError` for a transaction-pooler URL.
@@ -103,6 +120,7 @@ export function fromEnv(
     {
       migrationsFolder: path.resolve("drizzle"),
       ...timings,
+      drizzleVersion: readDrizzleVersion(env),
       names: { ...MIGRATOR_ENV_NAMES, statusCommand: "drizzle-boot-migrator status" },
       url,
       urlVariable,

@@ -49,6 +49,7 @@ export {
 } from "./events.ts";
 export {
   chooseMigrationsUrl,
+  DRIZZLE_VERSION_VARIABLE,
   directUrlAdvice,
   fromEnv,
   MIGRATIONS_URL_VARIABLES,

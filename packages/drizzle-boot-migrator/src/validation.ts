@@ -25,7 +25,8 @@ import { splitStatements, type TokenKind, tokenize } from "./sql-tokens.ts";
 
 export interface MigrationPlan {
   /** Migrations of the folder that the ledger records, in journal order. */
-  applied: { tag: string; when: number; hash: string; ledgerId: number }[];
+  /** `ledgerHash`: the hash its ledger row holds (the file's, or the other line endings'). */
+  applied: { tag: string; when: number; hash: string; ledgerId: number; ledgerHash: string }[];
   /** Migrations of the folder that the ledger does not record, in journal order. */
   pending: MigrationFile[];
   /** Ledger rows that match no migration of the folder. */
@@ -133,7 +134,7 @@ export function planMigrations(
   const pending = files.filter((file) => !rowByWhen.has(file.when));
   const applied = files.flatMap((file) => {
     const row = rowByWhen.get(file.when);
-    return row ? [{ tag: file.tag, when: file.when, hash: file.hash, ledgerId: row.id }] : [];
+    return row ? [appliedEntry(file, row)] : [];
   });
   for (const row of options.allowUnknownApplied ? [] : unknown) {
     const sameContent = pending.find((file) => recordsFile(row.hash, file));
@@ -522,4 +523,13 @@ export function sqlFilesOutsideJournal(
   sqlFileNames: readonly string[],
 ): string[] {
   return sqlFileNames.filter((file) => !tags.includes(file.replace(/\.sql$/, "")));
+}
+
+/** A plan's entry for `file`, applied as ledger row `row`. */
+export function appliedEntry(
+  file: MigrationFile,
+  row: LedgerRow,
+): MigrationPlan["applied"][number] {
+  const { tag, when, hash } = file;
+  return { tag, when, hash, ledgerId: row.id, ledgerHash: row.hash };
 }

@@ -2,10 +2,11 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { LedgerLocation } from "drizzle-boot-migrator";
-import { ledgerName, migrationDirectory1 } from "drizzle-boot-migrator/folder";
+import { ledgerName } from "drizzle-boot-migrator/folder";
 import { afterAll } from "vitest";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
 import {
+  directoryName1,
   drizzleKitMigrate,
   type FixtureMigration,
   migratorChildEnv,
@@ -28,9 +29,8 @@ export function requireDrizzle1(): void {
   );
 }
 
-/** drizzle-kit 1.0's folder name for a fixture migration (the package's `migrationDirectory1`). */
-export const folderName1 = (migration: Pick<FixtureMigration, "tag" | "when">): string =>
-  migrationDirectory1(migration);
+/** drizzle-kit 1.0's folder name for a fixture migration. */
+export const folderName1 = directoryName1;
 
 const temporaryFolders: string[] = [];
 afterAll(() => {

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { migrationSqlFiles } from "drizzle-boot-migrator/folder";
 import { type LintFinding, lintFolder } from "./index";
 import {
   LISTED_AT,
@@ -23,21 +24,29 @@ export interface Adoption {
   left: LintFinding[];
 }
 
-/** The `.sql` files of `folder` in git's HEAD; throws when git cannot say. */
+/**
+ * The migration files of `folder` (as `migrationSqlFiles` names them, either layout) in git's
+ * HEAD; throws when git cannot say.
+ */
 export function committedMigrations(folder: string): string[] {
   let listing: string;
   try {
-    listing = execFileSync("git", ["-C", folder, "ls-tree", "--name-only", "HEAD", "--", "."], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    listing = execFileSync(
+      "git",
+      ["-C", folder, "ls-tree", "-r", "--name-only", "HEAD", "--", "."],
+      {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
   } catch (error) {
     const said = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
     throw new Error(
       `--adopt records the findings of committed migrations, but git cannot list those of ${folder}: ${said}`,
     );
   }
-  return listing.split("\n").filter((name) => name.endsWith(".sql"));
+  const migrations = new Set(migrationSqlFiles(folder));
+  return listing.split("\n").filter((name) => migrations.has(name));
 }
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { isNoTransaction } from "drizzle-boot-migrator/folder";
+import { isNoTransaction, migrationSqlFiles } from "drizzle-boot-migrator/folder";
 import type { MigrationCheckProblem } from "../check";
 import { ColumnTypes, type Range } from "./column-types";
 import { unwrapDuplicateObjectBlocks } from "./do-wrappers";
@@ -35,7 +35,7 @@ const CHECK = "migration lint" as const;
 
 /** A statement that breaks an enforced rule, and nothing waives. */
 export interface LintFinding {
-  /** The file name in the folder. */
+  /** The file relative to the folder: `<tag>.sql`, or `<name>/migration.sql` in 1.0's layout. */
   file: string;
   /** 1-based. */
   line: number;
@@ -175,22 +175,24 @@ function lintViews(
     return { views, cwd: folder, cleanUp() {} };
   }
   const cwd = mkdtempSync(path.join(tmpdir(), "migration-lint-"));
-  for (const [file, view] of views) writeFileSync(path.join(cwd, file), view);
+  for (const [file, view] of views) {
+    mkdirSync(path.dirname(path.join(cwd, file)), { recursive: true });
+    writeFileSync(path.join(cwd, file), view);
+  }
   return { views, cwd, cleanUp: () => rmSync(cwd, { recursive: true, force: true }) };
 }
 
 /**
- * What the linter finds in the migrations of `folder` (shown as `label/<file>`): findings nothing
- * waives, and problems with the waivers themselves.
+ * What the linter finds in the migrations of `folder` (shown as `label/<file>`), in either
+ * drizzle-kit layout (`migrationSqlFiles`): findings nothing waives, and problems with the
+ * waivers themselves.
  */
 export async function lintFolder(
   folder: string,
   label: string,
   listed: readonly ListedWaiver[],
 ): Promise<{ findings: LintFinding[]; problems: MigrationCheckProblem[] }> {
-  const files = readdirSync(folder)
-    .filter((name) => name.endsWith(".sql"))
-    .sort();
+  const files = migrationSqlFiles(folder);
   const problems: MigrationCheckProblem[] = listed
     .filter((entry) => !files.includes(entry.file))
     .map((entry) =>

@@ -80,7 +80,12 @@ export function pgSession(
 ): DriverSession {
   const ignore = () => {};
   client.on("error", ignore);
+  // Once: on a lost connection the lock aborts the session and the run then closes it, and a
+  // pool's client released twice throws ("already been released to the pool").
+  let ended = false;
   const done = async (lost: boolean) => {
+    if (ended) return;
+    ended = true;
     client.removeListener("error", ignore);
     await release(lost);
   };

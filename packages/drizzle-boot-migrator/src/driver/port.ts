@@ -51,7 +51,8 @@ export interface DriverSession extends Queryable {
   readonly parameters: Readonly<Record<string, string | undefined>>;
   /**
    * Ends the session at once, writing nothing more to it: for a connection already lost, whose
-   * transaction the server has rolled back.
+   * transaction the server has rolled back. The first of `abort` and `close` ends the session;
+   * later calls do nothing.
    */
   abort(): Promise<void>;
   /** Ends the session (or hands a pool's connection back). */

@@ -33,11 +33,11 @@ async function loadMigrate1(): Promise<Migrate1> {
   return (core as unknown as { migrate: Migrate1 }).migrate;
 }
 
-const meta = (file: MigrationFile, sql = file.statements): MigrationMeta1 => ({
+const meta = (file: MigrationFile, sql = file.statements, hash = file.hash): MigrationMeta1 => ({
   sql,
   bps: true,
   folderMillis: file.when,
-  hash: file.hash,
+  hash,
   name: file.tag,
 });
 
@@ -69,8 +69,10 @@ export const migrateInTransaction: DrizzleApply["migrateInTransaction"] = async 
       if (query.startsWith(`UPDATE ${table} SET "name"`)) upgradedRows++;
     },
   });
-  const applied = new Set(plan.applied.map((file) => file.tag));
-  const given = files.filter((file) => applied.has(file.tag) || pending.includes(file));
+  // An applied migration goes with its ledger row's hash: 1.0's upgrade of a 0.45 ledger tells
+  // migrations of one second apart by hash, which a CRLF checkout changes (plan.ts matched it).
+  const ledgerHashes = new Map(plan.applied.map((file) => [file.tag, file.ledgerHash]));
+  const given = files.filter((file) => ledgerHashes.has(file.tag) || pending.includes(file));
   // The first transaction drizzle opens is its ledger upgrade when the ledger needs one, logged
   // once done; the migrations' spans start with the batch's, which drizzle always opens.
   let upgrade = plan.ledgerUpgrade ? "pending" : "none";
@@ -96,7 +98,7 @@ export const migrateInTransaction: DrizzleApply["migrateInTransaction"] = async 
     onBegin,
   });
   await migrate(
-    given.map((file) => meta(file)),
+    given.map((file) => meta(file, file.statements, ledgerHashes.get(file.tag))),
     db,
     drizzleConfig(migrationsFolder, ledger),
   );

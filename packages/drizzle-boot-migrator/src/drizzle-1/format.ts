@@ -23,6 +23,7 @@ import {
   type LedgerLocation,
   type LedgerRow,
   type MigrationFile,
+  recordsFile,
 } from "../drizzle-0.45/format.ts";
 import { MigrationError } from "../errors.ts";
 
@@ -106,8 +107,10 @@ export function findLedgersElsewhere(
 
 /**
  * The local migration drizzle-orm 1.0's ledger upgrade names a 0.45 row after, or undefined
- * (its upgrade then throws). Its rule, exactly: the migrations of the row's second, if one, is
- * it; if several, the one with the row's hash; if none, any migration with the row's hash.
+ * (its upgrade then throws). Its rule: the migrations of the row's second, if one, is it; if
+ * several, the one with the row's hash; if none, any migration with the row's hash. A hash
+ * matches as `recordsFile` says, so that a CRLF checkout still names its rows; apply.ts hands
+ * drizzle the ledger's hash of each applied migration, so that drizzle's own upgrade agrees.
  */
 export function upgradeMatcher(
   files: MigrationFile[],
@@ -116,17 +119,11 @@ export function upgradeMatcher(
     a.when !== b.when ? a.when - b.when : a.tag.localeCompare(b.tag),
   );
   const bySecond = new Map<number, MigrationFile[]>();
-  const byHash = new Map<string, MigrationFile>();
-  for (const file of sorted) {
-    bySecond.set(file.when, [...(bySecond.get(file.when) ?? []), file]);
-    byHash.set(file.hash, file);
-  }
+  for (const file of sorted) bySecond.set(file.when, [...(bySecond.get(file.when) ?? []), file]);
   return (row) => {
     const candidates = row.createdAt === null ? undefined : bySecond.get(toSecond(row.createdAt));
     if (candidates?.length === 1) return candidates[0];
-    if (candidates && candidates.length > 1) {
-      return candidates.find((file) => file.hash === row.hash);
-    }
-    return byHash.get(row.hash);
+    // drizzle's map by hash keeps the last migration of a hash.
+    return (candidates ?? sorted).findLast((file) => recordsFile(row.hash, file));
   };
 }

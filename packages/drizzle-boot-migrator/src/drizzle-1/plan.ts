@@ -16,6 +16,7 @@ import {
 import { MigrationError } from "../errors.ts";
 import { nameOf } from "../settings.ts";
 import {
+  appliedEntry,
   checksumMismatch,
   type MigrationPlan,
   type PlanOptions,
@@ -85,7 +86,7 @@ export function plan1(
   const pending = files.filter((file) => !rowByTag.has(file.tag));
   const applied = files.flatMap((file) => {
     const row = rowByTag.get(file.tag);
-    return row ? [{ tag: file.tag, when: file.when, hash: file.hash, ledgerId: row.id }] : [];
+    return row ? [appliedEntry(file, row)] : [];
   });
   const newest = applied.at(-1);
   const warnings = pending
