@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type Plugin } from "vitest/config";
 
 const packageDir = new URL("./packages/drizzle-boot-migrator/", import.meta.url);
 const packageJson = JSON.parse(readFileSync(new URL("package.json", packageDir), "utf8")) as {
@@ -31,6 +31,28 @@ const alias = [
   { find: /^@tools\//, replacement: `${fileURLToPath(new URL("./tools", import.meta.url))}/` },
 ];
 
+const packageSource = fileURLToPath(new URL("./packages/drizzle-boot-migrator/", import.meta.url));
+const drizzle1Manifest = fileURLToPath(new URL("./.data/drizzle-1/package.json", import.meta.url));
+
+/**
+ * The migrator package's imports of drizzle-orm resolve to the 1.0 pair in .data/drizzle-1
+ * (`npm run test:drizzle-1` installs it); the app's own modules keep its 0.45 pair, since its
+ * schema is written for 0.45. As test/support/drizzle-1/register-package.mjs does for the
+ * processes the tests start.
+ */
+function packageOnDrizzle1(): Plugin {
+  return {
+    name: "package-on-drizzle-1",
+    enforce: "pre",
+    resolveId(source, importer, options) {
+      if (!/^drizzle-(orm|kit)(\/|$)/.test(source) || !importer?.startsWith(packageSource)) {
+        return null;
+      }
+      return this.resolve(source, drizzle1Manifest, { ...options, skipSelf: true });
+    },
+  };
+}
+
 /**
  * A project of the folder `test/<name>/` on this run's Postgres (test/support/global-setup.ts).
  * `serial` runs its files one at a time, after the other projects.
@@ -45,10 +67,12 @@ function databaseProject(
     /** Instead of every file of `test/<name>/`. */
     include?: string[];
     env?: Record<string, string>;
+    plugins?: Plugin[];
   },
 ) {
   return {
     resolve: { alias },
+    ...(options.plugins ? { plugins: options.plugins } : {}),
     test: {
       name,
       include: options.include ?? [`test/${name}/**/*.test.ts`],
@@ -80,6 +104,24 @@ const MIGRATOR_SUITE = [
   "test/db/migrator-connect.test.ts",
   "test/db/migrator-wrong-target.test.ts",
   "test/db/migrator-real-world.test.ts",
+  "test/production/migrator-through-pgbouncer.test.ts",
+];
+
+/**
+ * The files of the migrator's suite that also run with the package on drizzle-orm 1.0 (the
+ * project `drizzle-1-suite`): their fixtures, names and expectations follow
+ * test/support/drizzle-version.ts. Not here: migrator-validation (its folders and rules are 0.x's
+ * journal; 1.0's selection rule is in migrator-run and test/drizzle-1/) and migrator-real-world
+ * (other people's 0.x folders).
+ */
+const DRIZZLE_1_SUITE = [
+  "test/db/migrator-locking.test.ts",
+  "test/db/migrator-concurrency.test.ts",
+  "test/db/migrator-run.test.ts",
+  "test/db/migrator-no-transaction.test.ts",
+  "test/db/migrator-no-transaction-pause.test.ts",
+  "test/db/migrator-connect.test.ts",
+  "test/db/migrator-wrong-target.test.ts",
   "test/production/migrator-through-pgbouncer.test.ts",
 ];
 
@@ -142,6 +184,15 @@ export default defineConfig({
       // `npm run test:drizzle-1`: the migrator on drizzle-orm 1.0, whose processes resolve drizzle
       // to the pair in .data/drizzle-1 (test/support/drizzle-1/).
       databaseProject("drizzle-1", { testTimeout: 120_000, hookTimeout: 120_000 }),
+      // Also in `npm run test:drizzle-1`: the migrator's suite again with the package on
+      // drizzle-orm 1.0 (MIGRATOR_TEST_DRIZZLE=1, test/support/drizzle-version.ts).
+      databaseProject("drizzle-1-suite", {
+        testTimeout: 60_000,
+        hookTimeout: 120_000,
+        include: DRIZZLE_1_SUITE,
+        env: { MIGRATOR_TEST_DRIZZLE: "1" },
+        plugins: [packageOnDrizzle1()],
+      }),
     ],
   },
 });

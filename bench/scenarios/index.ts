@@ -4,6 +4,7 @@ import { coldBoots } from "./cold-boots";
 import { coldStart } from "./cold-start";
 import { devLoop } from "./dev-loop";
 import { drivers } from "./drivers";
+import { drizzleVersions } from "./drizzle-versions";
 import { fullApply } from "./full-apply";
 import { indexBuild } from "./index-build";
 import { lockHandoff } from "./lock-handoff";
@@ -23,6 +24,7 @@ export const scenarios: Scenario[] = [
   serverReadiness,
   vercelColdStart,
   fullApply,
+  drizzleVersions,
   devLoop,
   coldStart,
   indexBuild,

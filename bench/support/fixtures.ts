@@ -1,10 +1,17 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { writeMigrationFolder } from "drizzle-boot-migrator/folder";
+import {
+  migrationName1,
+  writeMigrationFolder,
+  writeMigrationFolder1,
+} from "drizzle-boot-migrator/folder";
 
 /** The migrations the app ships; what every boot reads. */
 export const appMigrationsFolder = path.join(process.cwd(), "drizzle");
+
+/** A folder's layout: drizzle-kit 0.x's journal, or 1.0's directory per migration. */
+export type FolderLayout = "0.45" | "1";
 
 export interface MigrationsFolder {
   folder: string;
@@ -16,10 +23,11 @@ export interface MigrationsFolder {
  * A drizzle-kit style folder of `count` migrations, each creating one table with an index (about
  * 400 bytes, two statements): the shape of a typical small schema change. With
  * `firstSleepsSeconds`, the first migration starts with a `pg_sleep`: a migration that takes time.
+ * In drizzle-kit 0.x's layout unless `layout` says 1.0's.
  */
 export function writeSyntheticMigrations(
   count: number,
-  options: { firstSleepsSeconds?: number } = {},
+  options: { firstSleepsSeconds?: number; layout?: FolderLayout } = {},
 ): Promise<MigrationsFolder> {
   const sleep = options.firstSleepsSeconds;
   return writeMigrationsFolder(
@@ -34,27 +42,38 @@ export function writeSyntheticMigrations(
             : sql,
       };
     }),
+    options.layout,
   );
 }
 
 /**
- * A drizzle-kit style folder (journal + one `.sql` per migration) in a temp dir. Timestamps are
- * one second apart and strictly increasing, as `drizzle-kit generate` writes them.
+ * A drizzle-kit style folder in a temp dir: a journal and one `.sql` per migration, or with
+ * `layout` "1" a directory per migration. Timestamps are one second apart and strictly
+ * increasing, as `drizzle-kit generate` writes them.
  */
 export async function writeMigrationsFolder(
   label: string,
   migrations: { name: string; sql: string }[],
+  layout: FolderLayout = "0.45",
 ): Promise<MigrationsFolder> {
   const folder = await mkdtemp(path.join(os.tmpdir(), `bench-migrations-${label}-`));
   const firstWhen = 1_700_000_000_000;
-  writeMigrationFolder(
-    folder,
-    migrations.map((migration, index) => ({
-      tag: `${String(index).padStart(4, "0")}_${migration.name}`,
-      when: firstWhen + index * 1_000,
-      sql: migration.sql,
-    })),
-  );
+  const whenOf = (index: number) => firstWhen + index * 1_000;
+  if (layout === "1") {
+    writeMigrationFolder1(
+      folder,
+      migrations.map(({ name, sql }, index) => ({ tag: migrationName1(whenOf(index), name), sql })),
+    );
+  } else {
+    writeMigrationFolder(
+      folder,
+      migrations.map(({ name, sql }, index) => ({
+        tag: `${String(index).padStart(4, "0")}_${name}`,
+        when: whenOf(index),
+        sql,
+      })),
+    );
+  }
   return {
     folder,
     count: migrations.length,

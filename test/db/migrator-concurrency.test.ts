@@ -1,6 +1,7 @@
 import path from "node:path";
 import { DRIZZLE_LEDGER } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
+import { forkMigrations, upstreamMigrations } from "../support/migration-sets";
 import {
   emptyDatabasePerTest,
   eventually,
@@ -8,7 +9,9 @@ import {
   type FixtureMigration,
   ledgerWhens,
   migrationLockHolders,
+  migrationName,
   migratorBackendRunning,
+  recordedWhen,
   runMigratorCli,
   startBoot,
   startMigratorCli,
@@ -62,8 +65,9 @@ describe("many processes booting at once", () => {
     }
     expect(await ledgerWhens(db.url)).toEqual(migrations.map((m) => m.when));
     for (const migration of migrations) {
-      const ran = results.filter((r) => r.stdout.includes(`[migrate] ran ${migration.tag} `));
-      expect(ran, `processes that ran ${migration.tag}`).toHaveLength(1);
+      const name = migrationName(migration);
+      const ran = results.filter((r) => r.stdout.includes(`[migrate] ran ${name} `));
+      expect(ran, `processes that ran ${name}`).toHaveLength(1);
     }
     const outcomes = results.map((r) =>
       r.stdout.includes("[migrate] done: applied 3")
@@ -80,17 +84,15 @@ describe("many processes booting at once", () => {
 
 describe("a migration interrupted in the middle", () => {
   // The second statement sleeps only while the marker table exists, so the next run is quick.
-  const slowFolder = (sleepSeconds = 120) =>
-    writeMigrationFolder([
-      {
-        tag: "0000_slow",
-        when: FIXTURE_T0,
-        statements: [
-          "create table slow_target (id int)",
-          `select pg_sleep(case when to_regclass('public.go_slow') is null then 0 else ${sleepSeconds} end)`,
-        ],
-      },
-    ]);
+  const slow = (sleepSeconds: number): FixtureMigration => ({
+    tag: "0000_slow",
+    when: FIXTURE_T0,
+    statements: [
+      "create table slow_target (id int)",
+      `select pg_sleep(case when to_regclass('public.go_slow') is null then 0 else ${sleepSeconds} end)`,
+    ],
+  });
+  const slowFolder = (sleepSeconds = 120) => writeMigrationFolder([slow(sleepSeconds)]);
 
   /** Starts the migrator on the slow migration; resolves with its backend pid once it sleeps. */
   async function migratorInsideSlowStatement(folder: string, env: Record<string, string> = {}) {
@@ -156,7 +158,7 @@ describe("a migration interrupted in the middle", () => {
       });
     });
     expect(next.code, next.output).toBe(0);
-    expect(next.stdout).toContain("[migrate] ran 0000_slow ");
+    expect(next.stdout).toContain(`[migrate] ran ${migrationName(slow(2))} `);
     expect(resumed.code, resumed.output).toBe(1);
     expect(resumed.stderr).toContain("[migrate] failed (CONNECTION_LOST)");
     expect(resumed.stderr).toContain("MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS=1000");
@@ -213,23 +215,6 @@ describe("two processes set to different ledgers, at once", () => {
 
 describe("two migration sets in one database (an upstream folder, then a fork's)", () => {
   it("4 boots at once apply each set once, in order, each into its own ledger; db:status shows each set", async () => {
-    const upstreamMigrations = [
-      { tag: "0000_upstream", when: FIXTURE_T0, statements: ["create table upstream_0 (id int)"] },
-      {
-        tag: "0001_upstream",
-        when: FIXTURE_T0 + 1000,
-        // Keeps the first boot in the set's transaction while the others arrive.
-        statements: ["create table upstream_1 (id int)", "select pg_sleep(1)"],
-      },
-    ];
-    // Needs upstream's tables: applying the sets in the other order fails.
-    const forkMigrations = [
-      {
-        tag: "0000_fork",
-        when: FIXTURE_T0 + 500,
-        statements: ["alter table upstream_1 add column forked boolean"],
-      },
-    ];
     const upstream = {
       migrationsFolder: writeMigrationFolder(upstreamMigrations),
       ledger: { schema: "upstream", table: "__drizzle_migrations" },
@@ -245,11 +230,14 @@ describe("two migration sets in one database (an upstream folder, then a fork's)
     // Each line names its set: its folder, relative to the boot's working directory if inside it.
     expect(boots[0]?.stdout).toContain(`[migrate] ${upstream.migrationsFolder}: `);
     expect(boots[0]?.stdout).toContain("[migrate] drizzle: ");
-    expect(await ledgerWhens(db.url, upstream.ledger)).toEqual([FIXTURE_T0, FIXTURE_T0 + 1000]);
-    expect(await ledgerWhens(db.url)).toEqual([FIXTURE_T0 + 500]);
-    for (const { tag } of [...upstreamMigrations, ...forkMigrations]) {
-      const ran = boots.filter((boot) => boot.stdout.includes(`: ran ${tag} `));
-      expect(ran, `boots that ran ${tag}`).toHaveLength(1);
+    expect(await ledgerWhens(db.url, upstream.ledger)).toEqual(
+      upstreamMigrations.map(recordedWhen),
+    );
+    expect(await ledgerWhens(db.url)).toEqual(forkMigrations.map(recordedWhen));
+    for (const migration of [...upstreamMigrations, ...forkMigrations]) {
+      const name = migrationName(migration);
+      const ran = boots.filter((boot) => boot.stdout.includes(`: ran ${name} `));
+      expect(ran, `boots that ran ${name}`).toHaveLength(1);
     }
 
     const args = [
@@ -258,11 +246,18 @@ describe("two migration sets in one database (an upstream folder, then a fork's)
     ];
     const status = await runMigratorCli("status", { url: db.url, args });
     expect(status.code, status.output).toBe(0);
-    expect(status.stdout).toMatch(
-      /set 1 of 2: \/.*migrator-fixture-\w+\n.*\nledger: {3}"upstream"\."__drizzle_migrations"\nversion: {2}0001_upstream\n[\s\S]*applied \(2\):/,
+    const [upstreamVersion, forkVersion] = [upstreamMigrations[1], forkMigrations[0]].map(
+      (migration) => migrationName(migration as FixtureMigration),
     );
     expect(status.stdout).toMatch(
-      /set 2 of 2: \/.*migrator-boot-\w+\/drizzle\n.*\nledger: {3}"drizzle"\."__drizzle_migrations"\nversion: {2}0000_fork\n[\s\S]*applied \(1\):[\s\S]*pending \(0\):\nproblems \(0\):/,
+      new RegExp(
+        `set 1 of 2: /.*migrator-fixture-\\w+\\n.*\\nledger: {3}"upstream"\\."__drizzle_migrations"\\nversion: {2}${upstreamVersion}\\n[\\s\\S]*applied \\(2\\):`,
+      ),
+    );
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `set 2 of 2: /.*migrator-boot-\\w+/drizzle\\n.*\\nledger: {3}"drizzle"\\."__drizzle_migrations"\\nversion: {2}${forkVersion}\\n[\\s\\S]*applied \\(1\\):[\\s\\S]*pending \\(0\\):\\nproblems \\(0\\):`,
+      ),
     );
   });
 });

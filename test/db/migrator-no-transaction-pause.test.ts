@@ -4,6 +4,7 @@ import {
   eventually,
   ledgerWhens,
   migrationLockHolders,
+  migrationName,
   migratorBackendRunning,
   noTransactionMigration,
   runMigratorCli,
@@ -52,11 +53,13 @@ describe("a migrator paused (SIGSTOP) between two statements of a -- no-transact
       return result;
     });
     expect(next.code, next.output).toBe(0);
-    expect(next.stdout).toContain(`[migrate] ran ${migration.tag} outside a transaction`);
+    expect(next.stdout).toContain(
+      `[migrate] ran ${migrationName(migration)} outside a transaction`,
+    );
     expect(resumed.code, resumed.output).toBe(1);
     expect(resumed.stderr).toContain("[migrate] failed (CONNECTION_LOST)");
     expect(resumed.stderr).toContain("MIGRATION_IDLE_SESSION_TIMEOUT_MS=1000");
-    expect(resumed.stdout).not.toContain(`ran ${migration.tag}`);
+    expect(resumed.stdout).not.toContain(`ran ${migrationName(migration)}`);
     expect(await ledgerWhens(db.url)).toEqual([migration.when]);
     expect(await tableExists(db.url, "after_pause")).toBe(true);
     expect(await migrationLockHolders(db.url)).toEqual([]);

@@ -22,7 +22,9 @@ import {
   type FixtureMigration,
   fixtureMigration,
   ledgerWhens,
+  migrationFile,
   migrationLockHolders,
+  migrationName,
   noTransactionMigration,
   runMigratorCli,
   startBoot,
@@ -112,7 +114,9 @@ describe("CREATE INDEX CONCURRENTLY on a 300,000-row table with a writer inserti
     const load = await underWriteLoad(() => runMigratorCli("migrate", { url: db.url, folder }));
 
     expect(load.result.code, load.result.output).toBe(0);
-    expect(load.result.stdout).toMatch(new RegExp(`ran ${buildIndex.tag} outside a transaction`));
+    expect(load.result.stdout).toMatch(
+      new RegExp(`ran ${migrationName(buildIndex)} outside a transaction`),
+    );
     expect(await indexState(db.url, INDEX)).toBe("valid");
     expect(await tableExists(db.url, "after_index")).toBe(true);
     expect(await ledgerWhens(db.url)).toEqual(allWhens);
@@ -205,7 +209,7 @@ describe("interrupted and failed builds", () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain("MIGRATION_FAILED");
     expect(failed.stderr).toContain("23505");
-    expect(failed.stderr).toContain(unique.tag);
+    expect(failed.stderr).toContain(migrationFile(unique));
     expect(await ledgerWhens(db.url)).toEqual([]);
     expect(await indexState(db.url, "codes_code_uidx")).toBe("invalid");
     expect(await migrationLockHolders(db.url)).toEqual([]);
@@ -259,7 +263,7 @@ describe("16 server processes booting at once with the build pending", () => {
       expect(result.code, result.output).toBe(0);
       expect(result.output).not.toMatch(/error|failed|deadlock/i);
     }
-    const built = results.filter((r) => r.stdout.includes(`ran ${buildIndex.tag} `));
+    const built = results.filter((r) => r.stdout.includes(`ran ${migrationName(buildIndex)} `));
     expect(built, "processes that built the index").toHaveLength(1);
     expect(new Set(watch.samples.map((sample) => sample.pid)).size).toBe(1);
     expect(await indexState(db.url, INDEX)).toBe("valid");
@@ -381,7 +385,7 @@ describe("validation and settings", () => {
     const refused = await runMigratorCli("migrate", { url: db.url, folder });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("CHECKSUM_MISMATCH");
-    expect(refused.stderr).toContain(addIndex.tag);
+    expect(refused.stderr).toContain(migrationName(addIndex));
   });
 
   it("runs its statements under MIGRATION_NO_TRANSACTION_STATEMENT_TIMEOUT_MS, not the batch's statement timeout", async () => {

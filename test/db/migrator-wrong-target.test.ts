@@ -16,6 +16,9 @@ import { applyMigrations } from "../support/database";
 import {
   emptyDatabasePerTest,
   eventually,
+  type FixtureMigration,
+  migrationFile,
+  migrationName,
   noTransactionMigration,
   runMigratorCli,
   startBoot,
@@ -195,7 +198,9 @@ describe("a role without privileges (Postgres 15 or newer: public is the owner's
     });
     expect(result.code, result.output).toBe(1);
     expect(result.stderr).toContain("failed (INSUFFICIENT_PRIVILEGE)");
-    expect(result.stderr).toContain("Migration 0000_first.sql (statement 1 of 1) failed");
+    expect(result.stderr).toContain(
+      `Migration ${migrationFile(oneTable[0] as FixtureMigration)} (statement 1 of 1) failed`,
+    );
     expect(result.stderr).toContain("Statement: create table t (id int)");
     expect(result.stderr).toContain(
       `The role "${role}" may not do this on schema public. ` +
@@ -232,17 +237,18 @@ describe("a read-only target", () => {
 
   it("says the same for a migration that runs outside a transaction", async () => {
     await readOnly();
+    const migration = noTransactionMigration(0, ["create table nt (id int)"]);
     const result = await runMigratorCli("migrate", {
       url: db.url,
-      folder: writeMigrationFolder([noTransactionMigration(0, ["create table nt (id int)"])]),
+      folder: writeMigrationFolder([migration]),
     });
     expect(result.code, result.output).toBe(1);
     expect(result.stderr).toContain(
-      "failed (READ_ONLY_TARGET): Migration 0000_no-transaction-0.sql (statement 1 of 1, " +
+      `failed (READ_ONLY_TARGET): Migration ${migrationFile(migration)} (statement 1 of 1, ` +
         "outside a transaction) failed: cannot execute CREATE TABLE in a read-only transaction",
     );
     expect(result.stderr).toContain(
-      "migrations need the primary. 0000_no-transaction-0 runs outside a transaction: its " +
+      `migrations need the primary. ${migrationName(migration)} runs outside a transaction: its ` +
         "statements before this one stay applied, it is not recorded, and the next run repeats " +
         "it. Point MIGRATIONS_DATABASE_URL at the primary.",
     );

@@ -15,7 +15,7 @@ const run = promisify(execFile);
  * 1.5 min on a quiet 2-core machine (plus one `next build` when `.next/standalone` is missing).
  */
 describe("npm run bench -- --quick --json", () => {
-  it("prints one JSON object covering every scenario, and cold boots end with 0 errors and a full ledger", async () => {
+  it("prints one JSON object covering every scenario; cold boots and each drizzle version's applies leave a full ledger", async () => {
     const { stdout } = await run(
       process.execPath,
       ["--import", "tsx", "bench/run.ts", "--quick", "--json"],
@@ -58,6 +58,11 @@ describe("npm run bench -- --quick --json", () => {
       expect(results[`cold-boots.${processes}.errors`]?.max).toBe(0);
       expect(results[`cold-boots.${processes}.ledger-rows`]?.min).toBe(files);
       expect(results[`cold-boots.${processes}.ledger-rows`]?.max).toBe(files);
+    }
+    // drizzle-versions: every 100-migration apply, on 0.45 and on 1.0, left a full ledger.
+    for (const version of ["0.45", "1"]) {
+      expect(results[`drizzle-versions.${version}.apply-100.ledger-rows`]?.min).toBe(100);
+      expect(results[`drizzle-versions.${version}.apply-100.ledger-rows`]?.max).toBe(100);
     }
   }, 600_000);
 });

@@ -10,10 +10,10 @@ import {
   requireDrizzle1,
   writeMigrationFolder1,
 } from "../support/drizzle-1/migrations";
+import { forkMigrations, upstreamMigrations } from "../support/migration-sets";
 import {
   drizzleKitMigrate,
   emptyDatabasePerTest,
-  FIXTURE_T0,
   type FixtureMigration,
   fixtureMigration,
   migrationLockHolders,
@@ -97,23 +97,6 @@ describe("drizzle-orm 1.0: a ledger in a schema and table that need quoting", ()
 
 describe("drizzle-orm 1.0: two migration sets in one database (an upstream folder, then a fork's)", () => {
   it("4 boots at once apply each set once, in order, each into its own ledger; status and drizzle-kit 1.0 agree", async () => {
-    const upstreamMigrations = [
-      { tag: "0000_upstream", when: FIXTURE_T0, statements: ["create table upstream_0 (id int)"] },
-      {
-        tag: "0001_upstream",
-        when: FIXTURE_T0 + 1000,
-        // Keeps the first boot in the set's transaction while the others arrive.
-        statements: ["create table upstream_1 (id int)", "select pg_sleep(1)"],
-      },
-    ];
-    // Needs upstream's tables: applying the sets in the other order fails.
-    const forkMigrations = [
-      {
-        tag: "0000_fork",
-        when: FIXTURE_T0 + 2000,
-        statements: ["alter table upstream_1 add column forked boolean"],
-      },
-    ];
     const upstreamNames = upstreamMigrations.map(folderName1);
     const forkNames = forkMigrations.map(folderName1);
     const upstream = {

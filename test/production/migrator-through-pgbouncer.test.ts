@@ -2,7 +2,15 @@ import type { PoolMode } from "@tools/pooler/pgbouncer";
 import { readJournal } from "drizzle-boot-migrator/folder";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS_FOLDER } from "../support/database";
-import { emptyDatabasePerTest, ledgerWhens, runMigratorCli, withSql } from "../support/migrator";
+import { TEST_DRIZZLE } from "../support/drizzle-version";
+import {
+  emptyDatabasePerTest,
+  ledgerWhens,
+  projectMigrations1,
+  recordedWhen,
+  runMigratorCli,
+  withSql,
+} from "../support/migrator";
 import {
   concurrencyMigrations,
   eightMigratorsAtOnce,
@@ -48,12 +56,17 @@ describe.each<PoolMode>(["session", "transaction"])(
     const db = emptyDatabasePerTest();
 
     it("db:migrate alone applies the project's migrations, or refuses naming the direct URL", async () => {
-      const result = await runMigratorCli("migrate", { url: bouncer.current.urlFor(db.url) });
+      // On drizzle 1.0 (TEST_DRIZZLE) the project's migrations as `drizzle-kit up` converts them.
+      const folder = TEST_DRIZZLE === "1" ? projectMigrations1() : undefined;
+      const result = await runMigratorCli("migrate", {
+        url: bouncer.current.urlFor(db.url),
+        folder,
+      });
       const journal = readJournal(MIGRATIONS_FOLDER);
 
       if (poolMode === "session" || !isClearRefusal(result)) {
         expect(result.code, result.output).toBe(0);
-        expect(await ledgerWhens(db.url)).toEqual(journal.entries.map((entry) => entry.when));
+        expect(await ledgerWhens(db.url)).toEqual(journal.entries.map(recordedWhen));
       } else {
         expect(await migratorTraces(db.url)).toEqual([]);
       }

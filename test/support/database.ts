@@ -11,6 +11,7 @@ import { journalPath } from "drizzle-boot-migrator/folder";
 import { inject } from "vitest";
 import { parseEnv } from "@/env";
 import { migratorSettingsFromEnv } from "@/lib/db/migrator-settings";
+import { TEST_DRIZZLE } from "./drizzle-version";
 
 export interface TestDatabase {
   name: string;
@@ -63,7 +64,8 @@ export async function applyMigrations(
   url: string,
   migrationsFolder: string = MIGRATIONS_FOLDER,
 ): Promise<void> {
-  const journal = journalPath(migrationsFolder);
+  // drizzle 1.0's layout (TEST_DRIZZLE) has no journal: a directory per migration.
+  const journal = TEST_DRIZZLE === "1" ? migrationsFolder : journalPath(migrationsFolder);
   // The migrator's own message points at a misconfigured folder; here drizzle/ is simply not
   // generated yet, and a test database without tables would fail every test obscurely.
   if (!existsSync(journal)) throw cannotMigrate(`${journal} does not exist`);

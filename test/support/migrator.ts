@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { CommandRun } from "@tools/cli/run-command";
@@ -13,12 +13,16 @@ import {
   BREAKPOINT,
   type LedgerLocation,
   ledgerName,
+  migrationName1,
+  readJournal,
   writeMigrationFolder as writeFolder,
+  writeMigrationFolder1 as writeFolder1,
 } from "drizzle-boot-migrator/folder";
 import { afterAll, afterEach, beforeEach } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
-import { createTestDatabase, type TestDatabase } from "./database";
+import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "./database";
+import { DRIZZLE_IMPORTS, TEST_DRIZZLE } from "./drizzle-version";
 import { TEST_DRIVER } from "./migrator-driver";
 import {
   type ProcessResult,
@@ -83,20 +87,76 @@ export function emptyDatabasePerTest(): { readonly url: string } {
   };
 }
 
-/** A migrations folder as drizzle-kit writes it (journal + one .sql per entry), in a temp dir. */
-export function writeMigrationFolder(migrations: FixtureMigration[], folder?: string): string {
+/**
+ * A migrations folder as drizzle-kit writes it, in a temp dir: in `layout` 0.45 a journal and one
+ * .sql per entry, in 1.0 a directory per migration; by default this run's drizzle's (TEST_DRIZZLE).
+ */
+export function writeMigrationFolder(
+  migrations: FixtureMigration[],
+  folder?: string,
+  layout: "0.45" | "1" = TEST_DRIZZLE,
+): string {
   const target = folder ?? mkdtempSync(path.join(tmpdir(), "migrator-fixture-"));
   if (!folder) temporaryFolders.push(target);
   rmSync(target, { recursive: true, force: true });
-  writeFolder(
-    target,
-    migrations.map(({ tag, when, statements }) => ({
+  const sqlOf = ({ statements }: FixtureMigration) => statements.join(`\n${BREAKPOINT}\n`);
+  if (layout === "1") {
+    writeFolder1(
+      target,
+      migrations.map((migration) => ({ tag: directoryName1(migration), sql: sqlOf(migration) })),
+    );
+  } else {
+    writeFolder(
+      target,
+      migrations.map((migration) => ({ ...migration, sql: sqlOf(migration) })),
+    );
+  }
+  return target;
+}
+
+/**
+ * drizzle-kit 1.0's directory for a fixture migration, as `drizzle-kit up` names a journal
+ * entry's: its `when` to the second, then its tag without the index.
+ */
+export function directoryName1({ tag, when }: Pick<FixtureMigration, "tag" | "when">): string {
+  return migrationName1(when, tag.split("_").slice(1).join("_"));
+}
+
+/**
+ * The app's migrations (drizzle/) in drizzle-kit 1.0's layout, in a temp dir: each file whole,
+ * in the directory `drizzle-kit up` gives it.
+ */
+export function projectMigrations1(): string {
+  const { entries } = readJournal(MIGRATIONS_FOLDER);
+  return writeMigrationFolder(
+    entries.map(({ tag, when }) => ({
       tag,
       when,
-      sql: statements.join(`\n${BREAKPOINT}\n`),
+      statements: [readFileSync(path.join(MIGRATIONS_FOLDER, `${tag}.sql`), "utf8")],
     })),
+    undefined,
+    "1",
   );
-  return target;
+}
+
+/**
+ * A fixture migration's name on this run's drizzle (TEST_DRIZZLE), as reports, logs and the
+ * ledger name it: its tag on 0.45, its directory on 1.0.
+ */
+export function migrationName(migration: Pick<FixtureMigration, "tag" | "when">): string {
+  return TEST_DRIZZLE === "1" ? directoryName1(migration) : migration.tag;
+}
+
+/** The `created_at` the ledger records for a fixture migration: its `when`, to the second on 1.0. */
+export function recordedWhen(migration: Pick<FixtureMigration, "when">): number {
+  return TEST_DRIZZLE === "1" ? Math.trunc(migration.when / 1000) * 1000 : migration.when;
+}
+
+/** A fixture migration's SQL file, relative to its folder, as messages name it. */
+export function migrationFile(migration: Pick<FixtureMigration, "tag" | "when">): string {
+  return TEST_DRIZZLE === "1"
+    ? `${directoryName1(migration)}/migration.sql`
+    : `${migration.tag}.sql`;
 }
 
 /**
@@ -188,6 +248,7 @@ export function startMigratorCli(
       : `scripts/db-${script}.ts`;
   return startScript(file, args, {
     env: migratorChildEnv({ MIGRATIONS_DATABASE_URL: options.url, ...options.env }),
+    imports: DRIZZLE_IMPORTS,
   });
 }
 
@@ -206,6 +267,7 @@ export function startBoot(
   return startScript("test/support/fixtures/boot-migrations.ts", args, {
     cwd: dir,
     env: migratorChildEnv({ DATABASE_URL: url, ...env }),
+    imports: DRIZZLE_IMPORTS,
   });
 }
 

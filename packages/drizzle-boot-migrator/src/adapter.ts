@@ -63,6 +63,8 @@ export interface DrizzleAdapter {
   /** The folder compared with the ledger by this version's selection rule. */
   planMigrations(files: MigrationFile[], rows: LedgerRow[], options: PlanOptions): MigrationPlan;
   locateFailure: typeof drizzle045.locateFailure;
+  /** A migration's SQL file relative to the folder, as messages name it. */
+  migrationFileOf(tag: string): string;
   apply(): Promise<DrizzleApply>;
 }
 
@@ -75,6 +77,7 @@ const ADAPTERS: Record<DrizzleVersion, DrizzleAdapter> = {
       drizzle045.findLedgersElsewhere(sql, ledger, files),
     planMigrations,
     locateFailure: drizzle045.locateFailure,
+    migrationFileOf: (tag) => `${tag}.sql`,
     apply: () => import("./drizzle-0.45/apply.ts"),
   },
   "1": {
@@ -85,6 +88,7 @@ const ADAPTERS: Record<DrizzleVersion, DrizzleAdapter> = {
     planMigrations: plan1,
     locateFailure: (error, pending) =>
       drizzle045.locateFailure(error, pending, drizzle1.migrationFileOf),
+    migrationFileOf: drizzle1.migrationFileOf,
     apply: () => import("./drizzle-1/apply.ts"),
   },
 };

@@ -1,3 +1,4 @@
+import { drizzleAdapter } from "./adapter.ts";
 import { type DriverSession, isConnectionLoss, sqlStateOf } from "./driver/port.ts";
 import type { MigrationFile } from "./drizzle-0.45/format.ts";
 import { describeError, MigrationError } from "./errors.ts";
@@ -95,8 +96,8 @@ async function runStatement(file: MigrationFile, index: number, step: NoTransact
   const statement = file.statements[index] ?? "";
   const builds = concurrentIndexBuilt(statement);
   const where =
-    `Migration ${file.tag}.sql (statement ${index + 1} of ${file.statements.length}, ` +
-    "outside a transaction)";
+    `Migration ${drizzleAdapter(settings).migrationFileOf(file.tag)} ` +
+    `(statement ${index + 1} of ${file.statements.length}, outside a transaction)`;
   for (let attempt = 0; ; attempt++) {
     try {
       if (builds) await dropInvalidIndex(client, builds, file.tag, log);

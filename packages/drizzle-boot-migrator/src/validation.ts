@@ -213,7 +213,10 @@ export function targetProblems(files: MigrationFile[], options: PlanOptions): Mi
  * What refuses a pending migration whatever drizzle's version: CONCURRENTLY inside the
  * transaction, and SQL that escapes the transaction, the timeouts or the lock.
  */
-export function pendingProblems(pending: MigrationFile[]): MigrationError[] {
+export function pendingProblems(
+  pending: MigrationFile[],
+  fileOf = (tag: string) => `${tag}.sql`,
+): MigrationError[] {
   const problems: MigrationError[] = [];
   for (const file of pending.filter((candidate) => !isNoTransaction(candidate.statements))) {
     for (const statement of findConcurrently(file.statements)) {
@@ -230,7 +233,7 @@ export function pendingProblems(pending: MigrationFile[]): MigrationError[] {
     }
   }
   for (const file of pending) {
-    for (const { code, problem, fix } of findEscapeProblems(file)) {
+    for (const { code, problem, fix } of findEscapeProblems(file, `drizzle/${fileOf(file.tag)}`)) {
       problems.push(
         new MigrationError(code, `${problem} Nothing was applied. ${fix}`, { tag: file.tag }),
       );

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { LedgerLocation } from "drizzle-boot-migrator";
@@ -6,12 +6,14 @@ import { ledgerName } from "drizzle-boot-migrator/folder";
 import { afterAll } from "vitest";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
 import {
+  directoryName1,
   drizzleKitMigrate,
   type FixtureMigration,
   migratorChildEnv,
   startBoot,
   withSql,
   writeBootDirectory,
+  writeMigrationFolder,
 } from "../migrator";
 import { TEST_DRIVER } from "../migrator-driver";
 import { type ProcessResult, startProcess, startScript } from "../processes";
@@ -27,35 +29,17 @@ export function requireDrizzle1(): void {
   );
 }
 
-/** drizzle-kit 1.0's folder name for a journal entry: `when` as UTC to the second, then the name. */
-export function folderName1({ tag, when }: Pick<FixtureMigration, "tag" | "when">): string {
-  const stamp = new Date(when).toISOString().replace(/\D/g, "").slice(0, 14);
-  return `${stamp}_${tag.split("_").slice(1).join("_")}`;
-}
+/** drizzle-kit 1.0's folder name for a fixture migration. */
+export const folderName1 = directoryName1;
 
 const temporaryFolders: string[] = [];
 afterAll(() => {
   for (const folder of temporaryFolders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
-/**
- * A migrations folder in drizzle-kit 1.0's layout, as `drizzle-kit up` makes it from a journal
- * of `migrations`: `<folderName1>/migration.sql` each, in a temp dir.
- */
-export function writeMigrationFolder1(migrations: FixtureMigration[], folder?: string): string {
-  const target = folder ?? mkdtempSync(path.join(tmpdir(), "migrator-fixture-1-"));
-  if (!folder) temporaryFolders.push(target);
-  rmSync(target, { recursive: true, force: true });
-  for (const migration of migrations) {
-    const dir = path.join(target, folderName1(migration));
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      path.join(dir, "migration.sql"),
-      migration.statements.join("\n--> statement-breakpoint\n"),
-    );
-  }
-  return target;
-}
+/** A migrations folder in drizzle-kit 1.0's layout, as `drizzle-kit up` makes it, in a temp dir. */
+export const writeMigrationFolder1 = (migrations: FixtureMigration[], folder?: string): string =>
+  writeMigrationFolder(migrations, folder, "1");
 
 /**
  * The package's own CLI, `drizzle-boot-migrator migrate` (or `command`), as a real process on

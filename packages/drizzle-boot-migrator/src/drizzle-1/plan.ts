@@ -97,7 +97,7 @@ export function plan1(
         "branch merged later): it is applied now, in folder order, as drizzle-orm 1.0 does. " +
         "Check that it does not depend on the order it was written in.",
     );
-  problems.push(...pendingProblems(pending));
+  problems.push(...pendingProblems(pending, migrationFileOf));
   const ledgerUpgrade = rows.some((row) => row.name === undefined);
   const version = newest?.tag ?? null;
   return {
