@@ -27,7 +27,8 @@ import {
 // `next build`, then `next start`. Two builds, each a driver and a layout: postgres.js in
 // `apps/web` of an npm workspace, with standalone output; node-postgres (`pgDriver`, and
 // drizzle-orm/node-postgres for the page; test/support/fixtures/stranger-app-pg) in a plain folder
-// with no postgres.js installed.
+// with no postgres.js installed. stranger-app-pg holds only the files laid over stranger-app, so
+// the repository's tsconfig.json leaves it out; the app's `next build` type-checks it.
 
 const WHENS = MIGRATIONS.map((migration) => migration.when);
 
