@@ -103,6 +103,22 @@ export async function buildStrangerApp(
 ): Promise<StrangerApp> {
   const root = await mkdtemp(path.join(os.tmpdir(), `stranger-${layout.driver}-`));
   const dir = layout.workspace ? path.join(root, "apps/web") : root;
+  try {
+    return { root, dir, installOutput: await installAndBuild(layout, tarball, root, dir) };
+  } catch (error) {
+    // The describe's afterAll never sees an app that failed to build: remove it here.
+    await rm(root, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** The fixture in `dir`, installed from `root` and built: `npm install`'s output. */
+async function installAndBuild(
+  layout: StrangerLayout,
+  tarball: string,
+  root: string,
+  dir: string,
+): Promise<string> {
   await cp(path.join(FIXTURES, "stranger-app"), dir, { recursive: true });
   if (layout.driver === "pg") {
     await cp(path.join(FIXTURES, "stranger-app-pg"), dir, { recursive: true });
@@ -136,7 +152,7 @@ export async function buildStrangerApp(
     await symlink(path.join(REPO_ROOT, "node_modules", name), link);
   }
   await succeed(process.execPath, [NEXT_BIN, "build", "--webpack"], dir);
-  return { root, dir, installOutput: install.output };
+  return install.output;
 }
 
 export async function removeStrangerApp(app: StrangerApp | undefined): Promise<void> {
