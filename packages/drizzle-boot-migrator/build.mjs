@@ -1,13 +1,13 @@
-// `prepare` (and `npm run build`): compiles src/ to dist/ with tsc. npm runs it on every
-// `npm ci`/`npm install` of the workspace root and before `npm pack`/`npm publish`. Two installs
-// have nothing to compile, and say so: a tarball (it ships dist/, not src/), and the workspace
-// installed with `--omit=dev` (no TypeScript; the app's build bundles the package's source).
+// `npm run build`, `prepack` (so `npm pack`/`npm publish` ship a fresh dist/) and the workspace
+// root's `prepare` (every `npm ci`/`npm install` of the repository): compiles src/ to dist/ with
+// tsc. Not `prepare` here: npm lists a tarball's `prepare` among the install scripts it warns
+// about, though a tarball has nothing to compile. With `--omit=dev` there is no TypeScript, and
+// nothing needs dist/ (the app's build bundles the package's source), so it says so and stops.
 import { execFileSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const here = new URL(".", import.meta.url);
-if (!existsSync(new URL("src", here))) process.exit(0);
 let tsc;
 try {
   tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");

@@ -1,84 +1,48 @@
-import { cp, mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
+import { access, cp, mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { runCommand } from "@tools/cli/run-command";
-import { findFreePort } from "@tools/database-source/free-port";
-import {
-  appendMigration,
-  DRIZZLE_LEDGER,
-  writeMigrationFolder,
-} from "drizzle-boot-migrator/folder";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { appendMigration, DRIZZLE_LEDGER } from "drizzle-boot-migrator/folder";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { ledgerWhens, migratorChildEnv, tableExists } from "../support/migrator";
-import { REPO_ROOT, type RunningProcess, startProcess } from "../support/processes";
+import {
+  buildStrangerApp,
+  MIGRATIONS,
+  nextStart,
+  packMigrator,
+  page,
+  removeStrangerApp,
+  type StartedServer,
+  type StrangerApp,
+  type StrangerLayout,
+  startServer,
+} from "../support/stranger-app";
 
-// Another app uses the package as a stranger would: `npm pack`, the tarball installed without
-// network (`npm install --offline`) into a minimal Next.js app outside this repository
-// (test/support/fixtures/stranger-app: its own two migrations, the README's few lines of
-// instrumentation.ts, one page), `next build`, then `next start`. The tarball is all it installs;
-// next, react, drizzle-orm, postgres and TypeScript are linked from this repository's
-// node_modules, which `npm ci` filled (so nothing is fetched). It is built with webpack, which
-// follows those links to their real paths; Turbopack's build of the same app is not covered.
+// Another app uses the package as a stranger would (test/support/stranger-app.ts): `npm pack`,
+// the tarball installed offline into a minimal Next.js app outside this repository
+// (test/support/fixtures/stranger-app: its own two migrations, the README's instrumentation.ts
+// with the folder resolved as its "monorepos and standalone output" section shows, one page),
+// `next build`, then `next start`. Two builds, each a driver and a layout: postgres.js in
+// `apps/web` of an npm workspace, with standalone output; node-postgres (`pgDriver`, and
+// drizzle-orm/node-postgres for the page; test/support/fixtures/stranger-app-pg) in a plain folder
+// with no postgres.js installed. stranger-app-pg holds only the files laid over stranger-app, so
+// the repository's tsconfig.json leaves it out; the app's `next build` type-checks it.
 
-const PACKAGE_DIR = path.join(REPO_ROOT, "packages/drizzle-boot-migrator");
-const FIXTURE = path.join(REPO_ROOT, "test/support/fixtures/stranger-app");
-const NEXT_BIN = path.join(REPO_ROOT, "node_modules/next/dist/bin/next");
-const T0 = 1_767_225_600_000;
-const MIGRATIONS = [
-  { tag: "0000_notes", when: T0, sql: "CREATE TABLE notes (id serial PRIMARY KEY, body text);" },
-  {
-    tag: "0001_note-authors",
-    when: T0 + 1_000,
-    sql: "ALTER TABLE notes ADD COLUMN author text;\n--> statement-breakpoint\nCREATE INDEX notes_author_idx ON notes (author);",
-  },
-];
 const WHENS = MIGRATIONS.map((migration) => migration.when);
-/** What the app's own install would add besides the tarball: the peers, Next, TypeScript. */
-const LINKED = [
-  "next",
-  "react",
-  "react-dom",
-  "drizzle-orm",
-  "postgres",
-  "typescript",
-  "@types/react",
-  "@types/node",
-];
 
-let app: string;
 let packs: string;
+let tarball: string;
 const cleanup: (() => Promise<unknown>)[] = [];
-
-async function succeed(command: string, args: string[], cwd: string, timeoutMs = 600_000) {
-  const run = await runCommand(command, args, { cwd, timeoutMs });
-  expect(run.code, `${command} ${args.join(" ")}:\n${run.output}`).toBe(0);
-  return run;
-}
 
 beforeAll(async () => {
   packs = await mkdtemp(path.join(os.tmpdir(), "stranger-pack-"));
-  const pack = await succeed("npm", ["pack", "--pack-destination", packs], PACKAGE_DIR);
-  const tarball = path.join(packs, pack.stdout.trim().split("\n").at(-1) ?? "");
-
-  app = await mkdtemp(path.join(os.tmpdir(), "stranger-app-"));
-  await cp(FIXTURE, app, { recursive: true });
-  writeMigrationFolder(path.join(app, "drizzle"), MIGRATIONS);
-  await succeed(
-    "npm",
-    ["install", "--offline", "--legacy-peer-deps", "--no-audit", "--no-fund", tarball],
-    app,
-  );
-  for (const name of LINKED) {
-    await mkdir(path.dirname(path.join(app, "node_modules", name)), { recursive: true });
-    await symlink(path.join(REPO_ROOT, "node_modules", name), path.join(app, "node_modules", name));
-  }
-  await succeed(process.execPath, [NEXT_BIN, "build", "--webpack"], app);
-}, 900_000);
+  tarball = await packMigrator(packs);
+}, 300_000);
 
 afterAll(async () => {
   for (const step of cleanup.reverse()) await step();
-  if (app) await rm(app, { recursive: true, force: true });
   if (packs) await rm(packs, { recursive: true, force: true });
 });
 
@@ -88,66 +52,131 @@ async function database(): Promise<TestDatabase> {
   return db;
 }
 
-async function nextStart(url: string): Promise<{ server: RunningProcess; port: number }> {
-  const port = await findFreePort();
-  const server = startProcess(
-    process.execPath,
-    [NEXT_BIN, "start", "--port", String(port), "--hostname", "127.0.0.1"],
-    { cwd: app, env: migratorChildEnv({ MIGRATIONS_DATABASE_URL: url, NODE_ENV: "production" }) },
-  );
-  cleanup.push(() => server.stop());
-  return { server, port };
+/** Servers a test started, stopped after it so that none runs through the next build. */
+const running: StartedServer[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map(({ server }) => server.stop()));
+});
+
+function stopLater(started: StartedServer): StartedServer {
+  running.push(started);
+  return started;
 }
 
-/** The page, once the server answers: instrumentation's register() runs before the first. */
-async function page(port: number): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${port}/`);
-  return `${response.status} ${await response.text()}`;
-}
+const ready = (started: StartedServer) => started.server.waitForOutput(/Ready in/, 120_000);
 
-describe("a second Next.js app installs the packed package", () => {
-  test("four concurrent starts apply its migrations once, and each serves its page", async () => {
-    const db = await database();
-    const servers = await Promise.all([1, 2, 3, 4].map(() => nextStart(db.url)));
-    await Promise.all(servers.map(({ server }) => server.waitForOutput(/Ready in/, 120_000)));
+/**
+ * The stranger app of `layout`, built once for the tests of this describe (the getter is for
+ * tests, which run after the build): the tests every app passes, `extraTests`, then the broken
+ * migration, last since it adds a migration to the app's folder.
+ */
+function describeStrangerApp(
+  title: string,
+  layout: StrangerLayout,
+  extraTests: (app: () => StrangerApp) => void,
+): void {
+  describe(`a second Next.js app installs the packed package: ${title}`, () => {
+    let built: StrangerApp | undefined;
+    const app = () => {
+      if (!built) throw new Error("the stranger app was not built");
+      return built;
+    };
+    beforeAll(async () => {
+      built = await buildStrangerApp(layout, tarball);
+    }, 900_000);
+    afterAll(() => removeStrangerApp(built));
 
-    const pages = await Promise.all(servers.map(({ port }) => page(port)));
-    for (const served of pages) expect(served).toMatch(/^200 .*stranger app/s);
-    expect(await ledgerWhens(db.url, DRIZZLE_LEDGER)).toEqual(WHENS);
-    const appliers = servers.filter(({ server }) =>
-      /committed 2 migration\(s\)/.test(server.output()),
-    );
-    expect(appliers, servers.map(({ server }) => server.output()).join("\n---\n")).toHaveLength(1);
-  });
-
-  test("a plain Node worker (no Next) applies them with the same package", async () => {
-    const db = await database();
-    const worker = await runCommand(process.execPath, ["worker.mjs"], {
-      cwd: app,
-      env: migratorChildEnv({ MIGRATIONS_DATABASE_URL: db.url }),
+    test("npm installs the tarball without warning of its scripts", () => {
+      expect(app().installOutput).not.toMatch(/install.scripts/);
     });
 
-    expect(worker.code, worker.output).toBe(0);
-    expect(worker.stdout).toContain("worker: 2 migrations, 2 applied now");
-    expect(await ledgerWhens(db.url, DRIZZLE_LEDGER)).toEqual(WHENS);
-  });
+    // In a workspace, `next start apps/web` from its root leaves process.cwd() at the root: the
+    // folder comes from the app's settings, wherever the server was started.
+    test("four concurrent starts (from the app's folder and from the workspace root) apply its migrations once, and each serves its page", async () => {
+      const db = await database();
+      const cwds = [app().dir, app().root, app().dir, app().root];
+      const servers = await Promise.all(
+        cwds.map(async (cwd) => stopLater(await nextStart(app().dir, cwd, db.url))),
+      );
+      await Promise.all(servers.map(ready));
 
-  // With the README's few lines, register() rejects: `next start` stays up and answers 500.
-  test("a broken migration fails the boot with MIGRATION_FAILED, naming it, and writes nothing", async () => {
-    appendMigration(
-      path.join(app, "drizzle"),
-      "0002_broken",
-      "ALTER TABLE no_such_table ADD x int;",
-    );
-    const db = await database();
-    const { server, port } = await nextStart(db.url);
-    await server.waitForOutput(/Ready in/, 120_000);
+      const pages = await Promise.all(servers.map(({ port }) => page(port)));
+      for (const served of pages) expect(served).toMatch(/^200 .*stranger app/s);
+      expect(await ledgerWhens(db.url, DRIZZLE_LEDGER)).toEqual(WHENS);
+      const outputs = servers.map(({ server }) => server.output());
+      const appliers = outputs.filter((output) => /committed 2 migration\(s\)/.test(output));
+      expect(appliers, outputs.join("\n---\n")).toHaveLength(1);
+    });
 
-    const served = await page(port).catch((error: unknown) => String(error));
-    expect(served).toMatch(/^500 /);
-    expect(server.output()).toContain("MIGRATION_FAILED");
-    expect(server.output()).toContain("0002_broken.sql");
-    expect(await ledgerWhens(db.url, DRIZZLE_LEDGER)).toEqual([]);
-    expect(await tableExists(db.url, "notes")).toBe(false);
+    test("a plain Node worker (no Next) applies them with the same package", async () => {
+      const db = await database();
+      const worker = await runCommand(process.execPath, ["worker.mjs"], {
+        cwd: app().dir,
+        env: migratorChildEnv({ MIGRATIONS_DATABASE_URL: db.url }),
+      });
+
+      expect(worker.code, worker.output).toBe(0);
+      expect(worker.stdout).toContain("worker: 2 migrations, 2 applied now");
+      expect(await ledgerWhens(db.url, DRIZZLE_LEDGER)).toEqual(WHENS);
+    });
+
+    extraTests(app);
+
+    // As the README's instrumentation.ts does, register() rejects: `next start` stays up, answers 500.
+    test("a broken migration fails the boot with MIGRATION_FAILED, naming it, and writes nothing", async () => {
+      appendMigration(
+        path.join(app().dir, "drizzle"),
+        "0002_broken",
+        "ALTER TABLE no_such_table ADD x int;",
+      );
+      const db = await database();
+      const started = stopLater(await nextStart(app().dir, app().dir, db.url));
+      await ready(started);
+
+      const served = await page(started.port).catch((error: unknown) => String(error));
+      expect(served).toMatch(/^500 /);
+      expect(started.server.output()).toContain("MIGRATION_FAILED");
+      expect(started.server.output()).toContain("0002_broken.sql");
+      expect(await ledgerWhens(db.url, DRIZZLE_LEDGER)).toEqual([]);
+      expect(await tableExists(db.url, "notes")).toBe(false);
+    });
   });
-});
+}
+
+describeStrangerApp(
+  "postgres.js, the app in apps/web of an npm workspace",
+  { driver: "postgres", workspace: true },
+  (app) => {
+    // `output: "standalone"` keeps the workspace's layout: `.next/standalone/apps/web/server.js`,
+    // which changes to its own folder, with the drizzle/ files that next.config.ts's
+    // `outputFileTracingIncludes` names beside it.
+    test("the standalone server, copied out of the workspace and started from elsewhere, applies its traced drizzle/", async () => {
+      const shipped = await mkdtemp(path.join(os.tmpdir(), "stranger-standalone-"));
+      cleanup.push(() => rm(shipped, { recursive: true, force: true }));
+      await cp(path.join(app().dir, ".next/standalone"), shipped, { recursive: true });
+      const serverDir = path.join(shipped, path.relative(app().root, app().dir));
+      await access(path.join(serverDir, "drizzle/meta/_journal.json"));
+      const db = await database();
+
+      const started = stopLater(
+        await startServer(() => [path.join(serverDir, "server.js")], os.tmpdir(), db.url),
+      );
+      await ready(started);
+
+      expect(await page(started.port)).toMatch(/^200 .*stranger app/s);
+      expect(await ledgerWhens(db.url, DRIZZLE_LEDGER)).toEqual(WHENS);
+    });
+  },
+);
+
+describeStrangerApp(
+  "node-postgres (pg, drizzle-orm/node-postgres), no postgres.js installed",
+  { driver: "pg", workspace: false },
+  (app) => {
+    test("postgres.js is not installed: nothing in the app resolves it", () => {
+      const fromApp = createRequire(path.join(app().dir, "instrumentation.ts"));
+      expect(() => fromApp.resolve("postgres")).toThrow(/Cannot find module 'postgres'/);
+      expect(fromApp.resolve("pg")).toContain(path.join(app().root, "node_modules/pg/"));
+    });
+  },
+);
