@@ -1,5 +1,5 @@
 import type { Measurement } from "./measure";
-import type { BenchRow, Scenario } from "./scenario";
+import type { BenchRow, MeasuredRow, Scenario } from "./scenario";
 
 export interface ScenarioOutcome {
   scenario: Scenario;
@@ -11,7 +11,9 @@ export interface ScenarioOutcome {
 export function toJson(outcomes: ScenarioOutcome[]): Record<string, Measurement> {
   const result: Record<string, Measurement> = {};
   for (const { scenario, rows } of outcomes) {
-    for (const row of rows) result[`${scenario.name}.${row.key}`] = row.measurement;
+    for (const row of rows) {
+      if ("measurement" in row) result[`${scenario.name}.${row.key}`] = row.measurement;
+    }
   }
   return result;
 }
@@ -24,21 +26,29 @@ export function toTable(outcomes: ScenarioOutcome[], header: string[]): string {
       lines.push(`  FAILED: ${error instanceof Error ? error.message : String(error)}`, "");
       continue;
     }
-    const cells = rows.map((row) => [
-      row.key,
-      format(row.measurement.median),
-      format(row.measurement.min),
-      format(row.measurement.max),
-      String(row.measurement.runs),
-      row.measurement.unit,
-      [row.note, targetVerdict(row)].filter(Boolean).join(": "),
-    ]);
+    const cells = rows.map((row) =>
+      "measurement" in row
+        ? measuredCells(row)
+        : [row.key, "", "", "", "", "", `does not apply: ${row.doesNotApply}`],
+    );
     lines.push(...alignColumns([["", "median", "min", "max", "runs", "unit", ""], ...cells]), "");
   }
   return lines.join("\n");
 }
 
-function targetVerdict(row: BenchRow): string | undefined {
+function measuredCells(row: MeasuredRow): string[] {
+  return [
+    row.key,
+    format(row.measurement.median),
+    format(row.measurement.min),
+    format(row.measurement.max),
+    String(row.measurement.runs),
+    row.measurement.unit,
+    [row.note, targetVerdict(row)].filter(Boolean).join(": "),
+  ];
+}
+
+function targetVerdict(row: MeasuredRow): string | undefined {
   if (row.atMost === undefined) return undefined;
   return row.measurement.median <= row.atMost ? "met" : "MISSED";
 }

@@ -14,7 +14,10 @@ export interface BenchContext {
   log(line: string): void;
 }
 
-export interface BenchRow {
+/** A line of a scenario's table: a measured figure, or a figure that does not apply. */
+export type BenchRow = MeasuredRow | NotApplyingRow;
+
+export interface MeasuredRow {
   /** The key in `--json` output, e.g. "boot-check.ours". */
   key: string;
   measurement: Measurement;
@@ -22,6 +25,16 @@ export interface BenchRow {
   note?: string;
   /** An upper bound from issue 5; the table says whether the median meets it. */
   atMost?: number;
+}
+
+/**
+ * A figure the scenario measures elsewhere but that has no meaning here (the lock hand-off on a
+ * driver with one session): the table says why, `--json` leaves it out rather than invent a number.
+ */
+export interface NotApplyingRow {
+  key: string;
+  /** Why, in one line. */
+  doesNotApply: string;
 }
 
 export interface Scenario {

@@ -1,3 +1,4 @@
+import { PGlite } from "@electric-sql/pglite";
 import type { MigratorDriver } from "drizzle-boot-migrator";
 import { pgDriver } from "drizzle-boot-migrator/pg";
 import { neonDriverViaProxy } from "../../test/support/neon-test-driver";
@@ -5,7 +6,7 @@ import { pointNeonAtProxy, startNeonWsProxy } from "../../test/support/neon-ws-p
 import { interleave, paired, summarize } from "../measure";
 import type { BenchContext, BenchRow, Scenario } from "../scenario";
 import { withBenchDatabase } from "../support/databases";
-import { plainNeon, plainPg } from "../support/driver-migrators";
+import { pgliteMigrators, plainNeon, plainPg } from "../support/driver-migrators";
 import { appMigrationsFolder } from "../support/fixtures";
 import { type MigrateTiming, type MigrateVariant, oursOn, plain } from "../support/migrators";
 import { measureHandoff } from "./lock-handoff";
@@ -29,11 +30,13 @@ interface DriverUnderTest {
  * The up-to-date boot check and the lock hand-off on each driver the migrator supports, side by
  * side with drizzle-orm's `migrate()` on the same driver: postgres.js, node-postgres (a `Client`
  * of its own per run) and Neon's serverless `Pool` through a local WebSocket-to-TCP proxy (Neon's
- * setup for local development; its own hop adds to both sides alike).
+ * setup for local development; its own hop adds to both sides alike). Then the boot check on an
+ * in-memory PGlite instance, where the hand-off does not apply.
  */
 export const drivers: Scenario = {
   name: "drivers",
-  title: "Boot check and lock hand-off per driver (postgres.js, pg, Neon via a local proxy)",
+  title:
+    "Boot check and lock hand-off per driver (postgres.js, pg, Neon via a local proxy, PGlite)",
   async run(context) {
     const proxy = await startNeonWsProxy();
     try {
@@ -58,6 +61,12 @@ export const drivers: Scenario = {
         });
         rows.push(...handoff.map((row) => ({ ...row, key: `${subject.name}.handoff.${row.key}` })));
       }
+      context.log("[bench] drivers: pglite");
+      rows.push(...(await bootCheckOnPglite(context)), {
+        key: "pglite.handoff",
+        doesNotApply:
+          "one in-process session per instance: nothing waits on the lock (pgliteDriver runs one migrator at a time)",
+      });
       return rows;
     } finally {
       await proxy.close();
@@ -67,32 +76,71 @@ export const drivers: Scenario = {
 
 async function bootCheckOn(context: BenchContext, subject: DriverUnderTest): Promise<BenchRow[]> {
   return withBenchDatabase(context.adminUrl, `drivers_${subject.name}`, async (database) => {
-    const ours = oursOn(subject.driver);
-    await ours(database.url, appMigrationsFolder);
-    const samples = await interleave(
-      {
-        ours: () => ours(database.url, appMigrationsFolder),
-        plain: () => subject.plain(database.url, appMigrationsFolder),
-      },
-      { runs: context.runs(50, 2), warmup: context.warmup(3) },
+    const rows = await compareBootChecks(
+      context,
+      database.url,
+      oursOn(subject.driver),
+      subject.plain,
     );
-    const totals = (timings: MigrateTiming[]) => timings.map((t) => t.totalMs);
-    const after = (timings: MigrateTiming[]) => timings.map((t) => t.afterConnectMs);
-    const rows: BenchRow[] = [
-      { key: "ours", measurement: summarize(totals(samples.ours), "ms") },
-      { key: "plain", measurement: summarize(totals(samples.plain), "ms") },
-      {
-        key: "ratio.ours/plain",
-        measurement: summarize(
-          paired(totals(samples.ours), totals(samples.plain), (x, y) => x / y),
-          "×",
-        ),
-        note: "per-round ratios; target < 1",
-        atMost: 1,
-      },
-      { key: "ours.after-connect", measurement: summarize(after(samples.ours), "ms") },
-      { key: "plain.after-connect", measurement: summarize(after(samples.plain), "ms") },
-    ];
     return rows.map((row) => ({ ...row, key: `${subject.name}.${row.key}` }));
   });
+}
+
+/**
+ * The same on one in-memory PGlite instance (started once: about 10 s on a busy machine). Nothing
+ * connects, so the after-connect rows would repeat the totals.
+ */
+async function bootCheckOnPglite(context: BenchContext): Promise<BenchRow[]> {
+  const db = await PGlite.create();
+  try {
+    const { ours, plain: plainPglite } = pgliteMigrators(db);
+    const rows = await compareBootChecks(context, "pglite://bench", ours, plainPglite, {
+      connects: false,
+    });
+    return rows.map((row) => ({ ...row, key: `pglite.${row.key}` }));
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * Brings the database up to date with `ours`, then times both checks, interleaved; the
+ * after-connect rows only where a connection is opened.
+ */
+async function compareBootChecks(
+  context: BenchContext,
+  url: string,
+  ours: MigrateVariant,
+  plainVariant: MigrateVariant,
+  { connects } = { connects: true },
+): Promise<BenchRow[]> {
+  await ours(url, appMigrationsFolder);
+  const samples = await interleave(
+    {
+      ours: () => ours(url, appMigrationsFolder),
+      plain: () => plainVariant(url, appMigrationsFolder),
+    },
+    { runs: context.runs(50, 2), warmup: context.warmup(3) },
+  );
+  const totals = (timings: MigrateTiming[]) => timings.map((t) => t.totalMs);
+  const after = (timings: MigrateTiming[]) => timings.map((t) => t.afterConnectMs);
+  const rows: BenchRow[] = [
+    { key: "ours", measurement: summarize(totals(samples.ours), "ms") },
+    { key: "plain", measurement: summarize(totals(samples.plain), "ms") },
+    {
+      key: "ratio.ours/plain",
+      measurement: summarize(
+        paired(totals(samples.ours), totals(samples.plain), (x, y) => x / y),
+        "×",
+      ),
+      note: "per-round ratios; target < 1",
+      atMost: 1,
+    },
+  ];
+  if (!connects) return rows;
+  return [
+    ...rows,
+    { key: "ours.after-connect", measurement: summarize(after(samples.ours), "ms") },
+    { key: "plain.after-connect", measurement: summarize(after(samples.plain), "ms") },
+  ];
 }

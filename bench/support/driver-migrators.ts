@@ -2,13 +2,19 @@
  * drizzle-orm's own `migrate()` on node-postgres and on Neon's serverless driver, for the
  * per-driver comparison (scenarios/drivers.ts): each opens and closes one connection as a booting
  * process does, the connect timed apart from `migrate()` as `timedSession` does for postgres.js.
+ * On PGlite there is no connection: both migrators work on an instance already open.
  */
 import { performance } from "node:perf_hooks";
+import type { PGlite } from "@electric-sql/pglite";
 import { Pool as NeonPool } from "@neondatabase/serverless";
+import { migratorSettings, runMigrator, silentLog } from "drizzle-boot-migrator";
+import { pgliteDriver } from "drizzle-boot-migrator/pglite";
 import { drizzle as neonDrizzle } from "drizzle-orm/neon-serverless";
 import { migrate as neonMigrate } from "drizzle-orm/neon-serverless/migrator";
 import { drizzle as pgDrizzle } from "drizzle-orm/node-postgres";
 import { migrate as pgMigrate } from "drizzle-orm/node-postgres/migrator";
+import { drizzle as pgliteDrizzle } from "drizzle-orm/pglite";
+import { migrate as pgliteMigrate } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import type { MigrateTiming, MigrateVariant } from "./migrators";
 
@@ -58,3 +64,29 @@ export const plainNeon: MigrateVariant = (url, migrationsFolder) => {
     () => pool.end(),
   );
 };
+
+/**
+ * The migrator (`pgliteDriver(db)`, the package's default settings: PGlite has no URL for the
+ * app's environment to name) and drizzle-orm's `migrate()` of `drizzle-orm/pglite`, both on `db`;
+ * the `url` argument is ignored. `afterConnectMs` is the whole run: there is nothing to connect.
+ */
+export function pgliteMigrators(db: PGlite): { ours: MigrateVariant; plain: MigrateVariant } {
+  const timedRun = async (work: () => Promise<unknown>): Promise<MigrateTiming> => {
+    const start = performance.now();
+    await work();
+    const totalMs = performance.now() - start;
+    return { totalMs, afterConnectMs: totalMs };
+  };
+  return {
+    ours: (_url, migrationsFolder) =>
+      timedRun(() =>
+        runMigrator(migratorSettings({ url: "pglite://bench", migrationsFolder }), {
+          mode: "apply",
+          log: silentLog,
+          driver: pgliteDriver(db),
+        }),
+      ),
+    plain: (_url, migrationsFolder) =>
+      timedRun(() => pgliteMigrate(pgliteDrizzle({ client: db }), { migrationsFolder })),
+  };
+}
