@@ -99,10 +99,16 @@ describe("a migration interrupted in the middle", () => {
     await withSql(db.url, (sql) => sql`create table go_slow ()`);
     const migrator = startMigratorCli("migrate", { url: db.url, folder, env });
     let backendPid = 0;
-    await eventually("the migrator is inside pg_sleep", async () => {
-      backendPid = (await migratorBackendRunning(db.url, "pg_sleep")) ?? 0;
-      return backendPid !== 0;
-    });
+    // Twice the default wait: the CLI starts (tsx, drizzle, the driver) on a machine that other
+    // test files keep busy.
+    await eventually(
+      "the migrator is inside pg_sleep",
+      async () => {
+        backendPid = (await migratorBackendRunning(db.url, "pg_sleep")) ?? 0;
+        return backendPid !== 0;
+      },
+      40_000,
+    );
     expect(await migrationLockHolders(db.url)).toHaveLength(1);
     return { migrator, backendPid };
   }
@@ -144,8 +150,9 @@ describe("a migration interrupted in the middle", () => {
   });
 
   it("by a pause (SIGSTOP): the idle timeout frees the lock, another process applies everything, the paused one then exits non-zero and writes nothing", async () => {
-    // Paused inside a 2 s statement: it ends, and the session then sits idle in its transaction.
-    const folder = slowFolder(2);
+    // Paused inside a 6 s statement: it ends, and the session then sits idle in its transaction.
+    // Shorter, a loaded machine's polls (each a connection of its own) can miss the statement.
+    const folder = slowFolder(6);
     const { migrator: paused } = await migratorInsideSlowStatement(folder, {
       MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS: "1000",
     });
