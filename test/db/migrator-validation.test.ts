@@ -61,6 +61,17 @@ async function appliedFolder(folder: string) {
 
 const applied = (migrations: FixtureMigration[]) => appliedFolder(writeMigrationFolder(migrations));
 
+/** `m0` applied, its ledger row's `column` then set to NULL by hand; then db:migrate of m0, m1. */
+async function migrateOverLedgerWithout(column: "created_at" | "name") {
+  await applied([m0]);
+  await withSql(
+    db.url,
+    (sql) => sql`
+      update ${sql(DRIZZLE_LEDGER.schema)}.${sql(DRIZZLE_LEDGER.table)} set ${sql(column)} = null`,
+  );
+  return migrate([m0, m1]);
+}
+
 describe("validation before anything is applied", () => {
   it("refuses an applied migration whose file changed, naming the file and both hashes", async () => {
     const folder = writeMigrationFolder([m0, m1]);
@@ -329,13 +340,7 @@ describe("validation before anything is applied", () => {
       "pending is chosen by name, not by created_at; a row without a name is refused (the next test)",
     ),
     async () => {
-      await applied([m0]);
-      await withSql(
-        db.url,
-        (sql) => sql`
-      update ${sql(DRIZZLE_LEDGER.schema)}.${sql(DRIZZLE_LEDGER.table)} set created_at = null`,
-      );
-      const result = await migrate([m0, m1]);
+      const result = await migrateOverLedgerWithout("created_at");
       expect(result.code).toBe(1);
       expect(result.stderr).toContain("LEDGER_INVALID");
       expect(await tableExists(db.url, "second_table")).toBe(false);
@@ -346,13 +351,7 @@ describe("validation before anything is applied", () => {
     "refuses a ledger row without a name (drizzle would run its migration again)",
     only1("pending is chosen by created_at; a row without one is refused (the test before)"),
     async () => {
-      await applied([m0]);
-      await withSql(
-        db.url,
-        (sql) => sql`
-      update ${sql(DRIZZLE_LEDGER.schema)}.${sql(DRIZZLE_LEDGER.table)} set name = null`,
-      );
-      const result = await migrate([m0, m1]);
+      const result = await migrateOverLedgerWithout("name");
       expect(result.code).toBe(1);
       expect(result.stderr).toContain("LEDGER_INVALID");
       expect(result.stderr).toContain(`its hash is ${migrationName(m0)}'s`);
