@@ -1,7 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type JournalFormat, writeMigrationFolder } from "drizzle-boot-migrator/folder";
+import {
+  type JournalFormat,
+  readJournal,
+  writeMigrationFolder,
+  writeMigrationFolder1,
+} from "drizzle-boot-migrator/folder";
+import { directoryName1 } from "./migrator";
 
 /**
  * Migration folders shaped like the drizzle-kit Postgres folders public projects commit (written
@@ -23,6 +29,28 @@ interface Entry {
   sql: string;
   /** The journal `idx`; by default its position. */
   idx?: number;
+}
+
+/**
+ * `fixture` as `drizzle-kit up` converts it for drizzle-orm 1.0, in a folder beside it: each
+ * journal entry's file unchanged in a directory named by its `when` (to the second) and tag
+ * without the index; `tags` and `whens` become the directory names and the seconds that 1.0
+ * records. Files outside the journal are left behind, as `up` leaves them out.
+ */
+export function asDrizzle1(fixture: RealWorldFolder): RealWorldFolder {
+  const folder = `${fixture.folder}-drizzle-1`;
+  const { entries } = readJournal(fixture.folder);
+  const migrations = entries.map((entry) => ({
+    tag: directoryName1(entry),
+    sql: readFileSync(path.join(fixture.folder, `${entry.tag}.sql`), "utf8"),
+  }));
+  writeMigrationFolder1(folder, migrations);
+  return {
+    folder,
+    tags: migrations.map((migration) => migration.tag),
+    whens: entries.map((entry) => Math.trunc(entry.when / 1000) * 1000),
+    outsideJournal: [],
+  };
 }
 
 /** When the first migration of a fixture was generated (ms; 2024-03-01). */
