@@ -17,6 +17,7 @@ import {
   type FixtureMigration,
   fixtureMigration,
   migrationLockHolders,
+  migrationName,
   withSql,
   writeMigrationFolder,
 } from "../support/migrator";
@@ -48,6 +49,8 @@ const migrations = [
   fixtureMigration(0, ["create table step_0 (id int)", "create index on step_0 (id)"]),
   fixtureMigration(1),
 ];
+/** Their names as the drizzle version under test lays them out (drizzle-1-suite runs this on 1.0). */
+const [FIRST, SECOND] = migrations.map(migrationName);
 
 /** The server's boot on `url`, its migrations from `folder`; resolves with the exit codes asked for. */
 async function boot(url: string, folder: string) {
@@ -122,13 +125,13 @@ describe("a traced boot", () => {
       undefined,
     ]);
     expect(named("migrate.migration").map((span) => span.attributes)).toEqual([
-      expect.objectContaining({ "migrate.tag": "0000_step-0", "migrate.statements": 2 }),
-      expect.objectContaining({ "migrate.tag": "0001_step-1", "migrate.statements": 1 }),
+      expect.objectContaining({ "migrate.tag": FIRST, "migrate.statements": 2 }),
+      expect.objectContaining({ "migrate.tag": SECOND, "migrate.statements": 1 }),
     ]);
     expect(named("migrate.run")[0]?.attributes).toMatchObject({
       "migrate.mode": "apply",
       "migrate.outcome": "applied",
-      "migrate.version": "0001_step-1",
+      "migrate.version": SECOND,
       "migrate.applied": 2,
       "migrate.pending": 0,
     });
@@ -151,7 +154,7 @@ describe("a traced boot", () => {
     expect(named("migrate.connect")[0]?.attributes["migrate.connection"]).toBe("app-pool");
     expect(named("migrate.run")[0]?.attributes).toMatchObject({
       "migrate.outcome": "up_to_date",
-      "migrate.version": "0001_step-1",
+      "migrate.version": SECOND,
     });
   });
 
@@ -189,7 +192,7 @@ describe("a traced boot", () => {
 
     expect(exits).toEqual([1]);
     const [failed] = named("migrate.migration").filter(
-      (span) => span.attributes["migrate.tag"] === "0001_step-1",
+      (span) => span.attributes["migrate.tag"] === SECOND,
     );
     expect(failed?.status.code).toBe(2); // ERROR
     expect(failed?.attributes).toMatchObject({
