@@ -174,6 +174,7 @@ export default defineConfig({
       // With them, the spans of a traced boot (boot-tracing), which the driver projects leave out:
       // the boot's session is the app's postgres.js pool whatever the migrator's driver.
       databaseProject("drizzle-1-suite", {
+        setup: ["test/support/neon-ws-proxy-when-asked.ts"],
         testTimeout: 60_000,
         hookTimeout: 120_000,
         include: [...MIGRATOR_SUITE, "test/db/boot-tracing.test.ts"],
