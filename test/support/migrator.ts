@@ -13,7 +13,6 @@ import {
   BREAKPOINT,
   type LedgerLocation,
   ledgerName,
-  migrationName1,
   readJournal,
   writeMigrationFolder as writeFolder,
   writeMigrationFolder1 as writeFolder1,
@@ -22,6 +21,7 @@ import { afterAll, afterEach, beforeEach } from "vitest";
 import { createDbConnection } from "@/lib/db/client";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
 import { createTestDatabase, MIGRATIONS_FOLDER, type TestDatabase } from "./database";
+import { directoryName1 } from "./directory-name-1";
 import { DRIZZLE_IMPORTS, TEST_DRIZZLE } from "./drizzle-version";
 import { TEST_DRIVER } from "./migrator-driver";
 import {
@@ -112,14 +112,6 @@ export function writeMigrationFolder(
     );
   }
   return target;
-}
-
-/**
- * drizzle-kit 1.0's directory for a fixture migration, as `drizzle-kit up` names a journal
- * entry's: its `when` to the second, then its tag without the index.
- */
-export function directoryName1({ tag, when }: Pick<FixtureMigration, "tag" | "when">): string {
-  return migrationName1(when, tag.split("_").slice(1).join("_"));
 }
 
 /**

@@ -7,7 +7,7 @@ import {
   writeMigrationFolder,
   writeMigrationFolder1,
 } from "drizzle-boot-migrator/folder";
-import { directoryName1 } from "./migrator";
+import { directoryName1 } from "./directory-name-1";
 
 /**
  * Migration folders shaped like the drizzle-kit Postgres folders public projects commit (written

@@ -5,8 +5,8 @@ import type { LedgerLocation } from "drizzle-boot-migrator";
 import { ledgerName } from "drizzle-boot-migrator/folder";
 import { afterAll } from "vitest";
 import { MIGRATIONS } from "@/lib/db/migrations-config";
+import { directoryName1 } from "../directory-name-1";
 import {
-  directoryName1,
   drizzleKitMigrate,
   type FixtureMigration,
   migratorChildEnv,
