@@ -5,6 +5,7 @@ import { forkMigrations, upstreamMigrations } from "../support/migration-sets";
 import {
   emptyDatabasePerTest,
   eventually,
+  eventuallyWhileRunning,
   FIXTURE_T0,
   type FixtureMigration,
   ledgerWhens,
@@ -99,16 +100,10 @@ describe("a migration interrupted in the middle", () => {
     await withSql(db.url, (sql) => sql`create table go_slow ()`);
     const migrator = startMigratorCli("migrate", { url: db.url, folder, env });
     let backendPid = 0;
-    // Twice the default wait: the CLI starts (tsx, drizzle, the driver) on a machine that other
-    // test files keep busy.
-    await eventually(
-      "the migrator is inside pg_sleep",
-      async () => {
-        backendPid = (await migratorBackendRunning(db.url, "pg_sleep")) ?? 0;
-        return backendPid !== 0;
-      },
-      40_000,
-    );
+    await eventuallyWhileRunning(migrator, "the migrator is inside pg_sleep", async () => {
+      backendPid = (await migratorBackendRunning(db.url, "pg_sleep")) ?? 0;
+      return backendPid !== 0;
+    });
     expect(await migrationLockHolders(db.url)).toHaveLength(1);
     return { migrator, backendPid };
   }
@@ -180,7 +175,8 @@ describe("two processes set to different ledgers, at once", () => {
   it("the one lock per database makes the second find the first's ledger and refuse (LEDGER_ELSEWHERE)", async () => {
     // Idempotent, so that only the guard stops a second apply. The first keeps the lock until
     // another session waits for an advisory lock (the second migrator), however slowly the
-    // second process starts: a fixed sleep was sometimes over before it arrived.
+    // second process starts: a fixed sleep was sometimes over before it arrived. Only a waiter on
+    // this test's database counts: other files' migrators wait on the same server.
     const folder = writeMigrationFolder([
       {
         tag: "0000_slow",
@@ -188,7 +184,11 @@ describe("two processes set to different ledgers, at once", () => {
         statements: [
           "create table if not exists step_0 (id int)",
           `do $$ begin
-            while not exists (select from pg_locks where locktype = 'advisory' and not granted) loop
+            while not exists (
+              select from pg_locks
+              where locktype = 'advisory' and not granted
+                and database = (select oid from pg_database where datname = current_database())
+            ) loop
               perform pg_sleep(0.05);
             end loop;
           end $$`,
@@ -201,7 +201,8 @@ describe("two processes set to different ledgers, at once", () => {
       },
     ]);
     const first = startMigratorCli("migrate", { url: db.url, folder });
-    await eventually(
+    await eventuallyWhileRunning(
+      first,
       "the first migrator sleeps in its migration",
       async () => (await migratorBackendRunning(db.url, "pg_sleep")) !== undefined,
     );
@@ -217,7 +218,7 @@ describe("two processes set to different ledgers, at once", () => {
         'no migration, but "drizzle"."__drizzle_migrations" records 2 of the 2 migrations',
     );
     expect(await ledgerWhens(db.url, { schema: "public", table: "app_migrations" })).toEqual([]);
-  });
+  }, 120_000); // Two CLI processes, each of whose starts may take most of the 40 s wait above.
 });
 
 describe("two migration sets in one database (an upstream folder, then a fork's)", () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { CommandRun } from "@tools/cli/run-command";
+import type { CommandResult, CommandRun } from "@tools/cli/run-command";
 import { runDrizzleKit } from "@tools/migration-check/drizzle-kit";
 import {
   createLog,
@@ -373,4 +373,31 @@ export async function eventually(
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * `eventually` for a state that `running` is to reach: fails at once, with its output, if the
+ * process ends first, and waits up to 40 s, since the process starts (tsx, drizzle, a driver's
+ * login) on a machine other test files keep busy.
+ */
+export async function eventuallyWhileRunning(
+  running: RunningProcess,
+  what: string,
+  condition: () => Promise<boolean>,
+  timeoutMs = 40_000,
+): Promise<void> {
+  let ended: CommandResult | undefined;
+  void running.exited.then((result) => {
+    ended = result;
+  });
+  await eventually(
+    what,
+    async () => {
+      if (ended) {
+        throw new Error(`${what}: the process ended first (exit ${ended.code}):\n${ended.output}`);
+      }
+      return condition();
+    },
+    timeoutMs,
+  );
 }
