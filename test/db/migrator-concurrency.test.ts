@@ -148,8 +148,10 @@ describe("a migration interrupted in the middle", () => {
     // Paused inside a 6 s statement: it ends, and the session then sits idle in its transaction.
     // Shorter, a loaded machine's polls (each a connection of its own) can miss the statement.
     const folder = slowFolder(6);
+    // 3 s: with 1 s, a loaded machine's pause between the lock and the slow statement (the
+    // migrator's own work inside its transaction) was itself ended as idle, before the test paused it.
     const { migrator: paused } = await migratorInsideSlowStatement(folder, {
-      MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS: "1000",
+      MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS: "3000",
     });
     const { value: next, resumed } = await whilePaused(paused, async () => {
       await withSql(db.url, (sql) => sql`drop table go_slow`);
@@ -163,7 +165,7 @@ describe("a migration interrupted in the middle", () => {
     expect(next.stdout).toContain(`[migrate] ran ${migrationName(slow(2))} `);
     expect(resumed.code, resumed.output).toBe(1);
     expect(resumed.stderr).toContain("[migrate] failed (CONNECTION_LOST)");
-    expect(resumed.stderr).toContain("MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS=1000");
+    expect(resumed.stderr).toContain("MIGRATION_IDLE_IN_TRANSACTION_TIMEOUT_MS=3000");
     expect(resumed.stdout).not.toContain("committed");
     expect(await ledgerWhens(db.url)).toEqual([FIXTURE_T0]);
     expect(await tableExists(db.url, "slow_target")).toBe(true);
